@@ -1,0 +1,162 @@
+/**
+ * The stateful resources of the service, described once as plain data.
+ *
+ * Two consumers read this module: the CDK stack (`infra/banking-stack.ts`) turns it into CloudFormation, and
+ * the offline provisioner (`local/aws/provision.ts`) creates the same table, key, queues and secrets on the
+ * local AWS emulator. Neither consumer invents a name, key schema or queue setting of its own.
+ *
+ * This file must stay free of aws-cdk-lib and AWS SDK imports so that both sides can load it cheaply.
+ */
+
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
+export interface TableDefinition {
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  /** Epoch-seconds attribute DynamoDB uses to expire items (webhook events, cached provider keys). */
+  readonly timeToLiveAttribute: string;
+  readonly globalIndexes: readonly IndexDefinition[];
+}
+
+/**
+ * One table for every entity (single-table design). Attribute names are generic (`PK`, `SK`, `GSI1PK`, ...)
+ * because each entity module in `shared/adapters/dynamodb/entities/` overloads them with its own key shapes;
+ * `docs/data-model.md` lists which access pattern each index serves.
+ */
+export const bankingTable: TableDefinition = {
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  timeToLiveAttribute: 'expires_at',
+  globalIndexes: [
+    { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+    { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+    { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
+    { name: 'GSI4', partitionKey: 'GSI4PK', sortKey: 'GSI4SK' },
+  ],
+};
+
+export type QueueId = 'sync' | 'webhookEvents' | 'providerWrites';
+
+export interface QueueDefinition {
+  readonly id: QueueId;
+  /** Base name; FIFO queues get the mandatory `.fifo` suffix from {@link queueName}. */
+  readonly baseName: string;
+  readonly fifo: boolean;
+  /** Must exceed the consuming worker's timeout, or a message reappears while it is still being handled. */
+  readonly visibilityTimeoutSeconds: number;
+  /** Deliveries before a message is moved to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly retentionDays: number;
+  /** Environment variable through which functions receive the queue URL. */
+  readonly urlEnvVar: string;
+}
+
+export const queues: Readonly<Record<QueueId, QueueDefinition>> = {
+  /**
+   * Sync jobs. FIFO with the connection id as message group, so at most one sync per connection runs at a
+   * time and jobs for one connection keep their order; content-based dedup is off because each job carries
+   * its own deduplication id (sync run id, or the scheduler's cycle id).
+   */
+  sync: {
+    id: 'sync',
+    baseName: 'banking-sync',
+    fifo: true,
+    visibilityTimeoutSeconds: 960,
+    maxReceiveCount: 5,
+    retentionDays: 4,
+    urlEnvVar: 'SYNC_QUEUE_URL',
+  },
+  /** Verified provider webhooks waiting to be applied; the event id in the table makes handling idempotent. */
+  webhookEvents: {
+    id: 'webhookEvents',
+    baseName: 'banking-webhook-events',
+    fifo: false,
+    visibilityTimeoutSeconds: 180,
+    maxReceiveCount: 5,
+    retentionDays: 4,
+    urlEnvVar: 'WEBHOOK_EVENT_QUEUE_URL',
+  },
+  /** Writes back to a provider (Pluggy category feedback), retried with backoff until they land. */
+  providerWrites: {
+    id: 'providerWrites',
+    baseName: 'banking-provider-writes',
+    fifo: false,
+    visibilityTimeoutSeconds: 120,
+    maxReceiveCount: 8,
+    retentionDays: 4,
+    urlEnvVar: 'PROVIDER_WRITE_QUEUE_URL',
+  },
+};
+
+/** Dead letters are kept for the longest retention SQS allows, so a fix can be shipped before redriving. */
+export const deadLetterRetentionDays = 14;
+
+export function queueName(definition: QueueDefinition, prefix: string): string {
+  return `${prefix}-${definition.baseName}${definition.fifo ? '.fifo' : ''}`;
+}
+
+export function deadLetterQueueName(definition: QueueDefinition, prefix: string): string {
+  return `${prefix}-${definition.baseName}-dlq${definition.fifo ? '.fifo' : ''}`;
+}
+
+/** The customer-managed key that encrypts provider access tokens and account numbers. */
+export const tokenKey = {
+  aliasSuffix: 'banking-tokens',
+  description: 'Encrypts provider access tokens and account numbers (encryption context binds each to its owner)',
+} as const;
+
+export function tokenKeyAlias(prefix: string): string {
+  return `alias/${prefix}-${tokenKey.aliasSuffix}`;
+}
+
+export type SecretId = 'plaid' | 'pluggy' | 'userHash';
+
+export interface SecretDefinition {
+  readonly id: SecretId;
+  readonly nameSuffix: string;
+  readonly description: string;
+  /** Environment variable through which functions receive the secret's ARN or name. */
+  readonly arnEnvVar: string;
+  /** JSON keys the secret value must hold (checked when a function reads it). */
+  readonly fields: readonly string[];
+}
+
+export const secrets: Readonly<Record<SecretId, SecretDefinition>> = {
+  plaid: {
+    id: 'plaid',
+    nameSuffix: 'plaid',
+    description: 'Plaid API credentials: {"client_id","secret"}',
+    arnEnvVar: 'PLAID_SECRET_ARN',
+    fields: ['client_id', 'secret'],
+  },
+  pluggy: {
+    id: 'pluggy',
+    nameSuffix: 'pluggy',
+    description: 'Pluggy API credentials and webhook secret: {"client_id","client_secret","webhook_secret"}',
+    arnEnvVar: 'PLUGGY_SECRET_ARN',
+    fields: ['client_id', 'client_secret', 'webhook_secret'],
+  },
+  userHash: {
+    id: 'userHash',
+    nameSuffix: 'user-hash-key',
+    description: 'Key for the keyed hash that turns user ids into opaque provider-side user ids: {"key"}',
+    arnEnvVar: 'USER_HASH_SECRET_ARN',
+    fields: ['key'],
+  },
+};
+
+export function secretName(definition: SecretDefinition, prefix: string): string {
+  return `${prefix}/${definition.nameSuffix}`;
+}
+
+/** Default resource-name prefix; CDK context `prefix` or env `RESOURCE_PREFIX` overrides it. */
+export const defaultResourcePrefix = 'open-banking';
+
+/** Local (offline) table name. In AWS the table name is generated by CloudFormation and passed to functions. */
+export function tableName(prefix: string): string {
+  return `${prefix}-banking`;
+}

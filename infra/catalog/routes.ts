@@ -1,0 +1,220 @@
+/**
+ * The one table of HTTP routes, queue workers and scheduled functions.
+ *
+ * Three consumers read it: the CDK stack (one Lambda, route, event source and set of grants per row), the
+ * local gateway and queue poller in `local/` (which load the same handler files), and the OpenAPI writer in
+ * `infra/openapi/`. Adding an endpoint means adding a row here and a handler file; nothing else lists routes.
+ *
+ * Plain data only: no aws-cdk-lib, no SDK, no handler imports (handlers are referenced by path so that each
+ * consumer decides how to load or bundle them).
+ */
+import type { QueueId, SecretId } from './resources';
+
+/** What a function may touch. The stack turns each grant into the narrowest IAM permission it needs. */
+export type Grant =
+  | 'table:read'
+  | 'table:write'
+  | 'tokens:encrypt'
+  | 'tokens:decrypt'
+  | `queue:${QueueId}`
+  | `secret:${SecretId}`;
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/**
+ * `user`: API Gateway's JWT authorizer admits the call and the handler reads the user id from `sub`.
+ * `none`: public (health) or authenticated by the provider's own mechanism inside the handler (webhooks).
+ */
+export type RouteAuth = 'user' | 'none';
+
+export interface RouteDefinition {
+  /** Stable id; becomes the Lambda's logical id and the OpenAPI operationId. */
+  readonly id: string;
+  readonly method: HttpMethod;
+  /** Full path with API Gateway style parameters, e.g. `/api/v1/banking/accounts/{accountId}`. */
+  readonly path: string;
+  /** Handler module, relative to the project root; it must export `handler`. */
+  readonly entry: string;
+  readonly auth: RouteAuth;
+  readonly summary: string;
+  readonly grants: readonly Grant[];
+  /** Lambda timeout; provider calls that Plaid documents as slow need more than the default. */
+  readonly timeoutSeconds?: number;
+}
+
+export interface WorkerDefinition {
+  readonly id: string;
+  readonly entry: string;
+  readonly queue: QueueId;
+  readonly summary: string;
+  readonly grants: readonly Grant[];
+  readonly batchSize: number;
+  /** Upper bound on concurrent invocations from the event source (keeps provider rate limits in reach). */
+  readonly maxConcurrency: number;
+  readonly timeoutSeconds: number;
+}
+
+export interface ScheduledDefinition {
+  readonly id: string;
+  readonly entry: string;
+  readonly summary: string;
+  readonly grants: readonly Grant[];
+  readonly everyMinutes: number;
+  readonly timeoutSeconds: number;
+}
+
+const API = '/api/v1';
+const BANKING = `${API}/banking`;
+
+export const routes: readonly RouteDefinition[] = [
+  {
+    id: 'health',
+    method: 'GET',
+    path: `${API}/health`,
+    entry: 'functions/http/health.ts',
+    auth: 'none',
+    summary: 'Liveness check; answers without touching any dependency.',
+    grants: [],
+  },
+  {
+    id: 'listConnections',
+    method: 'GET',
+    path: `${BANKING}/connections`,
+    entry: 'functions/http/list-connections.ts',
+    auth: 'user',
+    summary: "The caller's connections with status, institution, products and sync times.",
+    grants: ['table:read'],
+  },
+  {
+    id: 'getConnection',
+    method: 'GET',
+    path: `${BANKING}/connections/{connectionId}`,
+    entry: 'functions/http/get-connection.ts',
+    auth: 'user',
+    summary: 'One connection of the caller.',
+    grants: ['table:read'],
+  },
+  {
+    id: 'deleteConnection',
+    method: 'DELETE',
+    path: `${BANKING}/connections/{connectionId}`,
+    entry: 'functions/http/delete-connection.ts',
+    auth: 'user',
+    summary: 'Removes the connection at its provider, then purges its accounts, transactions and guard rows.',
+    grants: ['table:read', 'table:write', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
+    timeoutSeconds: 60,
+  },
+  {
+    id: 'listSyncRuns',
+    method: 'GET',
+    path: `${BANKING}/connections/{connectionId}/sync-runs`,
+    entry: 'functions/http/list-sync-runs.ts',
+    auth: 'user',
+    summary: 'Sync history of a connection, newest first.',
+    grants: ['table:read'],
+  },
+  {
+    id: 'listAccounts',
+    method: 'GET',
+    path: `${BANKING}/accounts`,
+    entry: 'functions/http/list-accounts.ts',
+    auth: 'user',
+    summary: "The caller's accounts with type, mask and balances.",
+    grants: ['table:read'],
+  },
+  {
+    id: 'getAccount',
+    method: 'GET',
+    path: `${BANKING}/accounts/{accountId}`,
+    entry: 'functions/http/get-account.ts',
+    auth: 'user',
+    summary: 'One account of the caller.',
+    grants: ['table:read'],
+  },
+  {
+    id: 'listTransactions',
+    method: 'GET',
+    path: `${BANKING}/transactions`,
+    entry: 'functions/http/list-transactions.ts',
+    auth: 'user',
+    summary: 'Transactions newest first, filtered by account, connection, dates, pending and category; cursor-paged.',
+    grants: ['table:read'],
+  },
+  {
+    id: 'getTransaction',
+    method: 'GET',
+    path: `${BANKING}/transactions/{transactionId}`,
+    entry: 'functions/http/get-transaction.ts',
+    auth: 'user',
+    summary: 'One transaction of the caller.',
+    grants: ['table:read'],
+  },
+  {
+    id: 'updateTransaction',
+    method: 'PATCH',
+    path: `${BANKING}/transactions/{transactionId}`,
+    entry: 'functions/http/update-transaction.ts',
+    auth: 'user',
+    summary: "Overrides a transaction's category and/or note.",
+    grants: ['table:read', 'table:write', 'queue:providerWrites'],
+  },
+  {
+    id: 'bulkCategorizeTransactions',
+    method: 'POST',
+    path: `${BANKING}/transactions/bulk-categorize`,
+    entry: 'functions/http/bulk-categorize-transactions.ts',
+    auth: 'user',
+    summary: 'Sets one category on up to 500 transactions; all or nothing.',
+    grants: ['table:read', 'table:write', 'queue:providerWrites'],
+    timeoutSeconds: 30,
+  },
+  {
+    id: 'listCategories',
+    method: 'GET',
+    path: `${BANKING}/categories`,
+    entry: 'functions/http/list-categories.ts',
+    auth: 'user',
+    summary: "Provider category catalogs plus the caller's own categories.",
+    grants: ['table:read'],
+  },
+  {
+    id: 'createCategory',
+    method: 'POST',
+    path: `${BANKING}/categories`,
+    entry: 'functions/http/create-category.ts',
+    auth: 'user',
+    summary: 'Creates a category of the caller.',
+    grants: ['table:read', 'table:write'],
+  },
+  {
+    id: 'renameCategory',
+    method: 'PATCH',
+    path: `${BANKING}/categories/{categoryId}`,
+    entry: 'functions/http/rename-category.ts',
+    auth: 'user',
+    summary: "Renames one of the caller's categories.",
+    grants: ['table:read', 'table:write'],
+  },
+  {
+    id: 'deleteCategory',
+    method: 'DELETE',
+    path: `${BANKING}/categories/{categoryId}`,
+    entry: 'functions/http/delete-category.ts',
+    auth: 'user',
+    summary: "Deletes one of the caller's categories; refuses while transactions use it unless told to reassign.",
+    grants: ['table:read', 'table:write'],
+    timeoutSeconds: 30,
+  },
+];
+
+/** Answers every request no route matches with the standard 404 envelope (API Gateway `$default`). */
+export const notFoundRoute = {
+  id: 'notFound',
+  entry: 'functions/http/not-found.ts',
+  summary: 'Fallback for unknown routes.',
+  grants: [] as readonly Grant[],
+} as const;
+
+export const workers: readonly WorkerDefinition[] = [];
+
+export const scheduled: readonly ScheduledDefinition[] = [];

@@ -1,0 +1,163 @@
+/**
+ * Ports: what the use-cases need from the outside world. The DynamoDB, KMS, SQS and provider adapters in
+ * `shared/adapters/` implement them; the use-cases never import an SDK.
+ */
+import type {
+  Account,
+  Category,
+  Connection,
+  EncryptedSecret,
+  ItemGuard,
+  Provider,
+  SyncRun,
+  SyncTrigger,
+  Transaction,
+  WebhookEvent,
+} from './model';
+
+/** One page of a newest-first listing; `nextCursor` is opaque to callers and null on the last page. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+export interface ConnectionStore {
+  get(userId: string, connectionId: string): Promise<Connection | null>;
+  listByUser(userId: string): Promise<Connection[]>;
+  findByProviderItem(provider: Provider, providerItemId: string): Promise<Connection | null>;
+  /**
+   * Writes a new connection, its accounts and its duplicate-item guards in one DynamoDB transaction.
+   * Throws `ItemAlreadyExistsError` when any guard row already exists.
+   */
+  createWithAccounts(connection: Connection, accounts: readonly Account[], guards: readonly ItemGuard[]): Promise<void>;
+  /** Replaces the stored connection; fails with a ConflictError if `updatedAt` changed since it was read. */
+  save(connection: Connection, expectedUpdatedAt: string): Promise<void>;
+  /** Removes the connection row and its guard rows together. */
+  delete(connection: Connection): Promise<void>;
+  /** Connections due for auto-sync in one shard of the due index, oldest due first. */
+  listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>>;
+}
+
+export interface AccountStore {
+  get(userId: string, accountId: string): Promise<Account | null>;
+  listByUser(userId: string): Promise<Account[]>;
+  listByConnection(userId: string, connectionId: string): Promise<Account[]>;
+  /** Upserts (batched, unprocessed items retried); used by sync to refresh balances and add accounts. */
+  putMany(accounts: readonly Account[]): Promise<void>;
+  deleteMany(accounts: readonly Account[]): Promise<void>;
+}
+
+export interface TransactionFilter {
+  readonly accountId?: string;
+  readonly connectionId?: string;
+  /** Inclusive `YYYY-MM-DD` bounds. */
+  readonly dateFrom?: string;
+  readonly dateTo?: string;
+  readonly pending?: boolean;
+  /** Matches the effective category (user override first, provider category otherwise). */
+  readonly categoryId?: string;
+}
+
+export interface TransactionStore {
+  get(userId: string, transactionId: string): Promise<Transaction | null>;
+  getMany(userId: string, transactionIds: readonly string[]): Promise<Transaction[]>;
+  list(userId: string, filter: TransactionFilter, limit: number, cursor: string | null): Promise<Page<Transaction>>;
+  /** Upserts by key (batched, unprocessed items retried with backoff). */
+  putMany(transactions: readonly Transaction[]): Promise<void>;
+  deleteMany(transactions: readonly Pick<Transaction, 'userId' | 'transactionId'>[]): Promise<void>;
+  /** Every transaction of a connection (for purge), page by page. */
+  listByConnection(userId: string, connectionId: string, cursor: string | null): Promise<Page<Transaction>>;
+  /** Whether any transaction of the user has this category as its user override. */
+  isUserCategoryInUse(userId: string, categoryId: string): Promise<boolean>;
+  /** Transactions whose user override is this category, page by page (for reassignment). */
+  listByUserCategory(userId: string, categoryId: string, cursor: string | null): Promise<Page<Transaction>>;
+  /**
+   * Applies user edits (category and/or note) to many transactions atomically, each conditional on the
+   * transaction still existing; all or nothing.
+   */
+  updateUserFields(
+    userId: string,
+    edits: readonly {
+      transactionId: string;
+      userCategoryId?: string | null;
+      note?: string | null;
+      categorySync?: Transaction['categorySync'];
+    }[],
+    now: string,
+  ): Promise<Transaction[]>;
+}
+
+export interface SyncRunStore {
+  put(run: SyncRun): Promise<void>;
+  listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<SyncRun>>;
+  deleteByConnection(connectionId: string): Promise<void>;
+}
+
+export interface CategoryStore {
+  listProviderCatalog(provider: Provider): Promise<Category[]>;
+  putProviderCatalog(provider: Provider, categories: readonly Category[]): Promise<void>;
+  listUserCategories(userId: string): Promise<Category[]>;
+  getUserCategory(userId: string, categoryId: string): Promise<Category | null>;
+  getProviderCategory(categoryId: string): Promise<Category | null>;
+  /** Conditional on the name being free for this user (case-insensitive); ConflictError otherwise. */
+  createUserCategory(category: Category): Promise<void>;
+  renameUserCategory(category: Category, previousName: string): Promise<void>;
+  deleteUserCategory(category: Category): Promise<void>;
+}
+
+export interface WebhookEventStore {
+  /** Stores the event unless one with the same provider and id exists; returns false for a duplicate. */
+  putIfNew(event: WebhookEvent, expiresAtEpochSeconds: number): Promise<boolean>;
+  get(provider: Provider, eventId: string): Promise<WebhookEvent | null>;
+  listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<WebhookEvent>>;
+  save(event: WebhookEvent): Promise<void>;
+}
+
+/** Encryption context that binds a ciphertext to its owner; a ciphertext moved to another row won't decrypt. */
+export interface TokenContext {
+  readonly userId: string;
+  readonly connectionId: string;
+  readonly provider: Provider;
+}
+
+export interface TokenVault {
+  encrypt(plaintext: string, context: TokenContext): Promise<EncryptedSecret>;
+  decrypt(secret: EncryptedSecret, context: TokenContext): Promise<string>;
+}
+
+export interface SyncJob {
+  readonly userId: string;
+  readonly connectionId: string;
+  readonly syncRunId: string;
+  readonly trigger: SyncTrigger;
+  /** Set by the scheduler: one id per cycle, so a repeated tick cannot enqueue the same connection twice. */
+  readonly deduplicationId?: string;
+}
+
+export interface SyncJobQueue {
+  /** Sends up to any number of jobs, in SQS batches of 10, each in its connection's message group. */
+  enqueue(jobs: readonly SyncJob[]): Promise<void>;
+}
+
+export interface ProviderWriteJob {
+  readonly kind: 'transaction_category';
+  readonly userId: string;
+  readonly transactionId: string;
+  readonly connectionId: string;
+  readonly provider: Provider;
+}
+
+export interface ProviderWriteQueue {
+  enqueue(jobs: readonly ProviderWriteJob[]): Promise<void>;
+}
+
+/** The provider side of removing a connection: revoke the access / delete the item at the provider. */
+export interface ProviderConnectionRemover {
+  remove(connection: Connection): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

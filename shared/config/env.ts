@@ -1,0 +1,39 @@
+/**
+ * Typed, fail-fast configuration. Each composition root calls {@link readEnv} once at module scope (cold
+ * start) with the settings it needs; a missing or malformed value throws a ConfigError that names every
+ * offending variable, so a misconfigured function fails at init rather than on some later request.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors/app-error';
+
+export function readEnv<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  source: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  const result = z.object(shape).safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** Settings shared by every function that talks to AWS. */
+export const awsSettings = {
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** Set only offline (moto / LocalStack); in AWS the SDK's default endpoints are used. */
+  AWS_ENDPOINT_URL: z.url().optional(),
+};
+
+export const tableSettings = { TABLE_NAME: z.string().min(1) };
+export const tokenKeySettings = { TOKEN_KEY_ID: z.string().min(1) };
+export const syncQueueSettings = { SYNC_QUEUE_URL: z.url() };
+export const webhookQueueSettings = { WEBHOOK_EVENT_QUEUE_URL: z.url() };
+export const providerWriteQueueSettings = { PROVIDER_WRITE_QUEUE_URL: z.url() };
+
+/** Auto-sync cadence: each connection is synced this many hours after its last sync (jittered). */
+export const autoSyncSettings = {
+  AUTO_SYNC_INTERVAL_HOURS: z.coerce.number().positive().max(168).default(12),
+  /** Number of partitions of the due index; more shards spread scheduler reads across partitions. */
+  DUE_INDEX_SHARDS: z.coerce.number().int().min(1).max(64).default(8),
+};
