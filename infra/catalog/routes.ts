@@ -8,6 +8,7 @@
  * Plain data only: no aws-cdk-lib, no SDK, no handler imports (handlers are referenced by path so that each
  * consumer decides how to load or bundle them).
  */
+import type { z } from 'zod';
 import type { QueueId, SecretId } from './resources';
 
 /** What a function may touch. The stack turns each grant into the narrowest IAM permission it needs. */
@@ -40,6 +41,10 @@ export interface RouteDefinition {
   readonly grants: readonly Grant[];
   /** Lambda timeout; provider calls that Plaid documents as slow need more than the default. */
   readonly timeoutSeconds?: number;
+  /** JSON body schema; when present the OpenAPI writer documents it (zod 4 `z.toJSONSchema`, input side). */
+  readonly body?: z.ZodType;
+  /** Query string schema (an object of string-typed fields); documented as query parameters. */
+  readonly query?: z.ZodType;
 }
 
 export interface WorkerDefinition {
@@ -77,6 +82,26 @@ export const routes: readonly RouteDefinition[] = [
     grants: [],
   },
   {
+    id: 'createPlaidLinkToken',
+    method: 'POST',
+    path: `${BANKING}/link-token`,
+    entry: 'functions/http/create-plaid-link-token.ts',
+    auth: 'user',
+    summary: 'Plaid Link token for a new Item, or for update mode on an existing connection (connection_id).',
+    grants: ['table:read', 'tokens:decrypt', 'secret:plaid', 'secret:userHash'],
+    timeoutSeconds: 30,
+  },
+  {
+    id: 'exchangePlaidPublicToken',
+    method: 'POST',
+    path: `${BANKING}/plaid/exchange`,
+    entry: 'functions/http/exchange-plaid-public-token.ts',
+    auth: 'user',
+    summary: 'Exchanges a Link public token: stores the encrypted access token, connection and accounts; queues the first sync.',
+    grants: ['table:read', 'table:write', 'tokens:encrypt', 'secret:plaid', 'queue:sync'],
+    timeoutSeconds: 60,
+  },
+  {
     id: 'listConnections',
     method: 'GET',
     path: `${BANKING}/connections`,
@@ -105,6 +130,15 @@ export const routes: readonly RouteDefinition[] = [
     timeoutSeconds: 60,
   },
   {
+    id: 'requestConnectionSync',
+    method: 'POST',
+    path: `${BANKING}/connections/{connectionId}/sync`,
+    entry: 'functions/http/request-connection-sync.ts',
+    auth: 'user',
+    summary: 'Queues a sync of the connection now; answers 202 with the sync run id to follow.',
+    grants: ['table:read', 'table:write', 'queue:sync'],
+  },
+  {
     id: 'listSyncRuns',
     method: 'GET',
     path: `${BANKING}/connections/{connectionId}/sync-runs`,
@@ -130,6 +164,26 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: 'One account of the caller.',
     grants: ['table:read'],
+  },
+  {
+    id: 'refreshAccountBalance',
+    method: 'POST',
+    path: `${BANKING}/accounts/{accountId}/sync`,
+    entry: 'functions/http/refresh-account-balance.ts',
+    auth: 'user',
+    summary: 'Fetches live balances for the account from its provider.',
+    grants: ['table:read', 'table:write', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
+    // Plaid: /accounts/balance/get "occasionally 30 s or more".
+    timeoutSeconds: 60,
+  },
+  {
+    id: 'getAccountNumbers',
+    method: 'GET',
+    path: `${BANKING}/accounts/{accountId}/numbers`,
+    entry: 'functions/http/get-account-numbers.ts',
+    auth: 'user',
+    summary: "Account and routing numbers (Plaid auth), decrypted for the account's owner only.",
+    grants: ['table:read', 'tokens:decrypt'],
   },
   {
     id: 'listTransactions',
@@ -202,7 +256,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/delete-category.ts',
     auth: 'user',
     summary: "Deletes one of the caller's categories; refuses while transactions use it unless told to reassign.",
-    grants: ['table:read', 'table:write'],
+    grants: ['table:read', 'table:write', 'queue:providerWrites'],
     timeoutSeconds: 30,
   },
 ];
@@ -215,6 +269,27 @@ export const notFoundRoute = {
   grants: [] as readonly Grant[],
 } as const;
 
-export const workers: readonly WorkerDefinition[] = [];
+export const workers: readonly WorkerDefinition[] = [
+  {
+    id: 'syncConnection',
+    entry: 'functions/workers/sync-connection.ts',
+    queue: 'sync',
+    summary: 'Runs one sync of one connection (FIFO per connection): accounts, balances, transaction changes.',
+    grants: ['table:read', 'table:write', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
+    batchSize: 1,
+    // Bounds provider traffic from syncs; the FIFO group already keeps each connection to one run at a time.
+    maxConcurrency: 10,
+    timeoutSeconds: 900,
+  },
+];
 
-export const scheduled: readonly ScheduledDefinition[] = [];
+export const scheduled: readonly ScheduledDefinition[] = [
+  {
+    id: 'autoSyncScheduler',
+    entry: 'functions/schedule/auto-sync-scheduler.ts',
+    summary: 'Enqueues every connection whose next auto-sync time has passed.',
+    grants: ['table:read', 'queue:sync'],
+    everyMinutes: 15,
+    timeoutSeconds: 300,
+  },
+];

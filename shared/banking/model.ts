@@ -183,7 +183,8 @@ export interface Category {
 }
 
 export type SyncTrigger = 'link' | 'manual' | 'webhook' | 'schedule';
-export type SyncOutcome = 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
+/** `queued` until a worker picks the job up; `partial` when some accounts failed while others synced. */
+export type SyncOutcome = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed';
 
 export interface SyncCounts {
   readonly added: number;

@@ -30,6 +30,11 @@ export interface ConnectionStore {
    * Throws `ItemAlreadyExistsError` when any guard row already exists.
    */
   createWithAccounts(connection: Connection, accounts: readonly Account[], guards: readonly ItemGuard[]): Promise<void>;
+  /**
+   * The guard rows that already exist among these fingerprints of (user, provider, institution): the
+   * read-side duplicate check before a public token is exchanged. Empty when none is taken.
+   */
+  findGuards(userId: string, provider: Provider, institutionId: string, fingerprints: readonly string[]): Promise<ItemGuard[]>;
   /** Replaces the stored connection; fails with a ConflictError if `updatedAt` changed since it was read. */
   save(connection: Connection, expectedUpdatedAt: string): Promise<void>;
   /** Removes the connection row and its guard rows together. */

@@ -1,0 +1,27 @@
+import { presentAccount, presentConnection } from '../../shared/api/presenters';
+import { plaidExchangeBody } from '../../shared/api/schemas';
+import { userRoute } from '../../shared/http/api-handler';
+import { exchangePlaidPublicToken } from '../../shared/linking/plaid-linking';
+import { plaidLinkingDeps } from '../../shared/wiring/plaid';
+
+const deps = plaidLinkingDeps();
+
+export const handler = userRoute({ body: plaidExchangeBody }, async ({ userId, body }) => {
+  const productTag = body.product_tag ?? body.product;
+  const linked = await exchangePlaidPublicToken(deps, userId, {
+    publicToken: body.public_token,
+    ...(body.institution
+      ? { institution: { id: body.institution.institution_id, name: body.institution.name ?? null } }
+      : {}),
+    ...(body.accounts ? { accounts: body.accounts.map((account) => ({ name: account.name, mask: account.mask ?? null })) } : {}),
+    ...(productTag ? { productTag } : {}),
+  });
+  return {
+    status: 201,
+    body: {
+      connection: presentConnection(linked.connection),
+      accounts: linked.accounts.map(presentAccount),
+      sync_run_id: linked.syncRunId,
+    },
+  };
+});

@@ -1,0 +1,15 @@
+import { syncJobMessage } from '../../shared/queue/messages';
+import { sqsWorker } from '../../shared/queue/sqs-worker';
+import { runSync } from '../../shared/sync/sync-engine';
+import { syncEngineDeps } from '../../shared/wiring/sync';
+
+const deps = syncEngineDeps();
+
+export const handler = sqsWorker({
+  name: 'SyncWorker',
+  schema: syncJobMessage,
+  logContext: (job) => ({ user_id: job.userId, connection_id: job.connectionId, sync_run_id: job.syncRunId }),
+  handle: async (job) => {
+    await runSync(deps, job);
+  },
+});

@@ -1,0 +1,88 @@
+/**
+ * Plaid failures → `ProviderError`. Plaid's `error_code` is the stable thing to switch on
+ * (https://plaid.com/docs/errors/); `error_message` is developer text that may change and is never shown.
+ *
+ * The SDK rejects with an AxiosError whose `config` holds the PLAID-SECRET header and the request body
+ * (with the access token). Nothing here keeps a reference to it: only status and Plaid's error fields are
+ * copied out, and the ProviderError carries no `cause`.
+ */
+import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
+
+interface PlaidErrorBody {
+  error_type?: string;
+  error_code?: string;
+  display_message?: string | null;
+  request_id?: string;
+}
+
+const KIND_BY_CODE: Readonly<Record<string, ProviderFailureKind>> = {
+  ITEM_LOGIN_REQUIRED: 'login_required',
+  INVALID_CREDENTIALS: 'invalid_input',
+  INVALID_MFA: 'invalid_input',
+  ITEM_LOCKED: 'login_required',
+  USER_SETUP_REQUIRED: 'login_required',
+  ITEM_NOT_FOUND: 'item_not_found',
+  INVALID_ACCESS_TOKEN: 'item_not_found',
+  ACCESS_NOT_GRANTED: 'revoked',
+  USER_PERMISSION_REVOKED: 'revoked',
+  TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION: 'mutation_during_pagination',
+  INVALID_PUBLIC_TOKEN: 'invalid_input',
+  INSTITUTION_DOWN: 'transient',
+  INSTITUTION_NOT_RESPONDING: 'transient',
+  INSTITUTION_NOT_AVAILABLE: 'transient',
+  INTERNAL_SERVER_ERROR: 'transient',
+  PLANNED_MAINTENANCE: 'transient',
+  PRODUCT_NOT_READY: 'transient',
+};
+
+/** Neutral messages for when Plaid gives no `display_message` (which is meant for end users). */
+const NEUTRAL_MESSAGE: Readonly<Record<ProviderFailureKind, string>> = {
+  rate_limited: 'The bank data provider is busy; try again shortly',
+  transient: 'The bank or the data provider is temporarily unavailable',
+  login_required: 'The bank login needs to be renewed',
+  mfa_required: 'The bank asks for an extra verification step',
+  user_action_required: 'The bank asks the user to complete an action',
+  revoked: 'Access to this bank connection was revoked',
+  consent_expired: 'The consent for this bank connection expired',
+  item_not_found: 'The bank connection no longer exists at the provider',
+  invalid_input: 'The provider rejected the request',
+  mutation_during_pagination: 'Transactions changed while being read',
+  permanent: 'The bank data provider rejected the request',
+};
+
+export function plaidErrorFrom(error: unknown): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const response = (error as { response?: { status?: number; data?: unknown; headers?: Record<string, unknown> } })?.response;
+  if (!response) {
+    // No response at all: timeout, connection reset, DNS. Worth retrying.
+    const code = (error as { code?: string })?.code ?? 'NETWORK_ERROR';
+    return new ProviderError('plaid', 'transient', { providerCode: code, message: NEUTRAL_MESSAGE.transient });
+  }
+  const body = (typeof response.data === 'object' && response.data !== null ? response.data : {}) as PlaidErrorBody;
+  const code = body.error_code ?? `HTTP_${response.status ?? 'UNKNOWN'}`;
+  const kind = kindOf(body, response.status);
+  const retryAfter = Number(response.headers?.['retry-after']);
+  return new ProviderError('plaid', kind, {
+    providerCode: code,
+    message: body.display_message || NEUTRAL_MESSAGE[kind],
+    ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
+  });
+}
+
+function kindOf(body: PlaidErrorBody, status: number | undefined): ProviderFailureKind {
+  const byCode = body.error_code ? KIND_BY_CODE[body.error_code] : undefined;
+  if (byCode) return byCode;
+  if (body.error_type === 'RATE_LIMIT_EXCEEDED' || status === 429) return 'rate_limited';
+  if (body.error_type === 'INSTITUTION_ERROR' || body.error_type === 'API_ERROR' || (status ?? 0) >= 500) return 'transient';
+  if (body.error_type === 'INVALID_INPUT' || body.error_type === 'INVALID_REQUEST') return 'permanent';
+  return 'permanent';
+}
+
+/** Runs a Plaid SDK call and returns its `data`, translating any failure. */
+export async function callPlaid<T>(call: () => Promise<{ data: T }>): Promise<T> {
+  try {
+    return (await call()).data;
+  } catch (error) {
+    throw plaidErrorFrom(error);
+  }
+}

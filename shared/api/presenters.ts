@@ -1,0 +1,131 @@
+/**
+ * Domain objects → the public JSON shapes (snake_case). Secrets never appear here: the encrypted access
+ * token, sync cursor and encrypted account numbers are deliberately not mapped.
+ */
+import type { Account, Category, Connection, SyncRun, Transaction } from '../banking/model';
+import { effectiveCategoryId } from '../banking/model';
+import type { Page } from '../banking/ports';
+
+export function presentConnection(connection: Connection) {
+  const consent = connection.consent;
+  return {
+    id: connection.connectionId,
+    provider: connection.provider,
+    institution: { id: connection.institution.id, name: connection.institution.name },
+    status: connection.status,
+    status_reason: connection.statusReason,
+    products: connection.products,
+    product_tag: connection.productTag,
+    created_at: connection.createdAt,
+    updated_at: connection.updatedAt,
+    last_sync_at: connection.lastSyncAt,
+    last_sync_outcome: connection.lastSyncOutcome,
+    next_sync_at: connection.nextSyncAt,
+    consent: consent
+      ? {
+          products: consent.products,
+          created_at: consent.createdAt,
+          expires_at: consent.expiresAt,
+          revoked_at: consent.revokedAt,
+          valid: isConsentValid(consent, new Date()),
+        }
+      : null,
+    pending_user_action: connection.pendingUserAction
+      ? {
+          url: connection.pendingUserAction.url,
+          expires_at: connection.pendingUserAction.expiresAt,
+          instructions: connection.pendingUserAction.instructions,
+        }
+      : null,
+  };
+}
+
+export function isConsentValid(consent: NonNullable<Connection['consent']>, now: Date): boolean {
+  if (consent.revokedAt) return false;
+  return consent.expiresAt === null || new Date(consent.expiresAt).getTime() > now.getTime();
+}
+
+export function presentAccount(account: Account) {
+  return {
+    id: account.accountId,
+    connection_id: account.connectionId,
+    provider: account.provider,
+    name: account.name,
+    official_name: account.officialName,
+    type: account.type,
+    subtype: account.subtype,
+    mask: account.mask,
+    balances: {
+      current: account.balances.current,
+      available: account.balances.available,
+      limit: account.balances.limit,
+      currency: account.balances.currency,
+      updated_at: account.balances.updatedAt,
+    },
+    has_numbers: account.numbers !== null,
+    created_at: account.createdAt,
+    updated_at: account.updatedAt,
+  };
+}
+
+export function presentTransaction(transaction: Transaction) {
+  return {
+    id: transaction.transactionId,
+    account_id: transaction.accountId,
+    connection_id: transaction.connectionId,
+    provider: transaction.provider,
+    amount: transaction.amount,
+    currency: transaction.currency,
+    date: transaction.date,
+    authorized_date: transaction.authorizedDate,
+    description: transaction.description,
+    merchant_name: transaction.merchantName,
+    pending: transaction.pending,
+    category_id: effectiveCategoryId(transaction),
+    provider_category: transaction.providerCategory,
+    user_category_id: transaction.userCategoryId,
+    note: transaction.note,
+    category_sync: transaction.categorySync
+      ? {
+          status: transaction.categorySync.status,
+          updated_at: transaction.categorySync.updatedAt,
+          error: transaction.categorySync.error,
+        }
+      : null,
+    created_at: transaction.createdAt,
+    updated_at: transaction.updatedAt,
+  };
+}
+
+export function presentCategory(category: Category) {
+  return {
+    id: category.categoryId,
+    name: category.name,
+    source: category.source,
+    parent_id: category.parentId,
+    editable: category.source === 'user',
+  };
+}
+
+export function presentSyncRun(run: SyncRun) {
+  return {
+    id: run.syncRunId,
+    connection_id: run.connectionId,
+    trigger: run.trigger,
+    outcome: run.outcome,
+    started_at: run.startedAt,
+    finished_at: run.finishedAt,
+    counts: run.counts,
+    error: run.error,
+    account_errors: run.accountErrors.map((failure) => ({
+      account_id: failure.accountId,
+      code: failure.code,
+      message: failure.message,
+    })),
+  };
+}
+
+/** Paged listings share one envelope: `{ "data": [...], "next_cursor": "…" | null }`. */
+export function presentPage<T, R>(page: Page<T>, present: (item: T) => R) {
+  return { data: page.items.map(present), next_cursor: page.nextCursor };
+}

@@ -1,0 +1,105 @@
+/**
+ * Request schemas of the public API (zod). Field names are the wire names (snake_case); error messages
+ * name them as `body.<field>` / `query.<field>` / `path.<field>` through `shared/http/validation`.
+ */
+import { z } from 'zod';
+import { BULK_CATEGORIZE_LIMIT } from '../banking/transactions';
+
+const id = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_:.-]+$/, 'Must be an id');
+const isoDate = z.iso.date({ message: 'Must be a date in YYYY-MM-DD form' });
+const booleanString = z.enum(['true', 'false']).transform((value) => value === 'true');
+const categoryName = z.string().trim().min(1, 'Must not be empty').max(64);
+
+export const connectionPath = z.object({ connectionId: id });
+export const accountPath = z.object({ accountId: id });
+export const transactionPath = z.object({ transactionId: id });
+export const categoryPath = z.object({ categoryId: id });
+
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const accountListQuery = z.strictObject({ connection_id: id.optional() });
+
+export const transactionListQuery = z
+  .strictObject({
+    account_id: id.optional(),
+    connection_id: id.optional(),
+    date_from: isoDate.optional(),
+    date_to: isoDate.optional(),
+    pending: booleanString.optional(),
+    category_id: id.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(2048).optional(),
+  })
+  .refine((query) => !query.date_from || !query.date_to || query.date_from <= query.date_to, {
+    message: 'Must not be after date_to',
+    path: ['date_from'],
+  });
+
+export const transactionUpdateBody = z
+  .strictObject({
+    category_id: id.nullable().optional(),
+    note: z.string().trim().max(500).nullable().optional(),
+  })
+  .refine((body) => body.category_id !== undefined || body.note !== undefined, {
+    message: 'Provide category_id and/or note',
+  });
+
+export const bulkCategorizeBody = z.strictObject({
+  transaction_ids: z.array(id).min(1).max(BULK_CATEGORIZE_LIMIT),
+  category_id: id.nullable(),
+});
+
+export const categoryCreateBody = z.strictObject({
+  name: categoryName,
+  parent_id: id.nullable().optional(),
+});
+
+export const categoryRenameBody = z.strictObject({ name: categoryName });
+
+export const categoryDeleteQuery = z
+  .strictObject({
+    reassign_to: id.optional(),
+    clear_overrides: booleanString.optional(),
+  })
+  .refine((query) => !(query.reassign_to && query.clear_overrides), {
+    message: 'Use either reassign_to or clear_overrides, not both',
+    path: ['reassign_to'],
+  });
+
+/** A body that may be omitted entirely (seed 001 posts the link-token request with no body). */
+function optionalBody<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => value ?? {}, schema);
+}
+
+const plaidProduct = z.string().regex(/^[a-z_]{2,40}$/, 'Must be a Plaid product name');
+
+export const plaidLinkTokenBody = optionalBody(
+  z.strictObject({
+    products: z.array(plaidProduct).min(1).max(10).optional(),
+    connection_id: id.optional(),
+    account_selection: z.boolean().optional(),
+    redirect_uri: z.url().optional(),
+  }),
+);
+
+/** Accepts Link's `onSuccess` metadata as the frontend receives it, so it can be passed on untouched. */
+export const plaidExchangeBody = z
+  .object({
+    public_token: z.string().trim().min(1).max(256),
+    institution: z
+      .looseObject({ institution_id: z.string().min(1).max(64), name: z.string().max(200).nullable().optional() })
+      .nullable()
+      .optional(),
+    accounts: z
+      .array(z.looseObject({ name: z.string().max(200), mask: z.string().max(10).nullable().optional() }))
+      .max(100)
+      .optional(),
+    product_tag: z.string().trim().min(1).max(64).optional(),
+    /** Older clients send the tag as `product`. */
+    product: z.string().trim().min(1).max(64).optional(),
+  })
+  .strict();
+

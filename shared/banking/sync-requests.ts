@@ -1,0 +1,40 @@
+/**
+ * Asking for a sync. The run is recorded as `queued` before the job is sent, so the caller can follow it
+ * in the sync history from the moment it gets the id back; the worker moves the same run forward.
+ */
+import { newId } from './ids';
+import type { SyncRun, SyncTrigger } from './model';
+import { requireConnection } from './ownership';
+import type { Clock, ConnectionStore, SyncJobQueue, SyncRunStore } from './ports';
+
+export interface SyncRequestDeps {
+  readonly connections: ConnectionStore;
+  readonly syncRuns: SyncRunStore;
+  readonly syncQueue: SyncJobQueue;
+  readonly clock: Clock;
+}
+
+export async function requestSync(
+  deps: SyncRequestDeps,
+  userId: string,
+  connectionId: string,
+  trigger: Exclude<SyncTrigger, 'schedule'>,
+): Promise<SyncRun> {
+  const connection = await requireConnection(deps.connections, userId, connectionId);
+  const now = deps.clock.now();
+  const run: SyncRun = {
+    userId,
+    connectionId: connection.connectionId,
+    syncRunId: newId('run', now),
+    trigger,
+    outcome: 'queued',
+    startedAt: now.toISOString(),
+    finishedAt: null,
+    counts: { added: 0, modified: 0, removed: 0, accounts: 0 },
+    error: null,
+    accountErrors: [],
+  };
+  await deps.syncRuns.put(run);
+  await deps.syncQueue.enqueue([{ userId, connectionId: connection.connectionId, syncRunId: run.syncRunId, trigger }]);
+  return run;
+}

@@ -1,0 +1,22 @@
+/**
+ * Wire schemas of the queue messages. Producers serialise the port types as JSON; workers parse with
+ * these schemas before anything else, so a malformed message is rejected at the edge of the worker.
+ */
+import { z } from 'zod';
+import { providers } from '../banking/model';
+
+export const syncJobMessage = z.object({
+  userId: z.string().min(1),
+  connectionId: z.string().min(1),
+  syncRunId: z.string().min(1),
+  trigger: z.enum(['link', 'manual', 'webhook', 'schedule']),
+  deduplicationId: z.string().min(1).optional(),
+});
+
+export const providerWriteMessage = z.object({
+  kind: z.literal('transaction_category'),
+  userId: z.string().min(1),
+  transactionId: z.string().min(1),
+  connectionId: z.string().min(1),
+  provider: z.enum(providers),
+});

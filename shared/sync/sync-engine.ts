@@ -1,0 +1,182 @@
+/**
+ * The provider-agnostic sync engine. One run, for one connection (the FIFO queue guarantees no two runs of
+ * the same connection overlap):
+ *
+ *   load connection → decrypt token (one KMS call) → provider state check → accounts and balances →
+ *   transaction changes batch by batch (each stored before the next is pulled) → deferred removals →
+ *   commit the cursor together with the connection's new status → record the run.
+ *
+ * Every write is idempotent and skipped when nothing changed, so replaying a batch, retrying a message or
+ * re-running a sync with nothing new leaves the stored data exactly as it was.
+ */
+import { describeError } from '../errors/error-mapper';
+import { updateConnection } from '../banking/connection-updates';
+import type { Connection, ConnectionStatus, SyncCounts, SyncRun } from '../banking/model';
+import { statusesNeedingUser } from '../banking/model';
+import type {
+  AccountStore,
+  CategoryStore,
+  Clock,
+  ConnectionStore,
+  SyncJob,
+  SyncRunStore,
+  TokenVault,
+  TransactionStore,
+} from '../banking/ports';
+import { logger } from '../observability/logger';
+import { countMetric, durationMetric } from '../observability/metrics';
+import { storeAccounts } from './account-writer';
+import { TransactionChangeWriter } from './transaction-writer';
+import type { ProviderSyncSource } from './provider-source';
+import type { Provider } from '../banking/model';
+import { nextAutoSyncAt } from './schedule';
+
+export interface SyncEngineDeps {
+  readonly connections: ConnectionStore;
+  readonly accounts: AccountStore;
+  readonly transactions: TransactionStore;
+  readonly syncRuns: SyncRunStore;
+  readonly categories: CategoryStore;
+  readonly vault: TokenVault;
+  readonly sourceFor: (provider: Provider) => ProviderSyncSource;
+  readonly clock: Clock;
+  readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
+}
+
+/** Informational statuses a successful sync leaves in place (the user still has something to do later). */
+const STATUSES_KEPT_AFTER_SUCCESS: ReadonlySet<ConnectionStatus> = new Set(['pending_expiration', 'new_accounts_available']);
+
+/**
+ * Runs one sync job. Returns the recorded run, or null when the connection no longer exists. Throws only
+ * for failures worth retrying (the message then returns to the queue); anything else is recorded on the
+ * run and the connection, and the job is considered done.
+ */
+export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncRun | null> {
+  const connection = await deps.connections.get(job.userId, job.connectionId);
+  if (!connection) {
+    logger.info('sync skipped: connection no longer exists');
+    return null;
+  }
+  if (job.trigger === 'schedule' && statusesNeedingUser.has(connection.status)) {
+    logger.info('sync skipped: connection waits for the user', { status: connection.status });
+    return null;
+  }
+  const started = deps.clock.now();
+  let run: SyncRun = {
+    userId: connection.userId,
+    connectionId: connection.connectionId,
+    syncRunId: job.syncRunId,
+    trigger: job.trigger,
+    outcome: 'running',
+    startedAt: started.toISOString(),
+    finishedAt: null,
+    counts: { added: 0, modified: 0, removed: 0, accounts: 0 },
+    error: null,
+    accountErrors: [],
+  };
+  await deps.syncRuns.put(run);
+  countMetric('SyncRunsStarted');
+  const statusBefore = connection.status === 'syncing' ? 'healthy' : connection.status;
+  await setStatus(deps, connection, (current) => ({ ...current, status: 'syncing' }));
+
+  try {
+    const accessToken = connection.accessToken
+      ? await deps.vault.decrypt(connection.accessToken, {
+          userId: connection.userId,
+          connectionId: connection.connectionId,
+          provider: connection.provider,
+        })
+      : null;
+    const session = { connection, accessToken };
+    const source = deps.sourceFor(connection.provider);
+    const refreshed = await source.checkConnection(session);
+    const providerAccounts = await source.listAccounts(session);
+    const stored = await storeAccounts(deps.accounts, connection, providerAccounts, deps.clock.now().toISOString());
+    const writer = new TransactionChangeWriter(deps.transactions, deps.categories, connection, deps.clock);
+    const pulled = await source.pullTransactions(
+      session,
+      connection.syncCursor,
+      (batch) => writer.apply(batch),
+      () => writer.restart(),
+    );
+    await writer.finish();
+
+    const finished = deps.clock.now();
+    const counts: SyncCounts = { ...writer.counts, accounts: stored.accountCount };
+    const accountErrors = pulled.accountFailures.map((failure) => ({
+      accountId: stored.accountIdOf(failure.providerAccountId),
+      code: failure.code,
+      message: failure.message,
+    }));
+    const outcome = accountErrors.length > 0 ? 'partial' : 'succeeded';
+    // The cursor is committed only here, after every batch it covers has been stored.
+    await setStatus(deps, connection, (current) => ({
+      ...current,
+      ...refreshed,
+      status: successorStatus(current.status, statusBefore),
+      statusReason: null,
+      syncCursor: pulled.nextCursor ?? current.syncCursor,
+      lastSyncAt: finished.toISOString(),
+      lastSyncOutcome: outcome,
+      nextSyncAt: nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
+    }));
+    run = { ...run, outcome, finishedAt: finished.toISOString(), counts, accountErrors };
+    await deps.syncRuns.put(run);
+    recordRunMetrics(run, finished.getTime() - started.getTime());
+    logger.info('sync finished', { outcome, ...counts, account_errors: accountErrors.length });
+    return run;
+  } catch (error) {
+    const described = describeError(error);
+    const finished = deps.clock.now();
+    const status: ConnectionStatus = described.connectionStatus ?? (described.retryable ? statusBefore : 'error');
+    await setStatus(deps, connection, (current) => ({
+      ...current,
+      status: current.status === 'syncing' ? status : current.status,
+      statusReason: described.connectionStatus || !described.retryable ? { code: described.code, message: described.message } : current.statusReason,
+      lastSyncOutcome: 'failed',
+      nextSyncAt: statusesNeedingUser.has(status)
+        ? null
+        : nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
+    }));
+    run = {
+      ...run,
+      outcome: 'failed',
+      finishedAt: finished.toISOString(),
+      error: { code: described.code, message: described.message },
+    };
+    await deps.syncRuns.put(run);
+    recordRunMetrics(run, finished.getTime() - started.getTime(), described.code);
+    if (described.retryable) {
+      logger.warn('sync failed, will retry', { code: described.code });
+      throw error;
+    }
+    logger.warn('sync failed', { code: described.code, status });
+    return run;
+  }
+}
+
+/**
+ * The status after a successful run. A status another writer set while we ran (a webhook saying the login
+ * broke, say) wins over ours: it is newer information than the sync that just finished.
+ */
+function successorStatus(current: ConnectionStatus, before: ConnectionStatus): ConnectionStatus {
+  if (current !== 'syncing') return current;
+  return STATUSES_KEPT_AFTER_SUCCESS.has(before) ? before : 'healthy';
+}
+
+async function setStatus(
+  deps: SyncEngineDeps,
+  connection: Connection,
+  change: (current: Connection) => Connection,
+): Promise<void> {
+  await updateConnection(deps.connections, connection.userId, connection.connectionId, change, () => deps.clock.now());
+}
+
+function recordRunMetrics(run: SyncRun, durationMs: number, failureCode?: string): void {
+  countMetric(run.outcome === 'failed' ? 'SyncRunsFailed' : 'SyncRunsSucceeded');
+  if (failureCode) countMetric(`SyncFailure_${failureCode}`);
+  durationMetric('SyncDuration', durationMs);
+  countMetric('TransactionsAdded', run.counts.added);
+  countMetric('TransactionsModified', run.counts.modified);
+  countMetric('TransactionsRemoved', run.counts.removed);
+}

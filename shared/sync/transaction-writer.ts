@@ -1,0 +1,139 @@
+/**
+ * Applies provider transaction changes to the store, batch by batch, idempotently:
+ *
+ * - added and modified are one thing, an overwriting upsert keyed by the provider transaction id, written
+ *   only when the provider's data differs from what is stored (a replayed batch writes nothing);
+ * - the user's own fields (category override, note, category sync state) are never overwritten by a sync;
+ * - a posted transaction that names the pending one it replaces (`pending_transaction_id`) inherits that
+ *   pending transaction's user fields, so an edit made while pending survives posting;
+ * - removals are deferred to the end of the run, because the pending side of a pending→posted pair may be
+ *   removed in an earlier page than the posted side is added, and its user fields are needed until then.
+ */
+import { transactionIdFor, accountIdFor } from '../banking/ids';
+import type { Category, Connection, Transaction } from '../banking/model';
+import type { CategoryStore, Clock, TransactionStore } from '../banking/ports';
+import type { ChangeBatch, ProviderTransaction } from './provider-source';
+
+export class TransactionChangeWriter {
+  readonly counts = { added: 0, modified: 0, removed: 0 };
+  private deferredRemovals = new Set<string>();
+  private readonly knownCategories = new Set<string>();
+
+  constructor(
+    private readonly store: TransactionStore,
+    private readonly categories: CategoryStore,
+    private readonly connection: Connection,
+    private readonly clock: Clock,
+  ) {}
+
+  async apply(batch: ChangeBatch): Promise<void> {
+    const latest = new Map<string, ProviderTransaction>();
+    for (const change of [...batch.added, ...batch.modified]) latest.set(change.providerTransactionId, change);
+    const incoming = [...latest.values()];
+    const idOf = (providerId: string) => transactionIdFor(this.connection.connectionId, providerId);
+    const lookups = new Set<string>();
+    for (const change of incoming) {
+      lookups.add(idOf(change.providerTransactionId));
+      if (change.pendingProviderTransactionId) lookups.add(idOf(change.pendingProviderTransactionId));
+    }
+    const stored = new Map(
+      (await this.store.getMany(this.connection.userId, [...lookups])).map((row) => [row.transactionId, row]),
+    );
+    const now = this.clock.now().toISOString();
+    const writes: Transaction[] = [];
+    for (const change of incoming) {
+      const prior = stored.get(idOf(change.providerTransactionId));
+      const pendingPredecessor = change.pendingProviderTransactionId
+        ? stored.get(idOf(change.pendingProviderTransactionId))
+        : undefined;
+      const next = this.toTransaction(change, prior ?? pendingPredecessor, prior, now);
+      if (prior && sameProviderData(prior, next)) continue;
+      writes.push(next);
+      if (prior) this.counts.modified += 1;
+      else this.counts.added += 1;
+    }
+    await this.store.putMany(writes);
+    await this.registerCategories(writes, now);
+    for (const providerId of batch.removed) this.deferredRemovals.add(providerId);
+  }
+
+  /** The provider restarted pagination: the replay will resend removals, so forget the ones seen so far. */
+  restart(): void {
+    this.deferredRemovals = new Set();
+  }
+
+  async finish(): Promise<void> {
+    const ids = [...this.deferredRemovals].map((providerId) => transactionIdFor(this.connection.connectionId, providerId));
+    if (ids.length === 0) return;
+    const present = await this.store.getMany(this.connection.userId, ids);
+    await this.store.deleteMany(present);
+    this.counts.removed += present.length;
+    this.deferredRemovals = new Set();
+  }
+
+  private toTransaction(
+    change: ProviderTransaction,
+    userFieldsFrom: Transaction | undefined,
+    prior: Transaction | undefined,
+    now: string,
+  ): Transaction {
+    return {
+      userId: this.connection.userId,
+      transactionId: transactionIdFor(this.connection.connectionId, change.providerTransactionId),
+      connectionId: this.connection.connectionId,
+      accountId: accountIdFor(this.connection.connectionId, change.providerAccountId),
+      provider: this.connection.provider,
+      providerTransactionId: change.providerTransactionId,
+      amount: change.amount,
+      currency: change.currency,
+      date: change.date,
+      authorizedDate: change.authorizedDate,
+      description: change.description,
+      merchantName: change.merchantName,
+      pending: change.pending,
+      pendingProviderTransactionId: change.pendingProviderTransactionId,
+      providerCategory: change.category,
+      userCategoryId: userFieldsFrom?.userCategoryId ?? null,
+      note: userFieldsFrom?.note ?? null,
+      categorySync: userFieldsFrom?.categorySync ?? null,
+      createdAt: prior?.createdAt ?? now,
+      updatedAt: now,
+    };
+  }
+
+  /** Provider categories become part of the catalog the first time a transaction uses them. */
+  private async registerCategories(written: readonly Transaction[], now: string): Promise<void> {
+    const fresh = new Map<string, Category>();
+    for (const transaction of written) {
+      const category = transaction.providerCategory;
+      if (!category || this.knownCategories.has(category.id)) continue;
+      this.knownCategories.add(category.id);
+      fresh.set(category.id, {
+        categoryId: category.id,
+        name: category.name ?? category.id,
+        source: this.connection.provider,
+        parentId: null,
+        userId: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+    if (fresh.size > 0) await this.categories.putProviderCatalog(this.connection.provider, [...fresh.values()]);
+  }
+}
+
+function sameProviderData(a: Transaction, b: Transaction): boolean {
+  return (
+    a.accountId === b.accountId &&
+    a.amount === b.amount &&
+    a.currency === b.currency &&
+    a.date === b.date &&
+    a.authorizedDate === b.authorizedDate &&
+    a.description === b.description &&
+    a.merchantName === b.merchantName &&
+    a.pending === b.pending &&
+    a.pendingProviderTransactionId === b.pendingProviderTransactionId &&
+    a.providerCategory?.id === b.providerCategory?.id &&
+    a.providerCategory?.name === b.providerCategory?.name
+  );
+}

@@ -1,0 +1,27 @@
+/** Dependencies of the sync worker. */
+import { systemClock } from '../banking/ports';
+import type { SyncEngineDeps } from '../sync/sync-engine';
+import type { ProviderSyncSource } from '../sync/provider-source';
+import { ConflictError } from '../errors/app-error';
+import { autoSyncConfig } from './config';
+import { plaidSyncSource } from './plaid';
+import { accountStore, categoryStore, connectionStore, syncRunStore, transactionStore } from './stores';
+import { tokenVault } from './vault';
+
+export function syncEngineDeps(): SyncEngineDeps {
+  const plaid = plaidSyncSource();
+  return {
+    connections: connectionStore(),
+    accounts: accountStore(),
+    transactions: transactionStore(),
+    syncRuns: syncRunStore(),
+    categories: categoryStore(),
+    vault: tokenVault(),
+    sourceFor: (provider): ProviderSyncSource => {
+      if (provider === 'plaid') return plaid;
+      throw new ConflictError('PROVIDER_NOT_SUPPORTED', `Provider ${provider} is not supported by this sync worker`);
+    },
+    clock: systemClock,
+    autoSync: { intervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS, random: Math.random },
+  };
+}
