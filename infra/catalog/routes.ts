@@ -259,6 +259,16 @@ export const routes: readonly RouteDefinition[] = [
     grants: ['table:read', 'table:write', 'queue:providerWrites'],
     timeoutSeconds: 30,
   },
+  {
+    id: 'plaidWebhook',
+    method: 'POST',
+    path: `${API}/webhooks/plaid`,
+    entry: 'functions/http/plaid-webhook.ts',
+    // Plaid authenticates itself: the handler verifies the Plaid-Verification JWT over the raw body.
+    auth: 'none',
+    summary: 'Plaid webhooks: verified (ES256 JWT, body hash), stored once, queued for the webhook worker; answers fast.',
+    grants: ['table:read', 'table:write', 'queue:webhookEvents', 'secret:plaid'],
+  },
 ];
 
 /** Answers every request no route matches with the standard 404 envelope (API Gateway `$default`). */
@@ -280,6 +290,16 @@ export const workers: readonly WorkerDefinition[] = [
     // Bounds provider traffic from syncs; the FIFO group already keeps each connection to one run at a time.
     maxConcurrency: 10,
     timeoutSeconds: 900,
+  },
+  {
+    id: 'applyWebhookEvent',
+    entry: 'functions/workers/apply-webhook-event.ts',
+    queue: 'webhookEvents',
+    summary: 'Applies one stored webhook event: connection status changes and webhook-triggered syncs.',
+    grants: ['table:read', 'table:write', 'queue:sync'],
+    batchSize: 10,
+    maxConcurrency: 5,
+    timeoutSeconds: 60,
   },
 ];
 

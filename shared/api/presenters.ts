@@ -50,6 +50,8 @@ export function presentAccount(account: Account) {
     id: account.accountId,
     connection_id: account.connectionId,
     provider: account.provider,
+    /** The provider's id for the account (what Plaid Link / Pluggy Connect report), for client-side matching. */
+    provider_account_id: account.providerAccountId,
     name: account.name,
     official_name: account.officialName,
     type: account.type,

@@ -183,8 +183,11 @@ export interface Category {
 }
 
 export type SyncTrigger = 'link' | 'manual' | 'webhook' | 'schedule';
-/** `queued` until a worker picks the job up; `partial` when some accounts failed while others synced. */
-export type SyncOutcome = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed';
+/**
+ * `queued` until a worker picks the job up; `retrying` after a transient failure, until the queue delivers
+ * the job again; `partial` when some accounts failed while others synced.
+ */
+export type SyncOutcome = 'queued' | 'running' | 'retrying' | 'succeeded' | 'partial' | 'failed';
 
 export interface SyncCounts {
   readonly added: number;

@@ -94,6 +94,7 @@ export interface TransactionStore {
 
 export interface SyncRunStore {
   put(run: SyncRun): Promise<void>;
+  get(connectionId: string, syncRunId: string): Promise<SyncRun | null>;
   listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<SyncRun>>;
   deleteByConnection(connectionId: string): Promise<void>;
 }

@@ -19,6 +19,12 @@ export function durationMetric(name: string, milliseconds: number): void {
   metrics.addMetric(name, MetricUnit.Milliseconds, milliseconds);
 }
 
+/** Publishes what this invocation recorded; an invocation that recorded nothing writes nothing. */
 export function flushMetrics(): void {
-  metrics.publishStoredMetrics();
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}
+
+/** A count with one dimension (e.g. failures by reason), published on its own so it never mixes dimensions. */
+export function countMetricBy(name: string, dimension: string, value: string, count = 1): void {
+  metrics.singleMetric().addDimension(dimension, value).addMetric(name, MetricUnit.Count, count);
 }

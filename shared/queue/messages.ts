@@ -20,3 +20,9 @@ export const providerWriteMessage = z.object({
   connectionId: z.string().min(1),
   provider: z.enum(providers),
 });
+
+/** A verified webhook waiting to be applied: a pointer to the stored event (the worker reads the body). */
+export const webhookEventMessage = z.object({
+  provider: z.enum(providers),
+  eventId: z.string().min(1),
+});

@@ -24,7 +24,7 @@ import type {
   TransactionStore,
 } from '../banking/ports';
 import { logger } from '../observability/logger';
-import { countMetric, durationMetric } from '../observability/metrics';
+import { countMetric, countMetricBy, durationMetric } from '../observability/metrics';
 import { storeAccounts } from './account-writer';
 import { TransactionChangeWriter } from './transaction-writer';
 import type { ProviderSyncSource } from './provider-source';
@@ -43,6 +43,8 @@ export interface SyncEngineDeps {
   readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
 }
 
+const FINAL_OUTCOMES: ReadonlySet<SyncRun['outcome']> = new Set(['succeeded', 'partial', 'failed']);
+
 /** Informational statuses a successful sync leaves in place (the user still has something to do later). */
 const STATUSES_KEPT_AFTER_SUCCESS: ReadonlySet<ConnectionStatus> = new Set(['pending_expiration', 'new_accounts_available']);
 
@@ -60,6 +62,13 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   if (job.trigger === 'schedule' && statusesNeedingUser.has(connection.status)) {
     logger.info('sync skipped: connection waits for the user', { status: connection.status });
     return null;
+  }
+  // The same job can arrive twice (SQS delivers at least once). A run that already reached an outcome is
+  // not repeated; one left `running` by an attempt that died midway is picked up again (writes are idempotent).
+  const recorded = await deps.syncRuns.get(connection.connectionId, job.syncRunId);
+  if (recorded && FINAL_OUTCOMES.has(recorded.outcome)) {
+    logger.info('sync skipped: this run already finished', { outcome: recorded.outcome });
+    return recorded;
   }
   const started = deps.clock.now();
   let run: SyncRun = {
@@ -133,14 +142,14 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       ...current,
       status: current.status === 'syncing' ? status : current.status,
       statusReason: described.connectionStatus || !described.retryable ? { code: described.code, message: described.message } : current.statusReason,
-      lastSyncOutcome: 'failed',
+      lastSyncOutcome: described.retryable ? 'retrying' : 'failed',
       nextSyncAt: statusesNeedingUser.has(status)
         ? null
         : nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
     }));
     run = {
       ...run,
-      outcome: 'failed',
+      outcome: described.retryable ? 'retrying' : 'failed',
       finishedAt: finished.toISOString(),
       error: { code: described.code, message: described.message },
     };
@@ -173,8 +182,8 @@ async function setStatus(
 }
 
 function recordRunMetrics(run: SyncRun, durationMs: number, failureCode?: string): void {
-  countMetric(run.outcome === 'failed' ? 'SyncRunsFailed' : 'SyncRunsSucceeded');
-  if (failureCode) countMetric(`SyncFailure_${failureCode}`);
+  countMetric(run.outcome === 'succeeded' || run.outcome === 'partial' ? 'SyncRunsSucceeded' : 'SyncRunsFailed');
+  if (failureCode) countMetricBy('SyncRunsFailedByReason', 'reason', failureCode);
   durationMetric('SyncDuration', durationMs);
   countMetric('TransactionsAdded', run.counts.added);
   countMetric('TransactionsModified', run.counts.modified);

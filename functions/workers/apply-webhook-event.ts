@@ -1,0 +1,26 @@
+import { systemClock } from '../../shared/banking/ports';
+import { webhookEventMessage } from '../../shared/queue/messages';
+import { sqsWorker } from '../../shared/queue/sqs-worker';
+import { applyWebhookEvent, webhookInterpreterFor, type ApplyWebhookDeps } from '../../shared/webhooks/apply-webhook-event';
+import { autoSyncConfig } from '../../shared/wiring/config';
+import { syncJobQueue } from '../../shared/wiring/queues';
+import { connectionStore, syncRunStore, webhookEventStore } from '../../shared/wiring/stores';
+
+const deps: ApplyWebhookDeps = {
+  events: webhookEventStore(),
+  connections: connectionStore(),
+  syncRuns: syncRunStore(),
+  syncQueue: syncJobQueue(),
+  clock: systemClock,
+  interpreterFor: webhookInterpreterFor,
+  autoSync: { intervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS, random: Math.random },
+};
+
+export const handler = sqsWorker({
+  name: 'WebhookWorker',
+  schema: webhookEventMessage,
+  logContext: (message) => ({ provider: message.provider }),
+  handle: async (message) => {
+    await applyWebhookEvent(deps, message);
+  },
+});

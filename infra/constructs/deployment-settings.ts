@@ -1,0 +1,166 @@
+/**
+ * Per-deployment settings, read from CDK context (`cdk.json`, `cdk.context.json` or `-c key=value`).
+ *
+ * Everything that differs between two deployments of the same code lives here; everything that describes the
+ * service itself lives in `infra/catalog/`. Values given on the command line always arrive as strings, values in
+ * `cdk.json` may be native JSON, so each reader accepts both. A bad value stops synthesis with a message naming
+ * the context key rather than producing a template that fails at deploy time.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import { autoSyncSettings } from '../../shared/config/env';
+import { defaultResourcePrefix } from '../catalog/resources';
+
+export type PlaidEnvironment = 'sandbox' | 'production';
+
+export interface ExternalIssuer {
+  /** `iss` of the tokens the frontend sends, e.g. `https://example.eu.auth0.com/`. */
+  readonly issuer: string;
+  /** Accepted `aud` (or Cognito `client_id`) values. */
+  readonly audience: readonly string[];
+}
+
+export interface DeploymentSettings {
+  /** Prefix of every physical name (queues, secrets, alias, log groups), so two deployments can share an account. */
+  readonly prefix: string;
+  /** Browser origins allowed by CORS; empty means no CORS configuration at all. */
+  readonly corsOrigins: readonly string[];
+  /** Set when an identity provider outside the stack issues the user JWTs; no user pool is created then. */
+  readonly externalIssuer: ExternalIssuer | undefined;
+  readonly logRetention: RetentionDays;
+  readonly plaidEnvironment: PlaidEnvironment;
+  readonly pluggyBaseUrl: string;
+  /** Base URL providers call webhooks on; defaults to the API's own endpoint when absent. */
+  readonly publicBaseUrl: string | undefined;
+  readonly autoSyncIntervalHours: number;
+  readonly dueIndexShards: number;
+  /** Steady-state request rate and burst the API stage admits before answering 429. */
+  readonly apiRateLimit: number;
+  readonly apiBurstLimit: number;
+  /** Existing SNS topic that receives dead-letter alarms; without it alarms only change state. */
+  readonly alarmTopicArn: string | undefined;
+}
+
+/** The CDK context keys this app reads, with the default each one falls back to (documented in the README). */
+export const contextKeys = {
+  prefix: 'prefix',
+  corsOrigins: 'corsOrigins',
+  jwtIssuer: 'jwtIssuer',
+  jwtAudience: 'jwtAudience',
+  logRetentionDays: 'logRetentionDays',
+  plaidEnv: 'plaidEnv',
+  pluggyBaseUrl: 'pluggyBaseUrl',
+  publicBaseUrl: 'publicBaseUrl',
+  autoSyncIntervalHours: 'autoSyncIntervalHours',
+  dueIndexShards: 'dueIndexShards',
+  apiRateLimit: 'apiRateLimit',
+  apiBurstLimit: 'apiBurstLimit',
+  alarmTopicArn: 'alarmTopicArn',
+} as const;
+
+const retentionDays = new Set<number>(
+  Object.values(RetentionDays).filter((value): value is number => typeof value === 'number'),
+);
+
+/** `a,b , c` or `["a","b"]` → `['a','b','c']`; blank entries are dropped. */
+const commaList = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',') : value),
+  z.array(z.string().trim()).transform((items) => items.filter((item) => item.length > 0)),
+);
+
+const blankToUndefined = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+
+/**
+ * An exact origin (`https://app.example.com`, `http://localhost:5173`) or `*`. API Gateway compares origins
+ * literally, so a path or trailing slash would never match a browser's Origin header.
+ */
+const origin = z
+  .string()
+  .refine(
+    (value) => value === '*' || /^https?:\/\/[^/\s]+$/.test(value),
+    'must be an origin such as https://app.example.com (scheme and host, no path)',
+  );
+
+const contextSchema = z.object({
+  [contextKeys.prefix]: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'must be 3-32 lowercase letters, digits or dashes')
+    .default(defaultResourcePrefix),
+  [contextKeys.corsOrigins]: commaList.pipe(z.array(origin)).default([]),
+  [contextKeys.jwtIssuer]: z.preprocess(blankToUndefined, httpsUrl.optional()),
+  [contextKeys.jwtAudience]: commaList.optional(),
+  [contextKeys.logRetentionDays]: z.coerce
+    .number()
+    .refine((days) => retentionDays.has(days), {
+      message: `must be one of CloudWatch Logs' retention periods (${[...retentionDays].join(', ')})`,
+    })
+    .default(RetentionDays.ONE_MONTH),
+  // Plaid retired its `development` environment in 2024; sandbox and production are the two that remain.
+  [contextKeys.plaidEnv]: z.enum(['sandbox', 'production']).default('sandbox'),
+  [contextKeys.pluggyBaseUrl]: httpsUrl.default('https://api.pluggy.ai'),
+  [contextKeys.publicBaseUrl]: z.preprocess(
+    blankToUndefined,
+    httpsUrl
+      .refine((value) => !value.endsWith('/'), 'must not end with a slash (paths are appended to it)')
+      .optional(),
+  ),
+  [contextKeys.autoSyncIntervalHours]: autoSyncSettings.AUTO_SYNC_INTERVAL_HOURS,
+  [contextKeys.dueIndexShards]: autoSyncSettings.DUE_INDEX_SHARDS,
+  [contextKeys.apiRateLimit]: z.coerce.number().positive().default(50),
+  [contextKeys.apiBurstLimit]: z.coerce.number().int().positive().default(100),
+  [contextKeys.alarmTopicArn]: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN')
+      .optional(),
+  ),
+});
+
+/**
+ * Reads and validates every context key at once, so one synth run reports all mistakes together.
+ *
+ * @example
+ * // cdk synth -c corsOrigins=https://app.example.com -c logRetentionDays=90
+ * const settings = readDeploymentSettings(app.node);
+ * settings.corsOrigins; // ['https://app.example.com']
+ */
+export function readDeploymentSettings(node: Node): DeploymentSettings {
+  const raw = Object.fromEntries(
+    Object.values(contextKeys).map((key) => [key, node.tryGetContext(key) as unknown]),
+  );
+  const parsed = contextSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `context "${issue.path.join('.')}" ${issue.message}`);
+    throw new Error(`Invalid CDK context: ${problems.join('; ')}`);
+  }
+  const context = parsed.data;
+
+  const issuer = context[contextKeys.jwtIssuer];
+  const audience = context[contextKeys.jwtAudience] ?? [];
+  if ((issuer === undefined) !== (audience.length === 0)) {
+    throw new Error(
+      'Invalid CDK context: "jwtIssuer" and "jwtAudience" go together (an external issuer needs the audience ' +
+        'its tokens carry, and an audience without an issuer would be ignored)',
+    );
+  }
+
+  return {
+    prefix: context[contextKeys.prefix],
+    corsOrigins: context[contextKeys.corsOrigins],
+    externalIssuer: issuer === undefined ? undefined : { issuer, audience },
+    logRetention: context[contextKeys.logRetentionDays] as RetentionDays,
+    plaidEnvironment: context[contextKeys.plaidEnv],
+    pluggyBaseUrl: context[contextKeys.pluggyBaseUrl],
+    publicBaseUrl: context[contextKeys.publicBaseUrl],
+    autoSyncIntervalHours: context[contextKeys.autoSyncIntervalHours],
+    dueIndexShards: context[contextKeys.dueIndexShards],
+    apiRateLimit: context[contextKeys.apiRateLimit],
+    apiBurstLimit: context[contextKeys.apiBurstLimit],
+    alarmTopicArn: context[contextKeys.alarmTopicArn],
+  };
+}

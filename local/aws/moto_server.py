@@ -1,0 +1,78 @@
+"""Runs moto's server for the offline stack, with two adjustments to its DynamoDB emulation.
+
+moto's server handles requests on threads. Its TransactWriteItems takes a rollback copy of the table by
+iterating over every item; when another request writes to the same table meanwhile (a sync worker's batch
+writes while the API links a second bank), the iteration fails with "dictionary changed size during
+iteration" and the transaction answers 500, which DynamoDB itself never does. It also takes that copy
+once per action, so a 100-action transaction on a table of 20,000 items copies the table 100 times.
+
+So this launcher
+  * runs DynamoDB requests one at a time (other services, like SQS long polls, stay concurrent), and
+  * takes the rollback copy once per table per transaction (all copies are taken before any action runs,
+    so they are identical; keeping one changes nothing else).
+
+Usage: python moto_server.py -H 127.0.0.1 -p 4566
+"""
+
+import argparse
+import copy
+import os
+import threading
+
+from moto.dynamodb.models import DynamoDBBackend, Table
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import run_simple
+
+_dynamodb_lock = threading.Lock()
+_real_deepcopy = copy.deepcopy
+_original_transact_write_items = DynamoDBBackend.transact_write_items
+
+
+def _transact_write_items_with_one_backup_per_table(self, transact_items):
+    backups = {}
+
+    def deepcopy_once_per_table(value, memo=None):
+        if isinstance(value, Table):
+            if id(value) not in backups:
+                backups[id(value)] = _real_deepcopy(value, memo)
+            return backups[id(value)]
+        return _real_deepcopy(value, memo)
+
+    # DynamoDB requests are serialised below, so no other thread runs moto's DynamoDB code meanwhile.
+    copy.deepcopy = deepcopy_once_per_table
+    try:
+        return _original_transact_write_items(self, transact_items)
+    finally:
+        copy.deepcopy = _real_deepcopy
+
+
+DynamoDBBackend.transact_write_items = _transact_write_items_with_one_backup_per_table
+
+
+class SerialisedDynamoDB:
+    """WSGI middleware: DynamoDB calls (JSON protocol, `X-Amz-Target: DynamoDB_...`) run one at a time."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            with _dynamodb_lock:
+                # The response body is produced inside the lock: moto builds it while handling the request.
+                return list(self.app(environ, start_response))
+        return self.app(environ, start_response)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=4566)
+    args = parser.parse_args()
+    # moto's own entry point does this; some services build URLs from it.
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    app = SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
+    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    main()

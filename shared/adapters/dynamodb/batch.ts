@@ -1,0 +1,152 @@
+/**
+ * Batch reads and writes with DynamoDB's limits and partial-result retries handled in one place.
+ *
+ * - `BatchWriteItem` takes at most 25 put/delete requests and `BatchGetItem` at most 100 keys
+ *   (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html,
+ *   https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html).
+ * - Both reject a request that names the same key twice ("Provided list of item keys contains
+ *   duplicates"), so requests are de-duplicated by primary key first (for writes the last request wins,
+ *   which is what a caller upserting the same row twice means).
+ * - Unprocessed entries are retried with backoff (see `retry.ts`), a bounded number of times; then the
+ *   helper throws so the caller (usually an SQS worker) fails and its message is retried or dead-lettered.
+ */
+import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { backoffDelayMs, chunked, defaultRetryPolicy, forEachConcurrently, sleepFor, type RetryPolicy } from './retry';
+import type { PrimaryKey, StoredItem, TableRef } from './table';
+
+export const MAX_BATCH_WRITE_REQUESTS = 25;
+export const MAX_BATCH_GET_KEYS = 100;
+/** Chunks in flight at once: enough to hide latency, few enough not to self-throttle a partition. */
+const CHUNK_CONCURRENCY = 4;
+
+export type WriteRequest =
+  | { readonly PutRequest: { readonly Item: StoredItem } }
+  | { readonly DeleteRequest: { readonly Key: PrimaryKey } };
+
+/** A batch write or get gave up with entries still unprocessed after every allowed attempt. */
+export class BatchIncompleteError extends Error {
+  constructor(
+    readonly operation: 'BatchWriteItem' | 'BatchGetItem',
+    readonly unprocessedCount: number,
+    attempts: number,
+  ) {
+    super(`${operation} left ${unprocessedCount} entries unprocessed after ${attempts} attempts`);
+    this.name = 'BatchIncompleteError';
+  }
+}
+
+export function putRequest(item: StoredItem): WriteRequest {
+  return { PutRequest: { Item: item } };
+}
+
+export function deleteRequest(key: PrimaryKey): WriteRequest {
+  return { DeleteRequest: { Key: { PK: key.PK, SK: key.SK } } };
+}
+
+function keyOfRequest(request: WriteRequest): string {
+  const key = 'PutRequest' in request ? request.PutRequest.Item : request.DeleteRequest.Key;
+  return primaryKeyString(key);
+}
+
+function primaryKeyString(key: { PK?: unknown; SK?: unknown }): string {
+  if (typeof key.PK !== 'string' || typeof key.SK !== 'string') throw new Error('Batch entry without a PK/SK key');
+  return JSON.stringify([key.PK, key.SK]);
+}
+
+/** Keeps the last request per primary key, in the order the keys first appeared. */
+export function dedupeWriteRequests(requests: readonly WriteRequest[]): WriteRequest[] {
+  const byKey = new Map<string, WriteRequest>();
+  for (const request of requests) {
+    const key = keyOfRequest(request);
+    byKey.delete(key);
+    byKey.set(key, request);
+  }
+  return [...byKey.values()];
+}
+
+export function dedupeKeys(keys: readonly PrimaryKey[]): PrimaryKey[] {
+  const byKey = new Map<string, PrimaryKey>();
+  for (const key of keys) {
+    const id = primaryKeyString(key);
+    if (!byKey.has(id)) byKey.set(id, { PK: key.PK, SK: key.SK });
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Writes every request, 25 per `BatchWriteItem`, retrying unprocessed ones with backoff.
+ *
+ * @example
+ * await batchWriteAll(table, accounts.map((account) => putRequest(accountToItem(account))));
+ */
+export async function batchWriteAll(
+  table: TableRef,
+  requests: readonly WriteRequest[],
+  policy: RetryPolicy = defaultRetryPolicy,
+): Promise<void> {
+  const chunks = chunked(dedupeWriteRequests(requests), MAX_BATCH_WRITE_REQUESTS);
+  await forEachConcurrently(chunks, CHUNK_CONCURRENCY, (chunk) => writeChunk(table, chunk, policy));
+}
+
+async function writeChunk(table: TableRef, chunk: readonly WriteRequest[], policy: RetryPolicy): Promise<void> {
+  let pending: readonly WriteRequest[] = chunk;
+  for (let attempt = 1; ; attempt++) {
+    const output = await table.client.send(
+      new BatchWriteCommand({ RequestItems: { [table.tableName]: pending as WriteRequest[] } }),
+    );
+    const unprocessed = (output.UnprocessedItems?.[table.tableName] ?? []) as WriteRequest[];
+    if (unprocessed.length === 0) return;
+    if (attempt >= policy.maxAttempts) {
+      throw new BatchIncompleteError('BatchWriteItem', unprocessed.length, attempt);
+    }
+    pending = unprocessed;
+    await (policy.sleep ?? sleepFor)(backoffDelayMs(attempt, policy, policy.random));
+  }
+}
+
+export interface BatchGetOptions {
+  /** Strongly consistent reads, e.g. to read back rows this request just wrote. */
+  readonly consistentRead?: boolean;
+  readonly policy?: RetryPolicy;
+}
+
+/**
+ * Reads every key (de-duplicated), 100 per `BatchGetItem`, retrying unprocessed keys with backoff. Missing
+ * rows are simply absent from the result, and the result order is unspecified (DynamoDB's own).
+ *
+ * @example
+ * const rows = await batchGetAll(table, ids.map((id) => transactionKey(userId, id)));
+ */
+export async function batchGetAll(
+  table: TableRef,
+  keys: readonly PrimaryKey[],
+  options: BatchGetOptions = {},
+): Promise<StoredItem[]> {
+  const policy = options.policy ?? defaultRetryPolicy;
+  const items: StoredItem[] = [];
+  const chunks = chunked(dedupeKeys(keys), MAX_BATCH_GET_KEYS);
+  await forEachConcurrently(chunks, CHUNK_CONCURRENCY, async (chunk) => {
+    let pending: readonly PrimaryKey[] = chunk;
+    for (let attempt = 1; ; attempt++) {
+      const output = await table.client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [table.tableName]: {
+              Keys: pending.map((key) => ({ PK: key.PK, SK: key.SK })),
+              ...(options.consistentRead ? { ConsistentRead: true } : {}),
+            },
+          },
+        }),
+      );
+      items.push(...((output.Responses?.[table.tableName] ?? []) as StoredItem[]));
+      const unprocessed = (output.UnprocessedKeys?.[table.tableName]?.Keys ?? []) as PrimaryKey[];
+      if (unprocessed.length === 0) return;
+      if (attempt >= policy.maxAttempts) {
+        throw new BatchIncompleteError('BatchGetItem', unprocessed.length, attempt);
+      }
+      pending = unprocessed;
+      await (policy.sleep ?? sleepFor)(backoffDelayMs(attempt, policy, policy.random));
+    }
+  });
+  return items;
+}

@@ -1,0 +1,224 @@
+/**
+ * Connections, their duplicate-item guard rows and (at creation) their accounts.
+ * Key design and access patterns: `entities/connection.ts`, `entities/item-guard.ts`, docs/data-model.md.
+ */
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Account, Connection, ItemGuard, Provider } from '../../banking/model';
+import type { ConnectionStore, Page } from '../../banking/ports';
+import { ConflictError, ItemAlreadyExistsError, NotFoundError } from '../../errors/app-error';
+import { batchGetAll, batchWriteAll, putRequest } from './batch';
+import { accountToItem } from './entities/account';
+import {
+  CONNECTION_SORT_KEY_PREFIX,
+  connectionFromItem,
+  connectionKey,
+  connectionToItem,
+  duePartitionKey,
+  providerItemPartitionKey,
+} from './entities/connection';
+import { GUARD_SORT_KEY_PREFIX, itemGuardFromItem, itemGuardKey, itemGuardToItem } from './entities/item-guard';
+import { userPartitionKey } from './entities/keys';
+import { queryAll, queryPage } from './query';
+import { chunked } from './retry';
+import { HIGHEST_KEY_CHARACTER, tableRef, type StoreOptions, type TableRef } from './table';
+import {
+  MAX_TRANSACTION_ACTIONS,
+  concurrentUpdateError,
+  isConditionalCheckFailed,
+  transactWrite,
+  type TransactAction,
+} from './transact';
+
+export interface ConnectionStoreOptions extends StoreOptions {
+  /** Partitions of the due index (`DUE_INDEX_SHARDS`); the scheduler reads shards 0..dueIndexShards-1. */
+  readonly dueIndexShards: number;
+}
+
+export class DynamoConnectionStore implements ConnectionStore {
+  private readonly table: TableRef;
+  private readonly dueIndexShards: number;
+
+  constructor(options: ConnectionStoreOptions) {
+    if (!Number.isInteger(options.dueIndexShards) || options.dueIndexShards < 1) {
+      throw new Error(`dueIndexShards must be a positive integer, got ${options.dueIndexShards}`);
+    }
+    this.table = tableRef(options);
+    this.dueIndexShards = options.dueIndexShards;
+  }
+
+  async get(userId: string, connectionId: string): Promise<Connection | null> {
+    const output = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: connectionKey(userId, connectionId) }),
+    );
+    return output.Item ? connectionFromItem(output.Item) : null;
+  }
+
+  async listByUser(userId: string): Promise<Connection[]> {
+    const items = await queryAll(this.table, null, {
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': userPartitionKey(userId), ':prefix': CONNECTION_SORT_KEY_PREFIX },
+    });
+    return items.map(connectionFromItem);
+  }
+
+  async findByProviderItem(provider: Provider, providerItemId: string): Promise<Connection | null> {
+    const output = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': providerItemPartitionKey(provider, providerItemId) },
+        Limit: 1,
+      }),
+    );
+    const item = output.Items?.[0];
+    return item ? connectionFromItem(item) : null;
+  }
+
+  /**
+   * One transaction: the connection (must be new), every guard row (must be free) and every account. When
+   * the accounts push the transaction past DynamoDB's 100-action limit, the connection and its guards are
+   * still written together first (they are what the duplicate check needs to be atomic), and the accounts
+   * follow in batch writes; if those fail the connection exists with some accounts missing, which the
+   * first sync repairs (it upserts every account the provider reports).
+   */
+  async createWithAccounts(connection: Connection, accounts: readonly Account[], guards: readonly ItemGuard[]): Promise<void> {
+    for (const row of [...accounts, ...guards]) {
+      if (row.userId !== connection.userId || row.connectionId !== connection.connectionId) {
+        throw new Error('Accounts and guards must belong to the connection being created');
+      }
+    }
+    const uniqueGuards = [...new Map(guards.map((guard) => [itemGuardKey(guard).SK, guard])).values()];
+    const connectionAndGuards: TransactAction[] = [
+      {
+        item: {
+          Put: {
+            TableName: this.table.tableName,
+            Item: connectionToItem(connection, this.dueIndexShards),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+        onConditionFailed: () => new ConflictError('ALREADY_EXISTS', 'A connection with this id already exists'),
+      },
+      ...uniqueGuards.map(
+        (guard): TransactAction => ({
+          item: {
+            Put: {
+              TableName: this.table.tableName,
+              Item: itemGuardToItem(guard),
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+          onConditionFailed: () => new ItemAlreadyExistsError(),
+        }),
+      ),
+    ];
+    if (connectionAndGuards.length > MAX_TRANSACTION_ACTIONS) {
+      throw new Error(`A connection can carry at most ${MAX_TRANSACTION_ACTIONS - 1} guard rows`);
+    }
+    const accountPuts: TransactAction[] = accounts.map((account) => ({
+      item: { Put: { TableName: this.table.tableName, Item: accountToItem(account) } },
+    }));
+    if (connectionAndGuards.length + accountPuts.length <= MAX_TRANSACTION_ACTIONS) {
+      await transactWrite(this.table, [...connectionAndGuards, ...accountPuts]);
+      return;
+    }
+    await transactWrite(this.table, connectionAndGuards);
+    await batchWriteAll(this.table, accounts.map((account) => putRequest(accountToItem(account))));
+  }
+
+  /** Guard rows that already exist for these fingerprints (the duplicate check before a token exchange). */
+  async findGuards(
+    userId: string,
+    provider: Provider,
+    institutionId: string,
+    fingerprints: readonly string[],
+  ): Promise<ItemGuard[]> {
+    const keys = fingerprints.map((fingerprint) => itemGuardKey({ userId, provider, institutionId, fingerprint }));
+    const items = await batchGetAll(this.table, keys);
+    return items.map(itemGuardFromItem);
+  }
+
+  /**
+   * Replaces the row only if `updated_at` still holds the value the caller read (optimistic locking), so
+   * two writers (a sync worker and a webhook worker, say) cannot silently overwrite each other. The due
+   * index attributes are recomputed from `nextSyncAt`; the Put drops them when it is null.
+   */
+  async save(connection: Connection, expectedUpdatedAt: string): Promise<void> {
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: connectionToItem(connection, this.dueIndexShards),
+          ConditionExpression: 'updated_at = :expected',
+          ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // With ALL_OLD the failure carries the current row; none means the connection is gone.
+      const current = (error as { Item?: unknown }).Item;
+      throw current ? concurrentUpdateError('connection') : new NotFoundError('connection');
+    }
+  }
+
+  /**
+   * Deletes the connection and its guard rows in one transaction (guard rows are found by a Query of the
+   * user's `GUARD#` rows filtered on `connection_id`). Should there ever be more than fit one transaction,
+   * guards go first and the connection last, so a failure part-way leaves the connection in place and the
+   * delete can simply be repeated.
+   */
+  async delete(connection: Connection): Promise<void> {
+    const guardItems = await queryAll(this.table, null, {
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      FilterExpression: 'connection_id = :connectionId',
+      ExpressionAttributeValues: {
+        ':pk': userPartitionKey(connection.userId),
+        ':prefix': GUARD_SORT_KEY_PREFIX,
+        ':connectionId': connection.connectionId,
+      },
+      ProjectionExpression: 'PK, SK',
+    });
+    const deletes: TransactAction[] = [
+      ...guardItems.map((item) => ({
+        item: { Delete: { TableName: this.table.tableName, Key: { PK: item.PK, SK: item.SK } } },
+      })),
+      {
+        item: {
+          Delete: { TableName: this.table.tableName, Key: connectionKey(connection.userId, connection.connectionId) },
+        },
+      },
+    ];
+    for (const chunk of chunked(deletes, MAX_TRANSACTION_ACTIONS)) await transactWrite(this.table, chunk);
+  }
+
+  /**
+   * One page of a shard of the due index: connections whose `nextSyncAt` ≤ `dueBefore`, oldest first.
+   * `dueBefore` is inclusive: the upper bound `<dueBefore>#\uffff` sorts after every `<dueBefore>#<id>`.
+   */
+  async listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>> {
+    if (!Number.isInteger(shard) || shard < 0 || shard >= this.dueIndexShards) {
+      throw new Error(`Shard must be an integer in 0..${this.dueIndexShards - 1}, got ${shard}`);
+    }
+    const partition = duePartitionKey(shard);
+    const upperBound = `${dueBefore}#${HIGHEST_KEY_CHARACTER}`;
+    const page = await queryPage(
+      this.table,
+      {
+        index: 'GSI2',
+        query: {
+          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :upper',
+          ExpressionAttributeValues: { ':pk': partition, ':upper': upperBound },
+          ScanIndexForward: true,
+        },
+        cursor: { equals: { GSI2PK: partition }, sortKey: { attribute: 'GSI2SK', max: upperBound } },
+        selectiveFilter: false,
+      },
+      limit,
+      cursor,
+    );
+    return { items: page.items.map(connectionFromItem), nextCursor: page.nextCursor };
+  }
+}
+

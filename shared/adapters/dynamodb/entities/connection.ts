@@ -1,0 +1,145 @@
+/**
+ * Connection rows (one per linked Plaid Item / Pluggy item).
+ *
+ * Key: PK `USER#<userId>`, SK `CONN#<connectionId>`.
+ * GSI1: GSI1PK `ITEM#<provider>#<providerItemId>`, GSI1SK `CONN#<connectionId>`.
+ * GSI2 (sparse, only while `next_sync_at` is set): GSI2PK `DUE#<shard>`, GSI2SK `<nextSyncAt>#<connectionId>`,
+ * where shard = {@link dueShardOf}(connectionId, shardCount).
+ *
+ * Access patterns served:
+ * - (1) connection by (user, id): GetItem on the primary key.
+ * - (1) connections of a user: Query PK = `USER#<userId>`, SK begins_with `CONN#`.
+ * - (2) connection by provider item id (webhooks name the item, not the user): Query GSI1 on
+ *   `ITEM#<provider>#<providerItemId>`.
+ * - (6) connections due for auto-sync: Query GSI2 per shard, GSI2SK < `<dueBefore>#\uffff`, oldest first.
+ *   Spreading the due rows over `shardCount` partitions keeps every scheduler read off one hot partition,
+ *   and the index is sparse: a connection waiting for its user (`next_sync_at` null) is not in it at all.
+ */
+import { connectionStatuses, providers, type Connection } from '../../../banking/model';
+import { readerFor } from '../item-reader';
+import type { PrimaryKey, StoredItem } from '../table';
+import { encryptedSecretFromAttribute, encryptedSecretToAttribute } from './encrypted-secret';
+import { userPartitionKey, withoutEmptyAttributes } from './keys';
+import { syncOutcomes } from './sync-run';
+
+export const CONNECTION_ENTITY = 'connection';
+export const CONNECTION_SORT_KEY_PREFIX = 'CONN#';
+
+export function connectionKey(userId: string, connectionId: string): PrimaryKey {
+  return { PK: userPartitionKey(userId), SK: `${CONNECTION_SORT_KEY_PREFIX}${connectionId}` };
+}
+
+export function providerItemPartitionKey(provider: string, providerItemId: string): string {
+  return `ITEM#${provider}#${providerItemId}`;
+}
+
+export function duePartitionKey(shard: number): string {
+  return `DUE#${shard}`;
+}
+
+/** `nextSyncAt` must be an ISO-8601 UTC timestamp in one fixed format (`Date#toISOString`) to sort right. */
+export function dueSortKey(nextSyncAt: string, connectionId: string): string {
+  return `${nextSyncAt}#${connectionId}`;
+}
+
+/**
+ * The due-index shard of a connection: FNV-1a (32-bit) of the id's UTF-8 bytes, modulo the shard count.
+ * Stable across processes and releases, so a connection stays in its shard until the shard count changes.
+ *
+ * @example
+ * dueShardOf('conn_01HZX', 8); // an integer in 0..7, always the same for this id
+ */
+export function dueShardOf(connectionId: string, shardCount: number): number {
+  if (!Number.isInteger(shardCount) || shardCount < 1) throw new Error(`Shard count must be a positive integer, got ${shardCount}`);
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(connectionId)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shardCount;
+}
+
+export function connectionToItem(connection: Connection, shardCount: number): StoredItem {
+  const due =
+    connection.nextSyncAt === null
+      ? {}
+      : {
+          GSI2PK: duePartitionKey(dueShardOf(connection.connectionId, shardCount)),
+          GSI2SK: dueSortKey(connection.nextSyncAt, connection.connectionId),
+        };
+  return withoutEmptyAttributes({
+    ...connectionKey(connection.userId, connection.connectionId),
+    GSI1PK: providerItemPartitionKey(connection.provider, connection.providerItemId),
+    GSI1SK: `${CONNECTION_SORT_KEY_PREFIX}${connection.connectionId}`,
+    ...due,
+    entity: CONNECTION_ENTITY,
+    user_id: connection.userId,
+    connection_id: connection.connectionId,
+    provider: connection.provider,
+    provider_item_id: connection.providerItemId,
+    institution: { id: connection.institution.id, name: connection.institution.name },
+    products: [...connection.products],
+    product_tag: connection.productTag,
+    status: connection.status,
+    status_reason: connection.statusReason && {
+      code: connection.statusReason.code,
+      message: connection.statusReason.message,
+    },
+    access_token: encryptedSecretToAttribute(connection.accessToken),
+    sync_cursor: connection.syncCursor,
+    consent: connection.consent && {
+      products: [...connection.consent.products],
+      created_at: connection.consent.createdAt,
+      expires_at: connection.consent.expiresAt,
+      revoked_at: connection.consent.revokedAt,
+    },
+    pending_user_action: connection.pendingUserAction && {
+      url: connection.pendingUserAction.url,
+      expires_at: connection.pendingUserAction.expiresAt,
+      instructions: connection.pendingUserAction.instructions,
+    },
+    created_at: connection.createdAt,
+    updated_at: connection.updatedAt,
+    last_sync_at: connection.lastSyncAt,
+    last_sync_outcome: connection.lastSyncOutcome,
+    next_sync_at: connection.nextSyncAt,
+  });
+}
+
+export function connectionFromItem(item: StoredItem): Connection {
+  const read = readerFor(item, CONNECTION_ENTITY);
+  const institution = read.map('institution');
+  const statusReason = read.nullableMap('status_reason');
+  const consent = read.nullableMap('consent');
+  const pendingUserAction = read.nullableMap('pending_user_action');
+  const lastSyncOutcome = read.nullableString('last_sync_outcome');
+  return {
+    userId: read.string('user_id'),
+    connectionId: read.string('connection_id'),
+    provider: read.oneOf('provider', providers),
+    providerItemId: read.string('provider_item_id'),
+    institution: { id: institution.string('id'), name: institution.string('name') },
+    products: read.stringList('products'),
+    productTag: read.nullableString('product_tag'),
+    status: read.oneOf('status', connectionStatuses),
+    statusReason: statusReason && { code: statusReason.string('code'), message: statusReason.string('message') },
+    accessToken: encryptedSecretFromAttribute(read.nullableMap('access_token')),
+    syncCursor: read.nullableString('sync_cursor'),
+    consent: consent && {
+      products: consent.stringList('products'),
+      createdAt: consent.nullableString('created_at'),
+      expiresAt: consent.nullableString('expires_at'),
+      revokedAt: consent.nullableString('revoked_at'),
+    },
+    pendingUserAction: pendingUserAction && {
+      url: pendingUserAction.nullableString('url'),
+      expiresAt: pendingUserAction.nullableString('expires_at'),
+      instructions: pendingUserAction.nullableString('instructions'),
+    },
+    createdAt: read.string('created_at'),
+    updatedAt: read.string('updated_at'),
+    lastSyncAt: read.nullableString('last_sync_at'),
+    lastSyncOutcome: lastSyncOutcome === null ? null : read.oneOf('last_sync_outcome', syncOutcomes),
+    nextSyncAt: read.nullableString('next_sync_at'),
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * DynamoConnectionStore and DynamoAccountStore against the emulator: atomic creation with duplicate-item
+ * guards, lookups by provider item, optimistic locking, the sharded due index, and deletion with guards.
+ */
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dynamoDocumentClient } from '../../shared/adapters/aws-clients';
+import { DynamoAccountStore } from '../../shared/adapters/dynamodb/account-store';
+import { DynamoConnectionStore } from '../../shared/adapters/dynamodb/connection-store';
+import { connectionKey, dueShardOf } from '../../shared/adapters/dynamodb/entities/connection';
+import { itemGuardKey } from '../../shared/adapters/dynamodb/entities/item-guard';
+import type { Connection } from '../../shared/banking/model';
+import { ConflictError, ItemAlreadyExistsError, NotFoundError, ValidationError } from '../../shared/errors/app-error';
+import { makeAccount, makeConnection, makeGuard, uniqueId } from '../helpers/dynamodb-fixtures';
+import { createPrivateTable } from '../helpers/dynamodb-table';
+
+// Large or many transactions: a private table (see tests/helpers/dynamodb-table.ts for why).
+const privateTable = await createPrivateTable('connections');
+afterAll(() => privateTable.drop());
+const tableName = privateTable.tableName;
+const shardCount = 4;
+const connections = new DynamoConnectionStore({ tableName, dueIndexShards: shardCount });
+const accounts = new DynamoAccountStore({ tableName });
+const client = dynamoDocumentClient();
+
+async function userPartitionRows(userId: string): Promise<string[]> {
+  const output = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': `USER#${userId}` },
+      ConsistentRead: true,
+    }),
+  );
+  return (output.Items ?? []).map((item) => item.SK as string).sort();
+}
+
+describe('DynamoConnectionStore.createWithAccounts', () => {
+  it('writes the connection, its accounts and its guards together', async () => {
+    // Prepare
+    const connection = makeConnection();
+    const linked = [makeAccount(connection), makeAccount(connection, { type: 'savings', mask: '1111' })];
+    const guards = [makeGuard(connection, 'fp-checking-0000'), makeGuard(connection, 'fp-savings-1111')];
+
+    // Act
+    await connections.createWithAccounts(connection, linked, guards);
+
+    // Assess
+    expect(await connections.get(connection.userId, connection.connectionId)).toEqual(connection);
+    expect((await accounts.listByConnection(connection.userId, connection.connectionId)).map((a) => a.accountId).sort()).toEqual(
+      linked.map((a) => a.accountId).sort(),
+    );
+    expect(await connections.findGuards(connection.userId, 'plaid', connection.institution.id, ['fp-savings-1111', 'fp-other'])).toEqual([
+      guards[1],
+    ]);
+    expect(await userPartitionRows(connection.userId)).toHaveLength(5);
+  });
+
+  it('refuses a second link of the same bank login and writes nothing of it', async () => {
+    // Prepare: a first connection holding the guard.
+    const first = makeConnection();
+    await connections.createWithAccounts(first, [makeAccount(first)], [makeGuard(first, 'fp-checking-0000')]);
+    const before = await userPartitionRows(first.userId);
+    const second = makeConnection({ userId: first.userId });
+    const secondAccounts = [makeAccount(second), makeAccount(second)];
+
+    // Act
+    const attempt = connections.createWithAccounts(second, secondAccounts, [
+      makeGuard(second, 'fp-new-9999'),
+      makeGuard(second, 'fp-checking-0000'),
+    ]);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(ItemAlreadyExistsError);
+    expect(await userPartitionRows(first.userId)).toEqual(before);
+    expect(await connections.get(first.userId, second.connectionId)).toBeNull();
+    const guard = await client.send(
+      new GetCommand({ TableName: tableName, Key: itemGuardKey(makeGuard(first, 'fp-checking-0000')), ConsistentRead: true }),
+    );
+    expect(guard.Item?.connection_id).toBe(first.connectionId);
+  });
+
+  it('lets another user link the same bank login', async () => {
+    const mine = makeConnection();
+    const theirs = makeConnection();
+    await connections.createWithAccounts(mine, [], [makeGuard(mine, 'fp-shared')]);
+
+    await connections.createWithAccounts(theirs, [], [makeGuard(theirs, 'fp-shared')]);
+
+    expect(await connections.get(theirs.userId, theirs.connectionId)).toEqual(theirs);
+  });
+
+  it('writes connection and guards first, then the accounts, when the whole exceeds one transaction', async () => {
+    const connection = makeConnection();
+    const many = Array.from({ length: 120 }, () => makeAccount(connection));
+
+    await connections.createWithAccounts(connection, many, [makeGuard(connection, 'fp-a'), makeGuard(connection, 'fp-b')]);
+
+    expect(await accounts.listByConnection(connection.userId, connection.connectionId)).toHaveLength(120);
+    expect(await accounts.listByUser(connection.userId)).toHaveLength(120);
+    expect(await connections.findGuards(connection.userId, 'plaid', connection.institution.id, ['fp-a', 'fp-b'])).toHaveLength(2);
+  });
+});
+
+describe('DynamoConnectionStore lookups and updates', () => {
+  it('finds a connection by provider item id and lists a user’s connections', async () => {
+    const first = makeConnection({ provider: 'pluggy' });
+    const second = makeConnection({ userId: first.userId });
+    await connections.createWithAccounts(first, [], []);
+    await connections.createWithAccounts(second, [], []);
+
+    expect(await connections.findByProviderItem('pluggy', first.providerItemId)).toEqual(first);
+    expect(await connections.findByProviderItem('plaid', first.providerItemId)).toBeNull();
+    expect(await connections.findByProviderItem('pluggy', uniqueId('item'))).toBeNull();
+    expect((await connections.listByUser(first.userId)).map((c) => c.connectionId).sort()).toEqual(
+      [first.connectionId, second.connectionId].sort(),
+    );
+    expect(await connections.get(uniqueId('user'), first.connectionId)).toBeNull();
+  });
+
+  it('saves only over the version the caller read (optimistic locking)', async () => {
+    // Prepare
+    const connection = makeConnection();
+    await connections.createWithAccounts(connection, [], []);
+    const firstWriter: Connection = { ...connection, status: 'syncing', updatedAt: '2024-05-01T11:00:00.000Z' };
+    const secondWriter: Connection = { ...connection, status: 'login_required', updatedAt: '2024-05-01T11:00:01.000Z' };
+
+    // Act
+    await connections.save(firstWriter, connection.updatedAt);
+    const stale = connections.save(secondWriter, connection.updatedAt);
+
+    // Assess
+    await expect(stale).rejects.toBeInstanceOf(ConflictError);
+    await expect(stale).rejects.toMatchObject({ code: 'CONCURRENT_UPDATE' });
+    expect(await connections.get(connection.userId, connection.connectionId)).toEqual(firstWriter);
+  });
+
+  it('reports a save of a deleted connection as not found', async () => {
+    const connection = makeConnection();
+
+    await expect(connections.save(connection, connection.updatedAt)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('keeps the due index in step with nextSyncAt', async () => {
+    const connection = makeConnection({ nextSyncAt: '2024-05-02T00:00:00.000Z' });
+    await connections.createWithAccounts(connection, [], []);
+
+    const paused: Connection = { ...connection, nextSyncAt: null, status: 'login_required', updatedAt: '2024-05-01T12:00:00.000Z' };
+    await connections.save(paused, connection.updatedAt);
+
+    const raw = await client.send(
+      new GetCommand({ TableName: tableName, Key: connectionKey(connection.userId, connection.connectionId), ConsistentRead: true }),
+    );
+    expect(raw.Item).not.toHaveProperty('GSI2PK');
+    expect(raw.Item).not.toHaveProperty('GSI2SK');
+    expect(raw.Item).not.toHaveProperty('next_sync_at');
+  });
+
+  it('deletes the connection with its guard rows, so the bank login can be linked again', async () => {
+    const connection = makeConnection();
+    const sibling = makeConnection({ userId: connection.userId, institution: { id: 'ins_other', name: 'Other' } });
+    await connections.createWithAccounts(connection, [], [makeGuard(connection, 'fp-1'), makeGuard(connection, 'fp-2')]);
+    await connections.createWithAccounts(sibling, [], [makeGuard(sibling, 'fp-1')]);
+
+    await connections.delete(connection);
+
+    expect(await userPartitionRows(connection.userId)).toEqual(
+      [`CONN#${sibling.connectionId}`, `GUARD#plaid#ins_other#fp-1`].sort(),
+    );
+    const relinked = makeConnection({ userId: connection.userId });
+    await connections.createWithAccounts(relinked, [], [makeGuard(relinked, 'fp-1')]);
+    expect(await connections.get(relinked.userId, relinked.connectionId)).toEqual(relinked);
+  });
+});
+
+describe('DynamoConnectionStore.listDue', () => {
+  it('lists, across all shards, exactly the connections due by the given time, oldest first per shard', async () => {
+    // Prepare: due times long before those of the other connections this file creates.
+    const due = Array.from({ length: 9 }, (_, index) =>
+      makeConnection({ nextSyncAt: `1971-01-01T0${index}:00:00.000Z` }),
+    );
+    const dueAtTheBoundary = makeConnection({ nextSyncAt: '1971-01-01T12:00:00.000Z' });
+    const notYetDue = makeConnection({ nextSyncAt: '1971-01-01T12:00:00.001Z' });
+    const paused = makeConnection({ nextSyncAt: null, status: 'login_required' });
+    for (const connection of [...due, dueAtTheBoundary, notYetDue, paused]) await connections.createWithAccounts(connection, [], []);
+
+    // Act: every shard, two per page.
+    const listed: Connection[] = [];
+    for (let shard = 0; shard < shardCount; shard++) {
+      const inShard: Connection[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await connections.listDue(shard, '1971-01-01T12:00:00.000Z', cursor, 2);
+        inShard.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      expect(inShard.every((connection) => dueShardOf(connection.connectionId, shardCount) === shard)).toBe(true);
+      const times = inShard.map((connection) => connection.nextSyncAt!);
+      expect(times).toEqual([...times].sort());
+      listed.push(...inShard);
+    }
+
+    // Assess
+    expect(listed.map((connection) => connection.connectionId).sort()).toEqual(
+      [...due, dueAtTheBoundary].map((connection) => connection.connectionId).sort(),
+    );
+    expect(new Set(listed.map((connection) => dueShardOf(connection.connectionId, shardCount))).size).toBeGreaterThan(1);
+  });
+
+  it('refuses a shard outside the configured range and a cursor of another shard', async () => {
+    await expect(connections.listDue(shardCount, '1971-01-02T00:00:00.000Z', null, 5)).rejects.toThrow(/Shard/);
+    const forged = Buffer.from(
+      JSON.stringify({ PK: 'USER#u', SK: 'CONN#c', GSI2PK: 'DUE#1', GSI2SK: '1971-01-01T00:00:00.000Z#c' }),
+    ).toString('base64url');
+    await expect(connections.listDue(0, '1971-01-02T00:00:00.000Z', forged, 5)).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('DynamoAccountStore', () => {
+  it('upserts, lists and deletes accounts, never across users', async () => {
+    // Prepare
+    const connection = makeConnection();
+    const batch = Array.from({ length: 30 }, () => makeAccount(connection));
+
+    // Act
+    await accounts.putMany(batch);
+    await accounts.putMany([{ ...batch[0]!, balances: { ...batch[0]!.balances, current: '42.10' } }]);
+
+    // Assess
+    expect(await accounts.get(connection.userId, batch[0]!.accountId)).toMatchObject({ balances: { current: '42.10' } });
+    expect(await accounts.listByUser(connection.userId)).toHaveLength(30);
+    expect(await accounts.listByConnection(uniqueId('user'), connection.connectionId)).toEqual([]);
+    expect(await accounts.get(uniqueId('user'), batch[0]!.accountId)).toBeNull();
+
+    await accounts.deleteMany(batch);
+    expect(await accounts.listByConnection(connection.userId, connection.connectionId)).toEqual([]);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * DynamoWebhookEventStore and DynamoSyncRunStore against the emulator: webhook dedupe, TTL and replay
+ * listing; sync history newest first and its purge.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { dynamoDocumentClient } from '../../shared/adapters/aws-clients';
+import { webhookEventKey } from '../../shared/adapters/dynamodb/entities/webhook-event';
+import { DynamoSyncRunStore } from '../../shared/adapters/dynamodb/sync-run-store';
+import { DynamoWebhookEventStore } from '../../shared/adapters/dynamodb/webhook-event-store';
+import { newId } from '../../shared/banking/ids';
+import type { SyncRun, WebhookEvent } from '../../shared/banking/model';
+import { NotFoundError, ValidationError } from '../../shared/errors/app-error';
+import { makeConnection, makeSyncRun, makeWebhookEvent, uniqueId } from '../helpers/dynamodb-fixtures';
+import { localAwsEnv } from '../setup/local-aws-context';
+
+const tableName = localAwsEnv().TABLE_NAME;
+const webhookEvents = new DynamoWebhookEventStore({ tableName });
+const syncRuns = new DynamoSyncRunStore({ tableName });
+const expiresAt = 1_900_000_000;
+
+async function rawEvent(event: WebhookEvent): Promise<Record<string, unknown> | undefined> {
+  const output = await dynamoDocumentClient().send(
+    new GetCommand({ TableName: tableName, Key: webhookEventKey(event.provider, event.eventId), ConsistentRead: true }),
+  );
+  return output.Item;
+}
+
+describe('DynamoWebhookEventStore', () => {
+  it('stores an event once: a redelivery with the same provider and id is reported as a duplicate', async () => {
+    // Prepare
+    const event = makeWebhookEvent();
+
+    // Act
+    const first = await webhookEvents.putIfNew(event, expiresAt);
+    const again = await webhookEvents.putIfNew({ ...event, body: '{"tampered":true}' }, expiresAt + 10);
+    const otherProvider = await webhookEvents.putIfNew({ ...event, provider: 'plaid' }, expiresAt);
+
+    // Assess
+    expect([first, again, otherProvider]).toEqual([true, false, true]);
+    expect(await webhookEvents.get('pluggy', event.eventId)).toEqual(event);
+    expect(await rawEvent(event)).toMatchObject({ expires_at: expiresAt });
+  });
+
+  it('saves progress in place, keeping the TTL, and indexes the event once its connection is known', async () => {
+    const event = makeWebhookEvent();
+    await webhookEvents.putIfNew(event, expiresAt);
+    const connectionId = uniqueId('conn');
+    const processed: WebhookEvent = {
+      ...event,
+      connectionId,
+      userId: uniqueId('user'),
+      status: 'processed',
+      processedAt: '2024-05-01T10:00:03.000Z',
+      attempts: 1,
+    };
+
+    await webhookEvents.save(processed);
+
+    expect(await webhookEvents.get(event.provider, event.eventId)).toEqual(processed);
+    expect(await rawEvent(event)).toMatchObject({ expires_at: expiresAt, GSI1PK: `CONN#${connectionId}#WEBHOOK` });
+    expect((await webhookEvents.listByConnection(connectionId, 10, null)).items).toEqual([processed]);
+  });
+
+  it('refuses to save an event that was never stored', async () => {
+    await expect(webhookEvents.save(makeWebhookEvent())).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('lists a connection’s events newest first, page by page', async () => {
+    const connectionId = uniqueId('conn');
+    const events = Array.from({ length: 7 }, (_, index) =>
+      makeWebhookEvent({ connectionId, receivedAt: `2024-05-0${index + 1}T00:00:00.000Z` }),
+    );
+    for (const event of events) await webhookEvents.putIfNew(event, expiresAt);
+    await webhookEvents.putIfNew(makeWebhookEvent(), expiresAt);
+
+    const first = await webhookEvents.listByConnection(connectionId, 4, null);
+    const second = await webhookEvents.listByConnection(connectionId, 4, first.nextCursor);
+
+    expect([...first.items, ...second.items]).toEqual([...events].reverse());
+    expect(second.nextCursor).toBeNull();
+    await expect(webhookEvents.listByConnection(uniqueId('conn'), 4, first.nextCursor)).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('DynamoSyncRunStore', () => {
+  function runsOf(connectionId: string, count: number): SyncRun[] {
+    const connection = makeConnection({ connectionId });
+    // Run ids minted as the service mints them: creation-time ordered.
+    return Array.from({ length: count }, (_, index) => {
+      const created = new Date(Date.UTC(2024, 4, 1, 10, index));
+      return makeSyncRun(connection, { syncRunId: newId('run', created), startedAt: created.toISOString() });
+    });
+  }
+
+  it('lists runs newest first across pages, one row per run however often it is written', async () => {
+    // Prepare: each run written as queued, then again as finished with a later start time.
+    const connectionId = uniqueId('conn');
+    const runs = runsOf(connectionId, 5);
+    for (const run of runs) {
+      await syncRuns.put({ ...run, outcome: 'queued', finishedAt: null });
+      await syncRuns.put({ ...run, startedAt: new Date(Date.parse(run.startedAt) + 5_000).toISOString() });
+    }
+
+    // Act
+    const first = await syncRuns.listByConnection(connectionId, 3, null);
+    const second = await syncRuns.listByConnection(connectionId, 3, first.nextCursor);
+
+    // Assess
+    const listed = [...first.items, ...second.items];
+    expect(listed.map((run) => run.syncRunId)).toEqual([...runs].reverse().map((run) => run.syncRunId));
+    expect(listed.every((run) => run.outcome === 'succeeded')).toBe(true);
+    expect(second.nextCursor).toBeNull();
+  });
+
+  it('purges every run of a connection and no other', async () => {
+    const purged = uniqueId('conn');
+    const kept = uniqueId('conn');
+    for (const run of [...runsOf(purged, 30), ...runsOf(kept, 2)]) await syncRuns.put(run);
+
+    await syncRuns.deleteByConnection(purged);
+
+    expect(await syncRuns.listByConnection(purged, 50, null)).toEqual({ items: [], nextCursor: null });
+    expect((await syncRuns.listByConnection(kept, 50, null)).items).toHaveLength(2);
+  });
+});

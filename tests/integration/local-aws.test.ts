@@ -1,0 +1,167 @@
+/**
+ * The offline provisioner creates what the resource catalog lists, converges on re-runs, and the emulator
+ * behaves the way the workers rely on (redrive to the dead-letter queue after maxReceiveCount).
+ */
+import { randomUUID } from 'node:crypto';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  bankingTable,
+  deadLetterQueueName,
+  deadLetterRetentionDays,
+  queueName,
+  queues,
+  secretName,
+  secrets,
+  tableName,
+  tokenKeyAlias,
+} from '../../infra/catalog/resources';
+import { deadLetterUrlEnvVar, provisionLocalAws } from '../../local/aws/provision';
+import { localAwsClientConfig, localAwsEnv } from '../setup/local-aws-context';
+
+const env = localAwsEnv();
+const config = localAwsClientConfig();
+const dynamodb = new DynamoDBClient(config);
+const kms = new KMSClient(config);
+const sqs = new SQSClient(config);
+const secretsManager = new SecretsManagerClient(config);
+
+afterAll(() => {
+  for (const client of [dynamodb, kms, sqs, secretsManager]) client.destroy();
+});
+
+async function queueAttributes(url: string): Promise<Record<string, string>> {
+  const result = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+  return result.Attributes ?? {};
+}
+
+async function secretJson(arn: string): Promise<Record<string, string>> {
+  const result = await secretsManager.send(new GetSecretValueCommand({ SecretId: arn }));
+  return JSON.parse(result.SecretString ?? 'null') as Record<string, string>;
+}
+
+describe('provisionLocalAws', () => {
+  it('creates the on-demand table with the catalog keys, every GSI projecting ALL, and TTL', async () => {
+    expect(env.TABLE_NAME).toBe(tableName(env.RESOURCE_PREFIX));
+    const { Table: table } = await dynamodb.send(new DescribeTableCommand({ TableName: env.TABLE_NAME }));
+
+    expect(table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table?.KeySchema).toEqual([
+      { AttributeName: bankingTable.partitionKey, KeyType: 'HASH' },
+      { AttributeName: bankingTable.sortKey, KeyType: 'RANGE' },
+    ]);
+    const indexes = [...(table?.GlobalSecondaryIndexes ?? [])].sort((a, b) => (a.IndexName ?? '').localeCompare(b.IndexName ?? ''));
+    expect(indexes.map((index) => index.IndexName)).toEqual(bankingTable.globalIndexes.map((index) => index.name).sort());
+    for (const definition of bankingTable.globalIndexes) {
+      const index = indexes.find((candidate) => candidate.IndexName === definition.name);
+      expect(index?.KeySchema).toEqual([
+        { AttributeName: definition.partitionKey, KeyType: 'HASH' },
+        { AttributeName: definition.sortKey, KeyType: 'RANGE' },
+      ]);
+      expect(index?.Projection?.ProjectionType).toBe('ALL');
+    }
+
+    const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: env.TABLE_NAME }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({
+      TimeToLiveStatus: 'ENABLED',
+      AttributeName: bankingTable.timeToLiveAttribute,
+    });
+  });
+
+  it('creates the token key behind its alias and exports the key ARN', async () => {
+    const described = await kms.send(new DescribeKeyCommand({ KeyId: tokenKeyAlias(env.RESOURCE_PREFIX) }));
+
+    expect(env.TOKEN_KEY_ID).toMatch(/^arn:aws:kms:/);
+    expect(described.KeyMetadata?.Arn).toBe(env.TOKEN_KEY_ID);
+    expect(described.KeyMetadata?.KeyUsage).toBe('ENCRYPT_DECRYPT');
+    expect(described.KeyMetadata?.Enabled).toBe(true);
+  });
+
+  it.each(Object.values(queues))('creates the $id queue with its dead-letter queue and redrive policy', async (definition) => {
+    const url = env[definition.urlEnvVar];
+    const deadLetterUrl = env[deadLetterUrlEnvVar(definition)];
+    expect(url).toBeDefined();
+    expect(deadLetterUrl).toBeDefined();
+    expect(url?.endsWith(`/${queueName(definition, env.RESOURCE_PREFIX)}`)).toBe(true);
+    expect(deadLetterUrl?.endsWith(`/${deadLetterQueueName(definition, env.RESOURCE_PREFIX)}`)).toBe(true);
+
+    const main = await queueAttributes(url!);
+    const deadLetter = await queueAttributes(deadLetterUrl!);
+    const redrive = JSON.parse(main.RedrivePolicy ?? '{}') as { deadLetterTargetArn?: string; maxReceiveCount?: number | string };
+
+    expect(redrive.deadLetterTargetArn).toBe(deadLetter.QueueArn);
+    expect(Number(redrive.maxReceiveCount)).toBe(definition.maxReceiveCount);
+    expect(main.VisibilityTimeout).toBe('2');
+    expect(main.MessageRetentionPeriod).toBe(String(definition.retentionDays * 86_400));
+    expect(deadLetter.MessageRetentionPeriod).toBe(String(deadLetterRetentionDays * 86_400));
+    expect(main.FifoQueue === 'true').toBe(definition.fifo);
+    expect(deadLetter.FifoQueue === 'true').toBe(definition.fifo);
+    if (definition.fifo) expect(main.ContentBasedDeduplication).toBe('false');
+  });
+
+  it.each(Object.values(secrets))('creates the $id secret with every catalog field filled', async (definition) => {
+    const arn = env[definition.arnEnvVar];
+    expect(arn).toMatch(/^arn:aws:secretsmanager:/);
+    expect(arn).toContain(`:secret:${secretName(definition, env.RESOURCE_PREFIX)}`);
+
+    const value = await secretJson(arn!);
+    for (const field of definition.fields) {
+      expect(typeof value[field]).toBe('string');
+      expect(value[field]).not.toBe('');
+    }
+  });
+
+  it('stores the local Plaid sandbox credentials and a random user-hash key', async () => {
+    expect(await secretJson(env.PLAID_SECRET_ARN!)).toEqual({ client_id: 'local-client', secret: 'local-secret' });
+    const { key } = await secretJson(env.USER_HASH_SECRET_ARN!);
+    expect(Buffer.from(key ?? '', 'base64url')).toHaveLength(32);
+  });
+
+  it('is idempotent: a second run returns the same environment and keeps the user-hash key', async () => {
+    const prefix = `idem-${randomUUID().slice(0, 8)}`;
+    const first = await provisionLocalAws({ endpoint: env.AWS_ENDPOINT_URL, prefix });
+    const second = await provisionLocalAws({ endpoint: env.AWS_ENDPOINT_URL, prefix, visibilityTimeoutSeconds: 7 });
+
+    expect(second).toEqual(first);
+    expect(await secretJson(second.USER_HASH_SECRET_ARN!)).toEqual(await secretJson(first.USER_HASH_SECRET_ARN!));
+    // The second run converged the existing queue on its new visibility timeout instead of failing.
+    expect((await queueAttributes(second.SYNC_QUEUE_URL!)).VisibilityTimeout).toBe('7');
+    expect((await queueAttributes(first.WEBHOOK_EVENT_QUEUE_URL!)).VisibilityTimeout).toBe('7');
+  });
+});
+
+describe('the emulator honours the redrive policy', () => {
+  it('moves a FIFO message to the dead-letter queue once it was received maxReceiveCount times', async () => {
+    const privateEnv = await provisionLocalAws({ endpoint: env.AWS_ENDPOINT_URL, prefix: `redrive-${randomUUID().slice(0, 8)}` });
+    const queueUrl = privateEnv.SYNC_QUEUE_URL!;
+    const deadLetterUrl = privateEnv.SYNC_DLQ_URL!;
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'poison', MessageGroupId: 'g', MessageDeduplicationId: 'd' }),
+    );
+
+    const receiveCounts: string[] = [];
+    for (let delivery = 0; delivery < queues.sync.maxReceiveCount + 1; delivery++) {
+      // VisibilityTimeout 0 makes the message visible again at once: a consumer that fails instantly.
+      const received = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          VisibilityTimeout: 0,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+      );
+      for (const message of received.Messages ?? []) receiveCounts.push(message.Attributes?.ApproximateReceiveCount ?? '?');
+    }
+
+    expect(receiveCounts).toEqual(['1', '2', '3', '4', '5']);
+    const deadLettered = await sqs.send(new ReceiveMessageCommand({ QueueUrl: deadLetterUrl, MaxNumberOfMessages: 10 }));
+    expect(deadLettered.Messages?.map((message) => message.Body)).toEqual(['poison']);
+  });
+});

@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import { accountFromItem, accountToItem } from '../../shared/adapters/dynamodb/entities/account';
+import { categoryFromItem, categoryToItem } from '../../shared/adapters/dynamodb/entities/category';
+import { connectionFromItem, connectionToItem, dueShardOf } from '../../shared/adapters/dynamodb/entities/connection';
+import { itemGuardFromItem, itemGuardToItem } from '../../shared/adapters/dynamodb/entities/item-guard';
+import { syncRunFromItem, syncRunToItem } from '../../shared/adapters/dynamodb/entities/sync-run';
+import { transactionFromItem, transactionToItem } from '../../shared/adapters/dynamodb/entities/transaction';
+import { webhookEventFromItem, webhookEventToItem } from '../../shared/adapters/dynamodb/entities/webhook-event';
+import { CorruptItemError } from '../../shared/adapters/dynamodb/item-reader';
+import type { StoredItem } from '../../shared/adapters/dynamodb/table';
+import {
+  makeAccount,
+  makeConnection,
+  makeGuard,
+  makeSyncRun,
+  makeTransaction,
+  makeUserCategory,
+  makeWebhookEvent,
+} from '../helpers/dynamodb-fixtures';
+
+const keyAttributes = /^(PK|SK|GSI[1-4](PK|SK))$/;
+
+/** Stored attribute names are snake_case (the key attributes aside). */
+function expectSnakeCase(item: StoredItem): void {
+  for (const name of Object.keys(item)) {
+    if (!keyAttributes.test(name)) expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
+  }
+}
+
+/** Simulates the trip through DynamoDB: attributes the document client would drop never arrive. */
+function stored(item: StoredItem): StoredItem {
+  return JSON.parse(JSON.stringify(item)) as StoredItem;
+}
+
+describe('unit: connection rows', () => {
+  it('round-trips a connection with every optional part set', () => {
+    const connection = makeConnection({
+      productTag: 'budgeting',
+      statusReason: { code: 'ITEM_LOGIN_REQUIRED', message: 'Log in again' },
+      syncCursor: 'cursor-1',
+      consent: { products: ['ACCOUNTS'], createdAt: '2024-01-01T00:00:00.000Z', expiresAt: null, revokedAt: null },
+      pendingUserAction: { url: 'https://bank.example/authorize', expiresAt: null, instructions: 'Approve in the app' },
+      lastSyncAt: '2024-05-01T10:00:00.000Z',
+      lastSyncOutcome: 'partial',
+    });
+
+    const item = connectionToItem(connection, 8);
+
+    expect(connectionFromItem(stored(item))).toEqual(connection);
+    expectSnakeCase(item);
+    expect(item).toMatchObject({
+      PK: `USER#${connection.userId}`,
+      SK: `CONN#${connection.connectionId}`,
+      GSI1PK: `ITEM#plaid#${connection.providerItemId}`,
+      GSI1SK: `CONN#${connection.connectionId}`,
+      GSI2PK: `DUE#${dueShardOf(connection.connectionId, 8)}`,
+      GSI2SK: `${connection.nextSyncAt}#${connection.connectionId}`,
+      access_token: { ciphertext: connection.accessToken?.ciphertext, key_id: connection.accessToken?.keyId, context_version: 1 },
+    });
+  });
+
+  it('round-trips a minimal connection and leaves it out of the due index while nextSyncAt is null', () => {
+    const connection = makeConnection({ accessToken: null, nextSyncAt: null, provider: 'pluggy' });
+
+    const item = connectionToItem(connection, 8);
+
+    expect(connectionFromItem(stored(item))).toEqual(connection);
+    expect(item).not.toHaveProperty('GSI2PK');
+    expect(item).not.toHaveProperty('GSI2SK');
+    expect(item).not.toHaveProperty('access_token');
+  });
+
+  it('fails loudly on a row of another entity or with a missing attribute', () => {
+    const item = connectionToItem(makeConnection(), 4);
+
+    expect(() => connectionFromItem({ ...item, entity: 'account' })).toThrow(CorruptItemError);
+    const { status: _dropped, ...withoutStatus } = item;
+    expect(() => connectionFromItem(withoutStatus)).toThrow(/status/);
+    expect(() => connectionFromItem({ ...item, status: 'sleeping' })).toThrow(CorruptItemError);
+  });
+});
+
+describe('unit: account rows', () => {
+  it('round-trips an account, keeping balances as exact strings', () => {
+    const account = makeAccount(makeConnection(), {
+      balances: { current: '1234567890123456.78', available: null, limit: '5000.00', currency: 'BRL', updatedAt: null },
+      numbers: { ciphertext: 'AQIDAA==', keyId: 'arn:aws:kms:us-east-1:000000000000:key/k', contextVersion: 1 },
+      officialName: null,
+      mask: null,
+    });
+
+    const item = accountToItem(account);
+
+    expect(accountFromItem(stored(item))).toEqual(account);
+    expectSnakeCase(item);
+    expect(item).toMatchObject({
+      GSI1PK: `CONN#${account.connectionId}#ACCT`,
+      GSI1SK: `ACCT#${account.accountId}`,
+      balances: { current: '1234567890123456.78' },
+    });
+  });
+});
+
+describe('unit: transaction rows', () => {
+  const account = makeAccount(makeConnection());
+
+  it('round-trips a transaction and indexes it by user, account and connection', () => {
+    const transaction = makeTransaction(account, { amount: '-0.10', date: '2024-02-29' });
+
+    const item = transactionToItem(transaction);
+
+    expect(transactionFromItem(stored(item))).toEqual(transaction);
+    expectSnakeCase(item);
+    const sortKey = `2024-02-29#${transaction.transactionId}`;
+    expect(item).toMatchObject({
+      GSI1PK: `USER#${transaction.userId}#TXN`,
+      GSI1SK: sortKey,
+      GSI2PK: `ACCT#${transaction.accountId}#TXN`,
+      GSI2SK: sortKey,
+      GSI3PK: `CONN#${transaction.connectionId}#TXN`,
+      GSI3SK: sortKey,
+      amount: '-0.10',
+      effective_category_id: 'plaid:FOOD_AND_DRINK',
+      provider_category_id: 'plaid:FOOD_AND_DRINK',
+    });
+    expect(item).not.toHaveProperty('GSI4PK');
+  });
+
+  it('puts a user-categorised transaction in GSI4 and makes the user category the effective one', () => {
+    const transaction = makeTransaction(account, {
+      userCategoryId: 'usr_1',
+      note: 'team lunch',
+      categorySync: { status: 'pending', updatedAt: '2024-05-02T00:00:00.000Z', error: null },
+    });
+
+    const item = transactionToItem(transaction);
+
+    expect(transactionFromItem(stored(item))).toEqual(transaction);
+    expect(item).toMatchObject({
+      GSI4PK: `USER#${transaction.userId}#CAT#usr_1`,
+      GSI4SK: `${transaction.date}#${transaction.transactionId}`,
+      effective_category_id: 'usr_1',
+      category_sync: { status: 'pending', updated_at: '2024-05-02T00:00:00.000Z', error: null },
+    });
+  });
+
+  it('stores no effective category when neither the user nor the provider set one', () => {
+    const transaction = makeTransaction(account, { providerCategory: null });
+
+    const item = transactionToItem(transaction);
+
+    expect(item).not.toHaveProperty('effective_category_id');
+    expect(item).not.toHaveProperty('provider_category_id');
+    expect(transactionFromItem(stored(item))).toEqual(transaction);
+  });
+});
+
+describe('unit: other entities', () => {
+  it('round-trips a sync run, including account errors', () => {
+    const run = makeSyncRun(makeConnection(), {
+      outcome: 'partial',
+      error: { code: 'PARTIAL', message: 'One account failed' },
+      accountErrors: [{ accountId: 'acct_1', code: 'ACCOUNT_UNAVAILABLE', message: 'Try later' }],
+    });
+
+    const item = syncRunToItem(run);
+
+    expect(syncRunFromItem(stored(item))).toEqual(run);
+    expectSnakeCase(item);
+    expect(item).toMatchObject({ PK: `CONN#${run.connectionId}`, SK: `RUN#${run.syncRunId}` });
+  });
+
+  it('round-trips a webhook event and writes the TTL only when given', () => {
+    const unlinked = makeWebhookEvent();
+    const linked = makeWebhookEvent({ connectionId: 'conn_1', userId: 'user_1', status: 'processed', processedAt: '2024-05-01T10:01:00.000Z', attempts: 2 });
+
+    const unlinkedItem = webhookEventToItem(unlinked, 1_800_000_000);
+    const linkedItem = webhookEventToItem(linked);
+
+    expect(webhookEventFromItem(stored(unlinkedItem))).toEqual(unlinked);
+    expect(webhookEventFromItem(stored(linkedItem))).toEqual(linked);
+    expect(unlinkedItem).toMatchObject({ expires_at: 1_800_000_000 });
+    expect(unlinkedItem).not.toHaveProperty('GSI1PK');
+    expect(linkedItem).not.toHaveProperty('expires_at');
+    expect(linkedItem).toMatchObject({ GSI1PK: 'CONN#conn_1#WEBHOOK', GSI1SK: `${linked.receivedAt}#${linked.eventId}` });
+  });
+
+  it('round-trips provider and user categories under their own partitions', () => {
+    const userCategory = makeUserCategory('user_1', { parentId: 'plaid:FOOD_AND_DRINK' });
+    const providerCategory = {
+      categoryId: 'pluggy:01010000',
+      name: 'Salary',
+      source: 'pluggy' as const,
+      parentId: 'pluggy:01000000',
+      userId: null,
+      createdAt: '2024-01-01T00:00:00.000Z',
+      updatedAt: '2024-01-01T00:00:00.000Z',
+    };
+
+    expect(categoryFromItem(stored(categoryToItem(userCategory)))).toEqual(userCategory);
+    expect(categoryFromItem(stored(categoryToItem(providerCategory)))).toEqual(providerCategory);
+    expect(categoryToItem(userCategory)).toMatchObject({ PK: 'USER#user_1', SK: `CAT#${userCategory.categoryId}` });
+    expect(categoryToItem(providerCategory)).toMatchObject({ PK: 'CATALOG#pluggy', SK: 'CAT#pluggy:01010000' });
+  });
+
+  it('round-trips a duplicate-item guard', () => {
+    const guard = makeGuard(makeConnection(), 'fp_checking_0000');
+
+    expect(itemGuardFromItem(stored(itemGuardToItem(guard)))).toEqual(guard);
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * Redaction of tokens and account numbers before anything is logged, and the shared logger applying it.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { logger } from '../../shared/observability/logger';
+import { REDACTED, redact, redactString } from '../../shared/observability/redaction';
+
+const plaidAccessToken = 'access-sandbox-de3ce8ef-33f8-452c-a685-8671031fc0f6';
+const jwt =
+  'eyJhbGciOiJFUzI1NiIsImtpZCI6ImxvY2FsIn0.eyJzdWIiOiJ1c2VyLTEiLCJpYXQiOjE3OTUyNTQ5MDF9.MEUCIQDx1b2c3d4e5f6g7h8i9j0';
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('redactString', () => {
+  it.each([
+    ['a Plaid access token', `exchanged for ${plaidAccessToken} ok`, plaidAccessToken],
+    ['a Plaid public token', 'public-sandbox-0a1b2c3d-4e5f-6789-abcd-ef0123456789', 'public-sandbox-0a1b2c3d'],
+    ['a Plaid link token', 'link-production-77aa-bb88', 'link-production-77aa'],
+    ['a JWT', `token=${jwt}`, jwt],
+    ['a bearer header value', 'Authorization: Bearer abc.DEF-123_x', 'abc.DEF-123_x'],
+    ['an account number (8+ digits)', 'account 000123456789 closed', '000123456789'],
+    ['a card number in groups of four', 'card 4111 1111 1111 1111', '4111 1111 1111 1111'],
+  ])('masks %s', (_label, input, secret) => {
+    const output = redactString(input);
+
+    expect(output).not.toContain(secret);
+    expect(output).toContain(REDACTED);
+  });
+
+  it.each([
+    ['an ISO date', 'posted on 2026-11-21'],
+    ['a timestamp', 'at 2026-11-21T09:50:00.000Z'],
+    ['a negative amount', 'amount "-12.34" BRL'],
+    ['a large amount', 'balance 1234567.89 USD'],
+    ['a mask', 'account ending 0000'],
+    ['a 7-digit run', 'routing prefix 1234567'],
+    ['a uuid', 'connection 3f2b8c1e-9d4a-4f6b-8e2a-1c5d7e9f0a3b'],
+  ])('keeps %s', (_label, input) => {
+    expect(redactString(input)).toBe(input);
+  });
+});
+
+describe('redact', () => {
+  it('replaces values under secret-looking keys at any depth and keeps the rest', () => {
+    const input = {
+      connection: {
+        connection_id: 'conn-1',
+        access_token: 'not-token-shaped-but-secret',
+        accounts: [{ account_id: 'acc-1', account_number: '12', mask: '0000', balance: '-12.34' }],
+      },
+      headers: { Authorization: 'Basic dXNlcjpwYXNz', 'content-type': 'application/json' },
+      client_secret: 'shh',
+      date: '2026-11-21',
+    };
+
+    expect(redact(input)).toEqual({
+      connection: {
+        connection_id: 'conn-1',
+        access_token: REDACTED,
+        accounts: [{ account_id: 'acc-1', account_number: REDACTED, mask: '0000', balance: '-12.34' }],
+      },
+      headers: { Authorization: REDACTED, 'content-type': 'application/json' },
+      client_secret: REDACTED,
+      date: '2026-11-21',
+    });
+  });
+
+  it('masks token-shaped strings under innocent keys', () => {
+    const output = redact({ note: `retry with ${plaidAccessToken}`, list: [jwt] });
+
+    expect(JSON.stringify(output)).not.toContain(plaidAccessToken);
+    expect(JSON.stringify(output)).not.toContain(jwt);
+  });
+
+  it('does not mutate its input', () => {
+    const input = { access_token: plaidAccessToken };
+    redact(input);
+
+    expect(input.access_token).toBe(plaidAccessToken);
+  });
+
+  it('survives cycles', () => {
+    const node: Record<string, unknown> = { name: 'root' };
+    node.self = node;
+
+    expect(redact(node)).toEqual({ name: 'root', self: '[Circular]' });
+  });
+
+  it('reduces errors to name and redacted message', () => {
+    const output = redact(new Error(`Plaid refused ${plaidAccessToken}`)) as { name: string; message: string };
+
+    expect(output.name).toBe('Error');
+    expect(output.message).not.toContain(plaidAccessToken);
+    expect(output).not.toHaveProperty('stack');
+  });
+});
+
+describe('logger', () => {
+  /** Powertools writes INFO to stdout and WARN/ERROR to stderr; both are captured. */
+  function captureOutput(): string[] {
+    const lines: string[] = [];
+    const capture = (chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    };
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    return lines;
+  }
+
+  it('writes no token, JWT or account number, whether in the message, an attribute or an error', () => {
+    const lines = captureOutput();
+
+    logger.info(`exchanged public token for ${plaidAccessToken}`, {
+      item: { access_token: plaidAccessToken, account_number: '000123456789', institution: 'ins_109508' },
+      authorization: `Bearer ${jwt}`,
+      transaction_date: '2026-11-21',
+      amount: '-12.34',
+    });
+    logger.error('provider call failed', new Error(`request with ${plaidAccessToken} was refused`));
+    vi.restoreAllMocks();
+
+    const output = lines.join('');
+    expect(output).toContain('exchanged public token for');
+    expect(output).toContain('provider call failed');
+    expect(output).toContain(REDACTED);
+    expect(output).not.toContain(plaidAccessToken);
+    expect(output).not.toContain('de3ce8ef');
+    expect(output).not.toContain(jwt);
+    expect(output).not.toContain('000123456789');
+    // Ordinary business values stay readable.
+    expect(output).toContain('2026-11-21');
+    expect(output).toContain('-12.34');
+    expect(output).toContain('ins_109508');
+  });
+
+  it('writes one JSON object per line', () => {
+    const lines = captureOutput();
+
+    logger.warn('rate limited', { provider: 'plaid', retry_after_seconds: 30 });
+    vi.restoreAllMocks();
+
+    const entry = JSON.parse(lines.join('').trim()) as Record<string, unknown>;
+    expect(entry).toMatchObject({ level: 'WARN', message: 'rate limited', provider: 'plaid', retry_after_seconds: 30 });
+  });
+});
