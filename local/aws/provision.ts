@@ -182,12 +182,11 @@ export async function provisionLocalAws(options: ProvisionOptions): Promise<Loca
   }
 }
 
-function visibilityFor(id: QueueId, override: ProvisionOptions['visibilityTimeoutSeconds']): number | undefined {
-  return typeof override === 'number' ? override : override?.[id];
-}
-
-async function provisionTable(dynamodb: DynamoDBClient, prefix: string): Promise<string> {
-  const name = tableName(prefix);
+/**
+ * Creates a table with the catalog's key schema and indexes (no-op when it exists) and waits until it is
+ * usable. TTL is switched on separately by the provisioner.
+ */
+export async function createBankingTable(dynamodb: DynamoDBClient, name: string): Promise<void> {
   const keyAttributes = new Set([
     bankingTable.partitionKey,
     bankingTable.sortKey,
@@ -222,6 +221,15 @@ async function provisionTable(dynamodb: DynamoDBClient, prefix: string): Promise
   }
   // moto creates tables ACTIVE at once; LocalStack (and AWS) may report CREATING for a moment.
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
+}
+
+function visibilityFor(id: QueueId, override: ProvisionOptions['visibilityTimeoutSeconds']): number | undefined {
+  return typeof override === 'number' ? override : override?.[id];
+}
+
+async function provisionTable(dynamodb: DynamoDBClient, prefix: string): Promise<string> {
+  const name = tableName(prefix);
+  await createBankingTable(dynamodb, name);
 
   const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: name }));
   const current = ttl.TimeToLiveDescription;

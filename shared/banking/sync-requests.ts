@@ -22,19 +22,22 @@ export async function requestSync(
 ): Promise<SyncRun> {
   const connection = await requireConnection(deps.connections, userId, connectionId);
   const now = deps.clock.now();
-  const run: SyncRun = {
+  const run = syncRunRecord({
     userId,
     connectionId: connection.connectionId,
     syncRunId: newId('run', now),
     trigger,
     outcome: 'queued',
     startedAt: now.toISOString(),
-    finishedAt: null,
-    counts: { added: 0, modified: 0, removed: 0, accounts: 0 },
-    error: null,
-    accountErrors: [],
-  };
+  });
   await deps.syncRuns.put(run);
   await deps.syncQueue.enqueue([{ userId, connectionId: connection.connectionId, syncRunId: run.syncRunId, trigger }]);
   return run;
+}
+
+/** A sync run that has not counted anything yet. */
+export function syncRunRecord(
+  fields: Pick<SyncRun, 'userId' | 'connectionId' | 'syncRunId' | 'trigger' | 'outcome' | 'startedAt'>,
+): SyncRun {
+  return { ...fields, finishedAt: null, counts: { added: 0, modified: 0, removed: 0, accounts: 0 }, error: null, accountErrors: [] };
 }

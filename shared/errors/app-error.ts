@@ -51,8 +51,15 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** The caller could not be authenticated (no verified JWT claims, a webhook that fails verification). */
 export class UnauthorizedError extends AppError {
-  readonly code = 'UNAUTHORIZED';
+  constructor(
+    message: string,
+    readonly code: string = 'UNAUTHORIZED',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** The request is valid but conflicts with the current state (e.g. deleting a category still in use). */

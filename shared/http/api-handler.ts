@@ -22,6 +22,7 @@ import {
 import { describeError } from '../errors/error-mapper';
 import { clearLogContext, logger, withLogContext } from '../observability/logger';
 import { countMetric, flushMetrics } from '../observability/metrics';
+import { findHeader } from './headers';
 import { parseWithSchema } from './validation';
 
 /** Bodies above this are refused before parsing; the largest legitimate body (500 ids) is ~20 KB. */
@@ -78,7 +79,11 @@ export function publicRoute<S extends Schemas>(
   return (event) => runRoute(event, async (requestId) => handle({ requestId, ...parseRequest(event, schemas) }));
 }
 
-async function runRoute(event: HttpEvent, run: (requestId: string) => Promise<ApiResponse>): Promise<HttpResult> {
+/**
+ * Runs one request: log context, the use-case, the error envelope, the completion log line and metrics.
+ * Every HTTP adapter (user routes, public routes, webhooks) goes through here.
+ */
+export async function runRoute(event: HttpEvent, run: (requestId: string) => Promise<ApiResponse>): Promise<HttpResult> {
   const requestId = event.requestContext?.requestId ?? 'unknown';
   const route = event.routeKey ?? `${event.requestContext?.http?.method} ${event.rawPath}`;
   clearLogContext();
@@ -141,13 +146,8 @@ function readJsonBody(event: HttpEvent): unknown {
   }
 }
 
-/** Header lookup that ignores case (API Gateway lowercases names, local callers may not). */
 export function headerValue(event: HttpEvent, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted) return value;
-  }
-  return undefined;
+  return findHeader(event.headers ?? {}, name);
 }
 
 export function jsonResult(

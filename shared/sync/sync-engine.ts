@@ -9,10 +9,15 @@
  * Every write is idempotent and skipped when nothing changed, so replaying a batch, retrying a message or
  * re-running a sync with nothing new leaves the stored data exactly as it was.
  */
-import { describeError } from '../errors/error-mapper';
 import { updateConnection } from '../banking/connection-updates';
-import type { Connection, ConnectionStatus, SyncCounts, SyncRun } from '../banking/model';
-import { statusesNeedingUser } from '../banking/model';
+import {
+  statusesNeedingUser,
+  type Connection,
+  type ConnectionStatus,
+  type Provider,
+  type SyncCounts,
+  type SyncRun,
+} from '../banking/model';
 import type {
   AccountStore,
   CategoryStore,
@@ -23,13 +28,14 @@ import type {
   TokenVault,
   TransactionStore,
 } from '../banking/ports';
+import { syncRunRecord } from '../banking/sync-requests';
+import { describeError } from '../errors/error-mapper';
 import { logger } from '../observability/logger';
 import { countMetric, countMetricBy, durationMetric } from '../observability/metrics';
 import { storeAccounts } from './account-writer';
-import { TransactionChangeWriter } from './transaction-writer';
 import type { ProviderSyncSource } from './provider-source';
-import type { Provider } from '../banking/model';
 import { nextAutoSyncAt } from './schedule';
+import { TransactionChangeWriter } from './transaction-writer';
 
 export interface SyncEngineDeps {
   readonly connections: ConnectionStore;
@@ -71,18 +77,14 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     return recorded;
   }
   const started = deps.clock.now();
-  let run: SyncRun = {
+  let run = syncRunRecord({
     userId: connection.userId,
     connectionId: connection.connectionId,
     syncRunId: job.syncRunId,
     trigger: job.trigger,
     outcome: 'running',
     startedAt: started.toISOString(),
-    finishedAt: null,
-    counts: { added: 0, modified: 0, removed: 0, accounts: 0 },
-    error: null,
-    accountErrors: [],
-  };
+  });
   await deps.syncRuns.put(run);
   countMetric('SyncRunsStarted');
   const statusBefore = connection.status === 'syncing' ? 'healthy' : connection.status;

@@ -3,7 +3,8 @@
  * {@link WebhookVerifier} its own way (Plaid: an ES256 JWT over the body; Pluggy: a shared secret header);
  * the receipt use-case and the HTTP adapter only see {@link WebhookVerificationError}.
  */
-import { AppError } from '../errors/app-error';
+import { UnauthorizedError } from '../errors/app-error';
+import { findHeader } from '../http/headers';
 
 /** What arrived on the wire, before anything is trusted. */
 export interface ReceivedWebhook {
@@ -26,15 +27,13 @@ export type WebhookRejectionReason =
   | 'issued_in_future'
   | 'body_mismatch';
 
-export class WebhookVerificationError extends AppError {
-  readonly code = 'WEBHOOK_VERIFICATION_FAILED';
-
+export class WebhookVerificationError extends UnauthorizedError {
   constructor(
     readonly reason: WebhookRejectionReason,
     options?: { cause?: unknown },
   ) {
     // The message is deliberately the same for every reason: it is what the caller gets to see.
-    super('Webhook verification failed', options);
+    super('Webhook verification failed', 'WEBHOOK_VERIFICATION_FAILED', options);
   }
 }
 
@@ -43,11 +42,4 @@ export interface WebhookVerifier {
   verify(request: ReceivedWebhook): Promise<void>;
 }
 
-/** Case-insensitive header lookup over a plain header record. */
-export function findHeader(headers: ReceivedWebhook['headers'], name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === wanted) return value;
-  }
-  return undefined;
-}
+export { findHeader };

@@ -13,7 +13,7 @@ import { NotFoundError, ValidationError } from '../../shared/errors/app-error';
 import { makeAccount, makeConnection, makeTransaction, uniqueId } from '../helpers/dynamodb-fixtures';
 import { createPrivateTable } from '../helpers/dynamodb-table';
 
-// Large or many transactions: a private table (see tests/helpers/dynamodb-table.ts for why).
+// A private table: this file pages over whole partitions and indexes (see tests/helpers/dynamodb-table.ts).
 const privateTable = await createPrivateTable('transactions');
 afterAll(() => privateTable.drop());
 const tableName = privateTable.tableName;

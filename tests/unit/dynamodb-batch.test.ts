@@ -13,7 +13,7 @@ import {
   putRequest,
   type WriteRequest,
 } from '../../shared/adapters/dynamodb/batch';
-import { backoffDelayMs, chunked, type RetryPolicy } from '../../shared/adapters/dynamodb/retry';
+import { backoffDelayMs, chunked, type RetryPolicy } from '../../shared/adapters/retry';
 import type { TableRef } from '../../shared/adapters/dynamodb/table';
 
 const tableName = 'banking-test';

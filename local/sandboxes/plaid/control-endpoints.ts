@@ -54,9 +54,20 @@ class ControlError extends Error {
   }
 }
 
+/**
+ * Which Item a control call is about: by access token, item id, or any of its account ids (what a client of
+ * our API can see, since the backend never hands out access tokens or item ids).
+ */
 const itemSelector = z
-  .object({ access_token: z.string().min(1).optional(), item_id: z.string().min(1).optional() })
-  .refine((value) => value.access_token !== undefined || value.item_id !== undefined, 'access_token or item_id is required');
+  .object({
+    access_token: z.string().min(1).optional(),
+    item_id: z.string().min(1).optional(),
+    account_id: z.string().min(1).optional(),
+  })
+  .refine(
+    (value) => value.access_token !== undefined || value.item_id !== undefined || value.account_id !== undefined,
+    'access_token, item_id or account_id is required',
+  );
 
 const advanceSchema = z.intersection(
   itemSelector,
@@ -64,15 +75,10 @@ const advanceSchema = z.intersection(
 );
 
 const nullableAmount = z.number().finite().nullable().optional();
-/** The Item may be named, or found from the account id alone (what a test that only sees our API knows). */
-const balanceSchema = z.object({
-  access_token: z.string().min(1).optional(),
-  item_id: z.string().min(1).optional(),
-  account_id: z.string().min(1),
-  available: nullableAmount,
-  current: nullableAmount,
-  limit: nullableAmount,
-});
+const balanceSchema = z.intersection(
+  itemSelector,
+  z.object({ account_id: z.string().min(1), available: nullableAmount, current: nullableAmount, limit: nullableAmount }),
+);
 
 const clockSchema = z.object({ advance_seconds: z.number().int().min(0).max(10 * 365 * 86_400) });
 
@@ -93,9 +99,15 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data;
 }
 
-function selectItem(context: ControlContext, selector: { access_token?: string; item_id?: string }): SandboxItem {
+function selectItem(
+  context: ControlContext,
+  selector: { access_token?: string; item_id?: string; account_id?: string },
+): SandboxItem {
   if (selector.access_token !== undefined) return context.state.itemForAccessToken(selector.access_token);
-  const item = context.state.findItem(selector.item_id ?? '');
+  const item =
+    selector.item_id !== undefined
+      ? context.state.findItem(selector.item_id)
+      : context.state.findItemByAccountId(selector.account_id ?? '');
   if (!item || item.removed) throw new ControlError(404, 'ITEM_NOT_FOUND', 'no such item');
   return item;
 }
@@ -121,12 +133,7 @@ const CONTROL_ROUTES: Readonly<Record<string, ControlHandler>> = {
 
   'POST /sandbox/local/balance': (context, body) => {
     const input = parse(balanceSchema, body);
-    const item =
-      input.access_token !== undefined || input.item_id !== undefined
-        ? selectItem(context, input)
-        : context.state.findItemByAccountId(input.account_id);
-    if (!item) throw new ControlError(404, 'ACCOUNT_NOT_FOUND', 'no live item holds this account');
-    const account = context.state.setBalance(item, input.account_id, input);
+    const account = context.state.setBalance(selectItem(context, input), input.account_id, input);
     return ok({ account: accountView(account) });
   },
 

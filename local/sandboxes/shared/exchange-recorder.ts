@@ -12,6 +12,8 @@ export interface RecordedExchange {
   readonly at: string;
   readonly method: string;
   readonly path: string;
+  /** The raw query string without `?` (empty when there was none); REST-style providers put their inputs there. */
+  readonly query?: string;
   /** Whether the path is a provider endpoint or one of the sandbox's own control endpoints. */
   readonly kind: 'provider' | 'control';
   readonly requestHeaders: Readonly<Record<string, string>>;

@@ -64,6 +64,8 @@ export interface ArmedFault<F> {
   fired: number;
 }
 
+const defaultEndpointSchema = z.string().regex(/^(\*|\/\S*)$/, 'endpoint must be a path starting with / or *');
+
 /**
  * Builds the zod schema for a control request `{endpoint, fault, count?, after?}` given the fault kinds a
  * sandbox supports.
@@ -71,9 +73,9 @@ export interface ArmedFault<F> {
  * @example
  * const schema = faultRuleSchema(z.discriminatedUnion('type', [...commonFaultSchemas]));
  */
-export function faultRuleSchema<F>(fault: z.ZodType<F>): z.ZodType<FaultRuleInput<F>> {
+export function faultRuleSchema<F>(fault: z.ZodType<F>, endpoint: z.ZodType<string> = defaultEndpointSchema): z.ZodType<FaultRuleInput<F>> {
   return z.object({
-    endpoint: z.string().regex(/^(\*|\/\S*)$/, 'endpoint must be a path starting with / or *'),
+    endpoint,
     fault,
     count: z.number().int().min(1).max(100_000).optional(),
     after: z.number().int().min(0).max(100_000).optional(),
@@ -110,10 +112,14 @@ export class FaultSwitch<F extends { type: string } = CommonFault> {
    * `applies` lets a sandbox restrict a fault kind to calls where it makes sense (Plaid's
    * mutation-during-pagination fault only hits a sync call that continues a pagination); calls it rejects
    * neither consume the rule nor count towards `after`.
+   *
+   * `endpoint` is either the call's path (a rule matches it exactly, or is `*`) or a predicate over each
+   * rule's endpoint, for sandboxes whose rules name more than a path (Pluggy's `PATCH /items/{id}`).
    */
-  take(endpoint: string, applies: (fault: F) => boolean = () => true): F | undefined {
+  take(endpoint: string | ((ruleEndpoint: string) => boolean), applies: (fault: F) => boolean = () => true): F | undefined {
+    const matches = typeof endpoint === 'string' ? (ruleEndpoint: string) => ruleEndpoint === endpoint || ruleEndpoint === '*' : endpoint;
     for (const rule of this.rules) {
-      if (rule.endpoint !== endpoint && rule.endpoint !== '*') continue;
+      if (!matches(rule.endpoint)) continue;
       if (!applies(rule.fault)) continue;
       if (rule.skip > 0) {
         rule.skip -= 1;

@@ -43,13 +43,43 @@ export function parseJson(raw: Buffer): JsonParseResult {
 /**
  * Writes a JSON reply. `indent` mirrors providers that pretty-print (Plaid answers with 2-space indented JSON).
  */
-export function sendJson(response: ServerResponse, status: number, body: unknown, indent?: number): void {
+export function sendJson(response: ServerResponse, status: number, body: unknown, indent?: number, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body, null, indent);
   response.writeHead(status, {
+    ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
   });
   response.end(text);
+}
+
+/**
+ * Matches a request path against a template with `{name}` segments and returns the captured values
+ * (URI-decoded), or undefined when the path does not fit.
+ *
+ * @example
+ * matchPathTemplate('/items/{id}', '/items/5e9f8f8f'); // { id: '5e9f8f8f' }
+ */
+export function matchPathTemplate(template: string, path: string): Record<string, string> | undefined {
+  const templateSegments = template.split('/');
+  const pathSegments = path.split('/');
+  if (templateSegments.length !== pathSegments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let index = 0; index < templateSegments.length; index += 1) {
+    const expected = templateSegments[index] as string;
+    const actual = pathSegments[index] as string;
+    if (expected.startsWith('{') && expected.endsWith('}')) {
+      if (actual === '') return undefined;
+      try {
+        params[expected.slice(1, -1)] = decodeURIComponent(actual);
+      } catch {
+        return undefined;
+      }
+    } else if (expected !== actual) {
+      return undefined;
+    }
+  }
+  return params;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

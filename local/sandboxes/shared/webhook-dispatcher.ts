@@ -41,6 +41,11 @@ export interface WebhookDispatcherOptions {
   log: SandboxLog;
   /** How many finished deliveries to remember. */
   capacity?: number;
+  /**
+   * Whether a failed attempt that got this HTTP status is tried again (default: every non-2xx is). Pluggy,
+   * for one, never retries a 401 (docs /en/docs/developer-tools/webhook-security).
+   */
+  retryableStatus?: (status: number) => boolean;
 }
 
 export class WebhookDispatcher {
@@ -48,6 +53,7 @@ export class WebhookDispatcher {
   private readonly timeoutMs: number;
   private readonly capacity: number;
   private readonly log: SandboxLog;
+  private readonly retryableStatus: (status: number) => boolean;
   private history: WebhookDelivery[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly controllers = new Set<AbortController>();
@@ -60,6 +66,7 @@ export class WebhookDispatcher {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.capacity = options.capacity ?? 1_000;
     this.log = options.log;
+    this.retryableStatus = options.retryableStatus ?? (() => true);
   }
 
   /** Queues a delivery and returns at once; the POST happens on the next tick. */
@@ -147,6 +154,12 @@ export class WebhookDispatcher {
         return;
       }
       delivery.lastError = `HTTP ${response.status}`;
+      if (!this.retryableStatus(response.status)) {
+        delivery.status = 'failed';
+        this.log.warn(`webhook ${delivery.label} to ${delivery.url} answered ${response.status}; not retried`);
+        this.finish();
+        return;
+      }
     } catch (error) {
       delivery.lastError = error instanceof Error ? error.message : String(error);
     } finally {

@@ -11,7 +11,7 @@
  *   helper throws so the caller (usually an SQS worker) fails and its message is retried or dead-lettered.
  */
 import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { backoffDelayMs, chunked, defaultRetryPolicy, forEachConcurrently, sleepFor, type RetryPolicy } from './retry';
+import { backoffDelayMs, chunked, defaultRetryPolicy, forEachConcurrently, sleepFor, type RetryPolicy } from '../retry';
 import type { PrimaryKey, StoredItem, TableRef } from './table';
 
 export const MAX_BATCH_WRITE_REQUESTS = 25;

@@ -6,31 +6,31 @@
  * redelivery, which retries the whole job later without blocking other connections.
  */
 import { ProviderError } from '../../errors/app-error';
+import { backoffDelayMs, sleepFor } from '../retry';
 
 export interface ProviderRetryPolicy {
-  readonly attempts: number;
+  readonly maxAttempts: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
 }
 
-export const defaultProviderRetry: ProviderRetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 8_000 };
+export const defaultProviderRetry: ProviderRetryPolicy = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 8_000 };
 
 export async function withProviderRetry<T>(
   call: () => Promise<T>,
   policy: ProviderRetryPolicy = defaultProviderRetry,
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms: number) => Promise<void> = sleepFor,
 ): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await call();
     } catch (error) {
       const retryable = error instanceof ProviderError && (error.kind === 'transient' || error.kind === 'rate_limited');
-      if (!retryable || attempt >= policy.attempts) throw error;
-      const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+      if (!retryable || attempt >= policy.maxAttempts) throw error;
       const requested = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 0;
       // A Retry-After beyond our cap means "come back much later": hand the job back to the queue.
       if (requested > policy.maxDelayMs) throw error;
-      await sleep(Math.max(requested, Math.random() * exponential));
+      await sleep(Math.max(requested, backoffDelayMs(attempt - 1, policy)));
     }
   }
 }

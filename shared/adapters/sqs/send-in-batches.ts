@@ -18,7 +18,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { backoffDelayMs, chunked, sleepFor, type RetryPolicy } from '../dynamodb/retry';
+import { backoffDelayMs, chunked, sleepFor, type RetryPolicy } from '../retry';
 
 export const maxEntriesPerBatch = 10;
 

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { ProviderWriteJob, ProviderWriteQueue } from '../../banking/ports';
 import type { providerWriteMessage } from '../../queue/messages';
 import { sqsClient } from '../aws-clients';
-import type { RetryPolicy } from '../dynamodb/retry';
+import type { RetryPolicy } from '../retry';
 import { defaultSendRetryPolicy, sendBatchWith, sendInBatches, type SendBatch } from './send-in-batches';
 
 export class SqsProviderWriteQueue implements ProviderWriteQueue {

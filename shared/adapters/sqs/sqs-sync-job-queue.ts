@@ -16,7 +16,7 @@ import type { z } from 'zod';
 import type { SyncJob, SyncJobQueue } from '../../banking/ports';
 import type { syncJobMessage } from '../../queue/messages';
 import { sqsClient } from '../aws-clients';
-import type { RetryPolicy } from '../dynamodb/retry';
+import type { RetryPolicy } from '../retry';
 import { defaultSendRetryPolicy, sendBatchWith, sendInBatches, type OutgoingMessage, type SendBatch } from './send-in-batches';
 
 export class SqsSyncJobQueue implements SyncJobQueue {

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { webhookEventMessage } from '../../queue/messages';
 import type { WebhookEventJob, WebhookEventQueue } from '../../webhooks/ports';
 import { sqsClient } from '../aws-clients';
-import type { RetryPolicy } from '../dynamodb/retry';
+import type { RetryPolicy } from '../retry';
 import { defaultSendRetryPolicy, sendBatchWith, sendInBatches, type SendBatch } from './send-in-batches';
 
 export class SqsWebhookEventQueue implements WebhookEventQueue {

@@ -1,8 +1,9 @@
 /**
- * Backoff for DynamoDB's partial batch results. `BatchWriteItem` and `BatchGetItem` succeed while leaving
- * part of the request undone (`UnprocessedItems` / `UnprocessedKeys`) when a partition is throttled; AWS
- * asks callers to retry those with exponential backoff, because an immediate retry hits the same throttled
- * partition again:
+ * Backoff for partial failures of AWS batch calls and for provider retries. DynamoDB's `BatchWriteItem` and
+ * `BatchGetItem` succeed while leaving part of the request undone (`UnprocessedItems` / `UnprocessedKeys`)
+ * when a partition is throttled, and SQS `SendMessageBatch` reports failed entries beside successful ones;
+ * AWS asks callers to retry those with exponential backoff, because an immediate retry meets the same
+ * throttling again:
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
  *
  * The delay uses "full jitter" (a uniformly random delay up to the exponential cap), which spreads retries
