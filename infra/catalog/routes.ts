@@ -6,9 +6,22 @@
  * `infra/openapi/`. Adding an endpoint means adding a row here and a handler file; nothing else lists routes.
  *
  * Plain data only: no aws-cdk-lib, no SDK, no handler imports (handlers are referenced by path so that each
- * consumer decides how to load or bundle them).
+ * consumer decides how to load or bundle them). Request schemas are the zod objects the handlers validate
+ * with (`shared/api/schemas.ts`), so the OpenAPI document cannot drift from what the API accepts.
  */
 import type { z } from 'zod';
+import {
+  accountListQuery,
+  bulkCategorizeBody,
+  categoryCreateBody,
+  categoryDeleteQuery,
+  categoryRenameBody,
+  pageQuery,
+  plaidExchangeBody,
+  plaidLinkTokenBody,
+  transactionListQuery,
+  transactionUpdateBody,
+} from '../../shared/api/schemas';
 import type { QueueId, SecretId } from './resources';
 
 /** What a function may touch. The stack turns each grant into the narrowest IAM permission it needs. */
@@ -88,6 +101,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/create-plaid-link-token.ts',
     auth: 'user',
     summary: 'Plaid Link token for a new Item, or for update mode on an existing connection (connection_id).',
+    body: plaidLinkTokenBody,
     grants: ['table:read', 'tokens:decrypt', 'secret:plaid', 'secret:userHash'],
     timeoutSeconds: 30,
   },
@@ -98,6 +112,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/exchange-plaid-public-token.ts',
     auth: 'user',
     summary: 'Exchanges a Link public token: stores the encrypted access token, connection and accounts; queues the first sync.',
+    body: plaidExchangeBody,
     grants: ['table:read', 'table:write', 'tokens:encrypt', 'secret:plaid', 'queue:sync'],
     timeoutSeconds: 60,
   },
@@ -145,6 +160,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/list-sync-runs.ts',
     auth: 'user',
     summary: 'Sync history of a connection, newest first.',
+    query: pageQuery,
     grants: ['table:read'],
   },
   {
@@ -154,6 +170,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/list-accounts.ts',
     auth: 'user',
     summary: "The caller's accounts with type, mask and balances.",
+    query: accountListQuery,
     grants: ['table:read'],
   },
   {
@@ -192,6 +209,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/list-transactions.ts',
     auth: 'user',
     summary: 'Transactions newest first, filtered by account, connection, dates, pending and category; cursor-paged.',
+    query: transactionListQuery,
     grants: ['table:read'],
   },
   {
@@ -210,6 +228,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/update-transaction.ts',
     auth: 'user',
     summary: "Overrides a transaction's category and/or note.",
+    body: transactionUpdateBody,
     grants: ['table:read', 'table:write', 'queue:providerWrites'],
   },
   {
@@ -219,6 +238,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/bulk-categorize-transactions.ts',
     auth: 'user',
     summary: 'Sets one category on up to 500 transactions; all or nothing.',
+    body: bulkCategorizeBody,
     grants: ['table:read', 'table:write', 'queue:providerWrites'],
     timeoutSeconds: 30,
   },
@@ -238,6 +258,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/create-category.ts',
     auth: 'user',
     summary: 'Creates a category of the caller.',
+    body: categoryCreateBody,
     grants: ['table:read', 'table:write'],
   },
   {
@@ -247,6 +268,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/rename-category.ts',
     auth: 'user',
     summary: "Renames one of the caller's categories.",
+    body: categoryRenameBody,
     grants: ['table:read', 'table:write'],
   },
   {
@@ -256,6 +278,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/delete-category.ts',
     auth: 'user',
     summary: "Deletes one of the caller's categories; refuses while transactions use it unless told to reassign.",
+    query: categoryDeleteQuery,
     grants: ['table:read', 'table:write', 'queue:providerWrites'],
     timeoutSeconds: 30,
   },
