@@ -5,7 +5,9 @@
  *   provider secrets;
  * - `routes.ts` → one Lambda per HTTP route, queue worker and scheduled job (plus the not-found fallback), each
  *   with the IAM permissions and environment its grants list, the HTTP API routes, SQS event sources and
- *   EventBridge schedules.
+ *   EventBridge schedules;
+ * - `constructs/operations-*.ts` → alarms on the sync failure rate, the webhook rejection rate and the auto-sync
+ *   scheduler (next to each DLQ's own alarm), and the operations dashboard.
  *
  * Nothing here names a route, queue or table setting of its own. The stack is environment-agnostic (no
  * account/region, no lookups) so `cdk synth` runs offline without credentials; per-deployment values come from
@@ -18,7 +20,8 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
@@ -45,6 +48,9 @@ import { BankingFunction } from './constructs/banking-function';
 import { BankingHttpApi } from './constructs/banking-http-api';
 import { readDeploymentSettings, type DeploymentSettings } from './constructs/deployment-settings';
 import { grantCatalogAccess, type GrantTargets } from './constructs/function-grants';
+import { OperationsAlarms } from './constructs/operations-alarms';
+import { OperationsDashboard } from './constructs/operations-dashboard';
+import { ServiceMetrics } from './constructs/service-metrics';
 import { UserAuthentication } from './constructs/user-authentication';
 import { WorkQueue } from './constructs/work-queue';
 
@@ -66,6 +72,14 @@ export interface FunctionCatalog {
 
 export const defaultCatalog: FunctionCatalog = { routes, notFoundRoute, workers, scheduled };
 
+/** The scheduled job whose failures the auto-sync alarm watches. */
+export const autoSyncSchedulerId = 'autoSyncScheduler';
+
+export interface Operations {
+  readonly alarms: OperationsAlarms;
+  readonly dashboard: OperationsDashboard;
+}
+
 export interface BankingStackProps extends StackProps {
   readonly catalog?: FunctionCatalog;
 }
@@ -83,6 +97,8 @@ export class BankingStack extends Stack {
   readonly secrets: Readonly<Record<SecretId, Secret>>;
   readonly httpApi: BankingHttpApi;
   readonly authentication: UserAuthentication;
+  /** Alarms on sync failure rate, webhook rejection rate and the scheduler, and the operations dashboard. */
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: BankingStackProps = {}) {
     super(scope, id, {
@@ -172,7 +188,36 @@ export class BankingStack extends Stack {
     }
     this.functions = functions;
 
+    this.operations = this.createOperations(catalog, alarmTopic);
     this.addOutputs();
+  }
+
+  /**
+   * Alarms beyond the per-queue DLQ alarms, and the operations dashboard. The functions publish their metrics
+   * under the deployment prefix as namespace and service name (see `createFunction`), which is where these
+   * read them.
+   */
+  private createOperations(catalog: FunctionCatalog, alarmTopic: ITopic | undefined): Operations {
+    const metrics = new ServiceMetrics(this.settings.prefix, this.settings.prefix);
+    const functionOf = (id: string | undefined) => (id === undefined ? undefined : this.functions.get(id)?.function);
+    const syncWorker = functionOf(catalog.workers.find((worker) => worker.queue === 'sync')?.id);
+    const scheduler = functionOf(catalog.scheduled.find((job) => job.id === autoSyncSchedulerId)?.id);
+    const alarms = new OperationsAlarms(this, 'OperationsAlarms', {
+      prefix: this.settings.prefix,
+      metrics,
+      scheduler,
+      action: alarmTopic ? new SnsAction(alarmTopic) : undefined,
+    });
+    const dashboard = new OperationsDashboard(this, 'OperationsDashboard', {
+      prefix: this.settings.prefix,
+      metrics,
+      alarms,
+      deadLetterAlarms: Object.values(this.queues).map((workQueue) => workQueue.deadLetterAlarm),
+      queues: this.queues,
+      syncWorker,
+      scheduler,
+    });
+    return { alarms, dashboard };
   }
 
   private createTable(): Table {
@@ -248,6 +293,7 @@ export class BankingStack extends Stack {
       {
         plaidEnvironment: this.settings.plaidEnvironment,
         pluggyBaseUrl: this.settings.pluggyBaseUrl,
+        pluggyEnvironment: this.settings.pluggyEnvironment,
         publicBaseUrl: this.settings.publicBaseUrl ?? this.httpApi.endpoint,
       },
       this.settings,

@@ -9,10 +9,13 @@
  * More local services (the provider sandboxes) are added as entries of {@link services}: each one starts,
  * may contribute environment for the services after it and lines for the banner, and knows how to stop.
  */
+import { randomBytes } from 'node:crypto';
 import { defaultResourcePrefix } from '../infra/catalog/resources';
 import { startLocalAws } from './aws/moto';
 import { startPlaidSandbox } from './sandboxes/plaid/plaid-sandbox';
-import { provisionLocalAws } from './aws/provision';
+import { startPluggySandbox } from './sandboxes/pluggy/pluggy-sandbox';
+import { registerPluggyWebhook } from './commands/register-pluggy-webhook';
+import { localProviderCredentials, provisionLocalAws } from './aws/provision';
 import { startGateway } from './gateway/server';
 import { consoleLog } from './workers/lambda-runtime';
 import { startQueuePoller } from './workers/queue-poller';
@@ -44,6 +47,24 @@ function realPlaidCredentials(): { client_id: string; secret: string } | null {
   return clientId && secret ? { client_id: clientId, secret } : null;
 }
 
+/**
+ * Real Pluggy credentials switch the stack from the local Pluggy sandbox to Pluggy's API (`PLUGGY_BASE_URL`,
+ * default https://api.pluggy.ai, whose sandbox connectors are offered in the widget); they are stored in the
+ * local Pluggy secret with `PLUGGY_WEBHOOK_SECRET` (the value to register with `npm run pluggy:register-webhook`).
+ */
+function realPluggyCredentials(): { client_id: string; client_secret: string; webhook_secret: string } | null {
+  const clientId = process.env.PLUGGY_CLIENT_ID?.trim();
+  const clientSecret = process.env.PLUGGY_CLIENT_SECRET?.trim();
+  if (!clientId || !clientSecret) return null;
+  return { client_id: clientId, client_secret: clientSecret, webhook_secret: pluggyWebhookSecret() };
+}
+
+/** `PLUGGY_WEBHOOK_SECRET`, or one random value per run (webhooks then need a registration made in this run). */
+const pluggyWebhookSecret = (() => {
+  let generated: string | undefined;
+  return () => process.env.PLUGGY_WEBHOOK_SECRET?.trim() || (generated ??= randomBytes(24).toString('base64url'));
+})();
+
 const services: readonly LocalService[] = [
   {
     name: 'Plaid',
@@ -65,6 +86,25 @@ const services: readonly LocalService[] = [
     },
   },
   {
+    name: 'Pluggy',
+    async start(): Promise<StartedService> {
+      if (realPluggyCredentials()) {
+        const baseUrl = process.env.PLUGGY_BASE_URL?.trim() || 'https://api.pluggy.ai';
+        return {
+          environment: { PLUGGY_BASE_URL: baseUrl },
+          banner: [`Pluggy: ${baseUrl} (PLUGGY_CLIENT_ID is set; register webhooks with npm run pluggy:register-webhook -- <public url>)`],
+          stop: async () => undefined,
+        };
+      }
+      const sandbox = await startPluggySandbox({ log: process.env.PLUGGY_SANDBOX_LOG === 'true' });
+      return {
+        environment: { PLUGGY_BASE_URL: sandbox.url },
+        banner: [`Pluggy: local sandbox ${sandbox.url}  (connector 0, user-ok / password-ok, MFA connector 1 token 123456)`],
+        stop: () => sandbox.stop(),
+      };
+    },
+  },
+  {
     name: 'local AWS',
     async start() {
       const aws = await startLocalAws();
@@ -78,7 +118,11 @@ const services: readonly LocalService[] = [
         ...(hasCredentials
           ? { credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID!, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY! } }
           : {}),
-        ...(realPlaidCredentials() ? { secretValues: { plaid: realPlaidCredentials()! } } : {}),
+        secretValues: {
+          ...(realPlaidCredentials() ? { plaid: realPlaidCredentials()! } : {}),
+          // Always written, so switching between the sandbox and real Pluggy takes effect on the next start.
+          pluggy: realPluggyCredentials() ?? { ...localProviderCredentials.pluggy },
+        },
         log: (line) => consoleLog.info(line),
       });
       return {
@@ -99,6 +143,24 @@ const services: readonly LocalService[] = [
         ],
         stop: () => gateway.close(),
       };
+    },
+  },
+  {
+    name: 'Pluggy webhook registration',
+    async start() {
+      // With the local sandbox, register our webhook route there (what `npm run pluggy:register-webhook` does
+      // against Pluggy), so item and transaction events reach the local gateway with the secret header.
+      if (realPluggyCredentials()) return { stop: async () => undefined };
+      const local = localProviderCredentials.pluggy;
+      const registration = await registerPluggyWebhook({
+        pluggyBaseUrl: process.env.PLUGGY_BASE_URL!,
+        clientId: local.client_id,
+        clientSecret: local.client_secret,
+        webhookSecret: local.webhook_secret,
+        secretHeader: process.env.PLUGGY_WEBHOOK_SECRET_HEADER || 'X-Webhook-Secret',
+        apiBaseUrl: process.env.PUBLIC_API_BASE_URL!,
+      });
+      return { banner: [`Pluggy webhooks → ${registration.url}`], stop: async () => undefined };
     },
   },
   {

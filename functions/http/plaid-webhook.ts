@@ -5,13 +5,15 @@ import { describePlaidWebhook } from '../../shared/webhooks/plaid-webhook-body';
 import { receiveWebhook, type WebhookSource } from '../../shared/webhooks/receive-webhook';
 import { plaidApi } from '../../shared/wiring/plaid';
 import { webhookEventQueue } from '../../shared/wiring/queues';
-import { connectionStore, webhookEventStore } from '../../shared/wiring/stores';
+import { connectionStore, syncRunStore, webhookEventStore } from '../../shared/wiring/stores';
 
 const deps = {
   events: webhookEventStore(),
   connections: connectionStore(),
   queue: webhookEventQueue(),
   clock: systemClock,
+  // SYNC_UPDATES_AVAILABLE repeats byte for byte: the sync history says whether a repeat is already covered.
+  syncRuns: syncRunStore(),
 };
 
 // Created at module scope: the verifier's key cache lives as long as the container.

@@ -1,25 +1,31 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { systemClock } from '../../shared/banking/ports';
 import { logger } from '../../shared/observability/logger';
-import { countMetric, flushMetrics } from '../../shared/observability/metrics';
-import { enqueueDueConnections } from '../../shared/sync/auto-sync-scheduler';
+import { countMetric, flushMetrics, metricNames } from '../../shared/observability/metrics';
+import { enqueueDueConnections, type SchedulerDeps, type SchedulerResult } from '../../shared/sync/auto-sync-scheduler';
 import { autoSyncConfig } from '../../shared/wiring/config';
 import { syncJobQueue } from '../../shared/wiring/queues';
 import { connectionStore } from '../../shared/wiring/stores';
 
-const deps = {
-  connections: connectionStore(),
+const deps: SchedulerDeps = {
+  dueIndex: connectionStore(),
   syncQueue: syncJobQueue(),
   clock: systemClock,
   shardCount: autoSyncConfig().DUE_INDEX_SHARDS,
 };
 
-export const handler = async (event: ScheduledEvent): Promise<{ enqueued: number; skipped: number }> => {
+export const handler = async (event: ScheduledEvent): Promise<SchedulerResult> => {
   logger.appendKeys({ tick_id: event.id });
-  const result = await enqueueDueConnections(deps);
-  countMetric('AutoSyncEnqueued', result.enqueued);
-  countMetric('AutoSyncSkipped', result.skipped);
-  logger.info('auto-sync tick done', { ...result });
-  flushMetrics();
-  return result;
+  try {
+    const result = await enqueueDueConnections(deps);
+    countMetric(metricNames.autoSyncDue, result.due);
+    countMetric(metricNames.autoSyncEnqueued, result.enqueued);
+    countMetric(metricNames.autoSyncSkipped, result.skippedNeedingUser);
+    countMetric(metricNames.autoSyncLeaseConflicts, result.leaseConflicts);
+    countMetric(metricNames.autoSyncLeaseFailures, result.leaseFailures);
+    logger.info('auto-sync tick done', { ...result });
+    return result;
+  } finally {
+    flushMetrics();
+  }
 };

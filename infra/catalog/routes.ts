@@ -16,9 +16,13 @@ import {
   categoryCreateBody,
   categoryDeleteQuery,
   categoryRenameBody,
+  connectionCredentialsBody,
+  connectionMfaBody,
+  createConnectionBody,
   pageQuery,
   plaidExchangeBody,
   plaidLinkTokenBody,
+  pluggyConnectTokenBody,
   transactionListQuery,
   transactionUpdateBody,
 } from '../../shared/api/schemas';
@@ -117,6 +121,31 @@ export const routes: readonly RouteDefinition[] = [
     timeoutSeconds: 60,
   },
   {
+    id: 'createPluggyConnectToken',
+    method: 'POST',
+    path: `${BANKING}/pluggy/connect-token`,
+    entry: 'functions/http/create-pluggy-connect-token.ts',
+    auth: 'user',
+    summary:
+      'Pluggy connect token (update mode with connection_id); connector filters come back as Pluggy Connect widget options, with a connect_url.',
+    body: pluggyConnectTokenBody,
+    // table + tokens: the Pluggy API key is cached in the table, KMS-encrypted, across containers.
+    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy', 'secret:userHash'],
+    timeoutSeconds: 30,
+  },
+  {
+    id: 'createConnection',
+    method: 'POST',
+    path: `${BANKING}/connections`,
+    entry: 'functions/http/create-connection.ts',
+    auth: 'user',
+    summary:
+      "Creates a Pluggy connection from the item the widget created, after checking at Pluggy that it is the caller's; queues the first sync.",
+    body: createConnectionBody,
+    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy', 'secret:userHash', 'queue:sync'],
+    timeoutSeconds: 30,
+  },
+  {
     id: 'listConnections',
     method: 'GET',
     path: `${BANKING}/connections`,
@@ -141,7 +170,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/delete-connection.ts',
     auth: 'user',
     summary: 'Removes the connection at its provider, then purges its accounts, transactions and guard rows.',
-    grants: ['table:read', 'table:write', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
+    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
     timeoutSeconds: 60,
   },
   {
@@ -162,6 +191,48 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'Sync history of a connection, newest first.',
     query: pageQuery,
     grants: ['table:read'],
+  },
+  {
+    id: 'updateConnectionCredentials',
+    method: 'POST',
+    path: `${BANKING}/connections/{connectionId}/credentials`,
+    entry: 'functions/http/update-connection-credentials.ts',
+    auth: 'user',
+    summary:
+      'Re-authentication: Plaid update-mode link token; Pluggy new credentials (parameters, then a sync is queued) or an update-mode connect token.',
+    body: connectionCredentialsBody,
+    grants: [
+      'table:read',
+      'table:write',
+      'tokens:encrypt',
+      'tokens:decrypt',
+      'secret:plaid',
+      'secret:pluggy',
+      'secret:userHash',
+      'queue:sync',
+    ],
+    timeoutSeconds: 30,
+  },
+  {
+    id: 'submitConnectionMfa',
+    method: 'POST',
+    path: `${BANKING}/connections/{connectionId}/mfa`,
+    entry: 'functions/http/submit-connection-mfa.ts',
+    auth: 'user',
+    summary: "Answers a Pluggy item's MFA prompt ({parameters: {name: value}}); queues the sync that follows the update.",
+    body: connectionMfaBody,
+    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy', 'queue:sync'],
+    timeoutSeconds: 30,
+  },
+  {
+    id: 'getConnectionConsent',
+    method: 'GET',
+    path: `${BANKING}/connections/{connectionId}/consent`,
+    entry: 'functions/http/get-connection-consent.ts',
+    auth: 'user',
+    summary: 'Open Finance consent of the connection (read live from Pluggy): products, created/expires/revoked, valid.',
+    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy'],
+    timeoutSeconds: 30,
   },
   {
     id: 'listAccounts',
@@ -189,7 +260,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/refresh-account-balance.ts',
     auth: 'user',
     summary: 'Fetches live balances for the account from its provider.',
-    grants: ['table:read', 'table:write', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
+    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
     // Plaid: /accounts/balance/get "occasionally 30 s or more".
     timeoutSeconds: 60,
   },
@@ -292,6 +363,16 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'Plaid webhooks: verified (ES256 JWT, body hash), stored once, queued for the webhook worker; answers fast.',
     grants: ['table:read', 'table:write', 'queue:webhookEvents', 'secret:plaid'],
   },
+  {
+    id: 'pluggyWebhook',
+    method: 'POST',
+    path: `${API}/webhooks/pluggy`,
+    entry: 'functions/http/pluggy-webhook.ts',
+    // Pluggy authenticates itself: the secret header registered with the webhook (and an optional HMAC).
+    auth: 'none',
+    summary: 'Pluggy webhooks: secret header (and optional signature) and clientId checked, stored once by eventId, queued; answers fast.',
+    grants: ['table:read', 'table:write', 'queue:webhookEvents', 'secret:pluggy'],
+  },
 ];
 
 /** Answers every request no route matches with the standard 404 envelope (API Gateway `$default`). */
@@ -308,7 +389,7 @@ export const workers: readonly WorkerDefinition[] = [
     entry: 'functions/workers/sync-connection.ts',
     queue: 'sync',
     summary: 'Runs one sync of one connection (FIFO per connection): accounts, balances, transaction changes.',
-    grants: ['table:read', 'table:write', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
+    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
     batchSize: 1,
     // Bounds provider traffic from syncs; the FIFO group already keeps each connection to one run at a time.
     maxConcurrency: 10,
@@ -324,6 +405,18 @@ export const workers: readonly WorkerDefinition[] = [
     maxConcurrency: 5,
     timeoutSeconds: 60,
   },
+  {
+    id: 'writeProviderChange',
+    entry: 'functions/workers/write-provider-change.ts',
+    queue: 'providerWrites',
+    summary: "Sends users' category choices to Pluggy (PATCH /transactions/{id}); marks them synced, or failed once retries run out.",
+    // table + tokens: the Pluggy API key cache.
+    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy'],
+    batchSize: 5,
+    // Pluggy rate-limits per IP and endpoint; a few writers at a time is plenty for category feedback.
+    maxConcurrency: 2,
+    timeoutSeconds: 60,
+  },
 ];
 
 export const scheduled: readonly ScheduledDefinition[] = [
@@ -331,7 +424,8 @@ export const scheduled: readonly ScheduledDefinition[] = [
     id: 'autoSyncScheduler',
     entry: 'functions/schedule/auto-sync-scheduler.ts',
     summary: 'Enqueues every connection whose next auto-sync time has passed.',
-    grants: ['table:read', 'queue:sync'],
+    // table:write: enqueuing leases each due connection (moves its next sync time forward) so it is enqueued once.
+    grants: ['table:read', 'table:write', 'queue:sync'],
     everyMinutes: 15,
     timeoutSeconds: 300,
   },

@@ -31,6 +31,8 @@ export interface DeploymentSettings {
   readonly logRetention: RetentionDays;
   readonly plaidEnvironment: PlaidEnvironment;
   readonly pluggyBaseUrl: string;
+  /** `production` hides Pluggy's sandbox connectors from the Connect widget. */
+  readonly pluggyEnvironment: 'sandbox' | 'production';
   /** Base URL providers call webhooks on; defaults to the API's own endpoint when absent. */
   readonly publicBaseUrl: string | undefined;
   readonly autoSyncIntervalHours: number;
@@ -51,6 +53,7 @@ export const contextKeys = {
   logRetentionDays: 'logRetentionDays',
   plaidEnv: 'plaidEnv',
   pluggyBaseUrl: 'pluggyBaseUrl',
+  pluggyEnv: 'pluggyEnv',
   publicBaseUrl: 'publicBaseUrl',
   autoSyncIntervalHours: 'autoSyncIntervalHours',
   dueIndexShards: 'dueIndexShards',
@@ -102,6 +105,7 @@ const contextSchema = z.object({
   // Plaid retired its `development` environment in 2024; sandbox and production are the two that remain.
   [contextKeys.plaidEnv]: z.enum(['sandbox', 'production']).default('sandbox'),
   [contextKeys.pluggyBaseUrl]: httpsUrl.default('https://api.pluggy.ai'),
+  [contextKeys.pluggyEnv]: z.enum(['sandbox', 'production']).default('sandbox'),
   [contextKeys.publicBaseUrl]: z.preprocess(
     blankToUndefined,
     httpsUrl
@@ -156,6 +160,7 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     logRetention: context[contextKeys.logRetentionDays] as RetentionDays,
     plaidEnvironment: context[contextKeys.plaidEnv],
     pluggyBaseUrl: context[contextKeys.pluggyBaseUrl],
+    pluggyEnvironment: context[contextKeys.pluggyEnv],
     publicBaseUrl: context[contextKeys.publicBaseUrl],
     autoSyncIntervalHours: context[contextKeys.autoSyncIntervalHours],
     dueIndexShards: context[contextKeys.dueIndexShards],

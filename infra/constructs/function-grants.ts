@@ -26,6 +26,7 @@ export interface GrantTargets {
 export interface ProviderEndpoints {
   readonly plaidEnvironment: string;
   readonly pluggyBaseUrl: string;
+  readonly pluggyEnvironment: string;
   /** Base URL the providers call back (webhook URLs are built from it). */
   readonly publicBaseUrl: string;
 }
@@ -122,6 +123,7 @@ function addProviderEndpoints(target: BankingFunction, secretId: SecretId, endpo
     fn.addEnvironment('PUBLIC_API_BASE_URL', endpoints.publicBaseUrl);
   } else if (secretId === 'pluggy') {
     fn.addEnvironment('PLUGGY_BASE_URL', endpoints.pluggyBaseUrl);
+    fn.addEnvironment('PLUGGY_ENV', endpoints.pluggyEnvironment);
     fn.addEnvironment('PUBLIC_API_BASE_URL', endpoints.publicBaseUrl);
   }
 }

@@ -11,6 +11,13 @@ So this launcher
   * takes the rollback copy once per table per transaction (all copies are taken before any action runs,
     so they are identical; keeping one changes nothing else).
 
+moto's SQS recounts a queue's messages (visible, in flight, delayed) whenever it reads the queue's attributes,
+which its FIFO send path does several times per message, and each message's check reads the clock through a
+slow datetime computation. Sending to a FIFO queue that holds a few thousand messages then takes seconds per
+batch (the auto-sync scheduler test sends thousands). The launcher
+  * computes those counts and the visible-message list against one clock reading per call, with the same
+    comparisons moto makes (`now > visible_at`, `now < delayed_until`).
+
 Usage: python moto_server.py -H 127.0.0.1 -p 4566
 """
 
@@ -19,7 +26,9 @@ import copy
 import os
 import threading
 
+from moto.core.utils import unix_time_millis
 from moto.dynamodb.models import DynamoDBBackend, Table
+from moto.sqs.models import Queue
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
@@ -47,6 +56,27 @@ def _transact_write_items_with_one_backup_per_table(self, transact_items):
 
 
 DynamoDBBackend.transact_write_items = _transact_write_items_with_one_backup_per_table
+
+
+def _visible_messages(queue):
+    now = unix_time_millis()
+    return [message for message in queue._messages if now > message.visible_at and not now < message.delayed_until]
+
+
+def _count_not_visible(queue):
+    now = unix_time_millis()
+    return sum(1 for message in queue._messages if not now > message.visible_at)
+
+
+def _count_delayed(queue):
+    now = unix_time_millis()
+    return sum(1 for message in queue._messages if now < message.delayed_until)
+
+
+Queue.messages = property(_visible_messages)
+Queue.approximate_number_of_messages = property(lambda queue: len(_visible_messages(queue)))
+Queue.approximate_number_of_messages_not_visible = property(_count_not_visible)
+Queue.approximate_number_of_messages_delayed = property(_count_delayed)
 
 
 class SerialisedDynamoDB:

@@ -117,6 +117,16 @@ function lambdaContext(fn: LocalFunction, region: string, deadline: number): Con
   };
 }
 
+/**
+ * `LOCAL_TIMEOUT_MULTIPLIER` stretches every function timeout. The emulated AWS services are far slower
+ * than the real ones (moto serves DynamoDB one request at a time, in Python), and a test suite on a busy
+ * 2-core machine should fail on wrong behaviour, not on a route that needed 11 s instead of 10.
+ */
+function timeoutMultiplier(): number {
+  const value = Number(process.env.LOCAL_TIMEOUT_MULTIPLIER ?? '1');
+  return Number.isFinite(value) && value >= 1 ? value : 1;
+}
+
 export interface InvokeOptions {
   readonly root?: string;
   readonly region?: string;
@@ -129,7 +139,7 @@ export interface InvokeOptions {
 export async function invokeHandler(fn: LocalFunction, event: unknown, options: InvokeOptions = {}): Promise<unknown> {
   const handler = await loadHandler(fn.entry, options.root);
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const timeoutMs = fn.timeoutSeconds * 1000;
+  const timeoutMs = fn.timeoutSeconds * 1000 * timeoutMultiplier();
   const context = lambdaContext(fn, region, Date.now() + timeoutMs);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {

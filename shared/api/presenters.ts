@@ -5,6 +5,8 @@
 import type { Account, Category, Connection, SyncRun, Transaction } from '../banking/model';
 import { effectiveCategoryId } from '../banking/model';
 import type { Page } from '../banking/ports';
+import type { PluggyConnectTokenResult } from '../linking/pluggy-linking';
+import type { MfaPrompt } from '../linking/pluggy-linking-ports';
 
 export function presentConnection(connection: Connection) {
   const consent = connection.consent;
@@ -130,4 +132,53 @@ export function presentSyncRun(run: SyncRun) {
 /** Paged listings share one envelope: `{ "data": [...], "next_cursor": "…" | null }`. */
 export function presentPage<T, R>(page: Page<T>, present: (item: T) => R) {
   return { data: page.items.map(present), next_cursor: page.nextCursor };
+}
+
+export function presentConsent(consent: NonNullable<Connection['consent']>, now: Date = new Date()) {
+  return {
+    products: consent.products,
+    created_at: consent.createdAt,
+    expires_at: consent.expiresAt,
+    revoked_at: consent.revokedAt,
+    valid: isConsentValid(consent, now),
+  };
+}
+
+/** `GET /banking/connections/{id}/consent`. */
+export function presentConnectionConsent(connection: Connection) {
+  return {
+    connection_id: connection.connectionId,
+    provider: connection.provider,
+    consent: connection.consent ? presentConsent(connection.consent) : null,
+  };
+}
+
+/** What the user must answer while a Pluggy item waits for input (`POST …/mfa` takes `{<name>: <value>}`). */
+export function presentMfaPrompt(prompt: MfaPrompt | null) {
+  if (!prompt) return null;
+  return {
+    name: prompt.name,
+    label: prompt.label,
+    type: prompt.type,
+    placeholder: prompt.placeholder,
+    assistive_text: prompt.assistiveText,
+    validation: prompt.validation,
+    expires_at: prompt.expiresAt,
+    data: prompt.data,
+    options: prompt.options,
+  };
+}
+
+/**
+ * A Pluggy connect token. `widget_options` are Pluggy Connect's own props, camelCase as the widget names
+ * them, so a frontend can pass them to the widget unchanged.
+ */
+export function presentPluggyConnectToken(token: PluggyConnectTokenResult) {
+  return {
+    connect_token: token.connectToken,
+    expires_at: token.expiresAt,
+    mode: token.mode,
+    connect_url: token.connectUrl,
+    widget_options: token.widgetOptions,
+  };
 }

@@ -103,3 +103,46 @@ export const plaidExchangeBody = z
   })
   .strict();
 
+
+const pluggyEnum = z.string().regex(/^[A-Z][A-Z_]{1,39}$/, 'Must be an upper-case Pluggy name such as PERSONAL_BANK');
+/** Credential and MFA fields as Pluggy names them (`user`, `password`, `token`, ...). */
+const pluggyParameters = z
+  .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'Must be a parameter name'), z.string().max(1000))
+  .refine((parameters) => Object.keys(parameters).length > 0 && Object.keys(parameters).length <= 20, {
+    message: 'Provide between 1 and 20 parameters',
+  });
+
+/** Seed 003's connect-token parameters; the connector filters come back as Pluggy Connect widget options. */
+export const pluggyConnectTokenBody = optionalBody(
+  z.strictObject({
+    avoid_duplicates: z.boolean().optional(),
+    country_codes: z.array(z.string().regex(/^[A-Z]{2}$/, 'Must be an ISO 3166-1 alpha-2 code')).max(20).optional(),
+    connector_types: z.array(pluggyEnum).max(10).optional(),
+    connector_ids: z.array(z.number().int().min(0)).max(100).optional(),
+    products_types: z.array(pluggyEnum).max(20).optional(),
+    oauth_redirect_uri: z.url().optional(),
+    connection_id: id.optional(),
+  }),
+);
+
+/** `POST /banking/connections`: the item Pluggy Connect created (widget `onSuccess` → `item.id`). */
+export const createConnectionBody = z.strictObject({
+  provider: z.literal('pluggy').optional(),
+  item_id: z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9-]+$/, 'Must be a Pluggy item id'),
+  product_tag: z.string().trim().min(1).max(64).optional(),
+});
+
+/**
+ * Re-authentication. Pluggy: `parameters` sends new credentials; without them an update-mode connect token
+ * is returned. Plaid: always an update-mode link token (credentials are entered in Link, never here).
+ */
+export const connectionCredentialsBody = optionalBody(
+  z.strictObject({
+    parameters: pluggyParameters.optional(),
+    oauth_redirect_uri: z.url().optional(),
+    redirect_uri: z.url().optional(),
+    account_selection: z.boolean().optional(),
+  }),
+);
+
+export const connectionMfaBody = z.strictObject({ parameters: pluggyParameters });

@@ -131,6 +131,26 @@ export interface TokenVault {
   decrypt(secret: EncryptedSecret, context: TokenContext): Promise<string>;
 }
 
+/**
+ * A provider API key shared by every function of the service (Pluggy's key is per client, lives 2 hours and
+ * costs an `/auth` call to mint), cached encrypted so cold starts reuse it instead of minting their own.
+ */
+export interface CachedProviderKey {
+  readonly provider: Provider;
+  /** Digest of the client id the key belongs to: a rotated client id never picks up the old client's key. */
+  readonly clientDigest: string;
+  readonly key: EncryptedSecret;
+  /** When the provider stops accepting the key (ISO-8601). */
+  readonly expiresAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ProviderKeyStore {
+  get(provider: Provider, clientDigest: string): Promise<CachedProviderKey | null>;
+  /** Stores the key; the row expires by TTL once the key has. */
+  put(key: CachedProviderKey): Promise<void>;
+}
+
 export interface SyncJob {
   readonly userId: string;
   readonly connectionId: string;
@@ -138,6 +158,19 @@ export interface SyncJob {
   readonly trigger: SyncTrigger;
   /** Set by the scheduler: one id per cycle, so a repeated tick cannot enqueue the same connection twice. */
   readonly deduplicationId?: string;
+  /** Transactions a provider webhook named as changed or deleted (Pluggy), for the sync to re-read. */
+  readonly transactionHint?: TransactionChangeHint;
+}
+
+/**
+ * Provider transaction ids a webhook announced as updated or deleted. A sync that reads new transactions
+ * by creation time would not see changes to old ones; the hint tells it which ones to read again.
+ */
+export interface TransactionChangeHint {
+  /** The provider account they belong to, when the webhook says. */
+  readonly providerAccountId: string | null;
+  readonly updatedIds: readonly string[];
+  readonly deletedIds: readonly string[];
 }
 
 export interface SyncJobQueue {

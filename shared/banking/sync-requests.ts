@@ -5,7 +5,7 @@
 import { newId } from './ids';
 import type { SyncRun, SyncTrigger } from './model';
 import { requireConnection } from './ownership';
-import type { Clock, ConnectionStore, SyncJobQueue, SyncRunStore } from './ports';
+import type { Clock, ConnectionStore, SyncJobQueue, SyncRunStore, TransactionChangeHint } from './ports';
 
 export interface SyncRequestDeps {
   readonly connections: ConnectionStore;
@@ -19,6 +19,7 @@ export async function requestSync(
   userId: string,
   connectionId: string,
   trigger: Exclude<SyncTrigger, 'schedule'>,
+  transactionHint?: TransactionChangeHint,
 ): Promise<SyncRun> {
   const connection = await requireConnection(deps.connections, userId, connectionId);
   const now = deps.clock.now();
@@ -31,7 +32,9 @@ export async function requestSync(
     startedAt: now.toISOString(),
   });
   await deps.syncRuns.put(run);
-  await deps.syncQueue.enqueue([{ userId, connectionId: connection.connectionId, syncRunId: run.syncRunId, trigger }]);
+  await deps.syncQueue.enqueue([
+    { userId, connectionId: connection.connectionId, syncRunId: run.syncRunId, trigger, ...(transactionHint ? { transactionHint } : {}) },
+  ]);
   return run;
 }
 

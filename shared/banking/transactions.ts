@@ -118,11 +118,13 @@ export async function applyUserEdits(
       .filter((transaction) => edit.userCategoryId !== undefined && edit.userCategoryId !== transaction.userCategoryId)
       .map((transaction) => transaction.transactionId),
   );
+  // Only a category from the provider's own catalog means anything to the provider: a user's own category
+  // (`usr_…`) or another provider's has no id there, so it stays a local override.
+  const sendsFeedback = (transaction: Transaction) =>
+    CATEGORY_FEEDBACK_PROVIDERS.has(transaction.provider) &&
+    !!edit.userCategoryId?.startsWith(`${transaction.provider}:`);
   const toProvider = changed.filter(
-    (transaction) =>
-      categoryChanges.has(transaction.transactionId) &&
-      edit.userCategoryId &&
-      CATEGORY_FEEDBACK_PROVIDERS.has(transaction.provider),
+    (transaction) => categoryChanges.has(transaction.transactionId) && sendsFeedback(transaction),
   );
   const feedbackIds = new Set(toProvider.map((transaction) => transaction.transactionId));
   const updated = await deps.transactions.updateUserFields(

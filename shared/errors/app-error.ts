@@ -128,10 +128,15 @@ export class ProviderError extends AppError {
       message: string;
       /** Seconds the provider asked us to wait (Retry-After / RateLimit-Reset). */
       retryAfterSeconds?: number;
+      /** More caller-safe fields for `details` (e.g. Plaid's `display_message`). */
+      extraDetails?: Readonly<Record<string, unknown>>;
       cause?: unknown;
     },
   ) {
-    super(options.message, { cause: options.cause, details: { provider, provider_code: options.providerCode } });
+    super(options.message, {
+      cause: options.cause,
+      details: { ...options.extraDetails, provider, provider_code: options.providerCode },
+    });
     this.code = options.providerCode;
     this.retryAfterSeconds = options.retryAfterSeconds;
   }

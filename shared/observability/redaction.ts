@@ -16,8 +16,9 @@ const TOKEN_VALUE_PATTERNS: readonly RegExp[] = [
   /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
   // Bearer credentials in a header value.
   /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi,
-  // Runs of 8+ digits (account, card and routing numbers). Dates and amounts never have that many in a row.
-  /\b\d{8,}\b/g,
+  // Runs of 8+ digits (account, card and routing numbers), unless part of a larger token such as a UUID
+  // segment (`12345678-9abc-…`); dates and amounts never have that many digits in a row.
+  /(?<![\w-])\d{8,}(?![\w-])/g,
   // Card numbers written in groups of four.
   /\b\d{4}(?:[ -]\d{4}){2,}\b/g,
 ];

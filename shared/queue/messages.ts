@@ -11,6 +11,14 @@ export const syncJobMessage = z.object({
   syncRunId: z.string().min(1),
   trigger: z.enum(['link', 'manual', 'webhook', 'schedule']),
   deduplicationId: z.string().min(1).optional(),
+  /** Pluggy sends transaction ids in chunks of at most 400 per webhook; the bound leaves room. */
+  transactionHint: z
+    .object({
+      providerAccountId: z.string().min(1).nullable(),
+      updatedIds: z.array(z.string().min(1)).max(1000),
+      deletedIds: z.array(z.string().min(1)).max(1000),
+    })
+    .optional(),
 });
 
 export const providerWriteMessage = z.object({

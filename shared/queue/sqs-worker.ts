@@ -23,6 +23,13 @@ export interface WorkerOptions<Schema extends z.ZodType> {
   /** Correlation ids to log for a message. */
   readonly logContext?: (message: z.output<Schema>) => LogContext;
   readonly handle: (message: z.output<Schema>, record: SQSRecord) => Promise<void>;
+  /**
+   * Runs before a record is reported failed after a retryable error, e.g. to delay its redelivery
+   * (`redelivery-backoff.ts`). Its own failure is logged and changes nothing else: the record then comes
+   * back after the queue's visibility timeout. Not called for the later records of a FIFO group that are
+   * failed only to keep the group's order (they were never handled).
+   */
+  readonly beforeRetry?: (record: SQSRecord, error: unknown) => Promise<void>;
 }
 
 export function sqsWorker<Schema extends z.ZodType>(
@@ -81,6 +88,11 @@ async function processRecord<Schema extends z.ZodType>(options: WorkerOptions<Sc
       error: error as Error,
     });
     countMetric(`${options.name}Retries`);
+    if (options.beforeRetry) {
+      await options.beforeRetry(record, error).catch((hookError: unknown) =>
+        logger.warn('could not delay the redelivery; the queue visibility timeout applies', { worker: options.name, error: hookError as Error }),
+      );
+    }
     return false;
   }
 }

@@ -4,6 +4,8 @@
  * out), map account types, and map their errors to `ProviderError` kinds before anything reaches the engine.
  */
 import type { AccountType, Connection, ProviderCategoryRef } from '../banking/model';
+import type { TransactionChangeHint } from '../banking/ports';
+import { ProviderError, type ProviderFailureKind } from '../errors/app-error';
 
 export interface ProviderAccount {
   readonly providerAccountId: string;
@@ -60,6 +62,29 @@ export interface SyncSession {
   readonly connection: Connection;
   /** Decrypted provider access token, held only in memory for the duration of the run (Plaid). */
   readonly accessToken: string | null;
+  /** Transactions a webhook named as updated or deleted, to be read again (Pluggy); absent otherwise. */
+  readonly transactionHint?: TransactionChangeHint | null;
+}
+
+/** The connection fields a provider state check refreshes. */
+export type RefreshedConnectionFields = Partial<Pick<Connection, 'consent' | 'pendingUserAction'>>;
+
+/**
+ * A provider failure that also says what to store on the connection: the authorization URL and its expiry
+ * of an Open Finance consent waiting for the user, the consent that expired. The engine stores these fields
+ * with the status the failure implies, so the user sees what to do next.
+ */
+export class ConnectionStateError extends ProviderError {
+  constructor(
+    provider: 'plaid' | 'pluggy',
+    kind: ProviderFailureKind,
+    options: ConstructorParameters<typeof ProviderError>[2] & { readonly connectionFields: RefreshedConnectionFields },
+  ) {
+    super(provider, kind, options);
+    this.connectionFields = options.connectionFields;
+  }
+
+  readonly connectionFields: RefreshedConnectionFields;
 }
 
 export interface ProviderSyncSource {
@@ -67,7 +92,7 @@ export interface ProviderSyncSource {
    * Provider-side state check before pulling data (Pluggy item status, Open Finance consent). Throws a
    * `ProviderError` whose kind says what the connection needs; returns connection fields to refresh.
    */
-  checkConnection(session: SyncSession): Promise<Partial<Pick<Connection, 'consent' | 'pendingUserAction'>>>;
+  checkConnection(session: SyncSession): Promise<RefreshedConnectionFields>;
   listAccounts(session: SyncSession): Promise<ProviderAccount[]>;
   /**
    * Pulls transaction changes after `cursor` and hands them to `sink` batch by batch; the engine stores

@@ -10,6 +10,7 @@
  * re-running a sync with nothing new leaves the stored data exactly as it was.
  */
 import { updateConnection } from '../banking/connection-updates';
+import { purgeConnectionData } from '../banking/connections';
 import {
   statusesNeedingUser,
   type Connection,
@@ -33,7 +34,7 @@ import { describeError } from '../errors/error-mapper';
 import { logger } from '../observability/logger';
 import { countMetric, countMetricBy, durationMetric } from '../observability/metrics';
 import { storeAccounts } from './account-writer';
-import type { ProviderSyncSource } from './provider-source';
+import { ConnectionStateError, type ProviderSyncSource } from './provider-source';
 import { nextAutoSyncAt } from './schedule';
 import { TransactionChangeWriter } from './transaction-writer';
 
@@ -88,7 +89,9 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   await deps.syncRuns.put(run);
   countMetric('SyncRunsStarted');
   const statusBefore = connection.status === 'syncing' ? 'healthy' : connection.status;
-  await setStatus(deps, connection, (current) => ({ ...current, status: 'syncing' }));
+  if (!(await setStatus(deps, connection, (current) => ({ ...current, status: 'syncing' })))) {
+    return connectionRemovedDuringRun(deps, connection);
+  }
 
   try {
     const accessToken = connection.accessToken
@@ -98,7 +101,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
           provider: connection.provider,
         })
       : null;
-    const session = { connection, accessToken };
+    const session = { connection, accessToken, transactionHint: job.transactionHint ?? null };
     const source = deps.sourceFor(connection.provider);
     const refreshed = await source.checkConnection(session);
     const providerAccounts = await source.listAccounts(session);
@@ -121,7 +124,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     }));
     const outcome = accountErrors.length > 0 ? 'partial' : 'succeeded';
     // The cursor is committed only here, after every batch it covers has been stored.
-    await setStatus(deps, connection, (current) => ({
+    const committed = await setStatus(deps, connection, (current) => ({
       ...current,
       ...refreshed,
       status: successorStatus(current.status, statusBefore),
@@ -131,6 +134,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       lastSyncOutcome: outcome,
       nextSyncAt: nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
     }));
+    if (!committed) return connectionRemovedDuringRun(deps, connection);
     run = { ...run, outcome, finishedAt: finished.toISOString(), counts, accountErrors };
     await deps.syncRuns.put(run);
     recordRunMetrics(run, finished.getTime() - started.getTime());
@@ -140,8 +144,11 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     const described = describeError(error);
     const finished = deps.clock.now();
     const status: ConnectionStatus = described.connectionStatus ?? (described.retryable ? statusBefore : 'error');
-    await setStatus(deps, connection, (current) => ({
+    // A provider state failure may carry what the user needs next (authorization URL, lapsed consent).
+    const refreshedOnFailure = error instanceof ConnectionStateError ? error.connectionFields : {};
+    const recorded = await setStatus(deps, connection, (current) => ({
       ...current,
+      ...(current.status === 'syncing' ? refreshedOnFailure : {}),
       status: current.status === 'syncing' ? status : current.status,
       statusReason: described.connectionStatus || !described.retryable ? { code: described.code, message: described.message } : current.statusReason,
       lastSyncOutcome: described.retryable ? 'retrying' : 'failed',
@@ -149,6 +156,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
         ? null
         : nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
     }));
+    if (!recorded) return connectionRemovedDuringRun(deps, connection);
     run = {
       ...run,
       outcome: described.retryable ? 'retrying' : 'failed',
@@ -175,12 +183,23 @@ function successorStatus(current: ConnectionStatus, before: ConnectionStatus): C
   return STATUSES_KEPT_AFTER_SUCCESS.has(before) ? before : 'healthy';
 }
 
-async function setStatus(
+/** Applies a change to the stored connection; null when the connection no longer exists. */
+function setStatus(
   deps: SyncEngineDeps,
   connection: Connection,
   change: (current: Connection) => Connection,
-): Promise<void> {
-  await updateConnection(deps.connections, connection.userId, connection.connectionId, change, () => deps.clock.now());
+): Promise<Connection | null> {
+  return updateConnection(deps.connections, connection.userId, connection.connectionId, change, () => deps.clock.now());
+}
+
+/**
+ * The user deleted the connection while this run was writing. The delete purged what existed then; rows
+ * this run stored afterwards would be orphans nobody can see or delete, so they are purged again here.
+ */
+async function connectionRemovedDuringRun(deps: SyncEngineDeps, connection: Connection): Promise<null> {
+  logger.info('sync abandoned: the connection was deleted while it ran');
+  await purgeConnectionData(deps, connection);
+  return null;
 }
 
 function recordRunMetrics(run: SyncRun, durationMs: number, failureCode?: string): void {

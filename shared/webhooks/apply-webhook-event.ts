@@ -7,7 +7,7 @@
  */
 import { updateConnection } from '../banking/connection-updates';
 import { statusesNeedingUser, type Connection, type Consent, type Provider, type WebhookEvent, type WebhookEventStatus } from '../banking/model';
-import type { WebhookEventStore } from '../banking/ports';
+import type { TransactionChangeHint, WebhookEventStore } from '../banking/ports';
 import { requestSync, type SyncRequestDeps } from '../banking/sync-requests';
 import { ConflictError } from '../errors/app-error';
 import { describeError } from '../errors/error-mapper';
@@ -15,6 +15,7 @@ import { logger, withLogContext } from '../observability/logger';
 import { countMetric } from '../observability/metrics';
 import { nextAutoSyncAt } from '../sync/schedule';
 import { interpretPlaidWebhook } from './apply-plaid-webhook';
+import { interpretPluggyWebhook } from './apply-pluggy-webhook';
 import type { WebhookEventJob } from './ports';
 import type { WebhookAction, WebhookInterpreter } from './webhook-actions';
 
@@ -25,7 +26,7 @@ export interface ApplyWebhookDeps extends SyncRequestDeps {
   readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
 }
 
-const interpreters: Partial<Record<Provider, WebhookInterpreter>> = { plaid: interpretPlaidWebhook };
+const interpreters: Partial<Record<Provider, WebhookInterpreter>> = { plaid: interpretPlaidWebhook, pluggy: interpretPluggyWebhook };
 
 /** The interpreter of each provider whose webhooks this build receives. */
 export function webhookInterpreterFor(provider: Provider): WebhookInterpreter {
@@ -72,6 +73,11 @@ async function carryOut(deps: ApplyWebhookDeps, event: WebhookEvent): Promise<'p
     logger.info('webhook event ignored', { type: event.type, note: action.note });
     return 'ignored';
   }
+  // Events about the provider itself (Pluggy connector status) concern no connection.
+  if (action.kind === 'record' && event.providerItemId === null) {
+    logger.info('webhook event recorded', { type: event.type, note: action.note });
+    return 'processed';
+  }
   const connection =
     event.userId && event.connectionId ? await deps.connections.get(event.userId, event.connectionId) : null;
   if (!connection) {
@@ -83,7 +89,7 @@ async function carryOut(deps: ApplyWebhookDeps, event: WebhookEvent): Promise<'p
       logger.info('webhook event recorded', { type: event.type, note: action.note });
       return 'processed';
     case 'sync':
-      return (await syncUnlessRevoked(deps, connection)) ? 'processed' : 'ignored';
+      return (await syncUnlessRevoked(deps, connection, action.transactionHint)) ? 'processed' : 'ignored';
     case 'status': {
       const changed = await applyStatus(deps, connection, action);
       if (!changed) return 'ignored';
@@ -93,13 +99,17 @@ async function carryOut(deps: ApplyWebhookDeps, event: WebhookEvent): Promise<'p
   }
 }
 
-async function syncUnlessRevoked(deps: ApplyWebhookDeps, connection: Connection): Promise<boolean> {
+async function syncUnlessRevoked(
+  deps: ApplyWebhookDeps,
+  connection: Connection,
+  transactionHint?: TransactionChangeHint,
+): Promise<boolean> {
   // A revoked Item has no data to give; syncing it would only record a failure.
   if (connection.status === 'revoked') {
     logger.info('sync not requested: the connection is revoked');
     return false;
   }
-  const run = await requestSync(deps, connection.userId, connection.connectionId, 'webhook');
+  const run = await requestSync(deps, connection.userId, connection.connectionId, 'webhook', transactionHint);
   logger.info('sync requested by webhook', { sync_run_id: run.syncRunId });
   return true;
 }

@@ -9,7 +9,8 @@
  * current or the previous window, i.e. within 15 to 30 minutes. That covers redeliveries arriving
  * together and Plaid's first retries (after 30 s, 2 min and 8 min), while a later identical webhook is a
  * new event. Treating a late retry as new costs at most one extra, idempotent sync; treating a new event
- * as a retry would leave data stale until the next auto-sync.
+ * as a retry would leave data stale until the next auto-sync. Inside the window, a SYNC_UPDATES_AVAILABLE
+ * whose earlier copy was already applied is queued again for that reason (`receive-webhook.ts`).
  */
 import { createHash } from 'node:crypto';
 

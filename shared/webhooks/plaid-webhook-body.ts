@@ -33,8 +33,18 @@ export function plaidEventType(body: Pick<PlaidWebhookEnvelope, 'webhook_type' |
   return `${body.webhook_type}/${body.webhook_code}`;
 }
 
+/**
+ * Webhooks whose identical bytes announce something new each time: SYNC_UPDATES_AVAILABLE carries only the
+ * Item id and two completion flags, so every "the Item has new changes" after the history is complete is
+ * the same body (https://plaid.com/docs/api/products/transactions/#sync_updates_available). Status
+ * webhooks are not repeatable: the same ERROR body again says nothing new, and re-applying a late copy
+ * could undo a repair that happened meanwhile.
+ */
+const REPEATABLE_TYPES: ReadonlySet<string> = new Set(['TRANSACTIONS/SYNC_UPDATES_AVAILABLE']);
+
 /** Receipt-side view of a Plaid webhook. Plaid sends no event id; the receipt use-case derives one. */
 export function describePlaidWebhook(rawBody: Buffer): DescribedWebhook {
   const body = parsePlaidWebhook(rawBody);
-  return { type: plaidEventType(body), providerItemId: body.item_id ?? null, providerEventId: null };
+  const type = plaidEventType(body);
+  return { type, providerItemId: body.item_id ?? null, providerEventId: null, repeatable: REPEATABLE_TYPES.has(type) };
 }

@@ -9,13 +9,15 @@
  * - not authentic → WebhookVerificationError (the HTTP adapter turns it into a bare 401);
  * - new event → stored and queued;
  * - duplicate → acknowledged without queueing, so N deliveries of one webhook lead to one piece of work;
+ *   except that a REPEATABLE event (same bytes, new news: Plaid's SYNC_UPDATES_AVAILABLE) that no sync
+ *   started after its arrival covers is queued again (see {@link acknowledgeDuplicate});
  * - unknown item → stored for the record (connection null), logged, counted, acknowledged: a webhook for an
  *   Item we no longer (or never) had is not the provider's error, and an error answer only earns retries.
  */
 import type { Connection, Provider, WebhookEvent } from '../banking/model';
-import type { Clock, ConnectionStore, WebhookEventStore } from '../banking/ports';
+import type { Clock, ConnectionStore, SyncRunStore, WebhookEventStore } from '../banking/ports';
 import { logger, withLogContext } from '../observability/logger';
-import { countMetric, countMetricBy, metrics, MetricUnit } from '../observability/metrics';
+import { countMetric, countMetricBy, metricNames, MetricUnit, publishMetrics } from '../observability/metrics';
 import { contentEventIds } from './event-ids';
 import type { WebhookEventQueue } from './ports';
 import { WebhookVerificationError, type ReceivedWebhook, type WebhookVerifier } from './webhook-verification';
@@ -27,6 +29,17 @@ export interface DescribedWebhook {
   readonly providerItemId: string | null;
   /** The provider's own event id when it sends one (Pluggy); null derives one from the body (Plaid). */
   readonly providerEventId: string | null;
+  /**
+   * The provider sends exactly these bytes again whenever the same thing happens anew (Plaid's
+   * SYNC_UPDATES_AVAILABLE: no id, no timestamp, identical on every firing for an Item). Such an event is
+   * a duplicate only while the work of its earlier delivery still lies ahead (see acknowledgeDuplicate).
+   */
+  readonly repeatable?: boolean;
+  /**
+   * True for events about the provider itself rather than an item (Pluggy `connector/status_updated`):
+   * they are queued for the worker without a connection instead of being set aside as "unknown item".
+   */
+  readonly aboutProvider?: boolean;
 }
 
 /** A provider's half of webhook receipt. */
@@ -42,6 +55,11 @@ export interface ReceiveWebhookDeps {
   readonly connections: ConnectionStore;
   readonly queue: WebhookEventQueue;
   readonly clock: Clock;
+  /**
+   * Sync history, for sources with repeatable events: it tells whether a sync that covers a repeated
+   * delivery is still to come. Without it, a repeated delivery of an applied event is always queued again.
+   */
+  readonly syncRuns?: Pick<SyncRunStore, 'listByConnection'>;
 }
 
 export type WebhookReceiptOutcome = 'queued' | 'duplicate' | 'unknown_item';
@@ -67,8 +85,9 @@ export async function receiveWebhook(
     if (error instanceof WebhookVerificationError) {
       // The reason goes to the logs and the metric only; the caller sees a bare 401.
       logger.warn('webhook rejected', { reason: error.reason });
-      // The total is what an alarm watches; the per-reason count says whether it is an attack or a key problem.
-      countMetric('WebhooksRejected');
+      // The total is what an alarm watches; per provider and per reason say whose key or secret is wrong, or
+      // whether it is an attack.
+      publishMetrics([{}, { provider }], [{ name: metricNames.webhooksRejected, unit: MetricUnit.Count, value: 1 }]);
       countMetricBy('WebhooksRejectedByReason', 'reason', error.reason);
     }
     throw error;
@@ -85,18 +104,19 @@ export async function receiveWebhook(
     const ids = contentEventIds(request.rawBody, receivedAt);
     eventId = ids.current;
     const earlier = await deps.events.get(provider, ids.previous);
-    if (earlier) return acknowledgeDuplicate(deps, earlier);
+    if (earlier) return acknowledgeDuplicate(deps, earlier, described, receivedAt);
   }
 
   const connection = described.providerItemId
     ? await deps.connections.findByProviderItem(provider, described.providerItemId)
     : null;
   if (connection) withLogContext({ user_id: connection.userId, connection_id: connection.connectionId });
-  const event = newEvent(provider, eventId, described, connection, request.rawBody, receivedAt);
+  const actionable = connection !== null || described.aboutProvider === true;
+  const event = newEvent(provider, eventId, described, connection, actionable, request.rawBody, receivedAt);
   const stored = await deps.events.putIfNew(event, expiryOf(receivedAt));
-  if (!stored) return acknowledgeDuplicate(deps, (await deps.events.get(provider, eventId)) ?? event);
+  if (!stored) return acknowledgeDuplicate(deps, (await deps.events.get(provider, eventId)) ?? event, described, receivedAt);
 
-  if (!connection) {
+  if (!actionable) {
     logger.warn('webhook for an unknown item', { type: described.type, event_id: eventId });
     countMetric('WebhooksUnknownItem');
     return { outcome: 'unknown_item', eventId };
@@ -111,6 +131,7 @@ function newEvent(
   eventId: string,
   described: DescribedWebhook,
   connection: Connection | null,
+  actionable: boolean,
   rawBody: Buffer,
   receivedAt: Date,
 ): WebhookEvent {
@@ -123,10 +144,10 @@ function newEvent(
     connectionId: connection?.connectionId ?? null,
     userId: connection?.userId ?? null,
     body: rawBody.toString('utf8'),
-    // Nothing can act on an event without a connection: it is kept for the record, already settled.
-    status: connection ? 'received' : 'ignored',
+    // Nothing can act on an item event without its connection: it is kept for the record, already settled.
+    status: actionable ? 'received' : 'ignored',
     receivedAt: at,
-    processedAt: connection ? null : at,
+    processedAt: actionable ? null : at,
     attempts: 0,
   };
 }
@@ -136,9 +157,31 @@ function newEvent(
  * but never reached the queue (the send failed, that delivery was answered 5xx, and this is the provider's
  * retry) is queued now; otherwise the retry the provider makes precisely because of that failure would be
  * dropped as a duplicate and the event lost. `attempts: 0` says no worker has touched it.
+ *
+ * A repeatable event (see {@link DescribedWebhook.repeatable}) whose earlier delivery was already applied
+ * is a different matter: identical bytes then mean "it happened again" as much as "here it is again", and
+ * the two cannot be told apart. What matters is whether a sync reads the provider after this delivery
+ * arrived: one still queued, or one that started since, covers it (a redelivery, or news that sync will
+ * pick up anyway); otherwise the event is queued again. Dropping it would leave new transactions unsynced
+ * until the next auto-sync; queueing it costs at most one more sync that finds nothing.
  */
-async function acknowledgeDuplicate(deps: ReceiveWebhookDeps, stored: WebhookEvent): Promise<WebhookReceipt> {
-  if (stored.status === 'failed' && stored.attempts === 0 && stored.connectionId !== null) {
+async function acknowledgeDuplicate(
+  deps: ReceiveWebhookDeps,
+  stored: WebhookEvent,
+  described: DescribedWebhook,
+  receivedAt: Date,
+): Promise<WebhookReceipt> {
+  if (described.repeatable === true && stored.status === 'processed' && stored.connectionId !== null) {
+    if (!(await syncStillAhead(deps, stored.connectionId, receivedAt))) {
+      const reopened: WebhookEvent = { ...stored, status: 'received', processedAt: null };
+      await deps.events.save(reopened);
+      await enqueue(deps, reopened);
+      logger.info('repeated webhook queued again: no sync after its arrival covers it', { type: stored.type, event_id: stored.eventId });
+      countMetric('WebhooksRepeated');
+      return { outcome: 'queued', eventId: stored.eventId };
+    }
+  }
+  if (stored.status === 'failed' && stored.attempts === 0 && (stored.connectionId !== null || stored.providerItemId === null)) {
     const requeued: WebhookEvent = { ...stored, status: 'received' };
     await deps.events.save(requeued);
     await enqueue(deps, requeued);
@@ -148,6 +191,22 @@ async function acknowledgeDuplicate(deps: ReceiveWebhookDeps, stored: WebhookEve
   logger.info('duplicate webhook acknowledged', { type: stored.type, event_id: stored.eventId, status: stored.status });
   countMetric('WebhooksDuplicate');
   return { outcome: 'duplicate', eventId: stored.eventId };
+}
+
+/** A queued run older than this is taken for one whose job was lost, and covers nothing. */
+const QUEUED_RUN_TRUST_MS = 15 * 60_000;
+
+/** Whether some sync of the connection reads the provider after `receivedAt`: queued, or started since. */
+async function syncStillAhead(deps: ReceiveWebhookDeps, connectionId: string, receivedAt: Date): Promise<boolean> {
+  if (!deps.syncRuns) return false;
+  const recent = await deps.syncRuns.listByConnection(connectionId, 10, null);
+  const received = receivedAt.getTime();
+  return recent.items.some((run) => {
+    const startedAt = Date.parse(run.startedAt);
+    // A queued run's startedAt is when it was asked for; it reads the provider only once it starts.
+    if (run.outcome === 'queued') return received - startedAt < QUEUED_RUN_TRUST_MS;
+    return startedAt >= received;
+  });
 }
 
 async function enqueue(deps: ReceiveWebhookDeps, event: WebhookEvent): Promise<void> {
@@ -166,10 +225,10 @@ function expiryOf(receivedAt: Date): number {
   return Math.floor(receivedAt.getTime() / 1000) + WEBHOOK_EVENT_RETENTION_DAYS * 86_400;
 }
 
-/** `WebhooksReceived` with provider and type as dimensions (bounded: types are the providers' codes). */
+/**
+ * `WebhooksReceived` (verified deliveries) in total, which the rejection-rate alarm divides by (an alarm cannot
+ * sum over a dimension), per provider, and per provider and type (bounded: types are the providers' codes).
+ */
 function countReceived(provider: Provider, type: string): void {
-  const metric = metrics.singleMetric();
-  metric.addDimension('provider', provider);
-  metric.addDimension('type', type);
-  metric.addMetric('WebhooksReceived', MetricUnit.Count, 1);
+  publishMetrics([{}, { provider }, { provider, type }], [{ name: metricNames.webhooksReceived, unit: MetricUnit.Count, value: 1 }]);
 }

@@ -3,10 +3,11 @@
  * codes into one of these; `applyWebhookEvent` carries them out the same way for every provider.
  */
 import type { ConnectionStatus, StatusReason } from '../banking/model';
+import type { TransactionChangeHint } from '../banking/ports';
 
 export type WebhookAction =
-  /** New data waits at the provider: queue a sync. */
-  | { readonly kind: 'sync' }
+  /** New data waits at the provider: queue a sync (told which transactions changed, when the provider says). */
+  | { readonly kind: 'sync'; readonly transactionHint?: TransactionChangeHint }
   /** The connection's state changed at the provider. */
   | {
       readonly kind: 'status';

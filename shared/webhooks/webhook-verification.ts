@@ -25,7 +25,14 @@ export type WebhookRejectionReason =
   | 'bad_signature'
   | 'stale'
   | 'issued_in_future'
-  | 'body_mismatch';
+  | 'body_mismatch'
+  /** Shared-secret schemes (Pluggy): the registered secret header is absent, or holds another value. */
+  | 'missing_secret'
+  | 'bad_secret'
+  /** The body names another client than ours (Pluggy `clientId`). */
+  | 'client_mismatch'
+  /** No secret is configured to check deliveries against, and unsigned deliveries are not allowed. */
+  | 'not_configured';
 
 export class WebhookVerificationError extends UnauthorizedError {
   constructor(

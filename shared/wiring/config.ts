@@ -41,3 +41,29 @@ export const plaidConfig = once(() =>
     PLAID_LANGUAGE: z.string().min(2).default('en'),
   }),
 );
+
+const booleanFlag = z.enum(['true', 'false']).default('false').transform((value) => value === 'true');
+
+export const pluggyConfig = once(() =>
+  readEnv({
+    /** Pluggy's API; the offline stack points it at the local Pluggy sandbox. */
+    PLUGGY_BASE_URL: z.url().default('https://api.pluggy.ai'),
+    /** Where Pluggy Connect is hosted; the base of the `connect_url` handed to clients. */
+    PLUGGY_CONNECT_URL: z.url().default('https://connect.pluggy.ai'),
+    /** `production` hides Pluggy's sandbox connectors from the widget; anything else offers them. */
+    PLUGGY_ENV: z.enum(['sandbox', 'production']).default('sandbox'),
+    /** Header carrying the secret registered with our webhook (`POST /webhooks` custom headers). */
+    PLUGGY_WEBHOOK_SECRET_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).default('X-Webhook-Secret'),
+    /** Header carrying the optional HMAC-SHA256 signature (checked only when a signing key is configured). */
+    PLUGGY_WEBHOOK_SIGNATURE_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).default('X-Pluggy-Signature'),
+    /** Local development only: accept webhooks when no webhook secret is configured. */
+    PLUGGY_WEBHOOK_ALLOW_UNSIGNED: booleanFlag,
+    /**
+     * Also give each new item our webhook URL (connect token `webhookUrl`). Off by default: Pluggy sends
+     * item-level deliveries without the registered secret header, so the webhook route must refuse them;
+     * events arrive through the registration `npm run pluggy:register-webhook` makes. Turn on only together
+     * with PLUGGY_WEBHOOK_ALLOW_UNSIGNED (local development without a registration).
+     */
+    PLUGGY_ITEM_WEBHOOKS: booleanFlag,
+  }),
+);

@@ -40,7 +40,15 @@ export const plaidLiveBalances = () => new PlaidLiveBalances(plaidLinkGateway())
 /** Webhook URL Plaid is told at link time; absent when no public base URL is configured. */
 export function plaidWebhookUrl(): string | null {
   const base = webhookConfig().PUBLIC_API_BASE_URL;
-  return base ? `${base.replace(/\/+$/, '')}/api/v1/webhooks/plaid` : null;
+  return base ? plaidWebhookUrlFor(base) : null;
+}
+
+/** Path of the Plaid webhook route (infra/catalog/routes.ts) under the API's base URL. */
+export const PLAID_WEBHOOK_PATH = '/api/v1/webhooks/plaid';
+
+/** The Plaid webhook URL under an API base URL (`https://api.example.com` → `…/api/v1/webhooks/plaid`). */
+export function plaidWebhookUrlFor(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${PLAID_WEBHOOK_PATH}`;
 }
 
 export function plaidLinkingDeps(): PlaidLinkingDeps {

@@ -7,6 +7,7 @@ import type { Provider } from '../banking/model';
 import type { ProviderConnectionRemover } from '../banking/ports';
 import { ConflictError } from '../errors/app-error';
 import { plaidConnectionRemover, plaidLiveBalances } from './plaid';
+import { pluggyConnectionRemover, pluggyLiveBalances } from './pluggy';
 
 function registry<T>(build: Partial<Record<Provider, () => T>>): () => (provider: Provider) => T {
   return () => {
@@ -23,5 +24,5 @@ function registry<T>(build: Partial<Record<Provider, () => T>>): () => (provider
   };
 }
 
-export const providerRemovers = registry<ProviderConnectionRemover>({ plaid: plaidConnectionRemover });
-export const liveBalanceSources = registry<LiveBalanceSource>({ plaid: plaidLiveBalances });
+export const providerRemovers = registry<ProviderConnectionRemover>({ plaid: plaidConnectionRemover, pluggy: pluggyConnectionRemover });
+export const liveBalanceSources = registry<LiveBalanceSource>({ plaid: plaidLiveBalances, pluggy: pluggyLiveBalances });

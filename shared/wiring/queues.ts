@@ -1,10 +1,14 @@
 /** SQS producers, one per container. */
+import { SqsRedeliveryDelay } from '../adapters/sqs/message-visibility';
 import { SqsProviderWriteQueue } from '../adapters/sqs/sqs-provider-write-queue';
 import { SqsSyncJobQueue } from '../adapters/sqs/sqs-sync-job-queue';
 import { SqsWebhookEventQueue } from '../adapters/sqs/sqs-webhook-event-queue';
 import { providerWriteQueueConfig, syncQueueConfig, webhookQueueConfig } from './config';
+import { syncRedeliveryBackoff } from '../queue/redelivery-backoff';
 import { once } from './once';
 
 export const syncJobQueue = once(() => new SqsSyncJobQueue(syncQueueConfig().SYNC_QUEUE_URL));
 export const providerWriteQueue = once(() => new SqsProviderWriteQueue(providerWriteQueueConfig().PROVIDER_WRITE_QUEUE_URL));
 export const webhookEventQueue = once(() => new SqsWebhookEventQueue(webhookQueueConfig().WEBHOOK_EVENT_QUEUE_URL));
+/** Delays a failed sync job's redelivery exponentially (the sync worker's `beforeRetry`). */
+export const syncRedeliveryDelay = once(() => new SqsRedeliveryDelay(syncRedeliveryBackoff));

@@ -5,6 +5,7 @@ import type { ProviderSyncSource } from '../sync/provider-source';
 import { ConflictError } from '../errors/app-error';
 import { autoSyncConfig } from './config';
 import { plaidSyncSource } from './plaid';
+import { pluggySyncSource } from './pluggy';
 import { accountStore, categoryStore, connectionStore, syncRunStore, transactionStore } from './stores';
 import { tokenVault } from './vault';
 
@@ -19,6 +20,8 @@ export function syncEngineDeps(): SyncEngineDeps {
     vault: tokenVault(),
     sourceFor: (provider): ProviderSyncSource => {
       if (provider === 'plaid') return plaid;
+      // Built on first use: a container that only syncs Plaid connections never reads the Pluggy secret.
+      if (provider === 'pluggy') return pluggySyncSource();
       throw new ConflictError('PROVIDER_NOT_SUPPORTED', `Provider ${provider} is not supported by this sync worker`);
     },
     clock: systemClock,

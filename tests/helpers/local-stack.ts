@@ -13,9 +13,10 @@
  * await stack.stop();
  */
 import { randomBytes } from 'node:crypto';
-import { provisionLocalAws } from '../../local/aws/provision';
+import { localProviderCredentials, provisionLocalAws } from '../../local/aws/provision';
 import { startGateway, type RunningGateway } from '../../local/gateway/server';
 import { startPlaidSandbox, type PlaidSandbox } from '../../local/sandboxes/plaid/plaid-sandbox';
+import { startPluggySandbox, type PluggySandbox } from '../../local/sandboxes/pluggy/pluggy-sandbox';
 import { silentLog } from '../../local/workers/lambda-runtime';
 import { startQueuePoller, type RunningQueuePoller } from '../../local/workers/queue-poller';
 import { localAwsEnv } from '../setup/local-aws-context';
@@ -31,6 +32,8 @@ export interface ApiResponse<T = unknown> {
 export interface LocalStack {
   readonly gatewayUrl: string;
   readonly plaid: PlaidSandbox;
+  /** The local Pluggy sandbox; `PLUGGY_BASE_URL` points at it. */
+  readonly pluggy: PluggySandbox;
   readonly env: Readonly<Record<string, string>>;
   /** Calls `/api/v1<path>` as `userId` (null: without a token). JSON in, JSON out. */
   api<T = any>(userId: string | null, method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
@@ -40,6 +43,11 @@ export interface LocalStack {
 export interface LocalStackOptions {
   /** Start the queue poller (default true). Tests that drive workers by hand turn it off. */
   readonly poller?: boolean;
+  /**
+   * Sign Pluggy webhook deliveries with this HMAC key (the sandbox's `X-Pluggy-Signature`); the Pluggy secret
+   * then holds it as `webhook_signing_secret`, so the webhook route checks the signature too.
+   */
+  readonly pluggyWebhookSigningSecret?: string;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -50,13 +58,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     region: base.AWS_REGION,
     prefix,
     visibilityTimeoutSeconds: testVisibilityTimeoutSeconds,
+    ...(options.pluggyWebhookSigningSecret
+      ? {
+          secretValues: {
+            pluggy: { ...localProviderCredentials.pluggy, webhook_signing_secret: options.pluggyWebhookSigningSecret },
+          },
+        }
+      : {}),
   });
   const plaid = await startPlaidSandbox({ port: 0, webhookRetryDelaysMs: [200, 500] });
+  const pluggy = await startPluggySandbox({
+    port: 0,
+    webhookRetryDelaysMs: [200, 500],
+    ...(options.pluggyWebhookSigningSecret ? { webhookSigningSecret: options.pluggyWebhookSigningSecret } : {}),
+  });
   const env: Record<string, string> = {
     ...awsEnv,
     PLAID_ENV: 'local',
     PLAID_LOCAL_BASE_URL: plaid.url,
+    PLUGGY_BASE_URL: pluggy.url,
     POWERTOOLS_METRICS_DISABLED: 'true',
+    // Function timeouts stretched for the emulator (see local/workers/lambda-runtime.ts).
+    LOCAL_TIMEOUT_MULTIPLIER: process.env.LOCAL_TIMEOUT_MULTIPLIER ?? '4',
     POWERTOOLS_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'ERROR',
   };
   Object.assign(process.env, env);
@@ -72,6 +95,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   } catch (error) {
     await gateway?.close();
     await plaid.stop();
+    await pluggy.stop();
     throw error;
   }
   const gatewayUrl = gateway.url;
@@ -79,6 +103,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     gatewayUrl,
     plaid,
+    pluggy,
     env,
     async api(userId, method, path, body) {
       const headers: Record<string, string> = {};
@@ -96,6 +121,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await poller?.stop();
       await gateway?.close();
       await plaid.stop();
+      await pluggy.stop();
     },
   };
 }

@@ -217,9 +217,14 @@ export function createOpenApiValidator(document: JsonObject, options: ValidatorO
     return { valid, errors: valid ? [] : formatErrors(validate.errors) };
   }
 
+  const escapeRegExp = (text: string): string => text.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
   const templates = Object.keys(paths)
     .filter((path) => path.includes('{'))
-    .map((template) => ({ template, pattern: new RegExp(`^${template.split('/').map((segment) => (segment.startsWith('{') ? '([^/]+)' : segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))).join('/')}$`), names: [...template.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] as string) }));
+    .map((template) => ({
+      template,
+      pattern: new RegExp(`^${template.split('/').map((segment) => (segment.startsWith('{') ? '([^/]+)' : escapeRegExp(segment))).join('/')}$`),
+      names: [...template.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] as string),
+    }));
 
   function matchOperation(path: string, method: string): OperationMatch | undefined {
     if (operation(path, method)) return { template: path, pathParams: {} };

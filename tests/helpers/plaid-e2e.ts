@@ -91,6 +91,22 @@ export async function syncRuns(stack: LocalStack, userId: string, connectionId: 
 
 const UNFINISHED = new Set(['queued', 'running', 'retrying']);
 
+/**
+ * One poll of a GET while waiting for something: a 5xx counts as "not yet" (the shared local emulator can
+ * be slow enough under parallel test files for the gateway to time a handler out), anything else must be 200.
+ */
+async function polled(stack: LocalStack, userId: string, path: string): Promise<any | undefined> {
+  const response = await stack.api(userId, 'GET', path);
+  if (response.status >= 500) return undefined;
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  return response.body;
+}
+
+/** The connection's sync runs, or undefined when this poll hit a 5xx (for use inside `eventually`). */
+export async function pollSyncRuns(stack: LocalStack, item: Pick<LinkedItem, 'userId' | 'connectionId'>): Promise<any[] | undefined> {
+  return (await polled(stack, item.userId, `/banking/connections/${item.connectionId}/sync-runs?limit=100`))?.data;
+}
+
 /** Waits for a finished sync run matching `predicate` and returns it. */
 export function finishedRun(
   stack: LocalStack,
@@ -101,7 +117,7 @@ export function finishedRun(
 ): Promise<any> {
   return eventually(
     description,
-    async () => (await syncRuns(stack, item.userId, item.connectionId)).find((run) => predicate(run) && !UNFINISHED.has(run.outcome)),
+    async () => (await pollSyncRuns(stack, item))?.find((run) => predicate(run) && !UNFINISHED.has(run.outcome)),
     { timeoutMs, intervalMs: 200 },
   );
 }
@@ -120,8 +136,8 @@ export function connectionWhen(
   predicate: (connection: any) => boolean,
 ): Promise<any> {
   return eventually(description, async () => {
-    const connection = await connectionOf(stack, item);
-    return predicate(connection) ? connection : undefined;
+    const connection = await polled(stack, item.userId, `/banking/connections/${item.connectionId}`);
+    return connection && predicate(connection) ? connection : undefined;
   }, { timeoutMs: 20_000, intervalMs: 150 });
 }
 
@@ -143,7 +159,7 @@ export function deliveriesOf(stack: LocalStack, item: Pick<LinkedItem, 'itemId'>
 }
 
 /** Posts a webhook to the gateway exactly as Plaid would (raw bytes, `Plaid-Verification` header). */
-export async function postWebhook(stack: LocalStack, body: string, verification?: string): Promise<ApiResponse> {
+export async function postWebhook(stack: LocalStack, body: string, verification?: string): Promise<ApiResponse<any>> {
   const response = await fetch(`${stack.gatewayUrl}/api/v1/webhooks/plaid`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(verification === undefined ? {} : { 'plaid-verification': verification }) },

@@ -13,6 +13,8 @@ export interface SandboxItemOptions {
   readonly products?: readonly string[];
   /** Set the webhook the way a Link token created by our API would. */
   readonly webhook?: boolean;
+  /** Days of history the Item gets (`options.transactions.days_requested`); default the sandbox's 730. */
+  readonly daysRequested?: number;
 }
 
 export async function sandboxPublicToken(stack: LocalStack, options: SandboxItemOptions = {}): Promise<string> {
@@ -28,6 +30,7 @@ export async function sandboxPublicToken(stack: LocalStack, options: SandboxItem
         override_username: options.username ?? 'user_good',
         override_password: options.password ?? 'pass_good',
         ...(options.webhook === false ? {} : { webhook: `${stack.gatewayUrl}/api/v1/webhooks/plaid` }),
+        ...(options.daysRequested === undefined ? {} : { transactions: { days_requested: options.daysRequested } }),
       },
     }),
   });

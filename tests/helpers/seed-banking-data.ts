@@ -21,8 +21,8 @@ import { DynamoCategoryStore } from '../../shared/adapters/dynamodb/category-sto
 import { DynamoConnectionStore } from '../../shared/adapters/dynamodb/connection-store';
 import { DynamoSyncRunStore } from '../../shared/adapters/dynamodb/sync-run-store';
 import { DynamoTransactionStore } from '../../shared/adapters/dynamodb/transaction-store';
+import { newId } from '../../shared/banking/ids';
 import type { Account, Category, Connection, Provider, SyncRun, Transaction } from '../../shared/banking/model';
-import { logger } from '../../shared/observability/logger';
 import { providerWriteMessage } from '../../shared/queue/messages';
 import { localAwsClientConfig } from '../setup/local-aws-context';
 import {
@@ -124,9 +124,15 @@ export async function seedTransactions(
   return transactions;
 }
 
-/** Sync runs of a connection, e.g. for paging the history without running real syncs. */
+/**
+ * Sync runs of a connection, e.g. for paging the history without running real syncs. Ids are minted the
+ * way the API mints them, from `startedAt`, because the history is ordered by run id.
+ */
 export async function seedSyncRuns(stores: BankingStores, connection: Connection, runs: readonly Partial<SyncRun>[]): Promise<SyncRun[]> {
-  const stored = runs.map((run) => makeSyncRun(connection, run));
+  const stored = runs.map((run) => {
+    const startedAt = run.startedAt ?? new Date().toISOString();
+    return makeSyncRun(connection, { syncRunId: newId('run', new Date(startedAt)), ...run, startedAt });
+  });
   for (const run of stored) await stores.syncRuns.put(run);
   return stored;
 }
@@ -150,21 +156,25 @@ export async function seedProviderCategories(stores: BankingStores, provider: Pr
 export type ProviderWriteMessage = ReturnType<typeof providerWriteMessage.parse>;
 
 /**
- * Receives (and deletes) whatever is on the stack's provider-write queue, parsed with the worker's schema.
- * Keeps polling until `expected` messages arrived or a poll comes back empty.
+ * Receives (and deletes) everything on the stack's provider-write queue, parsed with the worker's schema:
+ * waits (long polls) until `expected` messages arrived, then takes whatever else is there without waiting,
+ * so an unexpected extra message shows up in the result. The local emulator's short poll sees every
+ * visible message, unlike SQS's sampled short poll.
  */
-export async function drainProviderWriteQueue(stack: LocalStack, expected = 1): Promise<ProviderWriteMessage[]> {
+export async function drainProviderWriteQueue(stack: LocalStack, expected = 0): Promise<ProviderWriteMessage[]> {
   const queueUrl = stack.env.PROVIDER_WRITE_QUEUE_URL;
   if (!queueUrl) throw new Error('The local stack has no PROVIDER_WRITE_QUEUE_URL');
   const sqs = new SQSClient(localAwsClientConfig());
   const received: ProviderWriteMessage[] = [];
   try {
-    while (received.length < expected) {
+    for (;;) {
+      const waiting = received.length < expected;
       const output = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 30 }),
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waiting ? 2 : 0, VisibilityTimeout: 30 }),
       );
       const messages = output.Messages ?? [];
-      if (messages.length === 0) break;
+      if (messages.length === 0 && !waiting) return received;
+      if (messages.length === 0) throw new Error(`Expected ${expected} provider-write messages, received ${received.length}`);
       received.push(...messages.map((message) => providerWriteMessage.parse(JSON.parse(message.Body ?? ''))));
       await sqs.send(
         new DeleteMessageBatchCommand({
@@ -173,7 +183,6 @@ export async function drainProviderWriteQueue(stack: LocalStack, expected = 1): 
         }),
       );
     }
-    return received;
   } finally {
     sqs.destroy();
   }
@@ -190,6 +199,9 @@ export async function captureOutput<T>(
   const chunks: string[] = [];
   const streams = [process.stdout, process.stderr] as const;
   const originals = streams.map((stream) => stream.write);
+  // Imported here, not at the top: the logger reads POWERTOOLS_LOG_LEVEL when its module first loads, which
+  // must happen after startLocalStack() has set it, or every test file importing this helper gets INFO logs.
+  const { logger } = await import('../../shared/observability/logger');
   const previousLevel = logger.getLevelName();
   // Swallowed rather than passed on: the lines are asserted on, and would only clutter the test report.
   for (const stream of streams) {

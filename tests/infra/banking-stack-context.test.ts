@@ -36,6 +36,7 @@ beforeAll(() => {
       jwtAudience: audience.join(', '),
       logRetentionDays: '90',
       plaidEnv: 'production',
+      pluggyEnv: 'production',
       publicBaseUrl,
       alarmTopicArn,
       'aws:cdk:bundling-stacks': [],
@@ -117,12 +118,16 @@ describe('BankingStack with an external issuer and custom context', () => {
     for (const row of allRows) {
       const environment = environmentOf(template, stack, fn(row.id));
       expect(environment.PLAID_ENV, row.id).toBe(row.grants.includes('secret:plaid') ? 'production' : undefined);
+      expect(environment.PLUGGY_ENV, row.id).toBe(row.grants.includes('secret:pluggy') ? 'production' : undefined);
       expect(environment.PUBLIC_API_BASE_URL, row.id).toBe(providerRows.includes(row) ? publicBaseUrl : undefined);
     }
   });
 
   it('notifies the given SNS topic when a dead-letter alarm fires or clears', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', Object.keys(queues).length);
+    // One per dead-letter queue, plus the operations alarms (tests/infra/operations.test.ts).
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/SQS' } }))).toHaveLength(
+      Object.keys(queues).length,
+    );
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [alarmTopicArn],
       OKActions: [alarmTopicArn],

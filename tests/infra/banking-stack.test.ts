@@ -217,6 +217,7 @@ describe('BankingStack (default context, real catalog)', () => {
         const pluggy = row.grants.includes('secret:pluggy');
         expect(environment.PLAID_ENV, row.id).toBe(plaid ? 'sandbox' : undefined);
         expect(environment.PLUGGY_BASE_URL, row.id).toBe(pluggy ? 'https://api.pluggy.ai' : undefined);
+        expect(environment.PLUGGY_ENV, row.id).toBe(pluggy ? 'sandbox' : undefined);
         expect(environment.PUBLIC_API_BASE_URL, row.id).toEqual(plaid || pluggy ? apiEndpoint : undefined);
       }
     });
@@ -333,7 +334,10 @@ describe('BankingStack (default context, real catalog)', () => {
     });
 
     it('raises an alarm as soon as one message reaches a dead-letter queue', () => {
-      template.resourceCountIs('AWS::CloudWatch::Alarm', Object.keys(queues).length);
+      // One per dead-letter queue; the operations alarms are checked in operations.test.ts.
+      expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/SQS' } }))).toHaveLength(
+        Object.keys(queues).length,
+      );
       for (const queueId of Object.keys(queues) as QueueId[]) {
         const dlqId = logicalIdOf(stack.queues[queueId].deadLetterQueue);
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -34,7 +34,7 @@ beforeAll(async () => {
   stack = await startLocalStack();
   stores = bankingStores(stack);
   aliceData = await seedConnection(stores, alice, { accountNames: ['Checking', 'Savings'] });
-  [aliceTransaction] = await seedTransactions(stores, aliceData.accounts[0]!, [{ date: '2024-04-02', note: 'rent share' }]);
+  aliceTransaction = (await seedTransactions(stores, aliceData.accounts[0]!, [{ date: '2024-04-02', note: 'rent share' }]))[0]!;
   aliceCategory = await seedUserCategory(stores, alice, 'Household');
   await seedSyncRuns(stores, aliceData.connection, [{ startedAt: '2024-04-01T00:00:00.000Z' }]);
 }, 60_000);

@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from '../../shared/errors/app-error';
 import { describeError } from '../../shared/errors/error-mapper';
+import { plaidErrorFrom } from '../../shared/adapters/plaid/plaid-errors';
 
 describe('describeError', () => {
   it.each([
@@ -57,5 +58,67 @@ describe('describeError', () => {
       new ProviderError('plaid', 'invalid_input', { providerCode: 'INVALID_PUBLIC_TOKEN', message: 'provided public token is invalid' }),
     );
     expect(described).toMatchObject({ httpStatus: 400, code: 'INVALID_PUBLIC_TOKEN' });
+  });
+});
+
+/** What the `plaid` SDK rejects with: an AxiosError-like object whose `config` holds the secret. */
+function plaidFailure(status: number, body: Record<string, unknown>) {
+  return {
+    isAxiosError: true,
+    config: { headers: { 'PLAID-SECRET': 'plaid-secret-value' }, data: '{"access_token":"access-sandbox-abc"}' },
+    response: { status, data: { request_id: 'req1', ...body }, headers: {} },
+  };
+}
+
+describe('Plaid errors as the API shows them', () => {
+  it("answers an invalid public token with Plaid's code, its developer message and display_message in details", () => {
+    const error = plaidErrorFrom(
+      plaidFailure(400, {
+        error_type: 'INVALID_INPUT',
+        error_code: 'INVALID_PUBLIC_TOKEN',
+        error_message: 'could not find matching public token',
+        display_message: null,
+      }),
+    );
+    const described = describeError(error);
+    expect(described).toMatchObject({
+      httpStatus: 400,
+      code: 'INVALID_PUBLIC_TOKEN',
+      message: 'could not find matching public token',
+      details: { provider: 'plaid', provider_code: 'INVALID_PUBLIC_TOKEN', display_message: null },
+    });
+    expect(JSON.stringify(described)).not.toContain('plaid-secret-value');
+    expect(JSON.stringify(described)).not.toContain('access-sandbox-abc');
+  });
+
+  it('never echoes a token a developer message might quote', () => {
+    const error = plaidErrorFrom(
+      plaidFailure(400, { error_type: 'INVALID_INPUT', error_code: 'INVALID_PUBLIC_TOKEN', error_message: 'public-sandbox-1234-abcd is expired' }),
+    );
+    expect(error.message).toBe('[token] is expired');
+  });
+
+  it('keeps the neutral or end-user text for connection problems and passes display_message on', () => {
+    const login = describeError(
+      plaidErrorFrom(
+        plaidFailure(400, {
+          error_type: 'ITEM_ERROR',
+          error_code: 'ITEM_LOGIN_REQUIRED',
+          error_message: 'the login details of this item have changed',
+          display_message: null,
+        }),
+      ),
+    );
+    expect(login).toMatchObject({ httpStatus: 409, connectionStatus: 'login_required', message: 'The bank login needs to be renewed' });
+    const down = describeError(
+      plaidErrorFrom(plaidFailure(400, { error_type: 'INSTITUTION_ERROR', error_code: 'INSTITUTION_DOWN', error_message: 'x', display_message: 'The bank is down' })),
+    );
+    expect(down).toMatchObject({ retryable: true, message: 'The bank is down', details: { display_message: 'The bank is down' } });
+  });
+
+  it('classifies a 429 as a rate limit that never marks the connection', () => {
+    const described = describeError(plaidErrorFrom(plaidFailure(429, { error_type: 'RATE_LIMIT_EXCEEDED', error_code: 'TRANSACTIONS_SYNC_LIMIT' })));
+    expect(described).toMatchObject({ retryable: true, code: 'TRANSACTIONS_SYNC_LIMIT' });
+    expect(described.connectionStatus).toBeUndefined();
   });
 });

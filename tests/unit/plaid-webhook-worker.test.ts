@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Connection, WebhookEvent } from '../../shared/banking/model';
+import { ConflictError } from '../../shared/errors/app-error';
 import { applyWebhookEvent, webhookInterpreterFor, type ApplyWebhookDeps } from '../../shared/webhooks/apply-webhook-event';
 import {
   InMemoryConnectionStore,
@@ -265,7 +266,15 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
     const job = await given(testConnection({ provider: 'pluggy' }), { webhook_type: 'x', webhook_code: 'y' });
     const pluggyEvent = { ...storedEvent(), provider: 'pluggy' as const };
     events.rows.set('pluggy#evt_1', { event: pluggyEvent, expiresAt: 1 });
-    await expect(applyWebhookEvent(deps, { ...job, provider: 'pluggy' })).rejects.toMatchObject({ code: 'PROVIDER_NOT_SUPPORTED' });
+    // A build whose interpreters cover Plaid only.
+    const plaidOnly: ApplyWebhookDeps = {
+      ...deps,
+      interpreterFor: (provider) => {
+        if (provider === 'plaid') return webhookInterpreterFor(provider);
+        throw new ConflictError('PROVIDER_NOT_SUPPORTED', `Webhooks of ${provider} are not supported`);
+      },
+    };
+    await expect(applyWebhookEvent(plaidOnly, { ...job, provider: 'pluggy' })).rejects.toMatchObject({ code: 'PROVIDER_NOT_SUPPORTED' });
     expect(events.rows.get('pluggy#evt_1')?.event.status).toBe('failed');
   });
 });

@@ -19,6 +19,7 @@ describe('redactString', () => {
     ['a JWT', `token=${jwt}`, jwt],
     ['a bearer header value', 'Authorization: Bearer abc.DEF-123_x', 'abc.DEF-123_x'],
     ['an account number (8+ digits)', 'account 000123456789 closed', '000123456789'],
+    ['a routing number after a colon', 'routing:021000021', '021000021'],
     ['a card number in groups of four', 'card 4111 1111 1111 1111', '4111 1111 1111 1111'],
   ])('masks %s', (_label, input, secret) => {
     const output = redactString(input);
@@ -35,6 +36,7 @@ describe('redactString', () => {
     ['a mask', 'account ending 0000'],
     ['a 7-digit run', 'routing prefix 1234567'],
     ['a uuid', 'connection 3f2b8c1e-9d4a-4f6b-8e2a-1c5d7e9f0a3b'],
+    ['a uuid whose first segment is all digits', 'user 12345678-9abc-4def-8123-456789abcdef'],
   ])('keeps %s', (_label, input) => {
     expect(redactString(input)).toBe(input);
   });

@@ -2,9 +2,10 @@
  * Connections, their duplicate-item guard rows and (at creation) their accounts.
  * Key design and access patterns: `entities/connection.ts`, `entities/item-guard.ts`, docs/data-model.md.
  */
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Account, Connection, ItemGuard, Provider } from '../../banking/model';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { statusesNeedingUser, type Account, type Connection, type ItemGuard, type Provider } from '../../banking/model';
 import type { ConnectionStore, Page } from '../../banking/ports';
+import type { DueLeaseOutcome } from '../../sync/auto-sync-scheduler';
 import { ConflictError, ItemAlreadyExistsError, NotFoundError } from '../../errors/app-error';
 import { batchGetAll, batchWriteAll, putRequest } from './batch';
 import { accountToItem } from './entities/account';
@@ -14,12 +15,13 @@ import {
   connectionKey,
   connectionToItem,
   duePartitionKey,
+  dueSortKey,
   providerItemPartitionKey,
 } from './entities/connection';
 import { GUARD_SORT_KEY_PREFIX, itemGuardFromItem, itemGuardKey, itemGuardToItem } from './entities/item-guard';
 import { userPartitionKey } from './entities/keys';
 import { queryAll, queryPage } from './query';
-import { chunked } from '../retry';
+import { chunked, forEachConcurrently } from '../retry';
 import { HIGHEST_KEY_CHARACTER, tableRef, type StoreOptions, type TableRef } from './table';
 import {
   MAX_TRANSACTION_ACTIONS,
@@ -220,5 +222,93 @@ export class DynamoConnectionStore implements ConnectionStore {
     );
     return { items: page.items.map(connectionFromItem), nextCursor: page.nextCursor };
   }
+
+  /**
+   * Leases due connections for one auto-sync cycle: for each, one conditional UpdateItem moves `next_sync_at`
+   * (and the due-index sort key) from the value the scheduler read to `leaseUntil`, so the row leaves the due
+   * window at once and no later tick enqueues it again while its job waits or runs.
+   *
+   * Only the due attributes are written, and `updated_at` (the version other writers lock on) is left alone:
+   * the lease never makes a sync, webhook or API write fail, and when the sync finishes its own write
+   * replaces the lease with the real next time. The condition (`next_sync_at` still as read, status not one
+   * that waits for the user) makes the lease lose against anything that changed the row since it was read,
+   * including a second scheduler run racing this one; such rows come back in `changed` and are not enqueued.
+   *
+   * UpdateItem has no batch form (BatchWriteItem takes only unconditional puts and deletes; a transaction
+   * would fail as a whole on one lost condition), so the writes go out {@link LEASE_CONCURRENCY} at a time.
+   */
+  async leaseDue(due: readonly Connection[], leaseUntil: string): Promise<DueLeaseOutcome> {
+    const leased: Connection[] = [];
+    let changed = 0;
+    const failures: unknown[] = [];
+    await forEachConcurrently(due, LEASE_CONCURRENCY, async (connection) => {
+      if (connection.nextSyncAt === null) {
+        changed += 1;
+        return;
+      }
+      try {
+        await this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: connectionKey(connection.userId, connection.connectionId),
+            UpdateExpression: 'SET next_sync_at = :leaseUntil, GSI2SK = :leaseSortKey',
+            ConditionExpression: `next_sync_at = :seen AND NOT (#status IN (${waitingStatusPlaceholders}))`,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':leaseUntil': leaseUntil,
+              ':leaseSortKey': dueSortKey(leaseUntil, connection.connectionId),
+              ':seen': connection.nextSyncAt,
+              ...waitingStatusValues,
+            },
+          }),
+        );
+        leased.push({ ...connection, nextSyncAt: leaseUntil });
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) changed += 1;
+        else failures.push(error);
+      }
+    });
+    return { leased, changed, failed: failures.length, firstFailure: failures[0] ?? null };
+  }
+
+  /**
+   * Takes connections that wait for their user out of the due index (a stale entry: whoever set the status
+   * should have cleared `next_sync_at`), so the scheduler stops reading them every tick. Conditional on the
+   * row still holding the status and due time that were read; returns how many rows were taken out.
+   */
+  async dropFromDueIndex(waiting: readonly Connection[]): Promise<number> {
+    let dropped = 0;
+    await forEachConcurrently(waiting, LEASE_CONCURRENCY, async (connection) => {
+      if (connection.nextSyncAt === null || !statusesNeedingUser.has(connection.status)) return;
+      try {
+        await this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: connectionKey(connection.userId, connection.connectionId),
+            UpdateExpression: 'REMOVE next_sync_at, GSI2PK, GSI2SK',
+            ConditionExpression: 'next_sync_at = :seen AND #status = :status',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':seen': connection.nextSyncAt, ':status': connection.status },
+          }),
+        );
+        dropped += 1;
+      } catch (error) {
+        // Changed since it was read: whoever changed it decided about the due time; nothing to undo here.
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    });
+    return dropped;
+  }
 }
+
+/**
+ * Lease writes in flight per call. The scheduler leases one page per shard at a time, so a tick has at most
+ * shards × this many writes open (64 with the default 8 shards): thousands of rows leased in seconds, while the
+ * SDK's connection pool (50 sockets per client) queues any excess instead of opening more.
+ */
+const LEASE_CONCURRENCY = 8;
+
+const waitingStatuses = [...statusesNeedingUser];
+const waitingStatusPlaceholders = waitingStatuses.map((_, index) => `:waiting${index}`).join(', ');
+const waitingStatusValues = Object.fromEntries(waitingStatuses.map((status, index) => [`:waiting${index}`, status]));
 

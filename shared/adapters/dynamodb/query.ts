@@ -82,10 +82,11 @@ export async function queryPage(
     ? { ...decodeCursor(cursor, { ...request.cursor, attributes: keyAttributes }) }
     : undefined;
   const collected: StoredItem[] = [];
+  const seen = { evaluated: 0, matched: 0 };
 
   for (let round = 1; ; round++) {
     const remaining = limit - collected.length;
-    const readLimit = request.selectiveFilter ? Math.min(MAX_READ_AHEAD, Math.max(100, remaining * 4)) : remaining;
+    const readLimit = request.selectiveFilter ? readAhead(remaining, seen) : remaining;
     const output = await table.client.send(
       new QueryCommand({
         ...request.query,
@@ -96,6 +97,8 @@ export async function queryPage(
       }),
     );
     const items = (output.Items ?? []) as StoredItem[];
+    seen.evaluated += output.ScannedCount ?? readLimit;
+    seen.matched += items.length;
     for (let position = 0; position < items.length; position++) {
       collected.push(items[position] as StoredItem);
       if (collected.length === limit) {
@@ -111,4 +114,19 @@ export async function queryPage(
     }
     if (round >= MAX_ROUNDS_PER_PAGE) return { items: collected, nextCursor: encodeCursor(startKey) };
   }
+}
+
+/**
+ * How many rows to let DynamoDB evaluate (`Limit` counts rows before the FilterExpression) to find
+ * `remaining` matches. The first round assumes most rows match, as they do for `pending=false`, so a page of
+ * such a filter reads about what it returns instead of four times as much; later rounds scale by the match
+ * rate seen so far. The ceiling (four rows per wanted match, at least 100, at most {@link MAX_READ_AHEAD})
+ * bounds what one request can read for a filter that matches almost nothing.
+ */
+function readAhead(remaining: number, seen: { evaluated: number; matched: number }): number {
+  const ceiling = Math.min(MAX_READ_AHEAD, Math.max(100, remaining * 4));
+  if (seen.evaluated === 0) return Math.min(ceiling, Math.ceil(remaining * 1.25));
+  if (seen.matched === 0) return ceiling;
+  const rowsPerMatch = seen.evaluated / seen.matched;
+  return Math.min(ceiling, Math.max(remaining, Math.ceil(remaining * rowsPerMatch * 1.25)));
 }

@@ -1,16 +1,25 @@
 /**
  * Plaid failures → `ProviderError`. Plaid's `error_code` is the stable thing to switch on
- * (https://plaid.com/docs/errors/); `error_message` is developer text that may change and is never shown.
+ * (https://plaid.com/docs/errors/). The message the caller sees:
+ * - for input the caller can correct (`invalid_input`: a bad or expired public token, wrong credentials),
+ *   Plaid's `error_message`, the developer text saying what was wrong with the request. Plaid's
+ *   `display_message` is null for most of these (INVALID_PUBLIC_TOKEN among them), so it alone would leave
+ *   the caller with nothing to go on;
+ * - otherwise `display_message` (end-user text) or a neutral sentence of ours: for connection states and
+ *   outages Plaid's developer text says nothing the caller can act on.
+ * `display_message` itself (string or null) is always passed on in `details` for the frontend to show.
  *
  * The SDK rejects with an AxiosError whose `config` holds the PLAID-SECRET header and the request body
  * (with the access token). Nothing here keeps a reference to it: only status and Plaid's error fields are
  * copied out, and the ProviderError carries no `cause`.
  */
 import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
+import { measuredProviderCall } from '../providers/provider-call-metrics';
 
 interface PlaidErrorBody {
   error_type?: string;
   error_code?: string;
+  error_message?: string | null;
   display_message?: string | null;
   request_id?: string;
 }
@@ -62,11 +71,24 @@ export function plaidErrorFrom(error: unknown): ProviderError {
   const code = body.error_code ?? `HTTP_${response.status ?? 'UNKNOWN'}`;
   const kind = kindOf(body, response.status);
   const retryAfter = Number(response.headers?.['retry-after']);
+  const displayMessage = typeof body.display_message === 'string' && body.display_message.trim() ? body.display_message : null;
+  const message = (kind === 'invalid_input' ? developerMessage(body) : null) ?? displayMessage ?? NEUTRAL_MESSAGE[kind];
   return new ProviderError('plaid', kind, {
     providerCode: code,
-    message: body.display_message || NEUTRAL_MESSAGE[kind],
+    message,
+    extraDetails: { display_message: displayMessage },
     ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
   });
+}
+
+/** Plaid's token formats (`access-sandbox-…`, `public-production-…`); never echoed back, should a message quote one. */
+const TOKEN_PATTERN = /\b(?:access|public|link|processor)-(?:sandbox|development|production)-[A-Za-z0-9-]+/g;
+const MAX_DEVELOPER_MESSAGE_LENGTH = 300;
+
+function developerMessage(body: PlaidErrorBody): string | null {
+  const text = typeof body.error_message === 'string' ? body.error_message.trim() : '';
+  if (!text) return null;
+  return text.replace(TOKEN_PATTERN, '[token]').slice(0, MAX_DEVELOPER_MESSAGE_LENGTH);
 }
 
 function kindOf(body: PlaidErrorBody, status: number | undefined): ProviderFailureKind {
@@ -78,11 +100,13 @@ function kindOf(body: PlaidErrorBody, status: number | undefined): ProviderFailu
   return 'permanent';
 }
 
-/** Runs a Plaid SDK call and returns its `data`, translating any failure. */
+/** Runs a Plaid SDK call and returns its `data`, translating any failure; each call is measured (provider metrics). */
 export async function callPlaid<T>(call: () => Promise<{ data: T }>): Promise<T> {
-  try {
-    return (await call()).data;
-  } catch (error) {
-    throw plaidErrorFrom(error);
-  }
+  return measuredProviderCall('plaid', async () => {
+    try {
+      return (await call()).data;
+    } catch (error) {
+      throw plaidErrorFrom(error);
+    }
+  });
 }

@@ -102,6 +102,16 @@ export class PlaidSdkLinkGateway implements PlaidLinkGateway {
     return numbers;
   }
 
+  /**
+   * Points the Item's webhooks at `webhookUrl` (https://plaid.com/docs/api/items/#itemwebhookupdate). Plaid
+   * answers by sending WEBHOOK_UPDATE_ACKNOWLEDGED to the NEW address, which proves it is reachable.
+   * Retried like the other calls: setting the same URL twice is harmless.
+   */
+  async updateWebhook(accessToken: string, webhookUrl: string): Promise<void> {
+    const api = await this.plaid();
+    await withProviderRetry(() => callPlaid(() => api.itemWebhookUpdate({ access_token: accessToken, webhook: webhookUrl })));
+  }
+
   async removeItem(accessToken: string): Promise<void> {
     const api = await this.plaid();
     try {

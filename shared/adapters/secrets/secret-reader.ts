@@ -18,7 +18,8 @@ import { secretsManagerClient } from '../aws-clients';
 
 export const defaultSecretTtlMs = 5 * 60_000;
 
-export type SecretValue<Field extends string> = Readonly<Record<Field, string>>;
+export type SecretValue<Field extends string, Optional extends string = never> = Readonly<Record<Field, string>> &
+  Readonly<Partial<Record<Optional, string>>>;
 
 export interface SecretReaderOptions {
   /** Where the secret's ARN (or name) is looked up under the catalog's `arnEnvVar`. */
@@ -27,6 +28,11 @@ export interface SecretReaderOptions {
   readonly ttlMs?: number;
   /** Milliseconds clock, injected in tests. */
   readonly now?: () => number;
+  /**
+   * Fields that may be empty or absent (they switch a feature on when set). Read as undefined when empty.
+   * A catalog field listed here is optional too.
+   */
+  readonly optionalFields?: readonly string[];
 }
 
 /**
@@ -35,15 +41,15 @@ export interface SecretReaderOptions {
  * const plaidSecret = new SecretReader<'client_id' | 'secret'>(secrets.plaid);
  * const { client_id, secret } = await plaidSecret.read();
  */
-export class SecretReader<Field extends string = string> {
+export class SecretReader<Field extends string = string, Optional extends string = never> {
   /** ARN or name of the secret, from the environment variable the catalog names. */
   readonly secretId: string;
-  private readonly schema: z.ZodType<SecretValue<Field>>;
+  private readonly schema: z.ZodType<SecretValue<Field, Optional>>;
   private readonly client: SecretsManagerClient;
   private readonly ttlMs: number;
   private readonly now: () => number;
-  private cached: { value: SecretValue<Field>; expiresAt: number } | undefined;
-  private pending: Promise<SecretValue<Field>> | undefined;
+  private cached: { value: SecretValue<Field, Optional>; expiresAt: number } | undefined;
+  private pending: Promise<SecretValue<Field, Optional>> | undefined;
 
   constructor(
     private readonly definition: SecretDefinition,
@@ -56,14 +62,23 @@ export class SecretReader<Field extends string = string> {
       throw new ConfigError(`${definition.arnEnvVar} is not set (ARN or name of the ${definition.id} secret)`);
     }
     this.secretId = secretId;
-    const shape = Object.fromEntries(definition.fields.map((field) => [field, z.string().min(1)]));
-    this.schema = z.object(shape) as unknown as z.ZodType<SecretValue<Field>>;
+    const optional = new Set(options.optionalFields ?? []);
+    const shape: Record<string, z.ZodType> = Object.fromEntries(
+      definition.fields.filter((field) => !optional.has(field)).map((field) => [field, z.string().min(1)]),
+    );
+    for (const field of optional) {
+      shape[field] = z
+        .string()
+        .optional()
+        .transform((value) => (value === '' ? undefined : value));
+    }
+    this.schema = z.object(shape) as unknown as z.ZodType<SecretValue<Field, Optional>>;
     this.client = options.client ?? secretsManagerClient();
     this.ttlMs = options.ttlMs ?? defaultSecretTtlMs;
     this.now = options.now ?? Date.now;
   }
 
-  async read(): Promise<SecretValue<Field>> {
+  async read(): Promise<SecretValue<Field, Optional>> {
     if (this.cached && this.now() < this.cached.expiresAt) return this.cached.value;
     this.pending ??= this.fetch().finally(() => {
       this.pending = undefined;
@@ -76,14 +91,14 @@ export class SecretReader<Field extends string = string> {
     this.cached = undefined;
   }
 
-  private async fetch(): Promise<SecretValue<Field>> {
+  private async fetch(): Promise<SecretValue<Field, Optional>> {
     const result = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     const value = this.parse(result.SecretString);
     this.cached = { value, expiresAt: this.now() + this.ttlMs };
     return value;
   }
 
-  private parse(secretString: string | undefined): SecretValue<Field> {
+  private parse(secretString: string | undefined): SecretValue<Field, Optional> {
     const label = `Secret ${this.definition.id} (${this.definition.arnEnvVar})`;
     if (secretString === undefined) throw new ConfigError(`${label} has no string value`);
     let json: unknown;
@@ -110,11 +125,15 @@ export function plaidSecretReader(options?: SecretReaderOptions): SecretReader<'
   return new SecretReader(secrets.plaid, options);
 }
 
-/** Pluggy API credentials and the webhook secret registered with Pluggy. */
+/**
+ * Pluggy API credentials, the webhook secret registered with Pluggy and, optionally, the key of an HMAC
+ * signature over webhook bodies. The webhook fields may be left empty: the API calls work without them,
+ * and the webhook route then refuses every delivery (unless local development explicitly allows it).
+ */
 export function pluggySecretReader(
   options?: SecretReaderOptions,
-): SecretReader<'client_id' | 'client_secret' | 'webhook_secret'> {
-  return new SecretReader(secrets.pluggy, options);
+): SecretReader<'client_id' | 'client_secret', 'webhook_secret' | 'webhook_signing_secret'> {
+  return new SecretReader(secrets.pluggy, { ...options, optionalFields: ['webhook_secret', 'webhook_signing_secret'] });
 }
 
 /** Key for the keyed hash that turns user ids into provider-side client user ids. */

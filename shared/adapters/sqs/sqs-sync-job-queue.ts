@@ -38,6 +38,15 @@ function toMessage(job: SyncJob): OutgoingMessage {
     syncRunId: job.syncRunId,
     trigger: job.trigger,
     ...(job.deduplicationId === undefined ? {} : { deduplicationId: job.deduplicationId }),
+    ...(job.transactionHint === undefined
+      ? {}
+      : {
+          transactionHint: {
+            providerAccountId: job.transactionHint.providerAccountId,
+            updatedIds: [...job.transactionHint.updatedIds],
+            deletedIds: [...job.transactionHint.deletedIds],
+          },
+        }),
   };
   return {
     MessageBody: JSON.stringify(body),

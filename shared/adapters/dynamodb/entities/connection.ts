@@ -14,6 +14,9 @@
  * - (6) connections due for auto-sync: Query GSI2 per shard, GSI2SK < `<dueBefore>#\uffff`, oldest first.
  *   Spreading the due rows over `shardCount` partitions keeps every scheduler read off one hot partition,
  *   and the index is sparse: a connection waiting for its user (`next_sync_at` null) is not in it at all.
+ *   Enqueuing leases a row: a conditional UpdateItem moves `next_sync_at` and GSI2SK forward (never GSI2PK,
+ *   the shard depends on the id only), which takes the row out of the due window until the sync sets the
+ *   real next time or the lease runs out.
  */
 import { connectionStatuses, providers, type Connection } from '../../../banking/model';
 import { readerFor } from '../item-reader';
@@ -59,14 +62,13 @@ export function dueShardOf(connectionId: string, shardCount: number): number {
   return hash % shardCount;
 }
 
+/** The due-index key of a connection next due at `nextSyncAt` (what {@link connectionToItem} writes). */
+export function dueIndexKey(connectionId: string, nextSyncAt: string, shardCount: number): { GSI2PK: string; GSI2SK: string } {
+  return { GSI2PK: duePartitionKey(dueShardOf(connectionId, shardCount)), GSI2SK: dueSortKey(nextSyncAt, connectionId) };
+}
+
 export function connectionToItem(connection: Connection, shardCount: number): StoredItem {
-  const due =
-    connection.nextSyncAt === null
-      ? {}
-      : {
-          GSI2PK: duePartitionKey(dueShardOf(connection.connectionId, shardCount)),
-          GSI2SK: dueSortKey(connection.nextSyncAt, connection.connectionId),
-        };
+  const due = connection.nextSyncAt === null ? {} : dueIndexKey(connection.connectionId, connection.nextSyncAt, shardCount);
   return withoutEmptyAttributes({
     ...connectionKey(connection.userId, connection.connectionId),
     GSI1PK: providerItemPartitionKey(connection.provider, connection.providerItemId),

@@ -1,0 +1,24 @@
+import { presentAccount, presentConnection, presentMfaPrompt } from '../../shared/api/presenters';
+import { createConnectionBody } from '../../shared/api/schemas';
+import { userRoute } from '../../shared/http/api-handler';
+import { createPluggyConnection } from '../../shared/linking/pluggy-linking';
+import { pluggyLinkingDeps } from '../../shared/wiring/pluggy';
+
+const deps = pluggyLinkingDeps();
+
+/** POST /api/v1/banking/connections: a connection from the item Pluggy Connect created. */
+export const handler = userRoute({ body: createConnectionBody }, async ({ userId, body }) => {
+  const created = await createPluggyConnection(deps, userId, {
+    itemId: body.item_id,
+    ...(body.product_tag ? { productTag: body.product_tag } : {}),
+  });
+  return {
+    status: 201,
+    body: {
+      connection: presentConnection(created.connection),
+      accounts: created.accounts.map(presentAccount),
+      sync_run_id: created.syncRunId,
+      mfa: presentMfaPrompt(created.mfaPrompt),
+    },
+  };
+});

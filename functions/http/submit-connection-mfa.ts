@@ -1,0 +1,16 @@
+import { presentConnection, presentMfaPrompt } from '../../shared/api/presenters';
+import { connectionMfaBody, connectionPath } from '../../shared/api/schemas';
+import { userRoute } from '../../shared/http/api-handler';
+import { submitPluggyMfa } from '../../shared/linking/pluggy-linking';
+import { pluggyLinkingDeps } from '../../shared/wiring/pluggy';
+
+const deps = pluggyLinkingDeps();
+
+/** POST /api/v1/banking/connections/{connectionId}/mfa: the answer to a Pluggy item's MFA prompt. */
+export const handler = userRoute({ params: connectionPath, body: connectionMfaBody }, async ({ userId, params, body }) => {
+  const result = await submitPluggyMfa(deps, userId, params.connectionId, body.parameters);
+  return {
+    status: 202,
+    body: { connection: presentConnection(result.connection), sync_run_id: result.syncRunId, mfa: presentMfaPrompt(result.mfaPrompt) },
+  };
+});

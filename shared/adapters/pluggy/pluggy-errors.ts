@@ -1,0 +1,121 @@
+/**
+ * Pluggy failures → `ProviderError`. Pluggy answers every error with `{code, codeDescription?, message,
+ * data?}` and asks integrators to branch on `codeDescription` (docs /en/docs/reference/basic-concepts);
+ * where it sends none, the HTTP status decides.
+ *
+ * Nothing of the request (API key, credentials, MFA answers) ever reaches the error: only the status, the
+ * code description and — for input the user can correct — Pluggy's message are copied out.
+ */
+import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
+import { errorBody } from './pluggy-schemas';
+
+/** Codes whose meaning the status alone would get wrong. */
+const KIND_BY_CODE: Readonly<Record<string, ProviderFailureKind>> = {
+  ITEM_NOT_FOUND: 'item_not_found',
+  // PATCH /items/{id} (OAS): the user's input or the item's recent history is the problem.
+  // Pluggy spells the first one this way.
+  MFA_PARAMERTER_WAS_ALREADY_USED_ERROR: 'invalid_input',
+  MFA_PARAMETER_WAS_ALREADY_USED_ERROR: 'invalid_input',
+  CONNECTOR_REQUIRED_PARAMETER_VALIDATION_ERROR: 'invalid_input',
+  TOO_MANY_CONSECUTIVE_ERRORS: 'invalid_input',
+  TOO_MANY_CONSECUTIVE_LOGIN_FAILURES: 'invalid_input',
+  // 409s: an update is already running, or the client's minimum update frequency has not passed yet.
+  ITEM_ALREADY_UPDATING: 'transient',
+  ITEM_IS_ALREADY_UPDATING: 'transient',
+  CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY: 'transient',
+  // `/auth` refusing our client credentials: nothing a retry fixes until the secret is corrected.
+  CLIENT_KEYS_UNAUTHORIZED: 'permanent',
+  CLIENT_DISABLED: 'permanent',
+  // Retired endpoints (v1 /transactions answers 410 for accounts created since June 2026).
+  ENDPOINT_DEPRECATED: 'permanent',
+};
+
+/** Neutral messages, shown when Pluggy's own message is developer text (everything but user input). */
+export const PLUGGY_NEUTRAL_MESSAGE: Readonly<Record<ProviderFailureKind, string>> = {
+  rate_limited: 'The bank data provider is busy; try again shortly',
+  transient: 'The bank or the data provider is temporarily unavailable',
+  login_required: 'The bank login needs to be renewed',
+  mfa_required: 'The bank asks for an extra verification step',
+  user_action_required: 'The bank asks the user to complete an action',
+  revoked: 'Access to this bank connection was revoked',
+  consent_expired: 'The consent for this bank connection expired or was revoked',
+  item_not_found: 'The bank connection no longer exists at the provider',
+  invalid_input: 'The provider rejected the request',
+  mutation_during_pagination: 'Transactions changed while being read',
+  permanent: 'The bank data provider rejected the request',
+};
+
+/** Pluggy's messages are bounded here; a message is shown to the caller only for input they can correct. */
+const MAX_MESSAGE_LENGTH = 200;
+
+export interface PluggyHttpFailure {
+  readonly status: number;
+  /** The response body as text (possibly empty or not JSON). */
+  readonly body: string;
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The request path, for 404s that name no code (an unknown item and an unknown transaction differ). */
+  readonly path: string;
+}
+
+export function pluggyErrorFrom(failure: PluggyHttpFailure): ProviderError {
+  const parsed = parseErrorBody(failure.body);
+  const codeDescription = parsed?.codeDescription ?? null;
+  const kind = kindOf(failure, codeDescription);
+  const providerCode = codeDescription ?? `HTTP_${failure.status}`;
+  const pluggyMessage = typeof parsed?.message === 'string' ? parsed.message.slice(0, MAX_MESSAGE_LENGTH) : '';
+  const retryAfterSeconds = kind === 'rate_limited' ? retryAfterOf(failure.headers) : undefined;
+  return new ProviderError('pluggy', kind, {
+    providerCode,
+    message: kind === 'invalid_input' && pluggyMessage ? pluggyMessage : PLUGGY_NEUTRAL_MESSAGE[kind],
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+  });
+}
+
+/** A request that got no HTTP answer at all (timeout, reset, DNS): worth retrying. */
+export function pluggyNetworkError(error: unknown): ProviderError {
+  const code = (error as { code?: unknown })?.code;
+  return new ProviderError('pluggy', 'transient', {
+    providerCode: typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'NETWORK_ERROR',
+    message: PLUGGY_NEUTRAL_MESSAGE.transient,
+  });
+}
+
+function parseErrorBody(body: string) {
+  if (!body) return null;
+  try {
+    const parsed = errorBody.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function kindOf(failure: PluggyHttpFailure, codeDescription: string | null): ProviderFailureKind {
+  const byCode = codeDescription ? KIND_BY_CODE[codeDescription] : undefined;
+  if (byCode) return byCode;
+  const status = failure.status;
+  if (status === 429) return 'rate_limited';
+  if (status >= 500 || status === 408) return 'transient';
+  if (status === 409) return 'transient';
+  // An unknown item is the connection being gone; an unknown account or transaction is not.
+  if (status === 404) return /^\/items\/[^/]+$/.test(failure.path) ? 'item_not_found' : 'permanent';
+  if (status === 400 || status === 422) return 'invalid_input';
+  return 'permanent';
+}
+
+/**
+ * Seconds to wait before the next call. Pluggy sends `RateLimit-Reset` (seconds until the window resets)
+ * and `Retry-After` (always 60, per docs /docs/rate-limits); the former is the precise one.
+ */
+export function retryAfterOf(headers: Readonly<Record<string, string | undefined>>): number | undefined {
+  for (const name of ['ratelimit-reset', 'retry-after']) {
+    const raw = headers[name]?.trim();
+    if (!raw) continue;
+    if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw);
+    // Retry-After may also be an HTTP date.
+    const at = Date.parse(raw);
+    if (Number.isFinite(at)) return Math.max(0, Math.ceil((at - Date.now()) / 1000));
+  }
+  return undefined;
+}

@@ -1,0 +1,166 @@
+/**
+ * Zod schemas of the Pluggy responses this service reads. Every object is a `looseObject`: Pluggy adds
+ * fields without notice (its changelog announces new ones monthly), and a field we do not read must never
+ * fail a sync. Only the fields we use are declared, with the types of Pluggy's OpenAPI document
+ * (`shared/specs/pluggy-openapi-readme-2025-11.json`) and of the official SDK's types (pluggy-node
+ * `src/types/*.ts`), which also cover `/v2/transactions`, absent from that document.
+ *
+ * Optional fields are `nullish`: Pluggy sends `null` for absent values in some places and omits them in
+ * others (account `marketingName`, transaction `categoryId`, item `error`, ...).
+ */
+import { z } from 'zod';
+
+const text = z.string();
+const optionalText = z.string().nullish();
+const optionalNumber = z.number().nullish();
+
+/** `POST /auth` → `{apiKey}` (docs /reference/authentication). */
+export const authResponse = z.looseObject({ apiKey: z.string().min(1) });
+
+/** `POST /connect_token` → `{accessToken}` (OAS connect-token-create). */
+export const connectTokenResponse = z.looseObject({ accessToken: z.string().min(1) });
+
+/** Pluggy's error body on every endpoint: `{code, codeDescription?, message, data?}` (docs basic concepts). */
+export const errorBody = z.looseObject({
+  code: z.union([z.number(), z.string()]).nullish(),
+  codeDescription: optionalText,
+  message: optionalText,
+  data: z.unknown().optional(),
+});
+
+export const itemParameter = z.looseObject({
+  name: text,
+  label: optionalText,
+  type: optionalText,
+  assistiveText: optionalText,
+  placeholder: optionalText,
+  validation: optionalText,
+  validationMessage: optionalText,
+  optional: z.boolean().nullish(),
+  mfa: z.boolean().nullish(),
+  expiresAt: optionalText,
+  instructions: optionalText,
+  /** Base64 image or QR payload for `image` parameters; passed to the client as is. */
+  data: optionalText,
+  options: z.array(z.looseObject({ value: text, label: text })).nullish(),
+});
+
+/**
+ * `item.userAction` while WAITING_USER_ACTION (OAS ConnectorUserAction: `instructions`, `attributes`,
+ * `expiresAt`; SDK adds `type` 'qr' | 'authorize-access'). The authorization URL of an Open Finance consent
+ * comes in `attributes` (the SDK types them as free-form key/value pairs); {@link userActionUrl} picks it.
+ */
+export const userAction = z.looseObject({
+  instructions: optionalText,
+  type: optionalText,
+  attributes: z.record(z.string(), z.unknown()).nullish(),
+  expiresAt: optionalText,
+});
+
+export const itemError = z.looseObject({ code: text, message: optionalText, providerMessage: optionalText });
+
+export const item = z.looseObject({
+  id: text,
+  connector: z.looseObject({
+    id: z.number(),
+    name: text,
+    type: optionalText,
+    country: optionalText,
+    isOpenFinance: z.boolean().nullish(),
+    isSandbox: z.boolean().nullish(),
+    products: z.array(text).nullish(),
+  }),
+  status: text,
+  executionStatus: optionalText,
+  clientUserId: optionalText,
+  products: z.array(text).nullish(),
+  parameter: itemParameter.nullish(),
+  userAction: userAction.nullish(),
+  error: itemError.nullish(),
+  consentExpiresAt: optionalText,
+  createdAt: optionalText,
+  updatedAt: optionalText,
+  lastUpdatedAt: optionalText,
+});
+export type PluggyItem = z.infer<typeof item>;
+
+export const account = z.looseObject({
+  id: text,
+  itemId: optionalText,
+  type: text,
+  subtype: optionalText,
+  number: optionalText,
+  name: text,
+  marketingName: optionalText,
+  balance: optionalNumber,
+  currencyCode: optionalText,
+  bankData: z.looseObject({ closingBalance: optionalNumber, overdraftContractedLimit: optionalNumber }).nullish(),
+  creditData: z
+    .looseObject({
+      availableCreditLimit: optionalNumber,
+      creditLimit: optionalNumber,
+      balanceDueDate: optionalText,
+    })
+    .nullish(),
+});
+export type PluggyAccount = z.infer<typeof account>;
+
+/** Page lists (`/accounts`, `/consents`, `/webhooks`, `/categories`): `{results, page?, total?, totalPages?}`. */
+export function pageOf<T extends z.ZodType>(entry: T) {
+  return z.looseObject({
+    results: z.array(entry),
+    page: optionalNumber,
+    total: optionalNumber,
+    totalPages: optionalNumber,
+  });
+}
+
+export const transaction = z.looseObject({
+  id: text,
+  accountId: optionalText,
+  date: text,
+  description: z.string().nullish(),
+  descriptionRaw: optionalText,
+  type: z.string(),
+  amount: z.number(),
+  amountInAccountCurrency: optionalNumber,
+  currencyCode: optionalText,
+  category: optionalText,
+  categoryId: optionalText,
+  status: optionalText,
+  merchant: z.looseObject({ name: optionalText, businessName: optionalText }).nullish(),
+  creditCardMetadata: z.looseObject({ purchaseDate: optionalText }).nullish(),
+  createdAt: optionalText,
+  updatedAt: optionalText,
+});
+export type PluggyTransaction = z.infer<typeof transaction>;
+
+/**
+ * `GET /v2/transactions` → `{results, next}`; `next` is null on the last page, otherwise a relative query
+ * string (`?accountId=…&after=…`) to request next (SDK TransactionsCursorPage; field reports).
+ */
+export const transactionCursorPage = z.looseObject({
+  results: z.array(transaction),
+  next: z.string().nullish(),
+});
+
+export const consent = z.looseObject({
+  id: text,
+  itemId: optionalText,
+  products: z.array(text).nullish(),
+  createdAt: optionalText,
+  expiresAt: optionalText,
+  revokedAt: optionalText,
+});
+export type PluggyConsent = z.infer<typeof consent>;
+
+export const webhook = z.looseObject({
+  id: text,
+  url: text,
+  event: text,
+  disabledAt: optionalText,
+});
+export type PluggyWebhook = z.infer<typeof webhook>;
+
+/** Bodies whose content we do not read (PATCH /transactions answers the transaction, DELETE nothing). */
+export const anything = z.unknown();

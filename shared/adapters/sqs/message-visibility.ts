@@ -1,0 +1,80 @@
+/**
+ * Applies the redelivery backoff (`shared/queue/redelivery-backoff.ts`) to a failed SQS record with
+ * ChangeMessageVisibility, before the worker reports the record in its partial batch response.
+ *
+ * The Lambda event source leaves a failed message's visibility alone, so the timeout set here is what decides
+ * when SQS offers the message again (the new timeout counts from this call:
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html).
+ * The event source's role already holds sqs:ChangeMessageVisibility, sqs:GetQueueUrl and sqs:GetQueueAttributes
+ * on its queue (what `SqsEventSource` grants for consuming).
+ *
+ * The delay never exceeds the queue's own visibility timeout, read once per queue and container: a message is
+ * never hidden longer than the queue would hide it anyway, and a queue provisioned with short timeouts (the
+ * offline stack and its tests) keeps its short retries.
+ */
+import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { logger } from '../../observability/logger';
+import { metricNames, metrics, MetricUnit } from '../../observability/metrics';
+import { redeliveryDelaySeconds, retryAfterOf, type RedeliveryBackoffPolicy } from '../../queue/redelivery-backoff';
+import { sqsClient } from '../aws-clients';
+
+interface QueueFacts {
+  readonly url: string;
+  readonly visibilityTimeoutSeconds: number;
+}
+
+export class SqsRedeliveryDelay {
+  private readonly queues = new Map<string, Promise<QueueFacts>>();
+
+  constructor(
+    private readonly policy: RedeliveryBackoffPolicy,
+    private readonly sqs: SQSClient = sqsClient(),
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /**
+   * Hides the record for its backoff delay; returns the seconds applied. Meant as the worker's `beforeRetry`.
+   *
+   * @example
+   * const redelivery = new SqsRedeliveryDelay(syncRedeliveryBackoff);
+   * export const handler = sqsWorker({ ..., beforeRetry: (record, error) => redelivery.delay(record, error) });
+   */
+  async delay(record: SQSRecord, error: unknown): Promise<number> {
+    const queue = await this.factsOf(record.eventSourceARN);
+    const seconds = redeliveryDelaySeconds(Number(record.attributes?.ApproximateReceiveCount ?? 1), this.policy, {
+      random: this.random,
+      retryAfterSeconds: retryAfterOf(error),
+      visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+    });
+    await this.sqs.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }),
+    );
+    metrics.addMetric(metricNames.redeliveryDelay, MetricUnit.Seconds, seconds);
+    logger.info('redelivery delayed', { receive_count: record.attributes?.ApproximateReceiveCount, delay_seconds: seconds });
+    return seconds;
+  }
+
+  private factsOf(queueArn: string): Promise<QueueFacts> {
+    let facts = this.queues.get(queueArn);
+    if (!facts) {
+      facts = this.lookUp(queueArn);
+      // A failed look-up is retried with the next failure instead of being remembered.
+      facts.catch(() => this.queues.delete(queueArn));
+      this.queues.set(queueArn, facts);
+    }
+    return facts;
+  }
+
+  private async lookUp(queueArn: string): Promise<QueueFacts> {
+    // arn:<partition>:sqs:<region>:<account>:<name>
+    const [, , service, , account, name] = queueArn.split(':');
+    if (service !== 'sqs' || !account || !name) throw new Error(`Not an SQS queue ARN: ${queueArn}`);
+    const { QueueUrl: url } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }));
+    if (!url) throw new Error(`SQS returned no URL for ${name}`);
+    const described = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['VisibilityTimeout'] }));
+    const visibilityTimeoutSeconds = Number(described.Attributes?.VisibilityTimeout);
+    if (!Number.isFinite(visibilityTimeoutSeconds)) throw new Error(`SQS returned no visibility timeout for ${name}`);
+    return { url, visibilityTimeoutSeconds };
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Pluggy item states during sync, end to end: OUTDATED items are updated again (twice at most), one
+ * failing account does not fail the others, and a lapsed Open Finance consent stops syncing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../helpers/local-stack';
+import { allTransactions, finishedSyncRun } from '../helpers/plaid-flow';
+import {
+  connectionReaches,
+  connectPluggyBank,
+  createConnection,
+  createItemAsWidget,
+  itemSettled,
+  PLUGGY_BANK_OPEN_FINANCE,
+  sandboxControl,
+} from '../helpers/pluggy-flow';
+
+let stack: LocalStack;
+
+// No webhook registration here: every sync in this file is one the test asked for, so scripted item
+// outcomes are consumed by exactly the sync under test (webhook-triggered syncs would race for them).
+beforeAll(async () => {
+  stack = await startLocalStack();
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function forcedSync(userId: string, connectionId: string) {
+  const requested = await stack.api(userId, 'POST', `/banking/connections/${connectionId}/sync`);
+  expect(requested.status).toBe(202);
+  return finishedSyncRun(stack, userId, connectionId, requested.body.sync_run_id, 30_000);
+}
+
+/** Pluggy's own update (auto-sync) ends in OUTDATED, then the next `failures - 1` updates fail too. */
+async function outdatedItem(itemId: string, failures: number): Promise<void> {
+  await sandboxControl(stack, 'POST', '/outcomes', { itemId, outcomes: Array.from({ length: failures }, () => 'UNEXPECTED_ERROR') });
+  await sandboxControl(stack, 'POST', `/items/${itemId}/refresh`, {});
+  await itemSettled(stack, itemId, ['OUTDATED']);
+}
+
+function itemUpdatesRequested(itemId: string): number {
+  return stack.pluggy.recorder.list({ path: `/items/${itemId}`, kind: 'provider' }).filter((exchange) => exchange.method === 'PATCH').length;
+}
+
+describe('Pluggy sync: item states, accounts, consent', () => {
+  it('retries an OUTDATED item twice and succeeds; a third OUTDATED ends in error', async () => {
+    const linked = await connectPluggyBank(stack, 'ps-olga');
+    const connectionId = linked.connection.id;
+    expect((await finishedSyncRun(stack, 'ps-olga', connectionId, linked.sync_run_id!)).outcome).toBe('succeeded');
+
+    await outdatedItem(linked.itemId, 2);
+    const recovered = await forcedSync('ps-olga', connectionId);
+    expect(recovered.outcome).toBe('succeeded');
+    // The update that finally worked collected Pluggy's new activity, which this sync stored.
+    expect(recovered.counts.added).toBeGreaterThan(0);
+    expect(itemUpdatesRequested(linked.itemId)).toBe(2);
+    await connectionReaches(stack, 'ps-olga', connectionId, 'healthy');
+
+    await outdatedItem(linked.itemId, 3);
+    const failed = await forcedSync('ps-olga', connectionId);
+    expect(failed).toMatchObject({ outcome: 'failed', error: { code: 'ITEM_OUTDATED' } });
+    expect(itemUpdatesRequested(linked.itemId)).toBe(4);
+    const broken = await connectionReaches(stack, 'ps-olga', connectionId, 'error');
+    // Not a state the user must fix: auto-sync keeps trying.
+    expect(broken.next_sync_at).not.toBeNull();
+  }, 60_000);
+
+  it('records a failing account on the run and reads its window again next time', async () => {
+    const linked = await connectPluggyBank(stack, 'ps-paul');
+    const connectionId = linked.connection.id;
+    await finishedSyncRun(stack, 'ps-paul', connectionId, linked.sync_run_id!);
+    const card = linked.accounts.find((account) => account.type === 'credit_card');
+    const before = await allTransactions(stack, 'ps-paul');
+
+    // New activity on every account; the card's transactions cannot be read for this sync.
+    await sandboxControl(stack, 'POST', `/items/${linked.itemId}/refresh`, { newTransactions: 2 });
+    await itemSettled(stack, linked.itemId, ['UPDATED']);
+    await sandboxControl(stack, 'POST', '/faults', {
+      endpoint: `GET /v2/transactions?accountId=${card.provider_account_id}`,
+      fault: { type: 'status', status: 503 },
+      count: 20,
+    });
+    const partial = await forcedSync('ps-paul', connectionId);
+    expect(partial.outcome).toBe('partial');
+    expect(partial.account_errors).toEqual([{ account_id: card.id, code: 'SERVICE_UNAVAILABLE', message: expect.any(String) }]);
+    const afterPartial = await allTransactions(stack, 'ps-paul');
+    expect(afterPartial.filter((row) => row.account_id === card.id)).toHaveLength(before.filter((row) => row.account_id === card.id).length);
+    expect(afterPartial.length).toBeGreaterThan(before.length);
+
+    await sandboxControl(stack, 'DELETE', '/faults');
+    const healed = await forcedSync('ps-paul', connectionId);
+    expect(healed.outcome).toBe('succeeded');
+    const cardRows = (await allTransactions(stack, 'ps-paul')).filter((row) => row.account_id === card.id);
+    expect(cardRows.length).toBe(before.filter((row) => row.account_id === card.id).length + 2);
+  });
+
+  it('stops syncing with consent_expired when the Open Finance consent expires', async () => {
+    const itemId = await createItemAsWidget(stack, 'ps-rita', { connectorId: PLUGGY_BANK_OPEN_FINANCE, parameters: { cpf: '76109277673' } });
+    await itemSettled(stack, itemId, ['WAITING_USER_ACTION']);
+    await sandboxControl(stack, 'POST', `/items/${itemId}/authorize`, {});
+    await itemSettled(stack, itemId, ['UPDATED']);
+    const created = await createConnection(stack, 'ps-rita', itemId);
+    expect(created.connection.consent).toMatchObject({ valid: true });
+    await finishedSyncRun(stack, 'ps-rita', created.connection.id, created.sync_run_id!);
+
+    const { consents } = await sandboxControl(stack, 'GET', `/consents?item_id=${itemId}`);
+    await sandboxControl(stack, 'POST', `/consents/${consents[0].id}/expire`);
+    const stopped = await forcedSync('ps-rita', created.connection.id);
+    expect(stopped).toMatchObject({ outcome: 'failed', error: { code: 'CONSENT_EXPIRED' } });
+    const lapsed = await connectionReaches(stack, 'ps-rita', created.connection.id, 'consent_expired');
+    expect(lapsed.consent.valid).toBe(false);
+    expect(lapsed.next_sync_at).toBeNull();
+
+    // The user renews access through the widget in update mode.
+    const renew = await stack.api('ps-rita', 'POST', `/banking/connections/${created.connection.id}/credentials`);
+    expect(renew.body).toMatchObject({ mode: 'connect_token', widget_options: { updateItem: itemId } });
+  });
+});

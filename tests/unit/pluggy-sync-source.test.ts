@@ -1,0 +1,201 @@
+/**
+ * The Pluggy sync source against an in-memory Pluggy API: item states before a sync (OUTDATED retries,
+ * waiting states, consent), per-account transaction windows with overlap, failing accounts and webhook hints.
+ */
+import { describe, expect, it } from 'vitest';
+import type { PluggyApi } from '../../shared/adapters/pluggy/pluggy-api';
+import type { PluggyAccount, PluggyConsent, PluggyItem, PluggyTransaction } from '../../shared/adapters/pluggy/pluggy-schemas';
+import { PluggySyncSource, type PluggySyncSettings } from '../../shared/adapters/pluggy/pluggy-sync-source';
+import type { Connection } from '../../shared/banking/model';
+import { ProviderError } from '../../shared/errors/app-error';
+import { ConnectionStateError, type ChangeBatch, type SyncSession } from '../../shared/sync/provider-source';
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+const settings: PluggySyncSettings = {
+  settleTimeoutMs: 10_000,
+  firstPollDelayMs: 100,
+  maxPollDelayMs: 1_000,
+  outdatedRetries: 2,
+  overlapMs: 24 * 3600_000,
+  maxPagesPerAccount: 10,
+};
+
+function item(status: string, fields: Partial<PluggyItem> = {}): PluggyItem {
+  return { id: 'item-1', connector: { id: 2, name: 'Bank', isOpenFinance: false }, status, ...fields } as PluggyItem;
+}
+
+function account(id: string, type = 'BANK'): PluggyAccount {
+  return { id, type, subtype: type === 'BANK' ? 'CHECKING_ACCOUNT' : 'CREDIT_CARD', name: id, balance: 1, currencyCode: 'BRL' } as PluggyAccount;
+}
+
+function row(id: string, accountId: string, createdAt: string): PluggyTransaction {
+  return { id, accountId, date: '2026-02-01T03:00:00.000Z', type: 'DEBIT', amount: -1, createdAt } as PluggyTransaction;
+}
+
+/** An in-memory Pluggy: items go through the given statuses; transactions are paged two at a time. */
+function fakeApi(options: {
+  statuses?: string[];
+  itemFields?: Partial<PluggyItem>;
+  consents?: PluggyConsent[];
+  accounts?: PluggyAccount[];
+  transactions?: PluggyTransaction[];
+  failingAccounts?: Set<string>;
+}) {
+  const statuses = [...(options.statuses ?? ['UPDATED'])];
+  const calls = { getItem: 0, updateItem: 0, queries: [] as Record<string, string>[] };
+  const api = {
+    getItem: async () => {
+      calls.getItem += 1;
+      const status = statuses.length > 1 ? statuses.shift()! : statuses[0]!;
+      return item(status, options.itemFields);
+    },
+    updateItem: async () => {
+      calls.updateItem += 1;
+      return item('UPDATING');
+    },
+    listConsents: async () => options.consents ?? [],
+    listAccounts: async () => options.accounts ?? [account('acc-1')],
+    transactionPage: async (query: Record<string, string>) => {
+      calls.queries.push({ ...query });
+      if (options.failingAccounts?.has(query.accountId!)) {
+        throw new ProviderError('pluggy', 'transient', { providerCode: 'HTTP_503', message: 'down' });
+      }
+      let rows = (options.transactions ?? []).filter((candidate) => candidate.accountId === query.accountId);
+      if (query.createdAtFrom) rows = rows.filter((candidate) => candidate.createdAt! >= query.createdAtFrom!);
+      if (query.ids) rows = rows.filter((candidate) => query.ids!.split(',').includes(candidate.id));
+      const start = query.after ? Number(query.after) : 0;
+      const page = rows.slice(start, start + 2);
+      const next = start + 2 < rows.length ? `?accountId=${query.accountId}&after=${start + 2}` : null;
+      return { results: page, next };
+    },
+  };
+  // The clock moves only when the source sleeps: waiting never takes real time.
+  const sleeps: number[] = [];
+  let clock = NOW.getTime();
+  const sleep = async (ms: number) => {
+    sleeps.push(ms);
+    clock += ms;
+  };
+  const source = new PluggySyncSource(api as unknown as PluggyApi, settings, sleep, () => new Date(clock));
+  return { source, calls, sleeps };
+}
+
+function session(syncCursor: string | null = null, transactionHint: SyncSession['transactionHint'] = null): SyncSession {
+  const connection = { providerItemId: 'item-1', syncCursor } as Connection;
+  return { connection, accessToken: null, transactionHint };
+}
+
+async function pull(source: PluggySyncSource, current: SyncSession, cursor: string | null) {
+  const batches: ChangeBatch[] = [];
+  await source.listAccounts(current);
+  const result = await source.pullTransactions(current, cursor, async (batch) => void batches.push(batch));
+  return { result, batches, added: batches.flatMap((batch) => batch.added.map((change) => change.providerTransactionId)) };
+}
+
+describe('PluggySyncSource.checkConnection', () => {
+  it('waits for an updating item, then goes on', async () => {
+    const { source, sleeps } = fakeApi({ statuses: ['UPDATING', 'UPDATING', 'UPDATED'] });
+    await expect(source.checkConnection(session())).resolves.toEqual({ consent: null, pendingUserAction: null });
+    expect(sleeps).toHaveLength(2);
+  });
+
+  it('asks Pluggy to update an OUTDATED item again, twice at most', async () => {
+    const twice = fakeApi({ statuses: ['OUTDATED', 'UPDATING', 'OUTDATED', 'UPDATING', 'UPDATED'] });
+    await twice.source.checkConnection(session());
+    expect(twice.calls.updateItem).toBe(2);
+
+    const thrice = fakeApi({ statuses: ['OUTDATED', 'OUTDATED', 'OUTDATED'] });
+    await expect(thrice.source.checkConnection(session())).rejects.toMatchObject({ kind: 'permanent', code: 'ITEM_OUTDATED' });
+    expect(thrice.calls.updateItem).toBe(2);
+  });
+
+  it('fails as transient when the item keeps collecting past the wait', async () => {
+    const { source } = fakeApi({ statuses: ['UPDATING'] });
+    await expect(source.checkConnection(session())).rejects.toMatchObject({ kind: 'transient', code: 'ITEM_UPDATING' });
+  });
+
+  it('reports what the user must do, with the authorization URL for the connection', async () => {
+    const { source } = fakeApi({
+      statuses: ['WAITING_USER_ACTION'],
+      itemFields: { userAction: { attributes: { url: 'https://bank.example/auth' }, expiresAt: '2026-03-01T12:10:00.000Z', instructions: 'Go' } },
+    });
+    const error = await source.checkConnection(session()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConnectionStateError);
+    expect(error).toMatchObject({
+      kind: 'user_action_required',
+      connectionFields: { pendingUserAction: { url: 'https://bank.example/auth', expiresAt: '2026-03-01T12:10:00.000Z', instructions: 'Go' } },
+    });
+    await expect(fakeApi({ statuses: ['LOGIN_ERROR'] }).source.checkConnection(session())).rejects.toMatchObject({ kind: 'login_required' });
+    await expect(fakeApi({ statuses: ['WAITING_USER_INPUT'] }).source.checkConnection(session())).rejects.toMatchObject({ kind: 'mfa_required' });
+  });
+
+  it('refreshes the Open Finance consent and stops on an expired or revoked one', async () => {
+    const openFinance = { connector: { id: 2, name: 'Bank', isOpenFinance: true } };
+    const valid: PluggyConsent = { id: 'c', products: ['ACCOUNTS'], createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2027-01-01T00:00:00.000Z', revokedAt: null };
+    await expect(fakeApi({ itemFields: openFinance, consents: [valid] }).source.checkConnection(session())).resolves.toMatchObject({
+      consent: { products: ['ACCOUNTS'], expiresAt: '2027-01-01T00:00:00.000Z' },
+    });
+    const expired = { ...valid, expiresAt: '2026-02-01T00:00:00.000Z' };
+    await expect(fakeApi({ itemFields: openFinance, consents: [expired] }).source.checkConnection(session())).rejects.toMatchObject({
+      kind: 'consent_expired',
+      code: 'CONSENT_EXPIRED',
+      connectionFields: { consent: { expiresAt: '2026-02-01T00:00:00.000Z' } },
+    });
+  });
+});
+
+describe('PluggySyncSource.pullTransactions', () => {
+  const transactions = [
+    row('t1', 'acc-1', '2026-02-01T10:00:00.000Z'),
+    row('t2', 'acc-1', '2026-02-02T10:00:00.000Z'),
+    row('t3', 'acc-1', '2026-02-20T10:00:00.000Z'),
+    row('c1', 'card-1', '2026-02-05T10:00:00.000Z'),
+  ];
+
+  it('reads every page, then next time only the window since the newest createdAt (minus the overlap)', async () => {
+    const { source, calls } = fakeApi({ accounts: [account('acc-1'), account('card-1', 'CREDIT')], transactions });
+    const first = await pull(source, session(), null);
+    expect(first.added.sort()).toEqual(['c1', 't1', 't2', 't3']);
+    expect(calls.queries.filter((query) => query.accountId === 'acc-1')).toHaveLength(2);
+    expect(JSON.parse(first.result.nextCursor!)).toEqual({
+      v: 1,
+      accounts: { 'acc-1': '2026-02-20T10:00:00.000Z', 'card-1': '2026-02-05T10:00:00.000Z' },
+    });
+
+    calls.queries.length = 0;
+    const second = await pull(source, session(), first.result.nextCursor);
+    expect(calls.queries.find((query) => query.accountId === 'acc-1')?.createdAtFrom).toBe('2026-02-19T10:00:00.000Z');
+    // The overlap re-reads the newest rows of each account; the idempotent writer absorbs them.
+    expect(second.added).toEqual(['t3', 'c1']);
+  });
+
+  it('reports a failing account and keeps its cursor entry while the others advance', async () => {
+    const previous = JSON.stringify({ v: 1, accounts: { 'acc-1': '2026-01-01T00:00:00.000Z', 'card-1': '2026-01-01T00:00:00.000Z' } });
+    const { source } = fakeApi({ accounts: [account('acc-1'), account('card-1', 'CREDIT')], transactions, failingAccounts: new Set(['card-1']) });
+    const { result, added } = await pull(source, session(), previous);
+    expect(result.accountFailures).toEqual([{ providerAccountId: 'card-1', code: 'HTTP_503', message: 'down' }]);
+    expect(added.sort()).toEqual(['t1', 't2', 't3']);
+    expect(JSON.parse(result.nextCursor!).accounts).toEqual({ 'acc-1': '2026-02-20T10:00:00.000Z', 'card-1': '2026-01-01T00:00:00.000Z' });
+  });
+
+  it('stops the whole sync when an account call says the connection needs the user', async () => {
+    const { source } = fakeApi({ accounts: [account('acc-1')], transactions });
+    const api = (source as unknown as { api: { transactionPage: unknown } }).api;
+    api.transactionPage = async () => {
+      throw new ProviderError('pluggy', 'consent_expired', { providerCode: 'CONSENT_EXPIRED', message: 'expired' });
+    };
+    await expect(pull(source, session(), null)).rejects.toMatchObject({ kind: 'consent_expired' });
+  });
+
+  it('re-reads transactions a webhook named as updated and removes the deleted ones Pluggy no longer has', async () => {
+    const cursor = JSON.stringify({ v: 1, accounts: { 'acc-1': '2026-02-25T00:00:00.000Z' } });
+    const hint = { providerAccountId: 'acc-1', updatedIds: ['t1'], deletedIds: ['gone', 't2'] };
+    const { source } = fakeApi({ accounts: [account('acc-1')], transactions });
+    const { batches } = await pull(source, session(cursor, hint), cursor);
+    const modified = batches.flatMap((batch) => batch.modified.map((change) => change.providerTransactionId));
+    const removed = batches.flatMap((batch) => batch.removed);
+    expect(modified).toEqual(['t1']);
+    // `t2` still exists at Pluggy, so the deletion announcement is not applied to it.
+    expect(removed).toEqual(['gone']);
+  });
+});
