@@ -89,6 +89,16 @@ export interface Connection {
   readonly lastSyncOutcome: SyncOutcome | null;
   /** When auto-sync picks this connection up next; null while auto-sync must skip it. */
   readonly nextSyncAt: string | null;
+  /**
+   * A requested sync that has not started yet. Further requests join it instead of queueing another run
+   * that would only re-read the same data; the worker clears it when the run starts.
+   */
+  readonly pendingSync?: PendingSync | null;
+}
+
+export interface PendingSync {
+  readonly syncRunId: string;
+  readonly requestedAt: string;
 }
 
 export const accountTypes = ['checking', 'savings', 'credit_card', 'loan', 'investment', 'other'] as const;

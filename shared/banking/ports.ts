@@ -8,6 +8,7 @@ import type {
   Connection,
   EncryptedSecret,
   ItemGuard,
+  PendingSync,
   Provider,
   SyncRun,
   SyncTrigger,
@@ -37,6 +38,19 @@ export interface ConnectionStore {
   findGuards(userId: string, provider: Provider, institutionId: string, fingerprints: readonly string[]): Promise<ItemGuard[]>;
   /** Replaces the stored connection; fails with a ConflictError if `updatedAt` changed since it was read. */
   save(connection: Connection, expectedUpdatedAt: string): Promise<void>;
+  /**
+   * Marks `pendingSync` as the connection's next sync unless another one is already pending (and was asked
+   * for after `staleBefore`). One conditional write, so concurrent requests agree on a single winner.
+   * Returns the sync that is pending afterwards: the new one when claimed, the earlier one otherwise.
+   */
+  claimPendingSync(
+    userId: string,
+    connectionId: string,
+    pendingSync: PendingSync,
+    staleBefore: string,
+  ): Promise<{ claimed: boolean; pending: PendingSync }>;
+  /** Forgets the pending sync if it is still `syncRunId` (its job could not be queued). */
+  releasePendingSync(userId: string, connectionId: string, syncRunId: string, now: string): Promise<void>;
   /** Removes the connection row and its guard rows together. */
   delete(connection: Connection): Promise<void>;
   /** Connections due for auto-sync in one shard of the due index, oldest due first. */

@@ -1,11 +1,23 @@
 /**
  * Asking for a sync. The run is recorded as `queued` before the job is sent, so the caller can follow it
  * in the sync history from the moment it gets the id back; the worker moves the same run forward.
+ *
+ * Requests that arrive while a requested sync has not started yet join it (the caller gets that run's id):
+ * a run that starts later reads everything the provider has by then, so fifty clicks, or a burst of
+ * webhooks, cost one sync instead of fifty that each find nothing new. A request carrying a transaction
+ * hint (ids the provider named as changed) always gets a run of its own, since the hint must reach the
+ * worker.
  */
 import { newId } from './ids';
 import type { SyncRun, SyncTrigger } from './model';
 import { requireConnection } from './ownership';
 import type { Clock, ConnectionStore, SyncJobQueue, SyncRunStore, TransactionChangeHint } from './ports';
+
+/**
+ * How long a requested sync may wait for a worker before new requests stop joining it. Beyond that the job
+ * is presumed lost (or stuck in retries) and a fresh one is queued; at worst that costs one extra sync.
+ */
+export const PENDING_SYNC_JOIN_WINDOW_MS = 15 * 60_000;
 
 export interface SyncRequestDeps {
   readonly connections: ConnectionStore;
@@ -31,10 +43,32 @@ export async function requestSync(
     outcome: 'queued',
     startedAt: now.toISOString(),
   });
+  if (!transactionHint) {
+    const staleBefore = new Date(now.getTime() - PENDING_SYNC_JOIN_WINDOW_MS).toISOString();
+    const { claimed, pending } = await deps.connections.claimPendingSync(
+      userId,
+      connection.connectionId,
+      { syncRunId: run.syncRunId, requestedAt: run.startedAt },
+      staleBefore,
+    );
+    if (!claimed) {
+      const joined = await deps.syncRuns.get(connection.connectionId, pending.syncRunId);
+      if (joined) return joined;
+    }
+  }
   await deps.syncRuns.put(run);
-  await deps.syncQueue.enqueue([
-    { userId, connectionId: connection.connectionId, syncRunId: run.syncRunId, trigger, ...(transactionHint ? { transactionHint } : {}) },
-  ]);
+  try {
+    await deps.syncQueue.enqueue([
+      { userId, connectionId: connection.connectionId, syncRunId: run.syncRunId, trigger, ...(transactionHint ? { transactionHint } : {}) },
+    ]);
+  } catch (error) {
+    // No job will ever run this sync: record that, and let the next request queue a sync of its own
+    // rather than join this one.
+    const failedAt = deps.clock.now().toISOString();
+    await deps.syncRuns.put({ ...run, outcome: 'failed', finishedAt: failedAt, error: { code: 'SYNC_NOT_QUEUED', message: 'The sync could not be queued' } });
+    await deps.connections.releasePendingSync(userId, connection.connectionId, run.syncRunId, failedAt);
+    throw error;
+  }
   return run;
 }
 

@@ -89,7 +89,14 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   await deps.syncRuns.put(run);
   countMetric('SyncRunsStarted');
   const statusBefore = connection.status === 'syncing' ? 'healthy' : connection.status;
-  if (!(await setStatus(deps, connection, (current) => ({ ...current, status: 'syncing' })))) {
+  // Starting clears the pending-sync marker if it names this run: a request from now on may see data this
+  // run has already read past, so it gets a run of its own (see requestSync).
+  const markStarted = (current: Connection): Connection => ({
+    ...current,
+    status: 'syncing',
+    pendingSync: current.pendingSync?.syncRunId === job.syncRunId ? null : (current.pendingSync ?? null),
+  });
+  if (!(await setStatus(deps, connection, markStarted))) {
     return connectionRemovedDuringRun(deps, connection);
   }
 

@@ -172,14 +172,14 @@ describe('Pluggy transactions', () => {
   it('get category_sync pending and one provider-write job each; an unchanged repeat queues nothing', async () => {
     await drainProviderWriteQueue(stack);
     const list = [...ids(pluggyTransactions), many[20]!.transactionId];
-    const response = await bulk(bea, list, groceries);
+    const response = await bulk(bea, list, 'pluggy:01010000');
     expect(response.status).toBe(200);
     const byId = new Map(response.body.data.map((transaction: any) => [transaction.id, transaction]));
     for (const transaction of pluggyTransactions) {
       expect(byId.get(transaction.transactionId)).toMatchObject({
         provider: 'pluggy',
         currency: 'BRL',
-        user_category_id: groceries,
+        user_category_id: 'pluggy:01010000',
         category_sync: { status: 'pending', error: null, updated_at: expect.any(String) },
       });
     }
@@ -198,8 +198,16 @@ describe('Pluggy transactions', () => {
         })),
     );
 
-    const repeat = await bulk(bea, list, groceries);
+    const repeat = await bulk(bea, list, 'pluggy:01010000');
     expect(repeat.status).toBe(200);
+    expect(await drainProviderWriteQueue(stack)).toEqual([]);
+  });
+
+  it("keep a user's own category local: Pluggy has no id for it, so nothing is queued", async () => {
+    await drainProviderWriteQueue(stack);
+    const response = await bulk(bea, ids(pluggyTransactions), groceries);
+    expect(response.status).toBe(200);
+    for (const transaction of response.body.data) expect(transaction.user_category_id).toBe(groceries);
     expect(await drainProviderWriteQueue(stack)).toEqual([]);
   });
 

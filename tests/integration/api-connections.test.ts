@@ -48,10 +48,10 @@ describe('list and get', () => {
       pending_user_action: null,
     });
     expect(Date.parse(connection.last_sync_at)).toBeGreaterThanOrEqual(Date.parse(connection.created_at));
-    // Auto-sync every 12 hours (jittered): the next sync lies well after the last one.
+    // Auto-sync every 12 hours, jittered by up to ±10 % (shared/sync/schedule.ts).
     const hoursToNext = (Date.parse(connection.next_sync_at) - Date.parse(connection.last_sync_at)) / 3_600_000;
-    expect(hoursToNext).toBeGreaterThan(6);
-    expect(hoursToNext).toBeLessThanOrEqual(13);
+    expect(hoursToNext).toBeGreaterThanOrEqual(12 * 0.9);
+    expect(hoursToNext).toBeLessThanOrEqual(12 * 1.1);
     for (const secret of ['access_token', 'accessToken', 'sync_cursor', 'syncCursor', 'ciphertext']) {
       expect(JSON.stringify(connection)).not.toContain(secret);
     }
@@ -74,21 +74,28 @@ describe('list and get', () => {
 });
 
 describe('sync history and forced syncs', () => {
-  it('POST …/sync answers 202 with a run that is queued, then runs and succeeds', async () => {
-    // Slow the first forced sync down at Plaid: while it runs, the second waits in the connection's FIFO
+  it('POST …/sync answers 202 with a run that is queued, then runs and succeeds; requests join a sync not yet started', async () => {
+    // Slow the first forced sync down at Plaid: while it runs, the next one waits in the connection's FIFO
     // message group, so it can be seen queued.
     stack.plaid.faults.arm({ endpoint: '/transactions/sync', fault: { type: 'delay', ms: 4000 }, count: 1 });
     const first = await stack.api(cy, 'POST', `/banking/connections/${linked.connectionId}/sync`);
-    const second = await stack.api(cy, 'POST', `/banking/connections/${linked.connectionId}/sync`);
-    for (const response of [first, second]) {
-      expect(response.status).toBe(202);
-      expect(response.body).toEqual({ sync_run_id: expect.stringMatching(/^run_/), status: 'queued' });
-    }
-    const whileFirstRuns = await eventually('the first forced sync is running', async () => {
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ sync_run_id: expect.stringMatching(/^run_/), status: 'queued' });
+    await eventually('the first forced sync is running', async () => {
       const runs = (await stack.api(cy, 'GET', `/banking/connections/${linked.connectionId}/sync-runs`)).body.data;
-      const firstRun = runs.find((run: { id: string }) => run.id === first.body.sync_run_id);
-      return firstRun?.outcome === 'running' ? runs : undefined;
+      return runs.find((run: { id: string }) => run.id === first.body.sync_run_id)?.outcome === 'running';
     });
+
+    // The first run has started, so a new request gets a run of its own; one more, made while that one
+    // still waits, joins it instead of queueing a third sync.
+    const second = await stack.api(cy, 'POST', `/banking/connections/${linked.connectionId}/sync`);
+    const third = await stack.api(cy, 'POST', `/banking/connections/${linked.connectionId}/sync`);
+    expect(second.status).toBe(202);
+    expect(second.body).toEqual({ sync_run_id: expect.stringMatching(/^run_/), status: 'queued' });
+    expect(second.body.sync_run_id).not.toBe(first.body.sync_run_id);
+    expect(third.status).toBe(202);
+    expect(third.body.sync_run_id).toBe(second.body.sync_run_id);
+    const whileFirstRuns = (await stack.api(cy, 'GET', `/banking/connections/${linked.connectionId}/sync-runs`)).body.data;
     expect(whileFirstRuns.find((run: { id: string }) => run.id === second.body.sync_run_id)).toMatchObject({
       outcome: 'queued',
       trigger: 'manual',

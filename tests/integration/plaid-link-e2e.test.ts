@@ -23,7 +23,7 @@ describe('Plaid link and exchange (seed 000)', () => {
     expect(linkToken.status).toBe(200);
     expect(linkToken.body.link_token).toMatch(/^link-sandbox-/);
 
-    const linked = await linkPlaidItem(stack, 'seed-a');
+    const linked = await linkPlaidItem(stack, 'seed-a', { daysRequested: 120 });
     const accounts = await stack.api('seed-a', 'GET', '/banking/accounts');
     expect(accounts.status).toBe(200);
     expect(accounts.body).toHaveLength(linked.accounts.length);

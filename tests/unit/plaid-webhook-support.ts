@@ -5,7 +5,7 @@
  */
 import { createHash, createHmac, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { PlaidVerificationKey } from '../../shared/adapters/plaid/plaid-webhook-verifier';
-import type { Connection, Provider, SyncRun, WebhookEvent } from '../../shared/banking/model';
+import type { Connection, PendingSync, Provider, SyncRun, WebhookEvent } from '../../shared/banking/model';
 import type {
   Clock,
   ConnectionStore,
@@ -156,6 +156,21 @@ export class InMemoryConnectionStore implements ConnectionStore {
     this.rows.set(connection.connectionId, connection);
   }
 
+  async claimPendingSync(userId: string, connectionId: string, pendingSync: PendingSync, staleBefore: string) {
+    const current = await this.get(userId, connectionId);
+    if (!current) throw new NotFoundError('connection');
+    if (current.pendingSync && current.pendingSync.requestedAt >= staleBefore) {
+      return { claimed: false, pending: current.pendingSync };
+    }
+    this.rows.set(connectionId, { ...current, pendingSync, updatedAt: pendingSync.requestedAt });
+    return { claimed: true, pending: pendingSync };
+  }
+
+  async releasePendingSync(userId: string, connectionId: string, syncRunId: string, now: string) {
+    const current = await this.get(userId, connectionId);
+    if (current?.pendingSync?.syncRunId === syncRunId) this.rows.set(connectionId, { ...current, pendingSync: null, updatedAt: now });
+  }
+
   listByUser = notUsed;
   createWithAccounts = notUsed;
   findGuards = notUsed;
@@ -226,7 +241,9 @@ export class InMemorySyncRunStore implements SyncRunStore {
   async put(run: SyncRun): Promise<void> {
     this.runs.push(run);
   }
-  get = notUsed;
+  async get(connectionId: string, syncRunId: string): Promise<SyncRun | null> {
+    return this.runs.findLast((run) => run.connectionId === connectionId && run.syncRunId === syncRunId) ?? null;
+  }
   listByConnection = notUsed;
   deleteByConnection = notUsed;
 }

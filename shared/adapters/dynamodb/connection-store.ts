@@ -3,7 +3,14 @@
  * Key design and access patterns: `entities/connection.ts`, `entities/item-guard.ts`, docs/data-model.md.
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { statusesNeedingUser, type Account, type Connection, type ItemGuard, type Provider } from '../../banking/model';
+import {
+  statusesNeedingUser,
+  type Account,
+  type Connection,
+  type ItemGuard,
+  type PendingSync,
+  type Provider,
+} from '../../banking/model';
 import type { ConnectionStore, Page } from '../../banking/ports';
 import type { DueLeaseOutcome } from '../../sync/auto-sync-scheduler';
 import { ConflictError, ItemAlreadyExistsError, NotFoundError } from '../../errors/app-error';
@@ -162,6 +169,61 @@ export class DynamoConnectionStore implements ConnectionStore {
       // With ALL_OLD the failure carries the current row; none means the connection is gone.
       const current = (error as { Item?: unknown }).Item;
       throw current ? concurrentUpdateError('connection') : new NotFoundError('connection');
+    }
+  }
+
+  async claimPendingSync(
+    userId: string,
+    connectionId: string,
+    pendingSync: PendingSync,
+    staleBefore: string,
+  ): Promise<{ claimed: boolean; pending: PendingSync }> {
+    try {
+      // `updated_at` moves with the claim: it is the connection's version, so a writer holding an older
+      // copy (the sync engine) re-reads instead of overwriting the marker.
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: connectionKey(userId, connectionId),
+          UpdateExpression: 'SET pending_sync = :pending, updated_at = :now',
+          ConditionExpression:
+            'attribute_exists(PK) AND (attribute_not_exists(pending_sync) OR pending_sync = :none OR pending_sync.requested_at < :staleBefore)',
+          ExpressionAttributeValues: {
+            ':pending': { sync_run_id: pendingSync.syncRunId, requested_at: pendingSync.requestedAt },
+            ':now': pendingSync.requestedAt,
+            ':none': null,
+            ':staleBefore': staleBefore,
+          },
+        }),
+      );
+      return { claimed: true, pending: pendingSync };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    const current = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: connectionKey(userId, connectionId), ConsistentRead: true }),
+    );
+    if (!current.Item) throw new NotFoundError('connection');
+    const pending = connectionFromItem(current.Item).pendingSync;
+    // The pending sync may have started (and cleared the marker) between the two calls: then claim again.
+    if (!pending) return this.claimPendingSync(userId, connectionId, pendingSync, staleBefore);
+    return { claimed: false, pending };
+  }
+
+  async releasePendingSync(userId: string, connectionId: string, syncRunId: string, now: string): Promise<void> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: connectionKey(userId, connectionId),
+          UpdateExpression: 'REMOVE pending_sync SET updated_at = :now',
+          ConditionExpression: 'pending_sync.sync_run_id = :syncRunId',
+          ExpressionAttributeValues: { ':syncRunId': syncRunId, ':now': now },
+        }),
+      );
+    } catch (error) {
+      // Another sync is pending by now, or none is: either way nothing of ours is left to release.
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
 

@@ -105,6 +105,10 @@ export function connectionToItem(connection: Connection, shardCount: number): St
     last_sync_at: connection.lastSyncAt,
     last_sync_outcome: connection.lastSyncOutcome,
     next_sync_at: connection.nextSyncAt,
+    // Absent rather than null when no sync is pending (the claim's condition accepts both).
+    pending_sync: connection.pendingSync
+      ? { sync_run_id: connection.pendingSync.syncRunId, requested_at: connection.pendingSync.requestedAt }
+      : undefined,
   });
 }
 
@@ -115,6 +119,7 @@ export function connectionFromItem(item: StoredItem): Connection {
   const consent = read.nullableMap('consent');
   const pendingUserAction = read.nullableMap('pending_user_action');
   const lastSyncOutcome = read.nullableString('last_sync_outcome');
+  const pendingSync = read.nullableMap('pending_sync');
   return {
     userId: read.string('user_id'),
     connectionId: read.string('connection_id'),
@@ -143,5 +148,8 @@ export function connectionFromItem(item: StoredItem): Connection {
     lastSyncAt: read.nullableString('last_sync_at'),
     lastSyncOutcome: lastSyncOutcome === null ? null : read.oneOf('last_sync_outcome', syncOutcomes),
     nextSyncAt: read.nullableString('next_sync_at'),
+    ...(pendingSync
+      ? { pendingSync: { syncRunId: pendingSync.string('sync_run_id'), requestedAt: pendingSync.string('requested_at') } }
+      : {}),
   };
 }
