@@ -1,0 +1,536 @@
+/**
+ * Cold start of every function bundle: bundled exactly as the CDK stack bundles it, then loaded and invoked
+ * once by a fresh `node` process, N times each, against two baselines bundled the same way: a "hello"
+ * handler (what any Node.js Lambda pays) and a bundle that only imports and constructs the SDK clients the
+ * function's bundle contains (the floor our own code adds to).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { buildHttpApiEvent } from '../local/gateway/http-api-event';
+import { notFoundRoute, routes, scheduled, workers, type Grant, type HttpMethod } from '../infra/catalog/routes';
+import { median, ratio, round } from './stats';
+import { benchRoot, projectRoot, trackChild, workDir, type Progress } from './bench-context';
+
+/**
+ * The bundling options of `infra/constructs/banking-function.ts` (NodejsFunction `bundling`), as esbuild
+ * API options: see `buildEsbuildArgs` in aws-cdk-lib/aws-lambda-nodejs/lib/bundling.js for the mapping
+ * (format, target, platform, outfile `index.mjs`, minify, sourcemap, sources-content, banner, main-fields;
+ * no externals because `bundleAwsSDK: true` and `externalModules: []`). {@link assertSameBundlingAsStack}
+ * fails the run if the construct's options drift from these.
+ */
+export const esmRequireBanner =
+  "import { createRequire as __bankingCreateRequire } from 'node:module';" +
+  'const require = __bankingCreateRequire(import.meta.url);';
+
+const stackBundlingOptions: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  banner: { js: esmRequireBanner },
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  logLevel: 'warning',
+};
+
+/** The construct's source must still say what {@link stackBundlingOptions} assumes. */
+export function assertSameBundlingAsStack(): void {
+  const source = readFileSync(path.join(projectRoot, 'infra', 'constructs', 'banking-function.ts'), 'utf8');
+  const expectations = [
+    'format: OutputFormat.ESM',
+    "target: 'node22'",
+    "mainFields: ['module', 'main']",
+    'banner: esmRequireBanner',
+    'minify: true',
+    'sourceMap: true',
+    'sourceMapMode: SourceMapMode.DEFAULT',
+    'sourcesContent: false',
+    'bundleAwsSDK: true',
+    'externalModules: []',
+    "import { createRequire as __bankingCreateRequire } from 'node:module';",
+    'const require = __bankingCreateRequire(import.meta.url);',
+    "NODE_OPTIONS: '--enable-source-maps'",
+  ];
+  const missing = expectations.filter((expected) => !source.includes(expected));
+  if (missing.length > 0) {
+    throw new Error(
+      `infra/constructs/banking-function.ts no longer bundles as bench/cold-start.ts assumes (missing: ${missing.join(' | ')}); update stackBundlingOptions`,
+    );
+  }
+}
+
+/** Packages whose presence in a bundle decides its SDK baseline, with the code that loads each one. */
+const sdkPackages = {
+  '@aws-sdk/client-dynamodb': {
+    imports: "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+    construct: 'new DynamoDBClient({})',
+  },
+  '@aws-sdk/lib-dynamodb': {
+    imports: "import { DynamoDBClient as DocumentBase } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+    construct: 'DynamoDBDocumentClient.from(new DocumentBase({}))',
+  },
+  '@aws-sdk/client-kms': { imports: "import { KMSClient } from '@aws-sdk/client-kms';", construct: 'new KMSClient({})' },
+  '@aws-sdk/client-sqs': { imports: "import { SQSClient } from '@aws-sdk/client-sqs';", construct: 'new SQSClient({})' },
+  '@aws-sdk/client-secrets-manager': {
+    imports: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
+    construct: 'new SecretsManagerClient({})',
+  },
+  plaid: {
+    imports: "import { Configuration, PlaidApi } from 'plaid';",
+    construct: "new PlaidApi(new Configuration({ basePath: 'https://sandbox.plaid.com' }))",
+  },
+  undici: { imports: "import { Agent } from 'undici';", construct: 'new Agent()' },
+} as const;
+
+export type SdkPackage = keyof typeof sdkPackages;
+const sdkPackageNames = Object.keys(sdkPackages) as SdkPackage[];
+
+const shortSdkName: Record<SdkPackage, string> = {
+  '@aws-sdk/client-dynamodb': 'dynamodb',
+  '@aws-sdk/lib-dynamodb': 'lib-dynamodb',
+  '@aws-sdk/client-kms': 'kms',
+  '@aws-sdk/client-sqs': 'sqs',
+  '@aws-sdk/client-secrets-manager': 'secrets-manager',
+  plaid: 'plaid',
+  undici: 'undici',
+};
+
+export interface FunctionUnderTest {
+  readonly id: string;
+  readonly entry: string;
+  readonly kind: 'route' | 'worker' | 'scheduled' | 'fallback';
+  readonly grants: readonly Grant[];
+  /** The invocation the runner sends (see {@link invocationEvent}). */
+  readonly event: unknown;
+  /** What the event is, for the report. */
+  readonly eventDescription: string;
+}
+
+interface BundleInfo {
+  readonly bytes: number;
+  readonly sourceMapBytes: number;
+  readonly packages: readonly SdkPackage[];
+  /** Output bytes coming from `node_modules/plaid/` (the SDK's own code, without axios). */
+  readonly plaidBytes: number;
+  readonly file: string;
+}
+
+export interface ColdStartRow {
+  readonly id: string;
+  readonly kind: FunctionUnderTest['kind'];
+  readonly event: string;
+  readonly outcome: string;
+  readonly bundleBytes: number;
+  readonly sourceMapBytes: number;
+  readonly sdk: readonly string[];
+  readonly sdkBaseline: string;
+  readonly containsPlaid: boolean;
+  /** Holds the Plaid secret grant, i.e. talks to Plaid. */
+  readonly callsPlaid: boolean;
+  /** Clients in the bundle that none of the function's grants lets it use: load time spent for nothing. */
+  readonly clientsWithoutGrant: readonly string[];
+  readonly plaidBytes: number;
+  readonly medianMs: number;
+  readonly medianLoadMs: number;
+  readonly medianInvokeMs: number;
+  readonly vsHello: number;
+  readonly vsSdkBaseline: number;
+  /** Milliseconds above the SDK-only bundle: what our own code (and the rest of its dependencies) adds. */
+  readonly aboveSdkBaselineMs: number;
+}
+
+export interface BaselineRow {
+  readonly name: string;
+  readonly sdk: readonly string[];
+  readonly bundleBytes: number;
+  readonly medianMs: number;
+  readonly medianLoadMs: number;
+  readonly vsHello: number;
+}
+
+export interface ColdStartResult {
+  readonly runsPerBundle: number;
+  readonly nodeVersion: string;
+  readonly hello: BaselineRow;
+  readonly baselines: readonly BaselineRow[];
+  readonly functions: readonly ColdStartRow[];
+  /** What the `plaid` SDK costs on its own: plaid-only bundle vs hello, and within SDK baselines. */
+  readonly plaid: {
+    readonly bundleBytesAboveHello: number;
+    readonly loadMsAboveHello: number;
+    readonly sdkBaselinePairs: readonly { withPlaid: string; withoutPlaid: string; extraMs: number }[];
+    readonly functionsWithPlaid: readonly string[];
+    /** Functions that contain the SDK without holding the Plaid grant: each is a finding. */
+    readonly unexpected: readonly string[];
+    /** Functions that hold the Plaid grant but do not contain the SDK (fine, noted for completeness). */
+    readonly grantWithoutSdk: readonly string[];
+  };
+  readonly totals: { readonly bundlingSeconds: number; readonly measuringSeconds: number };
+}
+
+const placeholderIds: Record<string, string> = {
+  connectionId: 'conn_bench0000000000000000000',
+  accountId: 'acct_bench0000000000000000000',
+  transactionId: 'txn_bench00000000000000000000',
+  categoryId: 'cat_bench00000000000000000000',
+};
+
+/** An HTTP API payload 2.0 event for a route, without JWT claims: the handler answers 401 (or 400) at once. */
+function routeEvent(method: HttpMethod, pathTemplate: string, routeKey: string): unknown {
+  const pathParameters: Record<string, string> = {};
+  const target = pathTemplate.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = placeholderIds[name] ?? `${name}-bench`;
+    pathParameters[name] = value;
+    return value;
+  });
+  const hasBody = method === 'POST' || method === 'PATCH';
+  return buildHttpApiEvent(
+    {
+      method,
+      target,
+      rawHeaders: ['host', 'api.bench.local', 'user-agent', 'bench', ...(hasBody ? ['content-type', 'application/json'] : [])],
+      httpVersion: '1.1',
+      sourceIp: '127.0.0.1',
+      localPort: 443,
+      body: Buffer.from(hasBody ? '{}' : ''),
+      receivedAt: new Date(),
+    },
+    { routeKey, ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}) },
+    'bench-cold-start',
+  );
+}
+
+export function catalogFunctions(): FunctionUnderTest[] {
+  const functions: FunctionUnderTest[] = routes.map((route) => ({
+    id: route.id,
+    entry: route.entry,
+    kind: 'route' as const,
+    grants: route.grants,
+    event: routeEvent(route.method, route.path, `${route.method} ${route.path}`),
+    eventDescription:
+      route.auth === 'user'
+        ? `${route.method} without JWT claims`
+        : route.path.includes('/webhooks/')
+          ? `${route.method} unsigned body`
+          : `${route.method}`,
+  }));
+  functions.push({
+    id: notFoundRoute.id,
+    entry: notFoundRoute.entry,
+    kind: 'fallback',
+    grants: notFoundRoute.grants,
+    event: routeEvent('GET', '/api/v1/no-such-route', '$default'),
+    eventDescription: 'GET unknown path',
+  });
+  for (const worker of workers) {
+    functions.push({
+      id: worker.id,
+      entry: worker.entry,
+      kind: 'worker',
+      // The event source mapping lets a worker consume its own queue (receive, delete, change visibility).
+      grants: [...worker.grants, `queue:${worker.queue}`],
+      event: { Records: [] },
+      eventDescription: 'empty SQS batch',
+    });
+  }
+  for (const job of scheduled) {
+    functions.push({
+      id: job.id,
+      entry: job.entry,
+      kind: 'scheduled',
+      grants: job.grants,
+      event: {
+        version: '0',
+        id: '7bf73129-1428-4cd3-a780-95db273d1602',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '123456789012',
+        time: new Date().toISOString(),
+        region: 'us-east-1',
+        resources: ['arn:aws:events:us-east-1:123456789012:rule/bench'],
+        detail: {},
+      },
+      eventDescription: 'scheduled event (queries the empty due index)',
+    });
+  }
+  return functions;
+}
+
+/** Output bytes each package contributes. `metafile.inputs` also lists files esbuild parsed and then
+ * tree-shook away entirely, so presence is decided by what reached the output. */
+function outputBytesOf(metafile: Metafile, packageName: string): number {
+  let bytes = 0;
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, contribution] of Object.entries(output.inputs)) {
+      if (input.includes(`node_modules/${packageName}/`)) bytes += contribution.bytesInOutput;
+    }
+  }
+  return bytes;
+}
+
+function packagesIn(metafile: Metafile): SdkPackage[] {
+  return sdkPackageNames.filter((name) => outputBytesOf(metafile, name) > 0);
+}
+
+async function bundle(entry: string, outDir: string): Promise<BundleInfo> {
+  mkdirSync(outDir, { recursive: true });
+  const outfile = path.join(outDir, 'index.mjs');
+  const result = await build({ ...stackBundlingOptions, entryPoints: [entry], outfile, absWorkingDir: projectRoot, metafile: true });
+  const metafile = result.metafile!;
+  return {
+    bytes: statSync(outfile).size,
+    sourceMapBytes: statSync(`${outfile}.map`).size,
+    packages: packagesIn(metafile),
+    plaidBytes: outputBytesOf(metafile, 'plaid'),
+    file: outfile,
+  };
+}
+
+/** The grant (by prefix) without which a function cannot use a package's client. */
+const grantNeededBy: Record<SdkPackage, string> = {
+  '@aws-sdk/client-dynamodb': 'table:',
+  '@aws-sdk/lib-dynamodb': 'table:',
+  '@aws-sdk/client-kms': 'tokens:',
+  '@aws-sdk/client-sqs': 'queue:',
+  '@aws-sdk/client-secrets-manager': 'secret:',
+  plaid: 'secret:plaid',
+  // The Pluggy client is the only user of undici.
+  undici: 'secret:pluggy',
+};
+
+function clientsWithoutGrant(packages: readonly SdkPackage[], grants: readonly Grant[]): string[] {
+  return packages.filter((name) => !grants.some((grant) => grant.startsWith(grantNeededBy[name]))).map((name) => shortSdkName[name]);
+}
+
+function baselineName(packages: readonly SdkPackage[]): string {
+  return packages.length === 0 ? 'hello' : `sdk:${packages.map((name) => shortSdkName[name]).join('+')}`;
+}
+
+/** Writes the entry of a baseline bundle: the clients constructed at module scope, like ours, and a no-op handler. */
+function writeBaselineEntry(dir: string, packages: readonly SdkPackage[]): string {
+  mkdirSync(dir, { recursive: true });
+  const imports = packages.map((name) => sdkPackages[name].imports).join('\n');
+  const constructed = packages.map((name) => sdkPackages[name].construct);
+  const source = [
+    imports,
+    `const clients = [${constructed.join(', ')}];`,
+    'export const handler = async () => ({ statusCode: 200, body: `hello ${clients.length}` });',
+    '',
+  ].join('\n');
+  const file = path.join(dir, 'entry.mjs');
+  writeFileSync(file, source);
+  return file;
+}
+
+interface RunTiming {
+  readonly loadedMs: number;
+  readonly answeredMs: number;
+  readonly invokeMs: number;
+  readonly outcome: string;
+}
+
+const RUN_TIMEOUT_MS = 30_000;
+const runnerScript = path.join(benchRoot, 'cold-start-runner.mjs');
+
+function runOnce(bundleFile: string, eventFile: string, env: NodeJS.ProcessEnv): Promise<RunTiming> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [runnerScript, bundleFile, eventFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    trackChild(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = stdout.split('\n').find((candidate) => candidate.startsWith('@@bench-cold-start '));
+      if (!line) {
+        reject(new Error(`cold start of ${bundleFile} printed no timing (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' / ')}`));
+        return;
+      }
+      resolve(JSON.parse(line.slice('@@bench-cold-start '.length)) as RunTiming);
+    });
+  });
+}
+
+interface Target {
+  readonly key: string;
+  readonly bundleFile: string;
+  readonly eventFile: string;
+  readonly timings: RunTiming[];
+}
+
+/** Runs `limit` tasks at a time. */
+async function inParallel<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await task(items[index]!);
+      }
+    }),
+  );
+  return results;
+}
+
+export interface ColdStartOptions {
+  readonly runs: number;
+  /** Environment of the runner processes: the functions' configuration (table, queues, key, secrets...). */
+  readonly functionEnv: Record<string, string>;
+  readonly progress: Progress;
+  /** Bench only these function ids (development); default all. */
+  readonly only?: readonly string[];
+}
+
+export async function measureColdStarts(options: ColdStartOptions): Promise<ColdStartResult> {
+  assertSameBundlingAsStack();
+  const { progress } = options;
+  const outRoot = path.join(workDir, 'cold-start');
+  const functions = catalogFunctions().filter((fn) => !options.only || options.only.includes(fn.id));
+
+  const bundlingStarted = Date.now();
+  progress(`bundling ${functions.length} functions with esbuild (options of infra/constructs/banking-function.ts)`);
+  const bundles = await inParallel(functions, 2, (fn) => bundle(path.join(projectRoot, fn.entry), path.join(outRoot, 'functions', fn.id)));
+
+  // Baselines: hello, one SDK-only bundle per distinct client set, and for each set with plaid the same set
+  // without it (what plaid adds on top of the AWS clients), plus plaid alone.
+  const baselineSets = new Map<string, SdkPackage[]>([['hello', []]]);
+  const addSet = (packages: SdkPackage[]) => baselineSets.set(baselineName(packages), packages);
+  for (const info of bundles) {
+    addSet([...info.packages]);
+    if (info.packages.includes('plaid')) addSet(info.packages.filter((name) => name !== 'plaid'));
+  }
+  addSet(['plaid']);
+  const baselineBundles = new Map<string, BundleInfo>();
+  await inParallel([...baselineSets.entries()], 2, async ([name, packages]) => {
+    const dir = path.join(outRoot, 'baselines', name.replace(/[^a-z0-9+-]/gi, '_'));
+    baselineBundles.set(name, await bundle(writeBaselineEntry(path.join(dir, 'src'), packages), dir));
+  });
+  const bundlingSeconds = (Date.now() - bundlingStarted) / 1000;
+  progress(`bundled ${functions.length} functions and ${baselineBundles.size} baselines in ${bundlingSeconds.toFixed(1)} s`);
+
+  const eventDir = path.join(outRoot, 'events');
+  mkdirSync(eventDir, { recursive: true });
+  const noEvent = path.join(eventDir, 'baseline.json');
+  writeFileSync(noEvent, '{}');
+  const targets: Target[] = [
+    ...functions.map((fn, index) => {
+      const eventFile = path.join(eventDir, `${fn.id}.json`);
+      writeFileSync(eventFile, JSON.stringify(fn.event));
+      return { key: `fn:${fn.id}`, bundleFile: bundles[index]!.file, eventFile, timings: [] };
+    }),
+    ...[...baselineBundles.entries()].map(([name, info]) => ({ key: `base:${name}`, bundleFile: info.file, eventFile: noEvent, timings: [] })),
+  ];
+
+  const runnerEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    TZ: 'UTC',
+    ...options.functionEnv,
+    // As the stack sets it (banking-function.ts); and nothing else: tsx's loader must not leak into the runners.
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+
+  // One discarded round warms the file cache; then rounds run every bundle once each, so a slow moment of a
+  // busy machine spreads over all bundles instead of skewing one.
+  const measuringStarted = Date.now();
+  const rounds = options.runs + 1;
+  for (let round = 0; round < rounds; round++) {
+    for (const target of targets) {
+      // A bundle that cannot load or answer is a finding to report, not a reason to lose the other figures.
+      const timing = await runOnce(target.bundleFile, target.eventFile, runnerEnv).catch(
+        (error: unknown): RunTiming => ({
+          loadedMs: Number.NaN,
+          answeredMs: Number.NaN,
+          invokeMs: Number.NaN,
+          outcome: `failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
+        }),
+      );
+      if (round > 0) target.timings.push(timing);
+    }
+    progress(`cold start round ${round + 1}/${rounds}${round === 0 ? ' (warm-up, discarded)' : ''}`);
+  }
+  const measuringSeconds = (Date.now() - measuringStarted) / 1000;
+
+  const timingsOf = (key: string) => targets.find((target) => target.key === key)!.timings;
+  const medianOf = (key: string, field: 'answeredMs' | 'loadedMs' | 'invokeMs') => median(timingsOf(key).map((timing) => timing[field]));
+  const helloMs = medianOf('base:hello', 'answeredMs');
+  const baselineRow = (name: string): BaselineRow => {
+    const info = baselineBundles.get(name)!;
+    const ms = medianOf(`base:${name}`, 'answeredMs');
+    return {
+      name,
+      sdk: info.packages.map((pkg) => shortSdkName[pkg]),
+      bundleBytes: info.bytes,
+      medianMs: round(ms, 1),
+      medianLoadMs: round(medianOf(`base:${name}`, 'loadedMs'), 1),
+      vsHello: ratio(ms, helloMs),
+    };
+  };
+
+  const rows: ColdStartRow[] = functions.map((fn, index) => {
+    const info = bundles[index]!;
+    const ms = medianOf(`fn:${fn.id}`, 'answeredMs');
+    const sdkBaseline = baselineName(info.packages);
+    const sdkMs = medianOf(`base:${sdkBaseline}`, 'answeredMs');
+    const outcomes = [...new Set(timingsOf(`fn:${fn.id}`).map((timing) => timing.outcome))];
+    return {
+      id: fn.id,
+      kind: fn.kind,
+      event: fn.eventDescription,
+      outcome: outcomes.join(', '),
+      bundleBytes: info.bytes,
+      sourceMapBytes: info.sourceMapBytes,
+      sdk: info.packages.map((pkg) => shortSdkName[pkg]),
+      sdkBaseline,
+      containsPlaid: info.packages.includes('plaid'),
+      callsPlaid: fn.grants.includes('secret:plaid'),
+      clientsWithoutGrant: clientsWithoutGrant(info.packages, fn.grants),
+      plaidBytes: info.plaidBytes,
+      medianMs: round(ms, 1),
+      medianLoadMs: round(medianOf(`fn:${fn.id}`, 'loadedMs'), 1),
+      medianInvokeMs: round(medianOf(`fn:${fn.id}`, 'invokeMs'), 1),
+      vsHello: ratio(ms, helloMs),
+      vsSdkBaseline: ratio(ms, sdkMs),
+      aboveSdkBaselineMs: round(ms - sdkMs, 1),
+    };
+  });
+
+  const pairs = [...baselineSets.entries()]
+    .filter(([, packages]) => packages.includes('plaid') && packages.length > 1)
+    .map(([name, packages]) => {
+      const without = baselineName(packages.filter((pkg) => pkg !== 'plaid'));
+      return {
+        withPlaid: name,
+        withoutPlaid: without,
+        extraMs: round(medianOf(`base:${name}`, 'answeredMs') - medianOf(`base:${without}`, 'answeredMs'), 1),
+      };
+    });
+  const plaidOnly = baselineBundles.get(baselineName(['plaid']))!;
+  return {
+    runsPerBundle: options.runs,
+    nodeVersion: process.version,
+    hello: baselineRow('hello'),
+    baselines: [...baselineBundles.keys()].filter((name) => name !== 'hello').sort().map(baselineRow),
+    functions: rows,
+    plaid: {
+      bundleBytesAboveHello: plaidOnly.bytes - baselineBundles.get('hello')!.bytes,
+      loadMsAboveHello: round(medianOf(`base:${baselineName(['plaid'])}`, 'answeredMs') - helloMs, 1),
+      sdkBaselinePairs: pairs,
+      functionsWithPlaid: rows.filter((row) => row.containsPlaid).map((row) => row.id),
+      unexpected: rows.filter((row) => row.containsPlaid && !row.callsPlaid).map((row) => row.id),
+      grantWithoutSdk: rows.filter((row) => !row.containsPlaid && row.callsPlaid).map((row) => row.id),
+    },
+    totals: { bundlingSeconds: round(bundlingSeconds, 1), measuringSeconds: round(measuringSeconds, 1) },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Turns this run's measurements into the cost model's units of work (see cost-model.ts for the profile):
+ * per auto-sync, the scheduler's share for one connection and one incremental sync; per webhook, the
+ * receipt on the webhook route and the webhook worker applying it.
+ */
+import type { ColdStartResult } from './cold-start';
+import { costPerConnection, profile, scaleTally, type CostResult, type WorkUnit } from './cost-model';
+import type { SchedulerResult } from './scheduler';
+import type { ProviderSyncResult, SyncEfficiencyResult } from './sync-efficiency';
+import type { WebhookIngressResult } from './webhook-ingress';
+
+export interface CostInputs {
+  readonly coldStart: ColdStartResult;
+  readonly sync: SyncEfficiencyResult;
+  readonly webhook: WebhookIngressResult;
+  readonly scheduler: SchedulerResult;
+}
+
+function coldSeconds(coldStart: ColdStartResult, functionId: string): number {
+  const row = coldStart.functions.find((candidate) => candidate.id === functionId);
+  return row ? row.medianMs / 1000 : 0;
+}
+
+function unitsFor(inputs: CostInputs, providerSync: ProviderSyncResult): WorkUnit[] {
+  const { coldStart, webhook, scheduler } = inputs;
+  const syncsPerMonth = profile.syncsPerDay * profile.daysPerMonth;
+  const webhooksPerMonth = profile.webhooksPerDay * profile.daysPerMonth;
+  const largest = scheduler.measured.at(-1)!;
+  return [
+    {
+      name: 'auto-sync: scheduler share (query, lease, SendMessageBatch)',
+      perMonth: syncsPerMonth,
+      aws: scaleTally(largest.aws, 1 / largest.connections),
+      // The ticks themselves are a fixed cost of the deployment; their duration is shared out here.
+      lambdaInvocations: 0,
+      lambdaSeconds: largest.seconds / largest.connections,
+      coldStartSeconds: 0,
+      apiGatewayRequests: 0,
+      eventSourceSqs: { fifo: 0, standard: 0 },
+      sendsTo: 'fifo',
+    },
+    {
+      name: `auto-sync: incremental ${providerSync.provider} sync (${providerSync.incremental.newTransactions} new transactions)`,
+      perMonth: syncsPerMonth,
+      aws: providerSync.incremental.aws,
+      lambdaInvocations: 1,
+      lambdaSeconds: providerSync.incremental.wallSeconds,
+      coldStartSeconds: coldSeconds(coldStart, 'syncConnection'),
+      apiGatewayRequests: 0,
+      // The event source's ReceiveMessage and DeleteMessage for the job (batch size 1).
+      eventSourceSqs: { fifo: 2, standard: 0 },
+      sendsTo: 'none',
+    },
+    {
+      name: 'webhook: receipt on POST /webhooks/plaid',
+      perMonth: webhooksPerMonth,
+      aws: scaleTally(webhook.aws, 1 / Math.max(1, webhook.accepted)),
+      lambdaInvocations: 1,
+      lambdaSeconds: webhook.webhook.p50Ms / 1000,
+      coldStartSeconds: coldSeconds(coldStart, 'plaidWebhook'),
+      apiGatewayRequests: 1,
+      eventSourceSqs: { fifo: 0, standard: 0 },
+      sendsTo: 'standard',
+    },
+    {
+      name: 'webhook: worker applying the event',
+      perMonth: webhooksPerMonth,
+      aws: scaleTally(webhook.worker.aws, 1 / Math.max(1, webhook.worker.events)),
+      // At a few webhooks a day per connection, batches hold one event: the worst case.
+      lambdaInvocations: 1,
+      lambdaSeconds: webhook.worker.secondsPerEvent,
+      coldStartSeconds: coldSeconds(coldStart, 'applyWebhookEvent'),
+      apiGatewayRequests: 0,
+      eventSourceSqs: { fifo: 0, standard: 2 },
+      sendsTo: 'fifo',
+    },
+  ];
+}
+
+export interface ConnectionCost extends CostResult {
+  /** The same profile for a Pluggy connection (its incremental sync instead of Plaid's), when measured. */
+  readonly pluggy: CostResult | null;
+}
+
+export function connectionCost(inputs: CostInputs): ConnectionCost {
+  const storage = { averageItemBytes: inputs.sync.naive.averageItemBytes, writeUnitsPerItem: inputs.sync.naive.writeUnitsPerItem };
+  const plaid = costPerConnection(unitsFor(inputs, inputs.sync.plaid), storage);
+  const pluggy = inputs.sync.pluggy ? costPerConnection(unitsFor(inputs, inputs.sync.pluggy), storage) : null;
+  return { ...plaid, pluggy };
+}

@@ -1,0 +1,201 @@
+/**
+ * Cost per connection per month on AWS list prices, computed from the request counts this run measured.
+ *
+ * Profile (from the issue): 2 syncs a day, 4 webhooks a day, 60 new transactions a month, over a 30-day
+ * month. Each sync is an auto-sync: the scheduler's share for one connection (due-index read, lease,
+ * SendMessageBatch), the FIFO job's receive and delete by the Lambda event source, and the sync worker
+ * running one incremental sync. Each webhook is one API Gateway request, one webhook-route invocation and
+ * one webhook-worker invocation (batches of one at this traffic, the worst case), with the requests each
+ * was measured to make.
+ *
+ * Lambda durations are the ones measured on the offline stack (warm), which talks to moto instead of
+ * DynamoDB; AWS bills INIT too since 2025-08-01, charged here for the assumed share of cold invocations.
+ * Free tiers are ignored (they are per account, not per connection).
+ */
+import type { Tally } from './aws-request-counter';
+import { round } from './stats';
+
+/** us-east-1 list prices. Every figure names where it comes from. */
+export const prices = {
+  checked: '2026-11-21',
+  lambdaArmPerGbSecond: { usd: 0.0000133334, source: 'aws.amazon.com/lambda/pricing — Arm, first 7.5 billion GB-s/month' },
+  lambdaPerMillionRequests: { usd: 0.2, source: 'aws.amazon.com/lambda/pricing — requests, x86 and Arm' },
+  httpApiPerMillion: { usd: 1.0, source: 'aws.amazon.com/api-gateway/pricing — HTTP APIs, first 300 million/month (512 KB increments)' },
+  dynamoPerMillionWru: { usd: 0.625, source: 'aws.amazon.com/dynamodb/pricing/on-demand — standard table class, after the 2024-11-01 on-demand price reduction' },
+  dynamoPerMillionRru: { usd: 0.125, source: 'aws.amazon.com/dynamodb/pricing/on-demand — standard table class, after the 2024-11-01 on-demand price reduction' },
+  dynamoStoragePerGbMonth: { usd: 0.25, source: 'aws.amazon.com/dynamodb/pricing/on-demand — standard table class storage beyond the first 25 GB' },
+  sqsStandardPerMillion: { usd: 0.4, source: 'aws.amazon.com/sqs/pricing — standard queues, first 100 billion requests/month (64 KB chunks)' },
+  sqsFifoPerMillion: { usd: 0.5, source: 'aws.amazon.com/sqs/pricing — FIFO queues' },
+  kmsPer10kRequests: { usd: 0.03, source: 'aws.amazon.com/kms/pricing — symmetric requests' },
+  kmsKeyPerMonth: { usd: 1.0, source: 'aws.amazon.com/kms/pricing — customer managed key' },
+  secretPerMonth: { usd: 0.4, source: 'aws.amazon.com/secrets-manager/pricing — per secret' },
+  secretsPer10kCalls: { usd: 0.05, source: 'aws.amazon.com/secrets-manager/pricing — API calls' },
+} as const;
+
+export const profile = {
+  daysPerMonth: 30,
+  syncsPerDay: 2,
+  webhooksPerDay: 4,
+  newTransactionsPerMonth: 60,
+  /** Lambda memory of every function (infra/constructs/banking-function.ts). */
+  memoryGb: 0.5,
+  /** Share of invocations that start a new execution environment (AWS: "under 1% of invocations" in production). */
+  coldStartShare: 0.01,
+  /** Transactions a connection holds: two years of history at the profile's rate. */
+  storedTransactions: 1440,
+  /** DynamoDB's per-item storage overhead, added for the table and for each index copy. */
+  itemOverheadBytes: 100,
+} as const;
+
+/** One unit of work the profile repeats, with everything it was measured to cost. */
+export interface WorkUnit {
+  readonly name: string;
+  readonly perMonth: number;
+  readonly aws: Tally;
+  readonly lambdaInvocations: number;
+  readonly lambdaSeconds: number;
+  /** INIT duration of the function (cold start median), billed for the cold share of invocations. */
+  readonly coldStartSeconds: number;
+  readonly apiGatewayRequests: number;
+  /** SQS requests Lambda's event source makes for this unit (receive + delete), by queue type. */
+  readonly eventSourceSqs: { readonly fifo: number; readonly standard: number };
+  /** The queue type the unit's own SQS sends go to. */
+  readonly sendsTo: 'fifo' | 'standard' | 'none';
+}
+
+export interface CostLine {
+  readonly service: string;
+  readonly usdPerConnectionMonth: number;
+  readonly detail: string;
+}
+
+export interface CostResult {
+  readonly profile: typeof profile;
+  readonly prices: typeof prices;
+  readonly units: readonly { name: string; perMonth: number; awsRequests: number; lambdaSeconds: number }[];
+  readonly lines: readonly CostLine[];
+  readonly totalUsdPerConnectionMonth: number;
+  readonly perThousandConnectionsUsd: number;
+  readonly fixedMonthly: readonly CostLine[];
+  readonly fixedMonthlyUsd: number;
+}
+
+function sum(tally: Tally, filter: (key: string) => boolean, field: 'requests' | 'writeUnits' | 'readUnits'): number {
+  return Object.entries(tally)
+    .filter(([key]) => filter(key))
+    .reduce((total, [, value]) => total + value[field], 0);
+}
+
+export interface StorageInput {
+  readonly averageItemBytes: number;
+  readonly writeUnitsPerItem: number;
+}
+
+export function costPerConnection(units: readonly WorkUnit[], storage: StorageInput): CostResult {
+  let lambdaRequests = 0;
+  let gbSeconds = 0;
+  let apiRequests = 0;
+  let wru = 0;
+  let rru = 0;
+  let sqsFifo = 0;
+  let sqsStandard = 0;
+  let kms = 0;
+  let secretsCalls = 0;
+  for (const unit of units) {
+    const n = unit.perMonth;
+    lambdaRequests += n * unit.lambdaInvocations;
+    gbSeconds += n * profile.memoryGb * (unit.lambdaSeconds + unit.lambdaInvocations * profile.coldStartShare * unit.coldStartSeconds);
+    apiRequests += n * unit.apiGatewayRequests;
+    wru += n * sum(unit.aws, (key) => key.startsWith('DynamoDB.'), 'writeUnits');
+    rru += n * sum(unit.aws, (key) => key.startsWith('DynamoDB.'), 'readUnits');
+    const sends = sum(unit.aws, (key) => key.startsWith('SQS.'), 'requests');
+    if (unit.sendsTo === 'fifo') sqsFifo += n * sends;
+    if (unit.sendsTo === 'standard') sqsStandard += n * sends;
+    sqsFifo += n * unit.eventSourceSqs.fifo;
+    sqsStandard += n * unit.eventSourceSqs.standard;
+    kms += n * sum(unit.aws, (key) => key.startsWith('KMS.'), 'requests');
+    secretsCalls += n * sum(unit.aws, (key) => key.startsWith('SecretsManager.'), 'requests');
+  }
+  // Storage: each transaction is stored once in the table and once per index it has keys for; the WRUs
+  // per item written (table + index copies, all under 1 KB) tell how many copies there are.
+  const copies = Math.max(1, storage.writeUnitsPerItem);
+  const storedGb = (profile.storedTransactions * copies * (storage.averageItemBytes + profile.itemOverheadBytes)) / 1024 ** 3;
+
+  const lines: CostLine[] = [
+    {
+      service: 'Lambda (arm64, 512 MB)',
+      usdPerConnectionMonth:
+        (lambdaRequests / 1e6) * prices.lambdaPerMillionRequests.usd + gbSeconds * prices.lambdaArmPerGbSecond.usd,
+      detail: `${round(lambdaRequests, 1)} invocations, ${round(gbSeconds, 3)} GB-s (incl. INIT for ${profile.coldStartShare * 100}% cold starts)`,
+    },
+    { service: 'API Gateway HTTP API', usdPerConnectionMonth: (apiRequests / 1e6) * prices.httpApiPerMillion.usd, detail: `${apiRequests} requests` },
+    {
+      service: 'DynamoDB on-demand (requests)',
+      usdPerConnectionMonth: (wru / 1e6) * prices.dynamoPerMillionWru.usd + (rru / 1e6) * prices.dynamoPerMillionRru.usd,
+      detail: `${round(wru, 1)} WRU, ${round(rru, 1)} RRU`,
+    },
+    {
+      service: 'DynamoDB storage',
+      usdPerConnectionMonth: storedGb * prices.dynamoStoragePerGbMonth.usd,
+      detail: `${profile.storedTransactions} transactions × ${round(copies, 1)} copies × ${storage.averageItemBytes + profile.itemOverheadBytes} B = ${round(storedGb * 1024, 3)} MB`,
+    },
+    {
+      service: 'SQS',
+      usdPerConnectionMonth: (sqsFifo / 1e6) * prices.sqsFifoPerMillion.usd + (sqsStandard / 1e6) * prices.sqsStandardPerMillion.usd,
+      detail: `${round(sqsFifo, 1)} FIFO + ${round(sqsStandard, 1)} standard requests`,
+    },
+    { service: 'KMS', usdPerConnectionMonth: (kms / 1e4) * prices.kmsPer10kRequests.usd, detail: `${round(kms, 1)} requests` },
+    {
+      service: 'Secrets Manager (API calls)',
+      usdPerConnectionMonth: (secretsCalls / 1e4) * prices.secretsPer10kCalls.usd,
+      detail: `${round(secretsCalls, 1)} calls (values are cached per container)`,
+    },
+  ];
+  const totalUsd = lines.reduce((total, line) => total + line.usdPerConnectionMonth, 0);
+
+  // Per deployment, whatever the number of connections.
+  const schedulerTicks = (profile.daysPerMonth * 24 * 60) / 15;
+  const fixedMonthly: CostLine[] = [
+    { service: 'KMS key', usdPerConnectionMonth: prices.kmsKeyPerMonth.usd, detail: '1 customer managed key' },
+    { service: 'Secrets Manager secrets', usdPerConnectionMonth: 3 * prices.secretPerMonth.usd, detail: '3 secrets (plaid, pluggy, user-hash key)' },
+    {
+      service: 'Scheduler invocations',
+      usdPerConnectionMonth: (schedulerTicks / 1e6) * prices.lambdaPerMillionRequests.usd,
+      detail: `${schedulerTicks} ticks (every 15 min; duration charged per connection above)`,
+    },
+  ];
+  return {
+    profile,
+    prices,
+    units: units.map((unit) => ({
+      name: unit.name,
+      perMonth: unit.perMonth,
+      awsRequests: round(sum(unit.aws, () => true, 'requests'), 3),
+      lambdaSeconds: round(unit.lambdaSeconds, 4),
+    })),
+    lines: lines.map((line) => ({ ...line, usdPerConnectionMonth: round(line.usdPerConnectionMonth, 8) })),
+    totalUsdPerConnectionMonth: round(totalUsd, 8),
+    perThousandConnectionsUsd: round(totalUsd * 1000, 2),
+    fixedMonthly,
+    fixedMonthlyUsd: round(fixedMonthly.reduce((total, line) => total + line.usdPerConnectionMonth, 0), 4),
+  };
+}
+
+/** Scales every count of a tally (a per-N measurement to a per-unit one). */
+export function scaleTally(tally: Tally, factor: number): Tally {
+  return Object.fromEntries(
+    Object.entries(tally).map(([key, value]) => [
+      key,
+      {
+        requests: value.requests * factor,
+        errors: value.errors * factor,
+        itemsWritten: value.itemsWritten * factor,
+        itemsRead: value.itemsRead * factor,
+        writeUnits: value.writeUnits * factor,
+        readUnits: value.readUnits * factor,
+        messagesSent: value.messagesSent * factor,
+        milliseconds: value.milliseconds * factor,
+      },
+    ]),
+  );
+}

@@ -1,0 +1,277 @@
+/**
+ * Webhook ingress: POST /api/v1/webhooks/plaid on the local gateway under a bounded load from a second
+ * process on loopback, against GET /api/v1/health (a route that touches nothing) under the same load.
+ *
+ * Deliveries are what Plaid sends for the benchmark's linked Item: `TRANSACTIONS/DEFAULT_UPDATE` bodies in
+ * Plaid's format (keys sorted, 2-space indented), each with its own `new_transactions` so every delivery is
+ * a new event (stored, then queued), signed with the Plaid sandbox's current key exactly as the sandbox
+ * signs its own deliveries. Both handlers are warmed up first: the figures are warm latencies.
+ *
+ * Afterwards a sample of the queued events goes through the webhook worker (`applyWebhookEvent`), counted
+ * the same way, which is what the cost model charges per delivery on the worker side.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { workers } from '../infra/catalog/routes';
+import { startGateway } from '../local/gateway/server';
+import { invokeHandler, silentLog } from '../local/workers/lambda-runtime';
+import { queueIdentity, sqsRecord } from '../local/workers/sqs-event';
+import { total, type Tally } from './aws-request-counter';
+import { benchRoot, trackChild, workDir, type Progress } from './bench-context';
+import type { BenchStack } from './bench-stack';
+import { median, percentile, ratio, round } from './stats';
+
+export interface LoadFigures {
+  readonly requests: number;
+  readonly statuses: Record<string, number>;
+  readonly seconds: number;
+  readonly throughputPerSecond: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly stoppedByTime: boolean;
+}
+
+export interface WebhookIngressResult {
+  readonly concurrency: number;
+  readonly count: number;
+  readonly maxSeconds: number;
+  readonly webhook: LoadFigures;
+  readonly health: LoadFigures;
+  readonly ratios: { readonly p50: number; readonly p90: number; readonly p99: number; readonly throughput: number };
+  /** Deliveries answered 200, and every AWS request they made. */
+  readonly accepted: number;
+  readonly aws: Tally;
+  /** AWS requests per accepted delivery, by operation; Plaid requests over the whole load. */
+  readonly awsPerDelivery: Record<string, number>;
+  readonly awsRequestsPerDelivery: number;
+  /** Summed time of those requests per delivery (waiting on moto, queueing behind the other deliveries included). */
+  readonly awsMillisecondsPerDelivery: number;
+  readonly writeUnitsPerDelivery: number;
+  readonly readUnitsPerDelivery: number;
+  readonly plaidRequests: number;
+  /** The webhook worker on a sample of the queued events. */
+  readonly worker: {
+    readonly events: number;
+    readonly invocations: number;
+    readonly secondsPerEvent: number;
+    readonly aws: Tally;
+    readonly awsRequestsPerEvent: number;
+    readonly writeUnitsPerEvent: number;
+    readonly readUnitsPerEvent: number;
+  };
+}
+
+interface LoadPlan {
+  readonly url: string;
+  readonly method: 'GET' | 'POST';
+  readonly concurrency: number;
+  readonly count: number;
+  readonly maxSeconds: number;
+  readonly requests: readonly { headers: Record<string, string>; body?: string }[];
+}
+
+interface LoadOutput {
+  readonly latencies: number[];
+  readonly statuses: Record<string, number>;
+  readonly elapsedMs: number;
+  readonly stoppedByTime: boolean;
+}
+
+function runLoad(plan: LoadPlan, name: string): Promise<LoadOutput> {
+  const dir = path.join(workDir, 'webhook-load');
+  mkdirSync(dir, { recursive: true });
+  const planFile = path.join(dir, `${name}.json`);
+  writeFileSync(planFile, JSON.stringify(plan));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(benchRoot, 'load-generator.mjs'), planFile], {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    trackChild(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // The generator stops itself at maxSeconds; this is only the backstop for a hung process.
+    const timer = setTimeout(() => child.kill('SIGKILL'), (plan.maxSeconds + 30) * 1000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as LoadOutput);
+      } catch {
+        reject(new Error(`load generator exited ${code} without results: ${stderr.trim().slice(-300)}`));
+      }
+    });
+  });
+}
+
+function figures(output: LoadOutput): LoadFigures {
+  const seconds = output.elapsedMs / 1000;
+  return {
+    requests: output.latencies.length,
+    statuses: output.statuses,
+    seconds: round(seconds, 2),
+    throughputPerSecond: round(output.latencies.length / seconds, 1),
+    p50Ms: round(median(output.latencies), 1),
+    p90Ms: round(percentile(output.latencies, 90), 1),
+    p99Ms: round(percentile(output.latencies, 99), 1),
+    maxMs: round(Math.max(...output.latencies), 1),
+    stoppedByTime: output.stoppedByTime,
+  };
+}
+
+/** A Plaid DEFAULT_UPDATE body as Plaid serialises it: keys sorted, two-space indentation. */
+function defaultUpdateBody(itemId: string, newTransactions: number): string {
+  const body = {
+    environment: 'sandbox',
+    error: null,
+    item_id: itemId,
+    new_transactions: newTransactions,
+    webhook_code: 'DEFAULT_UPDATE',
+    webhook_type: 'TRANSACTIONS',
+  };
+  return JSON.stringify(body, null, 2);
+}
+
+export interface WebhookIngressOptions {
+  readonly itemId: string;
+  readonly concurrency: number;
+  readonly count: number;
+  readonly maxSeconds: number;
+  readonly workerSample: number;
+  readonly progress: Progress;
+}
+
+export async function measureWebhookIngress(stack: BenchStack, options: WebhookIngressOptions): Promise<WebhookIngressResult> {
+  const { progress, concurrency, count, maxSeconds } = options;
+  const gateway = await startGateway({ port: 0, log: silentLog });
+  try {
+    const webhookUrl = `${gateway.url}/api/v1/webhooks/plaid`;
+    const healthUrl = `${gateway.url}/api/v1/health`;
+    const signed = (newTransactions: number) => {
+      const body = defaultUpdateBody(options.itemId, newTransactions);
+      return { headers: { 'content-type': 'application/json', 'plaid-verification': stack.plaid.webhooks.sign(body) }, body };
+    };
+
+    // Warm-up: both handlers imported and their clients connected (the webhook one fetches Plaid's key).
+    const warmup = 10;
+    for (let index = 0; index < warmup; index++) {
+      const delivery = signed(1_000_000 + index);
+      const answer = await fetch(webhookUrl, { method: 'POST', headers: delivery.headers, body: delivery.body });
+      if (answer.status !== 200) throw new Error(`warm-up webhook answered ${answer.status}: ${await answer.text()}`);
+      await (await fetch(healthUrl)).arrayBuffer();
+    }
+
+    progress(`webhook ingress: ${count} signed deliveries, concurrency ${concurrency}, at most ${maxSeconds} s`);
+    const deliveries = Array.from({ length: count }, (_, index) => signed(index + 1));
+    stack.counter.reset();
+    const plaidSeq = stack.plaid.recorder.lastSeq();
+    const webhookOutput = await runLoad({ url: webhookUrl, method: 'POST', concurrency, count, maxSeconds, requests: deliveries }, 'webhook');
+    const aws = stack.counter.snapshot();
+    const plaidRequests = stack.plaid.recorder.list({ afterSeq: plaidSeq, kind: 'provider' }).length;
+    const webhook = figures(webhookOutput);
+    progress(`webhook ingress: p50 ${webhook.p50Ms} ms, p99 ${webhook.p99Ms} ms, ${webhook.throughputPerSecond}/s`);
+
+    progress(`no-op route: ${count} GET /health, concurrency ${concurrency}`);
+    const health = figures(
+      await runLoad({ url: healthUrl, method: 'GET', concurrency, count, maxSeconds, requests: [{ headers: {} }] }, 'health'),
+    );
+    progress(`no-op route: p50 ${health.p50Ms} ms, p99 ${health.p99Ms} ms, ${health.throughputPerSecond}/s`);
+
+    const accepted = webhook.statuses['200'] ?? 0;
+    const perDelivery = (value: number) => round(value / Math.max(1, accepted), 3);
+    const worker = await measureWorker(stack, options.workerSample, progress);
+    return {
+      concurrency,
+      count,
+      maxSeconds,
+      webhook,
+      health,
+      ratios: {
+        p50: ratio(webhook.p50Ms, health.p50Ms),
+        p90: ratio(webhook.p90Ms, health.p90Ms),
+        p99: ratio(webhook.p99Ms, health.p99Ms),
+        throughput: ratio(webhook.throughputPerSecond, health.throughputPerSecond),
+      },
+      accepted,
+      aws,
+      awsPerDelivery: Object.fromEntries(Object.entries(aws).map(([key, value]) => [key, perDelivery(value.requests)])),
+      awsRequestsPerDelivery: perDelivery(total(aws, 'requests')),
+      awsMillisecondsPerDelivery: round(total(aws, 'milliseconds') / Math.max(1, accepted), 1),
+      writeUnitsPerDelivery: perDelivery(total(aws, 'writeUnits')),
+      readUnitsPerDelivery: perDelivery(total(aws, 'readUnits')),
+      plaidRequests,
+      worker,
+    };
+  } finally {
+    await gateway.close();
+  }
+}
+
+/**
+ * Feeds queued events to the webhook worker the way the SQS event source does (batches of up to its catalog
+ * batch size), through the local Lambda runtime. Receiving is the event source's job, so it goes through a
+ * client of its own and is not counted; the worker's own requests are.
+ */
+async function measureWorker(stack: BenchStack, sample: number, progress: Progress): Promise<WebhookIngressResult['worker']> {
+  const definition = workers.find((worker) => worker.id === 'applyWebhookEvent');
+  if (!definition) throw new Error('applyWebhookEvent is not in the worker catalog');
+  const queueUrl = stack.awsEnv.WEBHOOK_EVENT_QUEUE_URL!;
+  const sqs = new SQSClient({
+    region: stack.awsEnv.AWS_REGION,
+    endpoint: stack.awsEndpoint,
+    credentials: { accessKeyId: stack.awsEnv.AWS_ACCESS_KEY_ID, secretAccessKey: stack.awsEnv.AWS_SECRET_ACCESS_KEY },
+  });
+  try {
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+    if (!arn) throw new Error('webhook event queue has no ARN');
+    const identity = queueIdentity(arn);
+    const fn = { id: definition.id, entry: definition.entry, timeoutSeconds: definition.timeoutSeconds };
+    // Warm the worker (module import, first connections) on one batch before counting.
+    const warm = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, MessageSystemAttributeNames: ['All'] }));
+    if (warm.Messages?.length) await invokeHandler(fn, { Records: warm.Messages.map((message) => sqsRecord(message, identity)) });
+
+    stack.counter.reset();
+    let events = 0;
+    let invocations = 0;
+    let busyMs = 0;
+    while (events < sample) {
+      const received = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(definition.batchSize, sample - events),
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      const messages = received.Messages ?? [];
+      if (messages.length === 0) break;
+      const started = performance.now();
+      await invokeHandler(fn, { Records: messages.map((message) => sqsRecord(message, identity)) });
+      busyMs += performance.now() - started;
+      events += messages.length;
+      invocations += 1;
+    }
+    const aws = stack.counter.snapshot();
+    progress(`webhook worker: ${events} events in ${invocations} invocations, ${total(aws, 'requests')} AWS requests`);
+    const perEvent = (value: number) => round(value / Math.max(1, events), 3);
+    return {
+      events,
+      invocations,
+      secondsPerEvent: round(busyMs / 1000 / Math.max(1, events), 4),
+      aws,
+      awsRequestsPerEvent: perEvent(total(aws, 'requests')),
+      writeUnitsPerEvent: perEvent(total(aws, 'writeUnits')),
+      readUnitsPerEvent: perEvent(total(aws, 'readUnits')),
+    };
+  } finally {
+    sqs.destroy();
+  }
+}
