@@ -134,8 +134,9 @@ describe('fault injection end to end', () => {
     expect(stored).toHaveLength(2_000);
     const cursor = await storedCursor(item);
     expect(cursor).toBe(lastIssuedCursor(stack, item));
-    expect(cursorSightings.length).toBeGreaterThan(0);
-    expect(cursorSightings[0]).toEqual({ cursor, storedRows: 2_000 });
+    // The watcher may miss the moment the cursor appears (the run can finish between two of its polls on a
+    // busy machine); whenever it did see the cursor, every row the cursor covers was already stored.
+    for (const sighting of cursorSightings) expect(sighting).toEqual({ cursor, storedRows: 2_000 });
   }, 120_000);
 
   it('the same sync job delivered twice runs once and leaves the state of one run', async () => {

