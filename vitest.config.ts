@@ -35,6 +35,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
+          // One file at a time: every file talks to the same emulator, which serves DynamoDB one request at
+          // a time, so a second file only adds contention (and timing noise) without finishing sooner.
+          maxWorkers: 1,
           globalSetup: ['tests/setup/local-aws.global.ts'],
           setupFiles: ['tests/setup/local-aws-env.ts'],
           testTimeout: 30_000,

@@ -57,6 +57,15 @@ export async function purgeConnectionData(
   deps: Omit<RemoveConnectionDeps, 'removerFor'>,
   connection: Connection,
 ): Promise<void> {
+  await purgeConnectionRows(deps, connection);
+  await deps.connections.delete(connection);
+  // A sync that committed just before the connection row went may have stored rows after the first pass
+  // read past them; a second pass catches those. A sync committing later finds the connection gone and
+  // purges what it wrote itself (shared/sync/sync-engine.ts).
+  await purgeConnectionRows(deps, connection);
+}
+
+async function purgeConnectionRows(deps: Omit<RemoveConnectionDeps, 'removerFor'>, connection: Connection): Promise<void> {
   let cursor: string | null = null;
   do {
     const page: Page<{ userId: string; transactionId: string }> = await deps.transactions.listByConnection(
@@ -70,5 +79,4 @@ export async function purgeConnectionData(
   const accounts = await deps.accounts.listByConnection(connection.userId, connection.connectionId);
   await deps.accounts.deleteMany(accounts);
   await deps.syncRuns.deleteByConnection(connection.connectionId);
-  await deps.connections.delete(connection);
 }
