@@ -15,6 +15,7 @@ import { DEFAULT_INSTITUTION_ID, findInstitution } from './institutions';
 import { accountView, type SandboxItem } from './sandbox-item';
 import type { PlaidSandboxState } from './sandbox-state';
 import type { WebhookSigner } from './webhook-signer';
+import { ControlError, controlErrorReply, parseControlBody } from '../shared/control-errors';
 
 /** Plaid-only fault: the next sync call that continues a pagination loop fails with MUTATION_DURING_PAGINATION. */
 export interface MutationDuringPaginationFault {
@@ -43,16 +44,6 @@ export interface ControlReply {
   readonly body: unknown;
 }
 
-class ControlError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Which Item a control call is about: by access token, item id, or any of its account ids (what a client of
@@ -89,15 +80,6 @@ const linkCompleteSchema = z.object({
   password: z.string().optional(),
 });
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) {
-    throw new ControlError(400, 'INVALID_REQUEST', 'request body failed validation', {
-      details: result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    });
-  }
-  return result.data;
-}
 
 function selectItem(
   context: ControlContext,
@@ -122,17 +104,17 @@ const CONTROL_ROUTES: Readonly<Record<string, ControlHandler>> = {
     return ok({ reset: true });
   },
 
-  'POST /sandbox/local/faults': (context, body) => ok({ fault: context.faults.arm(parse(plaidFaultRuleSchema, body)) }, 201),
+  'POST /sandbox/local/faults': (context, body) => ok({ fault: context.faults.arm(parseControlBody(plaidFaultRuleSchema, body)) }, 201),
   'GET /sandbox/local/faults': (context) => ok({ faults: context.faults.list() }),
   'DELETE /sandbox/local/faults': (context, _body, query) => ok({ cleared: context.faults.clear(query.get('endpoint') ?? undefined) }),
 
   'POST /sandbox/local/advance': (context, body) => {
-    const input = parse(advanceSchema, body);
+    const input = parseControlBody(advanceSchema, body);
     return ok(context.state.advance(selectItem(context, input), input.days ?? 1, input.modify ?? 0));
   },
 
   'POST /sandbox/local/balance': (context, body) => {
-    const input = parse(balanceSchema, body);
+    const input = parseControlBody(balanceSchema, body);
     const account = context.state.setBalance(selectItem(context, input), input.account_id, input);
     return ok({ account: accountView(account) });
   },
@@ -143,7 +125,7 @@ const CONTROL_ROUTES: Readonly<Record<string, ControlHandler>> = {
   },
 
   'POST /sandbox/local/clock': (context, body) => {
-    const input = parse(clockSchema, body);
+    const input = parseControlBody(clockSchema, body);
     context.clock.advance(input.advance_seconds * 1000);
     return ok({ now: context.clock.isoNow() });
   },
@@ -171,7 +153,7 @@ const CONTROL_ROUTES: Readonly<Record<string, ControlHandler>> = {
    * instead (ITEM_LOGIN_REQUIRED cleared; nothing to exchange, as in Plaid's update mode).
    */
   'POST /sandbox/local/link/complete': (context, body) => {
-    const input = parse(linkCompleteSchema, body);
+    const input = parseControlBody(linkCompleteSchema, body);
     const linkToken = context.state.linkToken(input.link_token);
     if (linkToken.accessToken !== undefined) {
       const item = context.state.itemForAccessToken(linkToken.accessToken);
@@ -217,7 +199,7 @@ export function handleControlRequest(context: ControlContext, method: string, pa
   try {
     return handler(context, body, query);
   } catch (error) {
-    if (error instanceof ControlError) return { status: error.status, body: { error: { code: error.code, message: error.message, ...error.extra } } };
+    if (error instanceof ControlError) return controlErrorReply(error);
     if (error instanceof PlaidSandboxError) {
       return { status: 400, body: { error: { code: error.errorCode, message: error.message }, plaid_error: error.toEmbeddedError() } };
     }

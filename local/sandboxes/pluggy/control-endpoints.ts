@@ -17,6 +17,7 @@ import { consentView } from './resources';
 import type { PendingActivity, PluggySandboxState, SandboxItem } from './sandbox-state';
 import { FINAL_EXECUTION_STATUSES, type FinalExecutionStatus } from './sandbox-users';
 import type { PluggyWebhooks, SentEvent } from './webhooks';
+import { ControlError, controlErrorReply, parseControlBody } from '../shared/control-errors';
 
 export const CONTROL_PREFIX = '/sandbox/local/';
 
@@ -66,26 +67,7 @@ export interface ControlReply {
   readonly headers?: Record<string, string>;
 }
 
-class ControlError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) {
-    throw new ControlError(400, 'INVALID_REQUEST', 'request body failed validation', {
-      details: result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    });
-  }
-  return result.data;
-}
 
 function item(context: ControlContext, id: string | undefined): SandboxItem {
   const found = id === undefined ? undefined : context.state.findItem(id);
@@ -171,7 +153,7 @@ const CONTROL_ROUTES: ReadonlyArray<readonly [method: string, template: string, 
     return ok({ reset: true });
   }],
 
-  ['POST', '/sandbox/local/faults', (context, { body }) => ok({ fault: context.faults.arm(parse(pluggyFaultRuleSchema, body)) }, 201)],
+  ['POST', '/sandbox/local/faults', (context, { body }) => ok({ fault: context.faults.arm(parseControlBody(pluggyFaultRuleSchema, body)) }, 201)],
   ['GET', '/sandbox/local/faults', (context) => ok({ faults: context.faults.list() })],
   ['DELETE', '/sandbox/local/faults', (context, { query }) => ok({ cleared: context.faults.clear(query.get('endpoint') ?? undefined) })],
 
@@ -185,7 +167,7 @@ const CONTROL_ROUTES: ReadonlyArray<readonly [method: string, template: string, 
   }],
 
   ['POST', '/sandbox/local/clock', (context, { body }) => {
-    const input = parse(clockSchema, body);
+    const input = parseControlBody(clockSchema, body);
     context.clock.advance(input.advance_seconds * 1000);
     return ok({ now: new Date(context.clock.now()).toISOString() });
   }],
@@ -207,7 +189,7 @@ const CONTROL_ROUTES: ReadonlyArray<readonly [method: string, template: string, 
   ['GET', '/sandbox/local/items/{id}', (context, { params }) => ok({ item: internalItemView(item(context, params.id)) })],
   ['POST', '/sandbox/local/items/{id}/complete', (context, { params }) => ok({ item: internalItemView(context.state.completeExecution(liveItem(context, params.id))) })],
   ['POST', '/sandbox/local/items/{id}/refresh', (context, { params, body }) => {
-    const input = parse(refreshSchema, body);
+    const input = parseControlBody(refreshSchema, body);
     const target = liveItem(context, params.id);
     try {
       context.state.refresh(target, {
@@ -222,7 +204,7 @@ const CONTROL_ROUTES: ReadonlyArray<readonly [method: string, template: string, 
     return ok({ item: internalItemView(target) });
   }],
   ['POST', '/sandbox/local/items/{id}/authorize', (context, { params, body }) => {
-    const input = parse(authorizeSchema, body);
+    const input = parseControlBody(authorizeSchema, body);
     const target = finishAuthorization(context, liveItem(context, params.id), input.granted ?? true, input.consentExpiresInDays);
     return ok({ item: internalItemView(target) });
   }],
@@ -244,7 +226,7 @@ const CONTROL_ROUTES: ReadonlyArray<readonly [method: string, template: string, 
   }],
 
   ['POST', '/sandbox/local/outcomes', (context, { body }) => {
-    const input = parse(outcomesSchema, body);
+    const input = parseControlBody(outcomesSchema, body);
     const target = input.itemId === undefined ? undefined : liveItem(context, input.itemId);
     context.state.scriptOutcomes(target, input.outcomes.map((executionStatus: FinalExecutionStatus) => ({ executionStatus })));
     return ok({ itemId: target?.id ?? null, queued: input.outcomes }, 201);
@@ -271,7 +253,7 @@ const CONTROL_ROUTES: ReadonlyArray<readonly [method: string, template: string, 
   ['GET', '/sandbox/local/category-updates', (context, { query }) => ok({ updates: context.state.categoryUpdates({ transactionId: query.get('transaction_id') ?? undefined, itemId: query.get('item_id') ?? undefined }) })],
 
   ['POST', '/sandbox/local/connectors/{id}/status', (context, { params, body }) => {
-    const input = parse(connectorStatusSchema, body);
+    const input = parseControlBody(connectorStatusSchema, body);
     const connector = context.connectors.find((candidate) => String(candidate.id) === params.id);
     if (!connector) throw new ControlError(404, 'CONNECTOR_NOT_FOUND', 'no such connector');
     context.setConnectorStatus(connector, input.status);
@@ -288,7 +270,7 @@ export function handleControlRequest(context: ControlContext, method: string, pa
     try {
       return handler(context, { body, query, params });
     } catch (error) {
-      if (error instanceof ControlError) return { status: error.status, body: { error: { code: error.code, message: error.message, ...error.extra } } };
+      if (error instanceof ControlError) return controlErrorReply(error);
       throw error;
     }
   }
