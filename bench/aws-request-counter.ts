@@ -18,7 +18,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { bankingTable } from '../infra/catalog/resources';
+import { bankingTable } from '../shared/catalog/resources';
 
 type AttributeValue = Record<string, unknown>;
 

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { queues } from '../infra/catalog/resources';
+import { queues } from '../shared/catalog/resources';
 import { createBankingTable, provisionQueue } from '../local/aws/provision';
 import { total, type Tally } from './aws-request-counter';
 import type { Progress } from './bench-context';
@@ -108,7 +108,7 @@ async function measureOnce(stack: BenchStack, connections: number, progress: Pro
   const { DynamoConnectionStore } = await import('../shared/adapters/dynamodb/connection-store');
   const { SqsSyncJobQueue } = await import('../shared/adapters/sqs/sqs-sync-job-queue');
   const { enqueueDueConnections } = await import('../shared/sync/auto-sync-scheduler');
-  const { systemClock } = await import('../shared/banking/ports');
+  const { systemClock } = await import('../shared/adapters/system-clock');
   const { newId } = await import('../shared/banking/ids');
   const clients = rawClients(stack);
   try {

@@ -227,8 +227,8 @@ export interface LinkedPlaidConnection {
  * the webhook benchmark, which sends its deliveries for this Item while the table is still small.
  */
 export async function linkPlaidConnection(stack: BenchStack, transactions: number): Promise<LinkedPlaidConnection> {
-  const { exchangePlaidPublicToken } = await import('../shared/linking/plaid-linking');
-  const { plaidLinkingDeps } = await import('../shared/wiring/plaid');
+  const { exchangePlaidPublicToken } = await import('../shared/providers/plaid/plaid-linking');
+  const { plaidLinkingDeps } = await import('../shared/providers/plaid/plaid-module');
   const userId = 'bench-plaid-user';
   const password = `txn_count_${transactions}`;
   const { public_token: publicToken } = await plaidPost<{ public_token: string }>(stack.plaid, '/sandbox/public_token/create', {
@@ -315,8 +315,8 @@ function pluggyPerfMultiplier(transactions: number): number {
 }
 
 async function measurePluggy(stack: BenchStack, sandbox: PluggySandbox, transactions: number, progress: Progress) {
-  const { createPluggyConnectToken, createPluggyConnection } = await import('../shared/linking/pluggy-linking');
-  const { pluggyLinkingDeps } = await import('../shared/wiring/pluggy');
+  const { createPluggyConnectToken, createPluggyConnection } = await import('../shared/providers/pluggy/pluggy-linking');
+  const { pluggyLinkingDeps } = await import('../shared/providers/pluggy/pluggy-module');
   const userId = 'bench-pluggy-user';
   const user = `user-ok-perf-${pluggyPerfMultiplier(transactions)}`;
   const deps = pluggyLinkingDeps();
@@ -370,7 +370,7 @@ async function syncAfterActivity(
   settleItem(sandbox, itemId);
   // Moving the clock expired the cached Pluggy API key (2 hours). A deployment renews it once per lifetime
   // for all its syncs (POST /auth, KMS Encrypt, one cache write), not once per sync: renew it before counting.
-  const { pluggyApi } = await import('../shared/wiring/pluggy');
+  const { pluggyApi } = await import('../shared/providers/pluggy/pluggy-module');
   await pluggyApi().getItem(itemId);
   return measureSync(stack, sandbox.recorder, { ...connection, syncRunId: await newRunId(), trigger: 'manual' });
 }

@@ -33,7 +33,7 @@ import {
   tokenKeyAlias,
   type QueueId,
   type SecretId,
-} from './catalog/resources';
+} from '../shared/catalog/resources';
 import {
   notFoundRoute,
   routes,

@@ -10,11 +10,11 @@
  * may contribute environment for the services after it and lines for the banner, and knows how to stop.
  */
 import { randomBytes } from 'node:crypto';
-import { defaultResourcePrefix } from '../infra/catalog/resources';
+import { defaultResourcePrefix } from '../shared/catalog/resources';
 import { startLocalAws } from './aws/moto';
 import { startPlaidSandbox } from './sandboxes/plaid/plaid-sandbox';
 import { startPluggySandbox } from './sandboxes/pluggy/pluggy-sandbox';
-import { registerPluggyWebhook } from './commands/register-pluggy-webhook';
+import { registerPluggyWebhook } from '../ops/register-pluggy-webhook';
 import { localProviderCredentials, provisionLocalAws } from './aws/provision';
 import { startGateway } from './gateway/server';
 import { consoleLog } from './workers/lambda-runtime';

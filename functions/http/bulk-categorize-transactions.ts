@@ -1,6 +1,6 @@
 import { presentTransaction } from '../../shared/api/presenters';
 import { bulkCategorizeBody } from '../../shared/api/schemas';
-import { systemClock } from '../../shared/banking/ports';
+import { systemClock } from '../../shared/adapters/system-clock';
 import { bulkCategorize } from '../../shared/banking/transactions';
 import { userRoute } from '../../shared/http/api-handler';
 import { providerWriteQueue } from '../../shared/wiring/queues';

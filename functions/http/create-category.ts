@@ -1,7 +1,7 @@
 import { presentCategory } from '../../shared/api/presenters';
 import { categoryCreateBody } from '../../shared/api/schemas';
 import { createCategory } from '../../shared/banking/categories';
-import { systemClock } from '../../shared/banking/ports';
+import { systemClock } from '../../shared/adapters/system-clock';
 import { userRoute } from '../../shared/http/api-handler';
 import { categoryStore } from '../../shared/wiring/stores';
 

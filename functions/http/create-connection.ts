@@ -1,8 +1,8 @@
 import { presentAccount, presentConnection, presentMfaPrompt } from '../../shared/api/presenters';
 import { createConnectionBody } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
-import { createPluggyConnection } from '../../shared/linking/pluggy-linking';
-import { pluggyLinkingDeps } from '../../shared/wiring/pluggy';
+import { createPluggyConnection } from '../../shared/providers/pluggy/pluggy-linking';
+import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-module';
 
 const deps = pluggyLinkingDeps();
 

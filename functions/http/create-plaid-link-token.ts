@@ -1,7 +1,7 @@
 import { plaidLinkTokenBody } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
-import { createPlaidLinkToken } from '../../shared/linking/plaid-linking';
-import { plaidLinkingDeps } from '../../shared/wiring/plaid';
+import { createPlaidLinkToken } from '../../shared/providers/plaid/plaid-linking';
+import { plaidLinkingDeps } from '../../shared/providers/plaid/plaid-module';
 
 const deps = plaidLinkingDeps();
 

@@ -1,8 +1,8 @@
 import { presentPluggyConnectToken } from '../../shared/api/presenters';
 import { pluggyConnectTokenBody } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
-import { createPluggyConnectToken } from '../../shared/linking/pluggy-linking';
-import { pluggyLinkingDeps } from '../../shared/wiring/pluggy';
+import { createPluggyConnectToken } from '../../shared/providers/pluggy/pluggy-linking';
+import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-module';
 
 const deps = pluggyLinkingDeps();
 

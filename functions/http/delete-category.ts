@@ -1,6 +1,6 @@
 import { categoryDeleteQuery, categoryPath } from '../../shared/api/schemas';
 import { deleteCategory, type DeleteCategoryMode } from '../../shared/banking/categories';
-import { systemClock } from '../../shared/banking/ports';
+import { systemClock } from '../../shared/adapters/system-clock';
 import { userRoute } from '../../shared/http/api-handler';
 import { providerWriteQueue } from '../../shared/wiring/queues';
 import { categoryStore, transactionStore } from '../../shared/wiring/stores';

@@ -1,7 +1,7 @@
 import { connectionPath } from '../../shared/api/schemas';
 import { removeConnection } from '../../shared/banking/connections';
 import { userRoute } from '../../shared/http/api-handler';
-import { providerRemovers } from '../../shared/wiring/providers';
+import { providerPart } from '../../shared/providers/registry';
 import { accountStore, connectionStore, syncRunStore, transactionStore } from '../../shared/wiring/stores';
 
 const deps = {
@@ -9,7 +9,7 @@ const deps = {
   accounts: accountStore(),
   transactions: transactionStore(),
   syncRuns: syncRunStore(),
-  removerFor: providerRemovers(),
+  removerFor: providerPart((provider) => provider.connectionRemover(), 'connection removal'),
 };
 
 export const handler = userRoute({ params: connectionPath }, async ({ userId, params }) => {

@@ -1,8 +1,8 @@
 import { presentAccount, presentConnection } from '../../shared/api/presenters';
 import { plaidExchangeBody } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
-import { exchangePlaidPublicToken } from '../../shared/linking/plaid-linking';
-import { plaidLinkingDeps } from '../../shared/wiring/plaid';
+import { exchangePlaidPublicToken } from '../../shared/providers/plaid/plaid-linking';
+import { plaidLinkingDeps } from '../../shared/providers/plaid/plaid-module';
 
 const deps = plaidLinkingDeps();
 

@@ -1,8 +1,8 @@
 import { presentConnectionConsent } from '../../shared/api/presenters';
 import { connectionPath } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
-import { refreshConsent } from '../../shared/linking/pluggy-linking';
-import { pluggyLinkingDeps } from '../../shared/wiring/pluggy';
+import { refreshConsent } from '../../shared/providers/pluggy/pluggy-linking';
+import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-module';
 
 const deps = pluggyLinkingDeps();
 

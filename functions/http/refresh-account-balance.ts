@@ -1,9 +1,9 @@
 import { presentAccount } from '../../shared/api/presenters';
 import { accountPath } from '../../shared/api/schemas';
-import { refreshAccountBalance } from '../../shared/banking/balance-refresh';
-import { systemClock } from '../../shared/banking/ports';
+import { refreshAccountBalance } from '../../shared/sync/balance-refresh';
+import { systemClock } from '../../shared/adapters/system-clock';
 import { userRoute } from '../../shared/http/api-handler';
-import { liveBalanceSources } from '../../shared/wiring/providers';
+import { providerPart } from '../../shared/providers/registry';
 import { accountStore, connectionStore } from '../../shared/wiring/stores';
 import { tokenVault } from '../../shared/wiring/vault';
 
@@ -12,7 +12,7 @@ const deps = {
   connections: connectionStore(),
   vault: tokenVault(),
   clock: systemClock,
-  balanceSourceFor: liveBalanceSources(),
+  balanceSourceFor: providerPart((provider) => provider.liveBalances(), 'live balances'),
 };
 
 export const handler = userRoute({ params: accountPath }, async ({ userId, params }) => ({

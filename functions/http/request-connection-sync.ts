@@ -1,5 +1,5 @@
 import { connectionPath } from '../../shared/api/schemas';
-import { systemClock } from '../../shared/banking/ports';
+import { systemClock } from '../../shared/adapters/system-clock';
 import { requestSync } from '../../shared/banking/sync-requests';
 import { userRoute } from '../../shared/http/api-handler';
 import { syncJobQueue } from '../../shared/wiring/queues';

@@ -1,8 +1,8 @@
 import { presentConnection, presentMfaPrompt } from '../../shared/api/presenters';
 import { connectionMfaBody, connectionPath } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
-import { submitPluggyMfa } from '../../shared/linking/pluggy-linking';
-import { pluggyLinkingDeps } from '../../shared/wiring/pluggy';
+import { submitPluggyMfa } from '../../shared/providers/pluggy/pluggy-linking';
+import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-module';
 
 const deps = pluggyLinkingDeps();
 

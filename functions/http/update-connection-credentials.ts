@@ -3,8 +3,8 @@ import { connectionCredentialsBody, connectionPath } from '../../shared/api/sche
 import { userRoute } from '../../shared/http/api-handler';
 import { renewConnectionCredentials } from '../../shared/linking/connection-credentials';
 import { once } from '../../shared/wiring/once';
-import { plaidLinkingDeps } from '../../shared/wiring/plaid';
-import { pluggyLinkingDeps } from '../../shared/wiring/pluggy';
+import { plaidLinkingDeps } from '../../shared/providers/plaid/plaid-module';
+import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-module';
 import { connectionStore } from '../../shared/wiring/stores';
 
 const deps = { connections: connectionStore(), plaid: once(plaidLinkingDeps), pluggy: once(pluggyLinkingDeps) };

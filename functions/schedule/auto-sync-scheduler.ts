@@ -1,5 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { systemClock } from '../../shared/banking/ports';
+import { systemClock } from '../../shared/adapters/system-clock';
 import { logger } from '../../shared/observability/logger';
 import { countMetric, flushMetrics, metricNames } from '../../shared/observability/metrics';
 import { enqueueDueConnections, type SchedulerDeps, type SchedulerResult } from '../../shared/sync/auto-sync-scheduler';

@@ -1,7 +1,8 @@
-import { systemClock } from '../../shared/banking/ports';
+import { systemClock } from '../../shared/adapters/system-clock';
 import { webhookEventMessage } from '../../shared/queue/messages';
 import { sqsWorker } from '../../shared/queue/sqs-worker';
-import { applyWebhookEvent, webhookInterpreterFor, type ApplyWebhookDeps } from '../../shared/webhooks/apply-webhook-event';
+import { providerPart } from '../../shared/providers/registry';
+import { applyWebhookEvent, type ApplyWebhookDeps } from '../../shared/webhooks/apply-webhook-event';
 import { autoSyncConfig } from '../../shared/wiring/config';
 import { syncJobQueue } from '../../shared/wiring/queues';
 import { connectionStore, syncRunStore, webhookEventStore } from '../../shared/wiring/stores';
@@ -12,7 +13,7 @@ const deps: ApplyWebhookDeps = {
   syncRuns: syncRunStore(),
   syncQueue: syncJobQueue(),
   clock: systemClock,
-  interpreterFor: webhookInterpreterFor,
+  interpreterFor: providerPart((provider) => provider.interpretWebhook, 'webhook interpretation'),
   autoSync: { intervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS, random: Math.random },
 };
 

@@ -1,18 +1,14 @@
-import { queues } from '../../infra/catalog/resources';
-import { systemClock } from '../../shared/banking/ports';
+import { queues } from '../../shared/catalog/resources';
+import { systemClock } from '../../shared/adapters/system-clock';
 import { writeTransactionCategory, type ProviderWriteDeps } from '../../shared/banking/provider-writes';
-import { ConflictError } from '../../shared/errors/app-error';
 import { providerWriteMessage } from '../../shared/queue/messages';
 import { sqsWorker } from '../../shared/queue/sqs-worker';
-import { pluggyCategoryWriter } from '../../shared/wiring/pluggy';
+import { providerPart } from '../../shared/providers/registry';
 import { transactionStore } from '../../shared/wiring/stores';
 
 const deps: ProviderWriteDeps = {
   transactions: transactionStore(),
-  writerFor: (provider) => {
-    if (provider === 'pluggy') return pluggyCategoryWriter();
-    throw new ConflictError('PROVIDER_NOT_SUPPORTED', `Provider ${provider} takes no category feedback`);
-  },
+  writerFor: providerPart((provider) => provider.categoryWriter?.(), 'category feedback'),
   clock: systemClock,
 };
 

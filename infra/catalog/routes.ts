@@ -26,7 +26,7 @@ import {
   transactionListQuery,
   transactionUpdateBody,
 } from '../../shared/api/schemas';
-import type { QueueId, SecretId } from './resources';
+import type { QueueId, SecretId } from '../../shared/catalog/resources';
 
 /** What a function may touch. The stack turns each grant into the narrowest IAM permission it needs. */
 export type Grant =

@@ -10,7 +10,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { autoSyncSettings } from '../../shared/config/env';
-import { defaultResourcePrefix } from '../catalog/resources';
+import { defaultResourcePrefix } from '../../shared/catalog/resources';
 
 export type PlaidEnvironment = 'sandbox' | 'production';
 

@@ -11,7 +11,7 @@ import type { Key } from 'aws-cdk-lib/aws-kms';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Grant } from '../catalog/routes';
-import { queues as queueCatalog, secrets as secretCatalog, type QueueId, type SecretId } from '../catalog/resources';
+import { queues as queueCatalog, secrets as secretCatalog, type QueueId, type SecretId } from '../../shared/catalog/resources';
 import type { BankingFunction } from './banking-function';
 
 /** The stateful resources grants refer to. */
@@ -83,14 +83,14 @@ export function grantCatalogAccess(
       const queueId = grant.slice('queue:'.length) as QueueId;
       const definition = queueCatalog[queueId];
       const queue = targets.queues[queueId];
-      if (!definition || !queue) throw new Error(`Grant ${grant}: no such queue in infra/catalog/resources.ts`);
+      if (!definition || !queue) throw new Error(`Grant ${grant}: no such queue in shared/catalog/resources.ts`);
       queue.grantSendMessages(role);
       fn.addEnvironment(definition.urlEnvVar, queue.queueUrl);
     } else if (grant.startsWith('secret:')) {
       const secretId = grant.slice('secret:'.length) as SecretId;
       const definition = secretCatalog[secretId];
       const secret = targets.secrets[secretId];
-      if (!definition || !secret) throw new Error(`Grant ${grant}: no such secret in infra/catalog/resources.ts`);
+      if (!definition || !secret) throw new Error(`Grant ${grant}: no such secret in shared/catalog/resources.ts`);
       secret.grantRead(role);
       fn.addEnvironment(definition.arnEnvVar, secret.secretArn);
       addProviderEndpoints(target, secretId, endpoints);

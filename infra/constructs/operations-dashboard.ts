@@ -25,7 +25,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { QueueId } from '../catalog/resources';
+import type { QueueId } from '../../shared/catalog/resources';
 import { metricNames } from '../../shared/observability/metric-names';
 import type { OperationsAlarms } from './operations-alarms';
 import type { ServiceMetrics } from './service-metrics';

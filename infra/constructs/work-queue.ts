@@ -1,5 +1,5 @@
 /**
- * A work queue from `infra/catalog/resources.ts` with its dead-letter queue and an alarm that fires as soon as
+ * A work queue from `shared/catalog/resources.ts` with its dead-letter queue and an alarm that fires as soon as
  * one message is dead-lettered. Names, FIFO-ness, visibility timeout, retention and max receive count all come
  * from the catalog row, so the offline provisioner builds the identical pair on the local emulator.
  */
@@ -14,7 +14,7 @@ import {
   deadLetterRetentionDays,
   queueName,
   type QueueDefinition,
-} from '../catalog/resources';
+} from '../../shared/catalog/resources';
 
 export interface WorkQueueProps {
   readonly definition: QueueDefinition;

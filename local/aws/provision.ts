@@ -1,6 +1,6 @@
 /**
  * Creates the service's stateful resources on a local AWS endpoint (moto, or LocalStack through
- * `AWS_ENDPOINT_URL`) from the same catalog the CDK stack reads (`infra/catalog/resources.ts`): the table with
+ * `AWS_ENDPOINT_URL`) from the same catalog the CDK stack reads (`shared/catalog/resources.ts`): the table with
  * its GSIs and TTL, the token KMS key and alias, every queue with its dead-letter queue, and the provider
  * secrets with local development values.
  *
@@ -52,7 +52,7 @@ import {
   type QueueId,
   type SecretDefinition,
   type SecretId,
-} from '../../infra/catalog/resources';
+} from '../../shared/catalog/resources';
 
 /** The environment functions read, as the offline stack sets it. Catalog-named variables come in addition. */
 export interface LocalAwsEnvironment {

@@ -8,7 +8,7 @@
  * configures a shell. Progress goes to stderr. The moto server keeps running after this command exits;
  * `npx tsx local/aws/moto-cli.ts stop` stops it.
  */
-import { defaultResourcePrefix } from '../../infra/catalog/resources';
+import { defaultResourcePrefix } from '../../shared/catalog/resources';
 import { startLocalAws } from './moto';
 import { provisionLocalAws } from './provision';
 

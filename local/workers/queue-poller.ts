@@ -30,7 +30,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { queues } from '../../infra/catalog/resources';
+import { queues } from '../../shared/catalog/resources';
 import { workers as catalogWorkers, type WorkerDefinition } from '../../infra/catalog/routes';
 import { consoleLog, describeFailure, invokeHandler, type LocalLog } from './lambda-runtime';
 import { failedMessageIds, queueIdentity, sqsEvent, sqsRecord, type QueueIdentity } from './sqs-event';

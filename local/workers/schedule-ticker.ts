@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { defaultResourcePrefix } from '../../infra/catalog/resources';
+import { defaultResourcePrefix } from '../../shared/catalog/resources';
 import { scheduled as catalogScheduled } from '../../infra/catalog/routes';
 import { consoleLog, describeFailure, invokeHandler, LOCAL_ACCOUNT_ID, type LocalLog } from './lambda-runtime';
 

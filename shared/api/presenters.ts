@@ -5,8 +5,8 @@
 import type { Account, Category, Connection, SyncRun, Transaction } from '../banking/model';
 import { effectiveCategoryId } from '../banking/model';
 import type { Page } from '../banking/ports';
-import type { PluggyConnectTokenResult } from '../linking/pluggy-linking';
-import type { MfaPrompt } from '../linking/pluggy-linking-ports';
+import type { PluggyConnectTokenResult } from '../providers/pluggy/pluggy-linking';
+import type { MfaPrompt } from '../providers/pluggy/pluggy-ports';
 
 export function presentConnection(connection: Connection) {
   const consent = connection.consent;

@@ -3,14 +3,8 @@
  */
 import type { Connection, Provider, SyncRun } from './model';
 import { requireConnection } from './ownership';
-import type {
-  AccountStore,
-  ConnectionStore,
-  Page,
-  ProviderConnectionRemover,
-  SyncRunStore,
-  TransactionStore,
-} from './ports';
+import type { AccountStore, ConnectionStore, Page, SyncRunStore, TransactionStore } from './ports';
+import type { ProviderConnectionRemover } from '../providers/ports';
 
 export async function listConnections(connections: ConnectionStore, userId: string): Promise<Connection[]> {
   const all = await connections.listByUser(userId);
@@ -38,7 +32,7 @@ export interface RemoveConnectionDeps {
   readonly transactions: TransactionStore;
   readonly syncRuns: SyncRunStore;
   /** The provider side of removal (Plaid `/item/remove`, Pluggy `DELETE /items/{id}`). */
-  readonly removerFor: (provider: Provider) => ProviderConnectionRemover;
+  readonly removerFor: (provider: Provider) => Promise<ProviderConnectionRemover>;
 }
 
 /**
@@ -49,7 +43,8 @@ export interface RemoveConnectionDeps {
  */
 export async function removeConnection(deps: RemoveConnectionDeps, userId: string, connectionId: string): Promise<void> {
   const connection = await requireConnection(deps.connections, userId, connectionId);
-  await deps.removerFor(connection.provider).remove(connection);
+  const remover = await deps.removerFor(connection.provider);
+  await remover.remove(connection);
   await purgeConnectionData(deps, connection);
 }
 

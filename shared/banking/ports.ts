@@ -53,8 +53,6 @@ export interface ConnectionStore {
   releasePendingSync(userId: string, connectionId: string, syncRunId: string, now: string): Promise<void>;
   /** Removes the connection row and its guard rows together. */
   delete(connection: Connection): Promise<void>;
-  /** Connections due for auto-sync in one shard of the due index, oldest due first. */
-  listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>>;
 }
 
 export interface AccountStore {
@@ -204,13 +202,37 @@ export interface ProviderWriteQueue {
   enqueue(jobs: readonly ProviderWriteJob[]): Promise<void>;
 }
 
-/** The provider side of removing a connection: revoke the access / delete the item at the provider. */
-export interface ProviderConnectionRemover {
-  remove(connection: Connection): Promise<void>;
-}
-
 export interface Clock {
   now(): Date;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+/** The due index as the scheduler uses it (implemented by the DynamoDB connection store). */
+export interface DueConnectionIndex {
+  /** Connections of one shard due at or before `dueBefore`, oldest first, paged. */
+  listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>>;
+  /** Moves each connection's `nextSyncAt` from the value read to `leaseUntil`, if nothing changed it since. */
+  leaseDue(due: readonly Connection[], leaseUntil: string): Promise<DueLeaseOutcome>;
+  /** Takes connections that wait for their user out of the index; returns how many were taken out. */
+  dropFromDueIndex(waiting: readonly Connection[]): Promise<number>;
+}
+
+/** What a lease attempt on a page of due connections came to. */
+export interface DueLeaseOutcome {
+  /** Leased now (their `nextSyncAt` is the lease expiry): these, and only these, are enqueued. */
+  readonly leased: Connection[];
+  /** Changed since they were read (synced, re-scheduled, waiting for the user, leased by a racing run). */
+  readonly changed: number;
+  /** Writes that failed for another reason (throttling after the SDK's retries); they stay due. */
+  readonly failed: number;
+  readonly firstFailure: unknown;
+}
+
+/** What the webhook-event queue carries: a pointer to the stored event, never the body itself. */
+export interface WebhookEventJob {
+  readonly provider: Provider;
+  readonly eventId: string;
+}
+
+export interface WebhookEventQueue {
+  enqueue(job: WebhookEventJob): Promise<void>;
+}

@@ -18,18 +18,11 @@ import { logger } from '../observability/logger';
 import { countMetric } from '../observability/metrics';
 import type { CategorySync, Provider, Transaction } from './model';
 import type { Clock, ProviderWriteJob, TransactionStore } from './ports';
-
-/** A provider's half of category feedback. */
-export interface ProviderCategoryWriter {
-  /** The provider's own id for one of our category ids, or null when the category is not in its catalog. */
-  providerCategoryIdOf(categoryId: string): string | null;
-  /** Sends the category; throws a ProviderError when the provider refuses or cannot be reached. */
-  writeCategory(transaction: Transaction, providerCategoryId: string): Promise<void>;
-}
+import type { ProviderCategoryWriter } from '../providers/ports';
 
 export interface ProviderWriteDeps {
   readonly transactions: TransactionStore;
-  readonly writerFor: (provider: Provider) => ProviderCategoryWriter;
+  readonly writerFor: (provider: Provider) => Promise<ProviderCategoryWriter>;
   readonly clock: Clock;
 }
 
@@ -62,7 +55,7 @@ export async function writeTransactionCategory(
     return 'superseded';
   }
   const categoryId = transaction.userCategoryId;
-  const writer = deps.writerFor(transaction.provider);
+  const writer = await deps.writerFor(transaction.provider);
   const providerCategoryId = categoryId ? writer.providerCategoryIdOf(categoryId) : null;
   if (!categoryId || !providerCategoryId) {
     await mark(deps, transaction, null);

@@ -9,7 +9,7 @@
  * forger which check failed would only help the forger).
  */
 import { PayloadTooLargeError } from '../errors/app-error';
-import type { ReceivedWebhook } from '../webhooks/webhook-verification';
+import type { ReceivedWebhook } from '../providers/webhook-verification';
 import { rawBody, runRoute, type ApiResponse, type HttpEvent, type HttpResult } from './api-handler';
 
 /** Plaid and Pluggy webhooks are a few KB; this leaves room for verbose payloads and nothing more. */

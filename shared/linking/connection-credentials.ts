@@ -10,8 +10,8 @@
 import { requireConnection } from '../banking/ownership';
 import type { ConnectionStore } from '../banking/ports';
 import { ValidationError } from '../errors/app-error';
-import { createPlaidLinkToken, type PlaidLinkingDeps } from './plaid-linking';
-import { updatePluggyCredentials, type CredentialsUpdate, type PluggyLinkingDeps } from './pluggy-linking';
+import { createPlaidLinkToken, type PlaidLinkingDeps } from '../providers/plaid/plaid-linking';
+import { updatePluggyCredentials, type CredentialsUpdate, type PluggyLinkingDeps } from '../providers/pluggy/pluggy-linking';
 
 export interface ConnectionCredentialsDeps {
   readonly connections: ConnectionStore;

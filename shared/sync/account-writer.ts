@@ -5,7 +5,7 @@
 import { accountIdFor } from '../banking/ids';
 import type { Account, Connection } from '../banking/model';
 import type { AccountStore } from '../banking/ports';
-import type { ProviderAccount } from './provider-source';
+import type { ProviderAccount } from '../providers/ports';
 
 export interface StoredAccounts {
   readonly accountCount: number;

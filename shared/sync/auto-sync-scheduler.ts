@@ -20,30 +20,11 @@
  */
 import { newId } from '../banking/ids';
 import { statusesNeedingUser, type Connection } from '../banking/model';
-import type { Clock, Page, SyncJob, SyncJobQueue } from '../banking/ports';
+import type { Clock, DueConnectionIndex, Page, SyncJob, SyncJobQueue } from '../banking/ports';
 import { asError } from '../errors/app-error';
 import { logger } from '../observability/logger';
 
-/** What a lease attempt on a page of due connections came to. */
-export interface DueLeaseOutcome {
-  /** Leased now (their `nextSyncAt` is the lease expiry): these, and only these, are enqueued. */
-  readonly leased: Connection[];
-  /** Changed since they were read (synced, re-scheduled, waiting for the user, leased by a racing run). */
-  readonly changed: number;
-  /** Writes that failed for another reason (throttling after the SDK's retries); they stay due. */
-  readonly failed: number;
-  readonly firstFailure: unknown;
-}
 
-/** The due index as the scheduler uses it (implemented by the DynamoDB connection store). */
-export interface DueConnectionIndex {
-  /** Connections of one shard due at or before `dueBefore`, oldest first, paged. */
-  listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>>;
-  /** Moves each connection's `nextSyncAt` from the value read to `leaseUntil`, if nothing changed it since. */
-  leaseDue(due: readonly Connection[], leaseUntil: string): Promise<DueLeaseOutcome>;
-  /** Takes connections that wait for their user out of the index; returns how many were taken out. */
-  dropFromDueIndex(waiting: readonly Connection[]): Promise<number>;
-}
 
 export interface SchedulerDeps {
   readonly dueIndex: DueConnectionIndex;

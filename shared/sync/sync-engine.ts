@@ -34,7 +34,7 @@ import { describeError } from '../errors/error-mapper';
 import { logger } from '../observability/logger';
 import { countMetric, countMetricBy, durationMetric } from '../observability/metrics';
 import { storeAccounts } from './account-writer';
-import { ConnectionStateError, type ProviderSyncSource } from './provider-source';
+import { ConnectionStateError, type ProviderSyncSource } from '../providers/ports';
 import { nextAutoSyncAt } from './schedule';
 import { TransactionChangeWriter } from './transaction-writer';
 
@@ -45,7 +45,7 @@ export interface SyncEngineDeps {
   readonly syncRuns: SyncRunStore;
   readonly categories: CategoryStore;
   readonly vault: TokenVault;
-  readonly sourceFor: (provider: Provider) => ProviderSyncSource;
+  readonly sourceFor: (provider: Provider) => Promise<ProviderSyncSource>;
   readonly clock: Clock;
   readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
 }
@@ -109,7 +109,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
         })
       : null;
     const session = { connection, accessToken, transactionHint: job.transactionHint ?? null };
-    const source = deps.sourceFor(connection.provider);
+    const source = await deps.sourceFor(connection.provider);
     const refreshed = await source.checkConnection(session);
     const providerAccounts = await source.listAccounts(session);
     const stored = await storeAccounts(deps.accounts, connection, providerAccounts, deps.clock.now().toISOString());

@@ -12,7 +12,7 @@
 import { transactionIdFor, accountIdFor } from '../banking/ids';
 import type { Category, Connection, Transaction } from '../banking/model';
 import type { CategoryStore, Clock, TransactionStore } from '../banking/ports';
-import type { ChangeBatch, ProviderTransaction } from './provider-source';
+import type { ChangeBatch, ProviderTransaction } from '../providers/ports';
 
 export class TransactionChangeWriter {
   readonly counts = { added: 0, modified: 0, removed: 0 };

@@ -9,31 +9,21 @@ import { updateConnection } from '../banking/connection-updates';
 import { statusesNeedingUser, type Connection, type Consent, type Provider, type WebhookEvent, type WebhookEventStatus } from '../banking/model';
 import type { TransactionChangeHint, WebhookEventStore } from '../banking/ports';
 import { requestSync, type SyncRequestDeps } from '../banking/sync-requests';
-import { ConflictError } from '../errors/app-error';
 import { describeError } from '../errors/error-mapper';
 import { logger, withLogContext } from '../observability/logger';
 import { countMetric } from '../observability/metrics';
 import { nextAutoSyncAt } from '../sync/schedule';
-import { interpretPlaidWebhook } from './apply-plaid-webhook';
-import { interpretPluggyWebhook } from './apply-pluggy-webhook';
-import type { WebhookEventJob } from './ports';
-import type { WebhookAction, WebhookInterpreter } from './webhook-actions';
+import type { WebhookEventJob } from '../banking/ports';
+import type { WebhookInterpreter } from '../providers/ports';
+import type { WebhookAction } from '../providers/ports';
 
 export interface ApplyWebhookDeps extends SyncRequestDeps {
   readonly events: WebhookEventStore;
-  readonly interpreterFor: (provider: Provider) => WebhookInterpreter;
+  readonly interpreterFor: (provider: Provider) => Promise<WebhookInterpreter>;
   /** Restores an auto-sync time when a connection leaves a status that waits for the user. */
   readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
 }
 
-const interpreters: Partial<Record<Provider, WebhookInterpreter>> = { plaid: interpretPlaidWebhook, pluggy: interpretPluggyWebhook };
-
-/** The interpreter of each provider whose webhooks this build receives. */
-export function webhookInterpreterFor(provider: Provider): WebhookInterpreter {
-  const interpreter = interpreters[provider];
-  if (!interpreter) throw new ConflictError('PROVIDER_NOT_SUPPORTED', `Webhooks of ${provider} are not supported`);
-  return interpreter;
-}
 
 /**
  * Returns the event's final status, or null when the event is gone (expired by TTL). Throws when the work
@@ -68,7 +58,8 @@ export async function applyWebhookEvent(deps: ApplyWebhookDeps, job: WebhookEven
 }
 
 async function carryOut(deps: ApplyWebhookDeps, event: WebhookEvent): Promise<'processed' | 'ignored'> {
-  const action = deps.interpreterFor(event.provider)(event.body);
+  const interpret = await deps.interpreterFor(event.provider);
+  const action = interpret(event.body);
   if (action.kind === 'ignore') {
     logger.info('webhook event ignored', { type: event.type, note: action.note });
     return 'ignored';

@@ -15,40 +15,12 @@
  *   Item we no longer (or never) had is not the provider's error, and an error answer only earns retries.
  */
 import type { Connection, Provider, WebhookEvent } from '../banking/model';
-import type { Clock, ConnectionStore, SyncRunStore, WebhookEventStore } from '../banking/ports';
+import type { Clock, ConnectionStore, SyncRunStore, WebhookEventQueue, WebhookEventStore } from '../banking/ports';
 import { logger, withLogContext } from '../observability/logger';
 import { countMetric, countMetricBy, metricNames, MetricUnit, publishMetrics } from '../observability/metrics';
 import { contentEventIds } from './event-ids';
-import type { WebhookEventQueue } from './ports';
-import { WebhookVerificationError, type ReceivedWebhook, type WebhookVerifier } from './webhook-verification';
-
-/** What the receipt needs to know about a verified body. */
-export interface DescribedWebhook {
-  /** e.g. `TRANSACTIONS/SYNC_UPDATES_AVAILABLE`; used for the stored event and the metric dimension. */
-  readonly type: string;
-  readonly providerItemId: string | null;
-  /** The provider's own event id when it sends one (Pluggy); null derives one from the body (Plaid). */
-  readonly providerEventId: string | null;
-  /**
-   * The provider sends exactly these bytes again whenever the same thing happens anew (Plaid's
-   * SYNC_UPDATES_AVAILABLE: no id, no timestamp, identical on every firing for an Item). Such an event is
-   * a duplicate only while the work of its earlier delivery still lies ahead (see acknowledgeDuplicate).
-   */
-  readonly repeatable?: boolean;
-  /**
-   * True for events about the provider itself rather than an item (Pluggy `connector/status_updated`):
-   * they are queued for the worker without a connection instead of being set aside as "unknown item".
-   */
-  readonly aboutProvider?: boolean;
-}
-
-/** A provider's half of webhook receipt. */
-export interface WebhookSource {
-  readonly provider: Provider;
-  readonly verifier: WebhookVerifier;
-  /** Reads a VERIFIED body; throws MalformedJsonError / ValidationError when it is not a webhook. */
-  describe(rawBody: Buffer): DescribedWebhook;
-}
+import type { DescribedWebhook, WebhookSource } from '../providers/ports';
+import { WebhookVerificationError, type ReceivedWebhook } from '../providers/webhook-verification';
 
 export interface ReceiveWebhookDeps {
   readonly events: WebhookEventStore;

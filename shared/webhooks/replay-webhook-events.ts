@@ -12,7 +12,7 @@
  */
 import type { Provider, WebhookEvent } from '../banking/model';
 import type { ConnectionStore, WebhookEventStore } from '../banking/ports';
-import type { WebhookEventQueue } from './ports';
+import type { WebhookEventQueue } from '../banking/ports';
 
 export interface ReplayWebhookDeps {
   readonly events: WebhookEventStore;

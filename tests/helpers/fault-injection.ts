@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import type { PlaidFault } from '../../local/sandboxes/plaid/control-endpoints';
-import { SeededRandom } from '../../local/sandboxes/shared/seeded-random';
+import { SeededRandom } from '../../local/sandboxes/common/seeded-random';
 import type { Transaction } from '../../shared/banking/model';
 import { eventually } from './eventually';
 import type { LocalStack } from './local-stack';

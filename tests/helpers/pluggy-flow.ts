@@ -15,7 +15,7 @@ export const PLUGGY_BANK_OPEN_FINANCE = 2;
 /** Registers our webhook route at the sandbox with the secret header, as `npm run pluggy:register-webhook` does. */
 export async function registerWebhook(stack: LocalStack): Promise<void> {
   // Imported late: the command loads the shared logger, which must read the stack's log level first.
-  const { registerPluggyWebhook } = await import('../../local/commands/register-pluggy-webhook');
+  const { registerPluggyWebhook } = await import('../../ops/register-pluggy-webhook');
   const local = localProviderCredentials.pluggy;
   await registerPluggyWebhook({
     pluggyBaseUrl: stack.pluggy.url,

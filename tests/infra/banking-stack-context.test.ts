@@ -9,7 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BankingStack, defaultCatalog, validateCatalog, type FunctionCatalog } from '../../infra/banking-stack';
-import { deadLetterQueueName, queueName, queues, secretName, secrets, tokenKeyAlias } from '../../infra/catalog/resources';
+import { deadLetterQueueName, queueName, queues, secretName, secrets, tokenKeyAlias } from '../../shared/catalog/resources';
 import { notFoundRoute, routes, scheduled, workers } from '../../infra/catalog/routes';
 import type { BankingFunction } from '../../infra/constructs/banking-function';
 import { awsSolutionsFindings, environmentOf, temporaryOutdir, type NagFinding } from './template-helpers';

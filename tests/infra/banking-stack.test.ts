@@ -22,7 +22,7 @@ import {
   tokenKeyAlias,
   type QueueId,
   type SecretId,
-} from '../../infra/catalog/resources';
+} from '../../shared/catalog/resources';
 import { notFoundRoute, routes, scheduled, workers, type Grant } from '../../infra/catalog/routes';
 import type { BankingFunction } from '../../infra/constructs/banking-function';
 import {

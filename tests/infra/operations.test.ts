@@ -11,7 +11,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoSyncSchedulerId, BankingStack } from '../../infra/banking-stack';
-import { queues, type QueueId } from '../../infra/catalog/resources';
+import { queues, type QueueId } from '../../shared/catalog/resources';
 import { scheduled, workers } from '../../infra/catalog/routes';
 import { projectRoot } from '../../infra/constructs/banking-function';
 import {

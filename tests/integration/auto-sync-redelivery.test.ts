@@ -20,9 +20,9 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queues } from '../../infra/catalog/resources';
+import { queues } from '../../shared/catalog/resources';
 import { provisionQueue, type ProvisionedQueue } from '../../local/aws/provision';
-import { redriveDeadLetters, resolveRedriveTarget } from '../../local/commands/redrive';
+import { redriveDeadLetters, resolveRedriveTarget } from '../../ops/redrive';
 import { queueIdentity, sqsEvent, sqsRecord } from '../../local/workers/sqs-event';
 import { SqsRedeliveryDelay } from '../../shared/adapters/sqs/message-visibility';
 import { ProviderError, ValidationError } from '../../shared/errors/app-error';
@@ -278,7 +278,7 @@ describe('dead letters and redrive', () => {
     await sqs.send(new SendMessageBatchCommand({ QueueUrl: webhookQueue.deadLetterUrl, Entries: [{ Id: '0', MessageBody: body }] }));
 
     // Act
-    const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', 'local/commands/redrive.ts', 'webhookEvents', '--max', '5'], {
+    const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', 'ops/redrive.ts', 'webhookEvents', '--max', '5'], {
       env: {
         ...process.env,
         ...localAwsEnv(),
@@ -295,7 +295,7 @@ describe('dead letters and redrive', () => {
   });
 
   it('refuses an unknown queue id with a usage message', async () => {
-    await expect(execFileAsync(process.execPath, ['--import', 'tsx', 'local/commands/redrive.ts', 'nope'], { env: { ...process.env, ...localAwsEnv() } })).rejects.toMatchObject({
+    await expect(execFileAsync(process.execPath, ['--import', 'tsx', 'ops/redrive.ts', 'nope'], { env: { ...process.env, ...localAwsEnv() } })).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('usage: npm run redrive'),
     });

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queues } from '../../infra/catalog/resources';
+import { queues } from '../../shared/catalog/resources';
 import { provisionQueue, type ProvisionedQueue } from '../../local/aws/provision';
 import { dynamoDocumentClient } from '../../shared/adapters/aws-clients';
 import { batchWriteAll, putRequest } from '../../shared/adapters/dynamodb/batch';
@@ -27,12 +27,8 @@ import { updateConnection } from '../../shared/banking/connection-updates';
 import type { Connection, ConnectionStatus } from '../../shared/banking/model';
 import type { Clock, SyncJob, SyncJobQueue } from '../../shared/banking/ports';
 import { syncJobMessage } from '../../shared/queue/messages';
-import {
-  DEFAULT_LEASE_MINUTES,
-  enqueueDueConnections,
-  type DueConnectionIndex,
-  type SchedulerDeps,
-} from '../../shared/sync/auto-sync-scheduler';
+import { DEFAULT_LEASE_MINUTES, enqueueDueConnections, type SchedulerDeps } from '../../shared/sync/auto-sync-scheduler';
+import { type DueConnectionIndex } from '../../shared/banking/ports';
 import { makeConnection } from '../helpers/dynamodb-fixtures';
 import { createPrivateTable, type PrivateTable } from '../helpers/dynamodb-table';
 import { localAwsClientConfig } from '../setup/local-aws-context';

@@ -13,9 +13,9 @@ import { promisify } from 'node:util';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queues } from '../../infra/catalog/resources';
+import { queues } from '../../shared/catalog/resources';
 import { provisionQueue, type ProvisionedQueue } from '../../local/aws/provision';
-import { parseReplayArguments, replayFromEnvironment } from '../../local/commands/replay-webhooks';
+import { parseReplayArguments, replayFromEnvironment } from '../../ops/replay-webhooks';
 import { queueIdentity, sqsEvent, sqsRecord } from '../../local/workers/sqs-event';
 import { batchWriteAll, putRequest } from '../../shared/adapters/dynamodb/batch';
 import { DynamoConnectionStore } from '../../shared/adapters/dynamodb/connection-store';
@@ -227,7 +227,7 @@ describe('webhook replay', () => {
 
   it('runs as `npm run replay-webhooks`, and reports an unknown event id with exit code 1', async () => {
     const env = { ...process.env, ...localAwsEnv(), TABLE_NAME: table.tableName, WEBHOOK_EVENT_QUEUE_URL: webhookQueue.url };
-    const cli = ['--import', 'tsx', 'local/commands/replay-webhooks.ts'];
+    const cli = ['--import', 'tsx', 'ops/replay-webhooks.ts'];
 
     const { stdout } = await execFileAsync(process.execPath, [...cli, '--event', `plaid:${syncEvent.eventId}`], { env });
     expect(stdout).toContain(`replayed plaid:${syncEvent.eventId} TRANSACTIONS/SYNC_UPDATES_AVAILABLE`);

@@ -13,7 +13,7 @@
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashSeed } from '../../local/sandboxes/shared/seeded-random';
+import { hashSeed } from '../../local/sandboxes/common/seeded-random';
 import { newId } from '../../shared/banking/ids';
 import { eventually } from '../helpers/eventually';
 import {

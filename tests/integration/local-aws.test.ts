@@ -23,7 +23,7 @@ import {
   secrets,
   tableName,
   tokenKeyAlias,
-} from '../../infra/catalog/resources';
+} from '../../shared/catalog/resources';
 import { deadLetterUrlEnvVar, provisionLocalAws } from '../../local/aws/provision';
 import { localAwsClientConfig, localAwsEnv } from '../setup/local-aws-context';
 

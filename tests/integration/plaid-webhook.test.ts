@@ -21,7 +21,7 @@ import {
   WebhookType,
 } from 'plaid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queues } from '../../infra/catalog/resources';
+import { queues } from '../../shared/catalog/resources';
 import { provisionQueue, type ProvisionedQueue } from '../../local/aws/provision';
 import { buildHttpApiEvent, newRequestId, type GatewayEvent } from '../../local/gateway/http-api-event';
 import { startPlaidSandbox, type PlaidSandbox } from '../../local/sandboxes/plaid/plaid-sandbox';

@@ -109,7 +109,7 @@ describe('Pluggy connect and connections', () => {
     // Imported here: these modules load the shared logger, which must see the stack's log level first.
     const { DynamoProviderKeyStore } = await import('../../shared/adapters/dynamodb/provider-key-store');
     const { KmsTokenVault } = await import('../../shared/adapters/kms/kms-token-vault');
-    const { clientDigest, jwtExpiryMs, PLUGGY_API_KEY_CONTEXT } = await import('../../shared/adapters/pluggy/pluggy-api-key');
+    const { clientDigest, jwtExpiryMs, PLUGGY_API_KEY_CONTEXT } = await import('../../shared/providers/pluggy/pluggy-api-key');
     const cached = await new DynamoProviderKeyStore({ tableName: stack.env.TABLE_NAME! }).get('pluggy', clientDigest(stack.pluggy.credentials.clientId));
     expect(cached).not.toBeNull();
     expect(cached!.key.ciphertext).not.toContain('.');

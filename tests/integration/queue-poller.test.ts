@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queues, type QueueDefinition } from '../../infra/catalog/resources';
+import { queues, type QueueDefinition } from '../../shared/catalog/resources';
 import { provisionQueue, type ProvisionedQueue } from '../../local/aws/provision';
 import { loadHandler, silentLog } from '../../local/workers/lambda-runtime';
 import { startQueuePoller, type PolledWorker } from '../../local/workers/queue-poller';

@@ -14,7 +14,7 @@ import {
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queues } from '../../infra/catalog/resources';
+import { queues } from '../../shared/catalog/resources';
 import { provisionQueue, type ProvisionedQueue } from '../../local/aws/provision';
 import type { ProviderWriteJob, SyncJob } from '../../shared/banking/ports';
 import { QueueSendError, sendBatchWith, type SendBatch } from '../../shared/adapters/sqs/send-in-batches';

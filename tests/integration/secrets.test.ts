@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, describe, expect, it } from 'vitest';
-import { secrets } from '../../infra/catalog/resources';
+import { secrets } from '../../shared/catalog/resources';
 import {
   pluggySecretReader,
   plaidSecretReader,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bankingTable } from '../../infra/catalog/resources';
+import { bankingTable } from '../../shared/catalog/resources';
 import { accountKey, connectionAccountsPartitionKey } from '../../shared/adapters/dynamodb/entities/account';
 import {
   categoryNameKey,

@@ -10,7 +10,7 @@ import {
   ValidationError,
 } from '../../shared/errors/app-error';
 import { describeError } from '../../shared/errors/error-mapper';
-import { plaidErrorFrom } from '../../shared/adapters/plaid/plaid-errors';
+import { plaidErrorFrom } from '../../shared/providers/plaid/plaid-errors';
 
 describe('describeError', () => {
   it.each([

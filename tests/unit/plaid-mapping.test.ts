@@ -1,6 +1,6 @@
 import type { AccountBase, Transaction } from 'plaid';
 import { describe, expect, it } from 'vitest';
-import { accountTypeOf, categoryOf, toProviderAccount, toProviderTransaction } from '../../shared/adapters/plaid/plaid-mapping';
+import { accountTypeOf, categoryOf, toProviderAccount, toProviderTransaction } from '../../shared/providers/plaid/plaid-mapping';
 
 function plaidTransaction(overrides: Partial<Transaction>): Transaction {
   return {

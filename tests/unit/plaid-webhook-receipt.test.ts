@@ -1,10 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PlaidWebhookVerifier, VerificationKeyCache } from '../../shared/adapters/plaid/plaid-webhook-verifier';
+import { PlaidWebhookVerifier, VerificationKeyCache } from '../../shared/providers/plaid/plaid-webhook-verifier';
 import { MAX_WEBHOOK_BODY_BYTES, webhookRoute } from '../../shared/http/webhook-handler';
 import { DEDUPE_WINDOW_SECONDS } from '../../shared/webhooks/event-ids';
-import { describePlaidWebhook } from '../../shared/webhooks/plaid-webhook-body';
-import { receiveWebhook, WEBHOOK_EVENT_RETENTION_DAYS, type WebhookSource } from '../../shared/webhooks/receive-webhook';
+import { describePlaidWebhook } from '../../shared/providers/plaid/plaid-webhook-body';
+import { receiveWebhook, WEBHOOK_EVENT_RETENTION_DAYS } from '../../shared/webhooks/receive-webhook';
+import { type WebhookSource } from '../../shared/providers/ports';
 import {
   FakeKeyServer,
   InMemoryConnectionStore,

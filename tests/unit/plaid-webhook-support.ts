@@ -4,7 +4,7 @@
  * of the ports the webhook use-cases take. Nothing here touches the network.
  */
 import { createHash, createHmac, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import type { PlaidVerificationKey } from '../../shared/adapters/plaid/plaid-webhook-verifier';
+import type { PlaidVerificationKey } from '../../shared/providers/plaid/plaid-webhook-verifier';
 import type { Connection, PendingSync, Provider, SyncRun, WebhookEvent } from '../../shared/banking/model';
 import type {
   Clock,
@@ -15,7 +15,8 @@ import type {
   WebhookEventStore,
 } from '../../shared/banking/ports';
 import { ConflictError, NotFoundError } from '../../shared/errors/app-error';
-import type { WebhookEventJob, WebhookEventQueue } from '../../shared/webhooks/ports';
+import type { WebhookEventQueue } from '../../shared/banking/ports';
+import type { WebhookEventJob } from '../../shared/banking/ports';
 
 export interface TestSigningKey {
   readonly kid: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PlaidWebhookVerifier, VerificationKeyCache } from '../../shared/adapters/plaid/plaid-webhook-verifier';
-import { WebhookVerificationError, type WebhookRejectionReason } from '../../shared/webhooks/webhook-verification';
+import { PlaidWebhookVerifier, VerificationKeyCache } from '../../shared/providers/plaid/plaid-webhook-verifier';
+import { WebhookVerificationError, type WebhookRejectionReason } from '../../shared/providers/webhook-verification';
 import { FakeKeyServer, newSigningKey, plaidBody, signPlaidWebhook, TestClock, type TestSigningKey } from './plaid-webhook-support';
 
 const body = plaidBody({

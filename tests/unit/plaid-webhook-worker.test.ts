@@ -1,7 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Connection, WebhookEvent } from '../../shared/banking/model';
 import { ConflictError } from '../../shared/errors/app-error';
-import { applyWebhookEvent, webhookInterpreterFor, type ApplyWebhookDeps } from '../../shared/webhooks/apply-webhook-event';
+import { providerPart } from '../../shared/providers/registry';
+import { applyWebhookEvent, type ApplyWebhookDeps } from '../../shared/webhooks/apply-webhook-event';
+
+const webhookInterpreterFor = providerPart((provider) => provider.interpretWebhook, 'webhook interpretation');
 import {
   InMemoryConnectionStore,
   InMemorySyncRunStore,

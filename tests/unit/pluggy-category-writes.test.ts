@@ -3,7 +3,7 @@
  * of a delivery, and which failures are handed back to the queue.
  */
 import { describe, expect, it } from 'vitest';
-import { PluggyCategoryWriter } from '../../shared/adapters/pluggy/pluggy-category-writer';
+import { PluggyCategoryWriter } from '../../shared/providers/pluggy/pluggy-category-writer';
 import type { Transaction } from '../../shared/banking/model';
 import type { TransactionStore } from '../../shared/banking/ports';
 import { writeTransactionCategory } from '../../shared/banking/provider-writes';
@@ -55,7 +55,7 @@ function writer(outcome: 'ok' | ProviderError) {
 function run(row: Transaction | null, outcome: 'ok' | ProviderError, receiveCount = 1) {
   const { transactions, edits } = store(row);
   const { category, sent } = writer(outcome);
-  const deps = { transactions: transactions as unknown as TransactionStore, writerFor: () => category, clock: { now: () => NOW } };
+  const deps = { transactions: transactions as unknown as TransactionStore, writerFor: async () => category, clock: { now: () => NOW } };
   return { result: writeTransactionCategory(deps, job, { receiveCount, maxReceiveCount: 8 }), edits, sent };
 }
 

@@ -6,7 +6,7 @@
 import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { PluggyApi } from '../../shared/adapters/pluggy/pluggy-api';
+import { PluggyApi } from '../../shared/providers/pluggy/pluggy-api';
 import {
   apiKeyFrom,
   clientDigest,
@@ -15,9 +15,9 @@ import {
   VaultApiKeyCache,
   type ApiKey,
   type ApiKeyCache,
-} from '../../shared/adapters/pluggy/pluggy-api-key';
+} from '../../shared/providers/pluggy/pluggy-api-key';
 import type { CachedProviderKey, TokenContext } from '../../shared/banking/ports';
-import { PluggyClient, type PluggyClientOptions } from '../../shared/adapters/pluggy/pluggy-client';
+import { PluggyClient, type PluggyClientOptions } from '../../shared/providers/pluggy/pluggy-client';
 import { ProviderError } from '../../shared/errors/app-error';
 
 const BASE = 'https://pluggy.test';

@@ -13,9 +13,9 @@ import {
   pluggyCategoryIdOf,
   toProviderAccount,
   toProviderTransaction,
-} from '../../shared/adapters/pluggy/pluggy-mapping';
-import type { PluggyAccount, PluggyItem, PluggyTransaction } from '../../shared/adapters/pluggy/pluggy-schemas';
-import { nextPageQuery, parseCursor } from '../../shared/adapters/pluggy/pluggy-sync-source';
+} from '../../shared/providers/pluggy/pluggy-mapping';
+import type { PluggyAccount, PluggyItem, PluggyTransaction } from '../../shared/providers/pluggy/pluggy-schemas';
+import { nextPageQuery, parseCursor } from '../../shared/providers/pluggy/pluggy-sync-source';
 
 const bank = { providerAccountId: 'acc-1', currency: 'BRL' };
 

@@ -3,12 +3,12 @@
  * waiting states, consent), per-account transaction windows with overlap, failing accounts and webhook hints.
  */
 import { describe, expect, it } from 'vitest';
-import type { PluggyApi } from '../../shared/adapters/pluggy/pluggy-api';
-import type { PluggyAccount, PluggyConsent, PluggyItem, PluggyTransaction } from '../../shared/adapters/pluggy/pluggy-schemas';
-import { PluggySyncSource, type PluggySyncSettings } from '../../shared/adapters/pluggy/pluggy-sync-source';
+import type { PluggyApi } from '../../shared/providers/pluggy/pluggy-api';
+import type { PluggyAccount, PluggyConsent, PluggyItem, PluggyTransaction } from '../../shared/providers/pluggy/pluggy-schemas';
+import { PluggySyncSource, type PluggySyncSettings } from '../../shared/providers/pluggy/pluggy-sync-source';
 import type { Connection } from '../../shared/banking/model';
 import { ProviderError } from '../../shared/errors/app-error';
-import { ConnectionStateError, type ChangeBatch, type SyncSession } from '../../shared/sync/provider-source';
+import { ConnectionStateError, type ChangeBatch, type SyncSession } from '../../shared/providers/ports';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const settings: PluggySyncSettings = {

@@ -4,12 +4,12 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { PluggyWebhookVerifier, sameSecret, type PluggyWebhookSecrets } from '../../shared/adapters/pluggy/pluggy-webhook-verifier';
+import { PluggyWebhookVerifier, sameSecret, type PluggyWebhookSecrets } from '../../shared/providers/pluggy/pluggy-webhook-verifier';
 import type { Connection } from '../../shared/banking/model';
-import { interpretPluggyWebhook } from '../../shared/webhooks/apply-pluggy-webhook';
-import { describePluggyWebhook } from '../../shared/webhooks/pluggy-webhook-body';
+import { interpretPluggyWebhook } from '../../shared/providers/pluggy/pluggy-webhook-interpreter';
+import { describePluggyWebhook } from '../../shared/providers/pluggy/pluggy-webhook-body';
 import { receiveWebhook } from '../../shared/webhooks/receive-webhook';
-import { WebhookVerificationError } from '../../shared/webhooks/webhook-verification';
+import { WebhookVerificationError } from '../../shared/providers/webhook-verification';
 import { InMemoryConnectionStore, InMemoryWebhookEventStore, RecordingWebhookQueue, TestClock } from './plaid-webhook-support';
 
 const CLIENT_ID = 'client-1';

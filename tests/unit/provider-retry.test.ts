@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withProviderRetry } from '../../shared/adapters/providers/provider-retry';
+import { withProviderRetry } from '../../shared/providers/provider-retry';
 import { ProviderError, type ProviderFailureKind } from '../../shared/errors/app-error';
 
 const policy = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 };

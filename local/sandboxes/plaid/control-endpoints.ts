@@ -6,16 +6,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { commonFaultSchemas, faultRuleSchema, type CommonFault, type FaultSwitch } from '../shared/fault-switch';
-import type { ExchangeRecorder } from '../shared/exchange-recorder';
-import type { SandboxClock } from '../shared/sandbox-clock';
-import type { WebhookDispatcher } from '../shared/webhook-dispatcher';
+import { commonFaultSchemas, faultRuleSchema, type CommonFault, type FaultSwitch } from '../common/fault-switch';
+import type { ExchangeRecorder } from '../common/exchange-recorder';
+import type { SandboxClock } from '../common/sandbox-clock';
+import type { WebhookDispatcher } from '../common/webhook-dispatcher';
 import { PlaidSandboxError } from './errors';
 import { DEFAULT_INSTITUTION_ID, findInstitution } from './institutions';
 import { accountView, type SandboxItem } from './sandbox-item';
 import type { PlaidSandboxState } from './sandbox-state';
 import type { WebhookSigner } from './webhook-signer';
-import { ControlError, controlErrorReply, parseControlBody } from '../shared/control-errors';
+import { ControlError, controlErrorReply, parseControlBody } from '../common/control-errors';
 
 /** Plaid-only fault: the next sync call that continues a pagination loop fails with MUTATION_DURING_PAGINATION. */
 export interface MutationDuringPaginationFault {

@@ -9,7 +9,7 @@
  * (docs https://plaid.com/docs/api/products/transactions/#transactions-sync-response-added-amount).
  */
 import type { PaymentMeta, Transaction } from 'plaid';
-import { hashSeed, SeededRandom } from '../shared/seeded-random';
+import { hashSeed, SeededRandom } from '../common/seeded-random';
 import { dayOfMonth, dayOfWeek, isLastDayOfMonth, isoDate, monthKey } from './calendar';
 import { EVERYDAY_SPENDING, merchant, merchantForDescription, type Merchant } from './merchants';
 import type { HistoryProfile } from './test-users';

@@ -6,7 +6,7 @@
  * account currency with Plaid's sign convention applied later (positive = money out).
  */
 import { CounterpartyType, TransactionPaymentChannelEnum, type Location, type PersonalFinanceCategory, type TransactionCounterparty } from 'plaid';
-import { hashSeed, SeededRandom } from '../shared/seeded-random';
+import { hashSeed, SeededRandom } from '../common/seeded-random';
 
 export type Confidence = 'VERY_HIGH' | 'HIGH' | 'MEDIUM' | 'LOW';
 

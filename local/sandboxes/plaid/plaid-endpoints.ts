@@ -36,7 +36,7 @@ import {
   type WebhookUpdateAcknowledgedWebhook,
   type WebhookVerificationKeyGetResponse,
 } from 'plaid';
-import { isoSeconds, type SandboxClock } from '../shared/sandbox-clock';
+import { isoSeconds, type SandboxClock } from '../common/sandbox-clock';
 import { parseIsoDate } from './calendar';
 import { invalidField, missingFields, PlaidSandboxError } from './errors';
 import type { CustomTransactionInput } from './history-generator';

@@ -12,8 +12,8 @@ import {
   type Item,
   type ItemWithConsentFields,
 } from 'plaid';
-import { isoSeconds } from '../shared/sandbox-clock';
-import { randomAlphanumeric } from '../shared/identifiers';
+import { isoSeconds } from '../common/sandbox-clock';
+import { randomAlphanumeric } from '../common/identifiers';
 import type { PlaidSandboxError } from './errors';
 import type { AccountRole, HistoryAccount } from './history-generator';
 import type { SandboxInstitution } from './institutions';

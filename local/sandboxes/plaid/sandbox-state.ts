@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Products, type Transaction } from 'plaid';
-import { randomAlphanumeric } from '../shared/identifiers';
-import type { SandboxClock } from '../shared/sandbox-clock';
+import { randomAlphanumeric } from '../common/identifiers';
+import type { SandboxClock } from '../common/sandbox-clock';
 import { epochDay, isoDate } from './calendar';
 import { PlaidSandboxError } from './errors';
 import {

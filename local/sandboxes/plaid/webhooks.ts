@@ -6,8 +6,8 @@
  * the indented form catches that mistake locally.
  */
 import { WebhookEnvironmentValues, type ItemErrorWebhook, type SyncUpdatesAvailableWebhook } from 'plaid';
-import type { SandboxClock } from '../shared/sandbox-clock';
-import type { WebhookDelivery, WebhookDispatcher } from '../shared/webhook-dispatcher';
+import type { SandboxClock } from '../common/sandbox-clock';
+import type { WebhookDelivery, WebhookDispatcher } from '../common/webhook-dispatcher';
 import type { PlaidSandboxError } from './errors';
 import type { SandboxItem } from './sandbox-item';
 import type { WebhookSigner } from './webhook-signer';

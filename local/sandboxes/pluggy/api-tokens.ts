@@ -11,7 +11,7 @@
  * generation number every earlier token carries, for "the provider stopped accepting my key" cases.
  */
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { SandboxClock } from '../shared/sandbox-clock';
+import type { SandboxClock } from '../common/sandbox-clock';
 
 export const API_KEY_TTL_SECONDS = 2 * 60 * 60;
 export const CONNECT_TOKEN_TTL_SECONDS = 30 * 60;

@@ -5,11 +5,11 @@
  * revoked, connectors going offline, re-sending an event; plus fault injection and the request log.
  */
 import { z } from 'zod';
-import { commonFaultSchemas, faultRuleSchema, type CommonFault, type FaultSwitch } from '../shared/fault-switch';
-import type { ExchangeRecorder } from '../shared/exchange-recorder';
-import { matchPathTemplate } from '../shared/http-kit';
-import type { SandboxClock } from '../shared/sandbox-clock';
-import type { WebhookDispatcher } from '../shared/webhook-dispatcher';
+import { commonFaultSchemas, faultRuleSchema, type CommonFault, type FaultSwitch } from '../common/fault-switch';
+import type { ExchangeRecorder } from '../common/exchange-recorder';
+import { matchPathTemplate } from '../common/http-kit';
+import type { SandboxClock } from '../common/sandbox-clock';
+import type { WebhookDispatcher } from '../common/webhook-dispatcher';
 import type { TokenIssuer } from './api-tokens';
 import type { ConnectorHealthStatus, SandboxConnector } from './connectors';
 import { PluggyApiError } from './errors';
@@ -17,7 +17,7 @@ import { consentView } from './resources';
 import type { PendingActivity, PluggySandboxState, SandboxItem } from './sandbox-state';
 import { FINAL_EXECUTION_STATUSES, type FinalExecutionStatus } from './sandbox-users';
 import type { PluggyWebhooks, SentEvent } from './webhooks';
-import { ControlError, controlErrorReply, parseControlBody } from '../shared/control-errors';
+import { ControlError, controlErrorReply, parseControlBody } from '../common/control-errors';
 
 export const CONTROL_PREFIX = '/sandbox/local/';
 

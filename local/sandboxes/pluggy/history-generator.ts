@@ -10,7 +10,7 @@
  * Dates are midnight in São Paulo written in UTC (`…T03:00:00.000Z`): Pluggy returns dates in UTC and tells
  * clients to convert to GMT-3 when they need the Brazilian calendar day (docs /docs/transactions).
  */
-import { hashSeed, SeededRandom } from '../shared/seeded-random';
+import { hashSeed, SeededRandom } from '../common/seeded-random';
 import type { ProductType } from './connectors';
 import {
   compareTransactions,

@@ -12,12 +12,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { ExchangeRecorder } from '../shared/exchange-recorder';
-import { describeFault, FaultSwitch, sleep } from '../shared/fault-switch';
-import { BodyTooLargeError, listen, matchPathTemplate, parseJson, readRawBody, sendJson } from '../shared/http-kit';
-import { SandboxClock } from '../shared/sandbox-clock';
-import { consoleLog, silentLog, type SandboxLog } from '../shared/sandbox-log';
-import { WebhookDispatcher, type WebhookDelivery } from '../shared/webhook-dispatcher';
+import { ExchangeRecorder } from '../common/exchange-recorder';
+import { describeFault, FaultSwitch, sleep } from '../common/fault-switch';
+import { BodyTooLargeError, listen, matchPathTemplate, parseJson, readRawBody, sendJson } from '../common/http-kit';
+import { SandboxClock } from '../common/sandbox-clock';
+import { consoleLog, silentLog, type SandboxLog } from '../common/sandbox-log';
+import { WebhookDispatcher, type WebhookDelivery } from '../common/webhook-dispatcher';
 import { TokenIssuer, type VerifiedToken } from './api-tokens';
 import { createConnectors, type ConnectorHealthStatus, type SandboxConnector } from './connectors';
 import { CONTROL_PREFIX, DEFAULT_REFRESH_ACTIVITY, handleControlRequest, type ControlContext, type PluggyFault } from './control-endpoints';

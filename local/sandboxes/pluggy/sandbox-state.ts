@@ -13,7 +13,7 @@
  * item/waiting_user_action on pauses, transactions/* when a later sync found changes.
  */
 import { randomUUID } from 'node:crypto';
-import type { SandboxClock } from '../shared/sandbox-clock';
+import type { SandboxClock } from '../common/sandbox-clock';
 import { MFA_TOKEN_PARAMETER, PRODUCT_TYPES, type ProductType, type SandboxConnector } from './connectors';
 import { PluggyApiError, itemNotFound } from './errors';
 import { appendActivity, generateAccounts, openingBalanceOf, recomputeBalances } from './history-generator';

@@ -15,8 +15,8 @@
  * readable specification (research/pluggy.md §8), so header name and format here are this sandbox's own.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import type { SandboxClock } from '../shared/sandbox-clock';
-import type { WebhookDelivery, WebhookDispatcher } from '../shared/webhook-dispatcher';
+import type { SandboxClock } from '../common/sandbox-clock';
+import type { WebhookDelivery, WebhookDispatcher } from '../common/webhook-dispatcher';
 import { PluggyApiError } from './errors';
 
 export const SIGNATURE_HEADER = 'X-Pluggy-Signature';

@@ -12,7 +12,7 @@ import {
   type Provider,
 } from '../../banking/model';
 import type { ConnectionStore, Page } from '../../banking/ports';
-import type { DueLeaseOutcome } from '../../sync/auto-sync-scheduler';
+import type { DueLeaseOutcome } from '../../banking/ports';
 import { ConflictError, ItemAlreadyExistsError, NotFoundError } from '../../errors/app-error';
 import { batchGetAll, batchWriteAll, putRequest } from './batch';
 import { accountToItem } from './entities/account';

@@ -32,7 +32,7 @@ export function tableRef(options: StoreOptions): TableRef {
 
 /**
  * Global secondary indexes of the banking table and their key attributes. Mirrors `bankingTable` in
- * `infra/catalog/resources.ts` (a unit test keeps the two in step); the entity modules decide what each
+ * `shared/catalog/resources.ts` (a unit test keeps the two in step); the entity modules decide what each
  * index means for their rows.
  */
 export const indexes = {

@@ -12,7 +12,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { secrets, type SecretDefinition } from '../../../infra/catalog/resources';
+import { secrets, type SecretDefinition } from '../../catalog/resources';
 import { ConfigError } from '../../errors/app-error';
 import { secretsManagerClient } from '../aws-clients';
 

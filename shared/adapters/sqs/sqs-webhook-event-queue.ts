@@ -5,7 +5,8 @@
  */
 import type { z } from 'zod';
 import type { webhookEventMessage } from '../../queue/messages';
-import type { WebhookEventJob, WebhookEventQueue } from '../../webhooks/ports';
+import type { WebhookEventQueue } from '../../banking/ports';
+import type { WebhookEventJob } from '../../banking/ports';
 import { sqsClient } from '../aws-clients';
 import type { RetryPolicy } from '../retry';
 import { defaultSendRetryPolicy, sendBatchWith, sendInBatches, type SendBatch } from './send-in-batches';

@@ -1,0 +1,82 @@
+/**
+ * Plaid's provider module and its wiring: one instance of each adapter per container, built on first use.
+ * Provider-neutral code reaches it through `../registry.ts`; the Plaid-only routes (link token, exchange)
+ * use {@link plaidLinkingDeps}.
+ */
+import type { PlaidApi } from 'plaid';
+import { plaidApiFactory } from './plaid-api';
+import { PlaidConnectionRemover } from './plaid-connection-remover';
+import { PlaidSdkItemGateway } from './plaid-item-gateway';
+import { PlaidLiveBalances } from './plaid-live-balances';
+import { PlaidSyncSource } from './plaid-sync-source';
+import { describePlaidWebhook } from './plaid-webhook-body';
+import { interpretPlaidWebhook } from './plaid-webhook-interpreter';
+import { plaidVerificationKeyFetcher, PlaidWebhookVerifier } from './plaid-webhook-verifier';
+import type { ProviderModule } from '../ports';
+import { plaidSecretReader, userHashSecretReader } from '../../adapters/secrets/secret-reader';
+import { systemClock } from '../../adapters/system-clock';
+import type { PlaidLinkingDeps } from './plaid-linking';
+import { providerUserId } from '../../linking/user-hash';
+import { autoSyncConfig, plaidConfig, webhookConfig } from '../../wiring/config';
+import { syncJobQueue } from '../../wiring/queues';
+import { connectionStore, syncRunStore } from '../../wiring/stores';
+import { once } from '../../wiring/once';
+import { tokenVault } from '../../wiring/vault';
+
+export const plaidApi = once((): (() => Promise<PlaidApi>) => {
+  const settings = plaidConfig();
+  const secret = plaidSecretReader();
+  return plaidApiFactory({ environment: settings.PLAID_ENV, localBaseUrl: settings.PLAID_LOCAL_BASE_URL }, () => secret.read());
+});
+
+export const plaidItemGateway = once(() => {
+  const settings = plaidConfig();
+  return new PlaidSdkItemGateway(plaidApi(), {
+    clientName: settings.PLAID_CLIENT_NAME,
+    countryCodes: settings.PLAID_COUNTRY_CODES,
+    language: settings.PLAID_LANGUAGE,
+  });
+});
+
+export const plaidModule: ProviderModule = {
+  provider: 'plaid',
+  syncSource: once(() => new PlaidSyncSource(plaidApi())),
+  connectionRemover: once(() => new PlaidConnectionRemover(plaidItemGateway(), tokenVault())),
+  liveBalances: once(() => new PlaidLiveBalances(plaidItemGateway())),
+  // One verifier per container: its key cache lives as long as the container.
+  webhookSource: once(() => ({
+    provider: 'plaid',
+    verifier: new PlaidWebhookVerifier({ fetchKey: plaidVerificationKeyFetcher(plaidApi()) }),
+    describe: describePlaidWebhook,
+  })),
+  interpretWebhook: interpretPlaidWebhook,
+};
+
+/** Webhook URL Plaid is told at link time; absent when no public base URL is configured. */
+export function plaidWebhookUrl(): string | null {
+  const base = webhookConfig().PUBLIC_API_BASE_URL;
+  return base ? plaidWebhookUrlFor(base) : null;
+}
+
+/** Path of the Plaid webhook route (infra/catalog/routes.ts) under the API's base URL. */
+export const PLAID_WEBHOOK_PATH = '/api/v1/webhooks/plaid';
+
+/** The Plaid webhook URL under an API base URL (`https://api.example.com` → `…/api/v1/webhooks/plaid`). */
+export function plaidWebhookUrlFor(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${PLAID_WEBHOOK_PATH}`;
+}
+
+export function plaidLinkingDeps(): PlaidLinkingDeps {
+  const userHash = userHashSecretReader();
+  return {
+    gateway: plaidItemGateway(),
+    vault: tokenVault(),
+    connections: connectionStore(),
+    syncRuns: syncRunStore(),
+    syncQueue: syncJobQueue(),
+    clock: systemClock,
+    providerUserIdOf: async (userId) => providerUserId((await userHash.read()).key, userId),
+    webhookUrl: plaidWebhookUrl(),
+    autoSyncIntervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS,
+  };
+}

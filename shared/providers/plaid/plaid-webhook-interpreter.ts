@@ -1,0 +1,146 @@
+/**
+ * Plaid webhook codes → actions. Every TRANSACTIONS and ITEM code Plaid documents is handled on purpose;
+ * other webhook types (AUTH, HOLDINGS, LINK, ...) belong to products this service does not use and are
+ * acknowledged and ignored, as are codes Plaid adds later (its enums are extensible).
+ *
+ * TRANSACTIONS: https://plaid.com/docs/api/products/transactions/#webhooks
+ * ITEM:         https://plaid.com/docs/api/items/#webhooks
+ */
+import { z } from 'zod';
+import type { ConnectionStatus, StatusReason } from '../../banking/model';
+import { parsePlaidWebhook } from './plaid-webhook-body';
+import type { WebhookAction } from '../ports';
+
+export function interpretPlaidWebhook(body: string): WebhookAction {
+  const webhook = parsePlaidWebhook(body);
+  switch (webhook.webhook_type) {
+    case 'TRANSACTIONS':
+      return transactionsAction(webhook.webhook_code);
+    case 'ITEM':
+      return itemAction(webhook.webhook_code, webhook);
+    default:
+      return { kind: 'ignore', note: `${webhook.webhook_type} webhooks are not used by this service` };
+  }
+}
+
+function transactionsAction(code: string): WebhookAction {
+  switch (code) {
+    // The one transactions webhook a /transactions/sync integration needs: fires after the first sync
+    // call and again whenever the Item has changes (added, modified or removed transactions).
+    case 'SYNC_UPDATES_AVAILABLE':
+      return { kind: 'sync' };
+    // Legacy /transactions/get notifications. Plaid keeps sending them alongside SYNC_UPDATES_AVAILABLE;
+    // the sync cursor already covers what they announce, including removals.
+    case 'INITIAL_UPDATE':
+    case 'HISTORICAL_UPDATE':
+    case 'DEFAULT_UPDATE':
+    case 'TRANSACTIONS_REMOVED':
+      return { kind: 'ignore', note: `${code} is covered by the transactions sync cursor` };
+    // Recurring-transactions add-on (/transactions/recurring/get), which this service does not call.
+    case 'RECURRING_TRANSACTIONS_UPDATE':
+      return { kind: 'ignore', note: 'recurring transactions are not used' };
+    default:
+      return { kind: 'ignore', note: `unhandled TRANSACTIONS code ${code}` };
+  }
+}
+
+const itemError = z.looseObject({
+  error_code: z.string().min(1),
+  display_message: z.string().nullish(),
+});
+
+const itemFields = z.looseObject({
+  error: z.unknown().optional(),
+  consent_expiration_time: z.string().nullish(),
+  reason: z.string().nullish(),
+  disconnect_time: z.string().nullish(),
+});
+
+/**
+ * ITEM ERROR codes that only the user can resolve, by re-authenticating through Link update mode
+ * (https://plaid.com/docs/errors/item/) or because access is gone. Any other item error marks the
+ * connection `error`; the next successful sync clears it.
+ */
+const STATUS_BY_ITEM_ERROR: Readonly<Record<string, ConnectionStatus>> = {
+  ITEM_LOGIN_REQUIRED: 'login_required',
+  ITEM_LOCKED: 'login_required',
+  USER_SETUP_REQUIRED: 'login_required',
+  INVALID_CREDENTIALS: 'login_required',
+  INVALID_MFA: 'login_required',
+  INVALID_UPDATED_USERNAME: 'login_required',
+  ITEM_NOT_FOUND: 'revoked',
+  ACCESS_NOT_GRANTED: 'revoked',
+  USER_PERMISSION_REVOKED: 'revoked',
+};
+
+/** Shown when Plaid gives no `display_message` (which is meant for end users). */
+const NEUTRAL_MESSAGE = {
+  login_required: 'The bank login needs to be renewed',
+  revoked: 'Access to this bank connection was revoked',
+  error: 'The bank data provider reported a problem with this connection',
+} as const;
+
+function neutralMessage(status: ConnectionStatus): string {
+  return status in NEUTRAL_MESSAGE ? NEUTRAL_MESSAGE[status as keyof typeof NEUTRAL_MESSAGE] : NEUTRAL_MESSAGE.error;
+}
+
+function itemAction(code: string, body: Record<string, unknown>): WebhookAction {
+  const fields = itemFields.safeParse(body);
+  const item = fields.success ? fields.data : {};
+  switch (code) {
+    // Carries a Plaid error object; ITEM_LOGIN_REQUIRED is the common one (also what
+    // /sandbox/item/reset_login fires).
+    case 'ERROR':
+      return itemErrorAction(item.error);
+    // Some integrations receive the login problem as a code of its own rather than inside ERROR.
+    case 'ITEM_LOGIN_REQUIRED':
+      return statusAction('login_required', code, NEUTRAL_MESSAGE.login_required);
+    // UK/EU: consent expires in 7 days; the user must re-consent through update mode.
+    case 'PENDING_EXPIRATION': {
+      const expiresAt = item.consent_expiration_time ?? undefined;
+      return {
+        ...statusAction('pending_expiration', code, expiresAt ? `Consent expires at ${expiresAt}` : 'Consent expires soon'),
+        ...(expiresAt ? { accessEndsAt: expiresAt } : {}),
+      };
+    }
+    // US/CA: the institution will disconnect the Item in 7 days (migration or token expiry); the user
+    // must re-authenticate through update mode before then, like an expiring consent.
+    case 'PENDING_DISCONNECT': {
+      const at = item.disconnect_time ?? undefined;
+      const why = item.reason ? ` (${item.reason})` : '';
+      return {
+        ...statusAction('pending_expiration', code, at ? `The institution disconnects this connection at ${at}${why}` : `The institution disconnects this connection soon${why}`),
+        ...(at ? { accessEndsAt: at } : {}),
+      };
+    }
+    // The user revoked access at the institution or through Plaid; update mode may not repair it, a new
+    // link is needed. USER_ACCOUNT_REVOKED names one account (PNC only, per Plaid), but Plaid still asks
+    // for the Item to be re-linked.
+    case 'USER_PERMISSION_REVOKED':
+    case 'USER_ACCOUNT_REVOKED':
+      return { ...statusAction('revoked', code, NEUTRAL_MESSAGE.revoked), consentRevoked: true };
+    // The Item left ITEM_LOGIN_REQUIRED without our help; data will flow again, so catch up now.
+    case 'LOGIN_REPAIRED':
+      return { kind: 'status', status: 'healthy', reason: null, thenSync: true };
+    // Offer Link update mode with account selection.
+    case 'NEW_ACCOUNTS_AVAILABLE':
+      return statusAction('new_accounts_available', code, 'New accounts are available at the institution');
+    // Fired by /item/webhook/update to the new URL: proof the new address works, nothing to change.
+    case 'WEBHOOK_UPDATE_ACKNOWLEDGED':
+      return { kind: 'record', note: 'webhook URL change acknowledged' };
+    default:
+      return { kind: 'ignore', note: `unhandled ITEM code ${code}` };
+  }
+}
+
+function itemErrorAction(error: unknown): WebhookAction {
+  const parsed = itemError.safeParse(error);
+  if (!parsed.success) return statusAction('error', 'ITEM_ERROR', NEUTRAL_MESSAGE.error);
+  const status = STATUS_BY_ITEM_ERROR[parsed.data.error_code] ?? 'error';
+  return statusAction(status, parsed.data.error_code, parsed.data.display_message || neutralMessage(status));
+}
+
+function statusAction(status: ConnectionStatus, code: string, message: string): WebhookAction & { kind: 'status' } {
+  const reason: StatusReason = { code, message };
+  return { kind: 'status', status, reason };
+}

@@ -1,0 +1,106 @@
+/**
+ * Pluggy adapters, one per container. Only functions that talk to Pluggy (or receive its webhooks) import
+ * this module.
+ *
+ * The API key cache lives in the table, encrypted with the token key: functions granted both
+ * (`table:*`, `tokens:encrypt` + `tokens:decrypt`) share keys across containers; a function without them
+ * keeps its key in memory only.
+ */
+import { DynamoProviderKeyStore } from '../../adapters/dynamodb/provider-key-store';
+import { PluggyApi } from './pluggy-api';
+import { VaultApiKeyCache, type ApiKeyCache } from './pluggy-api-key';
+import { PluggyCategoryWriter } from './pluggy-category-writer';
+import { PluggyClient } from './pluggy-client';
+import { PluggyApiConnectGateway } from './pluggy-connect-gateway';
+import { PluggyConnectionRemover } from './pluggy-connection-remover';
+import { PluggyLiveBalances } from './pluggy-live-balances';
+import { PluggySyncSource } from './pluggy-sync-source';
+import { PluggyWebhookVerifier } from './pluggy-webhook-verifier';
+import { pluggySecretReader, userHashSecretReader } from '../../adapters/secrets/secret-reader';
+import { systemClock } from '../../adapters/system-clock';
+import type { PluggyLinkingDeps } from './pluggy-linking';
+import { providerUserId } from '../../linking/user-hash';
+import { describePluggyWebhook } from './pluggy-webhook-body';
+import { interpretPluggyWebhook } from './pluggy-webhook-interpreter';
+import type { ProviderModule, WebhookSource } from '../ports';
+import { autoSyncConfig, pluggyConfig, tableConfig, webhookConfig } from '../../wiring/config';
+import { once } from '../../wiring/once';
+import { syncJobQueue } from '../../wiring/queues';
+import { connectionStore, syncRunStore } from '../../wiring/stores';
+import { tokenVault } from '../../wiring/vault';
+
+export const pluggySecret = once(() => pluggySecretReader());
+
+function sharedKeyCache(): ApiKeyCache | undefined {
+  if (!process.env.TABLE_NAME || !process.env.TOKEN_KEY_ID) return undefined;
+  return new VaultApiKeyCache(new DynamoProviderKeyStore({ tableName: tableConfig().TABLE_NAME }), tokenVault(), systemClock);
+}
+
+export const pluggyApi = once(() => {
+  const secret = pluggySecret();
+  const keyCache = sharedKeyCache();
+  const client = new PluggyClient({
+    baseUrl: pluggyConfig().PLUGGY_BASE_URL,
+    credentials: async () => {
+      const value = await secret.read();
+      return { clientId: value.client_id, clientSecret: value.client_secret };
+    },
+    onCredentialsRejected: () => secret.invalidate(),
+    ...(keyCache ? { keyCache } : {}),
+  });
+  return new PluggyApi(client);
+});
+
+export const pluggyConnectGateway = once(() => new PluggyApiConnectGateway(pluggyApi()));
+
+/** Our Pluggy webhook route; absent without a public base URL. */
+export function pluggyWebhookUrl(): string | null {
+  const base = webhookConfig().PUBLIC_API_BASE_URL;
+  return base ? `${base.replace(/\/+$/, '')}/api/v1/webhooks/pluggy` : null;
+}
+
+export function pluggyLinkingDeps(): PluggyLinkingDeps {
+  // Read on first use: only connect tokens and new connections need the user hash (and its grant).
+  const userHash = once(() => userHashSecretReader());
+  const settings = pluggyConfig();
+  return {
+    gateway: pluggyConnectGateway(),
+    connections: connectionStore(),
+    syncRuns: syncRunStore(),
+    syncQueue: syncJobQueue(),
+    clock: systemClock,
+    providerUserIdOf: async (userId) => providerUserId((await userHash().read()).key, userId),
+    webhookUrl: settings.PLUGGY_ITEM_WEBHOOKS ? pluggyWebhookUrl() : null,
+    autoSyncIntervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS,
+    widget: { includeSandbox: settings.PLUGGY_ENV !== 'production', connectBaseUrl: settings.PLUGGY_CONNECT_URL },
+  };
+}
+
+export const pluggyModule: ProviderModule = {
+  provider: 'pluggy',
+  syncSource: once(() => new PluggySyncSource(pluggyApi())),
+  connectionRemover: once(() => new PluggyConnectionRemover(pluggyApi())),
+  liveBalances: once(() => new PluggyLiveBalances(pluggyApi())),
+  webhookSource: once(pluggyWebhookSource),
+  interpretWebhook: interpretPluggyWebhook,
+  categoryWriter: once(() => new PluggyCategoryWriter(pluggyApi())),
+};
+
+/** Pluggy's half of webhook receipt: the secret header (and optional signature) and `clientId` checks. */
+function pluggyWebhookSource(): WebhookSource {
+  const settings = pluggyConfig();
+  const secret = pluggySecret();
+  return {
+    provider: 'pluggy',
+    verifier: new PluggyWebhookVerifier({
+      secrets: async () => {
+        const value = await secret.read();
+        return { clientId: value.client_id, webhookSecret: value.webhook_secret, signingSecret: value.webhook_signing_secret };
+      },
+      secretHeader: settings.PLUGGY_WEBHOOK_SECRET_HEADER,
+      signatureHeader: settings.PLUGGY_WEBHOOK_SIGNATURE_HEADER,
+      allowUnsigned: settings.PLUGGY_WEBHOOK_ALLOW_UNSIGNED,
+    }),
+    describe: describePluggyWebhook,
+  };
+}

@@ -1,0 +1,353 @@
+/**
+ * Pluggy as a sync source.
+ *
+ * Item state first (`GET /items/{id}`; docs /docs/item-lifecycle): a sync reads what Pluggy last collected,
+ * so it only makes sense once the item has settled.
+ * - UPDATED → go on. UPDATING / MERGING → wait for it (polling, bounded), then decide; still running after
+ *   the wait → `transient` (the job is retried later; the item/updated webhook also queues a sync).
+ * - OUTDATED ("the last update failed with an error that may go away") → ask Pluggy to update again
+ *   (`PATCH /items/{id}` without parameters, the documented "trigger new sync") and wait; at most
+ *   {@link PluggySyncSettings.outdatedRetries} times, then the connection is `error` until the next sync.
+ * - LOGIN_ERROR → login_required; WAITING_USER_INPUT → mfa_required; WAITING_USER_ACTION →
+ *   user_action_required with the authorization URL and its expiry stored on the connection.
+ * - ERROR (or any status Pluggy adds) → error, logged and counted.
+ * - Open Finance consent is read on every sync (`GET /consents?itemId=`): an expired or revoked consent makes
+ *   the item's data endpoints answer empty (docs /en/docs/security/data-protection), so the sync stops with
+ *   `consent_expired` instead of reading nothing; only the user can renew it (update-mode connect token).
+ *
+ * Transactions: `/v2/transactions` per account (the page-based `/transactions` is retired, research §5), by
+ * creation time. The cursor is JSON `{v: 1, accounts: {<accountId>: <newest createdAt seen>}}`; each run asks
+ * for `createdAtFrom` = that time minus {@link PluggySyncSettings.overlapMs}, because Pluggy can record a
+ * transaction with a `createdAt` slightly before one it recorded earlier (batches of one update are written
+ * in parallel). Rows read twice are absorbed by the idempotent writer. Each page's `next` is followed to the
+ * end. An account that fails is reported in `accountFailures` and its cursor entry stays where it was, so
+ * the next run reads its window again; the other accounts are not affected.
+ *
+ * Updates to old transactions do not show in a creation-time window; Pluggy announces them (and deletions)
+ * in `transactions/updated` / `transactions/deleted` webhooks, which reach this source as the session's
+ * transaction hint: updated ids are read again by id, deleted ids are checked to be gone and removed.
+ */
+import type { Consent, Connection } from '../../banking/model';
+import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
+import { logger } from '../../observability/logger';
+import { countMetric, countMetricBy } from '../../observability/metrics';
+import {
+  ConnectionStateError,
+  type AccountFailure,
+  type ChangeBatch,
+  type ProviderAccount,
+  type ProviderSyncSource,
+  type PullResult,
+  type RefreshedConnectionFields,
+  type SyncSession,
+} from '../ports';
+import { sleepFor } from '../../adapters/retry';
+import { MAX_TRANSACTION_IDS_PER_QUERY, type PluggyApi, type TransactionQuery } from './pluggy-api';
+import { PLUGGY_NEUTRAL_MESSAGE } from './pluggy-errors';
+import { consentLapsed, currentConsent, itemCondition, toProviderAccount, toProviderTransaction } from './pluggy-mapping';
+import type { PluggyAccount, PluggyItem, PluggyTransaction } from './pluggy-schemas';
+
+export interface PluggySyncSettings {
+  /** How long a sync waits for an item that is still collecting before handing the job back to the queue. */
+  readonly settleTimeoutMs: number;
+  readonly firstPollDelayMs: number;
+  readonly maxPollDelayMs: number;
+  /** New updates requested for an OUTDATED item within one sync before the connection is marked `error`. */
+  readonly outdatedRetries: number;
+  /** How far before the newest `createdAt` seen the next run starts reading. */
+  readonly overlapMs: number;
+  /** Pages per account per run; a `next` chain longer than this is a provider bug, not data. */
+  readonly maxPagesPerAccount: number;
+}
+
+export const defaultPluggySyncSettings: PluggySyncSettings = {
+  settleTimeoutMs: 90_000,
+  firstPollDelayMs: 500,
+  maxPollDelayMs: 5_000,
+  outdatedRetries: 2,
+  overlapMs: 24 * 60 * 60 * 1000,
+  maxPagesPerAccount: 2_000,
+};
+
+const CURSOR_VERSION = 1;
+
+interface CursorState {
+  readonly v: typeof CURSOR_VERSION;
+  /** Provider account id → newest transaction `createdAt` stored (ISO). */
+  readonly accounts: Readonly<Record<string, string>>;
+}
+
+/** Failures that say something about the whole connection: they stop the sync instead of one account. */
+const CONNECTION_LEVEL: ReadonlySet<ProviderFailureKind> = new Set([
+  'login_required',
+  'mfa_required',
+  'user_action_required',
+  'revoked',
+  'consent_expired',
+  'item_not_found',
+]);
+
+export class PluggySyncSource implements ProviderSyncSource {
+  /** Accounts as `listAccounts` read them, per run, for the transaction pass (currency, type). */
+  private readonly accountsOfRun = new WeakMap<SyncSession, PluggyAccount[]>();
+
+  constructor(
+    private readonly api: PluggyApi,
+    private readonly settings: PluggySyncSettings = defaultPluggySyncSettings,
+    private readonly sleep: (ms: number) => Promise<void> = sleepFor,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async checkConnection(session: SyncSession): Promise<RefreshedConnectionFields> {
+    const itemId = session.connection.providerItemId;
+    let item = await this.settledItem(itemId);
+    for (let retry = 1; item.status === 'OUTDATED'; retry += 1) {
+      if (retry > this.settings.outdatedRetries) {
+        const code = item.error?.code ?? item.executionStatus ?? 'OUTDATED';
+        logger.warn('Pluggy item still outdated after retries', { code, retries: this.settings.outdatedRetries });
+        countMetricBy('PluggyItemErrors', 'code', code);
+        throw new ProviderError('pluggy', 'permanent', {
+          providerCode: 'ITEM_OUTDATED',
+          message: 'The bank could not be updated; it will be tried again at the next sync',
+        });
+      }
+      logger.info('Pluggy item outdated; requesting a new update', { retry, code: item.error?.code ?? item.executionStatus ?? null });
+      await this.api.updateItem(itemId, {});
+      item = await this.settledItem(itemId);
+    }
+
+    const condition = itemCondition(item);
+    switch (condition.kind) {
+      case 'needs_user':
+        throw new ConnectionStateError('pluggy', kindOfStatus(condition.status), {
+          providerCode: condition.reason.code,
+          message: condition.reason.message,
+          connectionFields: { pendingUserAction: condition.pendingUserAction },
+        });
+      case 'error':
+        logger.error('Pluggy item in error', { code: condition.reason.code, status: item.status });
+        countMetricBy('PluggyItemErrors', 'code', condition.reason.code);
+        throw new ProviderError('pluggy', 'permanent', { providerCode: 'ITEM_ERROR', message: condition.reason.message });
+      default:
+        break;
+    }
+
+    const consent = await this.consentOf(item);
+    if (consent && consentLapsed(consent, this.now())) {
+      countMetric('PluggyConsentsLapsed');
+      throw new ConnectionStateError('pluggy', 'consent_expired', {
+        providerCode: consent.revokedAt ? 'CONSENT_REVOKED' : 'CONSENT_EXPIRED',
+        message: PLUGGY_NEUTRAL_MESSAGE.consent_expired,
+        connectionFields: { consent, pendingUserAction: null },
+      });
+    }
+    return { consent, pendingUserAction: null };
+  }
+
+  async listAccounts(session: SyncSession): Promise<ProviderAccount[]> {
+    const accounts = await this.api.listAccounts(session.connection.providerItemId);
+    this.accountsOfRun.set(session, accounts);
+    return accounts.map(toProviderAccount);
+  }
+
+  async pullTransactions(
+    session: SyncSession,
+    cursor: string | null,
+    sink: (batch: ChangeBatch) => Promise<void>,
+  ): Promise<PullResult> {
+    const accounts = this.accountsOfRun.get(session) ?? (await this.api.listAccounts(session.connection.providerItemId));
+    const state = parseCursor(cursor);
+    const positions: Record<string, string> = { ...state.accounts };
+    const failures: AccountFailure[] = [];
+    for (const account of accounts) {
+      const context = { providerAccountId: account.id, currency: toProviderAccount(account).balances.currency };
+      try {
+        const newest = await this.pullWindow(account.id, state.accounts[account.id] ?? null, context, sink);
+        if (newest) positions[account.id] = newest;
+        await this.applyHint(session, account.id, context, sink);
+      } catch (error) {
+        if (error instanceof ProviderError && CONNECTION_LEVEL.has(error.kind)) throw error;
+        const code = error instanceof ProviderError ? error.code : 'UNEXPECTED_ERROR';
+        logger.warn('Pluggy account could not be synced; the others go on', { provider_account_id: account.id, code });
+        countMetric('PluggyAccountSyncFailures');
+        failures.push({
+          providerAccountId: account.id,
+          code,
+          message: error instanceof ProviderError ? error.message : 'The account could not be synced',
+        });
+      }
+    }
+    await this.applyHintWithoutAccount(session, accounts, sink);
+    const next: CursorState = { v: CURSOR_VERSION, accounts: positions };
+    return { nextCursor: JSON.stringify(next), accountFailures: failures };
+  }
+
+  /** Reads one account's transactions created since `since` (minus the overlap); returns the newest createdAt. */
+  private async pullWindow(
+    accountId: string,
+    since: string | null,
+    context: { providerAccountId: string; currency: string },
+    sink: (batch: ChangeBatch) => Promise<void>,
+  ): Promise<string | null> {
+    const createdAtFrom = since ? new Date(Date.parse(since) - this.settings.overlapMs).toISOString() : undefined;
+    let newest = since;
+    await this.eachPage({ accountId, ...(createdAtFrom ? { createdAtFrom } : {}) }, async (rows) => {
+      await sink({ added: rows.map((row) => toProviderTransaction(row, context)), modified: [], removed: [] });
+      newest = newestCreatedAt(newest, rows);
+    });
+    return newest;
+  }
+
+  /** Every page of a `/v2/transactions` query, following `next` until Pluggy returns none. */
+  private async eachPage(first: TransactionQuery, handle: (rows: PluggyTransaction[]) => Promise<void>): Promise<void> {
+    let query: Readonly<Record<string, string>> = { ...first };
+    const seen = new Set<string>();
+    for (let page = 1; ; page += 1) {
+      const response = await this.api.transactionPage(query);
+      await handle(response.results);
+      if (!response.next) return;
+      const next = nextPageQuery(response.next, first.accountId);
+      const key = JSON.stringify(next);
+      if (!next.after || seen.has(key) || page >= this.settings.maxPagesPerAccount) {
+        throw new ProviderError('pluggy', 'transient', {
+          providerCode: 'CURSOR_LOOP',
+          message: 'The bank data provider returned an unusable page cursor',
+        });
+      }
+      seen.add(key);
+      query = next;
+    }
+  }
+
+  /** Re-reads the transactions a webhook named for this account; drops the deleted ones Pluggy no longer has. */
+  private async applyHint(
+    session: SyncSession,
+    accountId: string,
+    context: { providerAccountId: string; currency: string },
+    sink: (batch: ChangeBatch) => Promise<void>,
+  ): Promise<void> {
+    const hint = session.transactionHint;
+    if (!hint || hint.providerAccountId !== accountId) return;
+    const updated = await this.transactionsById(accountId, hint.updatedIds);
+    const stillThere = new Set((await this.transactionsById(accountId, hint.deletedIds)).map((row) => row.id));
+    await sink({
+      added: [],
+      modified: updated.map((row) => toProviderTransaction(row, context)),
+      removed: hint.deletedIds.filter((id) => !stillThere.has(id)),
+    });
+  }
+
+  /**
+   * A hint without an account id cannot be queried (`accountId` is required on /v2/transactions); its
+   * deletions are applied as announced (the webhook was authenticated), and its updates wait for the
+   * window that covers them.
+   */
+  private async applyHintWithoutAccount(
+    session: SyncSession,
+    accounts: readonly PluggyAccount[],
+    sink: (batch: ChangeBatch) => Promise<void>,
+  ): Promise<void> {
+    const hint = session.transactionHint;
+    if (!hint || hint.deletedIds.length === 0) return;
+    if (hint.providerAccountId !== null && accounts.some((account) => account.id === hint.providerAccountId)) return;
+    await sink({ added: [], modified: [], removed: [...hint.deletedIds] });
+  }
+
+  private async transactionsById(accountId: string, ids: readonly string[]): Promise<PluggyTransaction[]> {
+    const found: PluggyTransaction[] = [];
+    for (let start = 0; start < ids.length; start += MAX_TRANSACTION_IDS_PER_QUERY) {
+      const chunk = ids.slice(start, start + MAX_TRANSACTION_IDS_PER_QUERY).join(',');
+      await this.eachPage({ accountId, ids: chunk }, async (rows) => {
+        found.push(...rows);
+      });
+    }
+    return found;
+  }
+
+  /** The item once it is no longer collecting (polled with growing pauses), or a transient error. */
+  private async settledItem(itemId: string): Promise<PluggyItem> {
+    const deadline = this.now().getTime() + this.settings.settleTimeoutMs;
+    // Bounded by count too, so a clock that does not move (or moves backwards) cannot keep the sync here.
+    const maxPolls = Math.ceil(this.settings.settleTimeoutMs / Math.max(1, this.settings.firstPollDelayMs)) + 1;
+    let delay = this.settings.firstPollDelayMs;
+    for (let poll = 1; ; poll += 1) {
+      const item = await this.api.getItem(itemId);
+      if (itemCondition(item).kind !== 'in_progress') return item;
+      if (this.now().getTime() + delay > deadline || poll >= maxPolls) {
+        throw new ProviderError('pluggy', 'transient', {
+          providerCode: 'ITEM_UPDATING',
+          message: 'The bank data provider is still collecting data for this connection',
+        });
+      }
+      await this.sleep(delay);
+      delay = Math.min(this.settings.maxPollDelayMs, Math.round(delay * 1.5));
+    }
+  }
+
+  private async consentOf(item: PluggyItem): Promise<Consent | null> {
+    // Only Open Finance items carry consents; direct (credential) connectors never have one.
+    if (!item.connector.isOpenFinance) return null;
+    return currentConsent(await this.api.listConsents(item.id));
+  }
+}
+
+function kindOfStatus(status: Connection['status']): ProviderFailureKind {
+  switch (status) {
+    case 'mfa_required':
+      return 'mfa_required';
+    case 'user_action_required':
+      return 'user_action_required';
+    default:
+      return 'login_required';
+  }
+}
+
+/** The stored cursor, or an empty one (first sync, or a cursor from an older layout: read everything again). */
+export function parseCursor(cursor: string | null): CursorState {
+  if (!cursor) return { v: CURSOR_VERSION, accounts: {} };
+  try {
+    const parsed = JSON.parse(cursor) as Partial<CursorState>;
+    if (parsed.v !== CURSOR_VERSION || typeof parsed.accounts !== 'object' || parsed.accounts === null) {
+      return { v: CURSOR_VERSION, accounts: {} };
+    }
+    const accounts: Record<string, string> = {};
+    for (const [id, at] of Object.entries(parsed.accounts)) {
+      if (typeof at === 'string' && Number.isFinite(Date.parse(at))) accounts[id] = at;
+    }
+    return { v: CURSOR_VERSION, accounts };
+  } catch {
+    return { v: CURSOR_VERSION, accounts: {} };
+  }
+}
+
+function newestCreatedAt(current: string | null, rows: readonly PluggyTransaction[]): string | null {
+  let newest = current;
+  for (const row of rows) {
+    if (!row.createdAt || !Number.isFinite(Date.parse(row.createdAt))) continue;
+    if (newest === null || Date.parse(row.createdAt) > Date.parse(newest)) newest = new Date(Date.parse(row.createdAt)).toISOString();
+  }
+  return newest;
+}
+
+/**
+ * The query of the next page from Pluggy's `next`: a relative query string such as
+ * `?accountId=…&after=<base64>` whose values are already percent-encoded (field reports; the SDK resolves it
+ * against the base URL). It is decoded with `decodeURIComponent`, which — unlike URLSearchParams — leaves a
+ * literal `+` a `+`, so a base64 cursor survives either way Pluggy encodes it; the client encodes it again.
+ */
+export function nextPageQuery(next: string, accountId: string): Record<string, string> {
+  const queryPart = next.includes('?') ? next.slice(next.indexOf('?') + 1) : next;
+  const query: Record<string, string> = {};
+  for (const pair of queryPart.split('&')) {
+    if (!pair) continue;
+    const separator = pair.indexOf('=');
+    const name = separator === -1 ? pair : pair.slice(0, separator);
+    const value = separator === -1 ? '' : pair.slice(separator + 1);
+    try {
+      query[decodeURIComponent(name)] = decodeURIComponent(value);
+    } catch {
+      // A malformed escape: leave the pair out; a missing `after` is reported by the caller.
+    }
+  }
+  return { ...query, accountId: query.accountId || accountId };
+}

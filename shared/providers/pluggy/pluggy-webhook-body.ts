@@ -1,0 +1,53 @@
+/**
+ * The parts of a Pluggy webhook body this service reads (SDK `WebhookEventPayload`; docs
+ * /en/docs/reference/webhooks): every event has `event` and a unique `eventId` (the dedupe key; `id` is the
+ * deprecated id of the entity concerned, the same for every event of an item, so it cannot deduplicate);
+ * item events name `itemId` and carry `clientId` / `clientUserId`; transaction events name `accountId` and,
+ * for updates and deletions, `transactionIds` (sent in chunks of at most 400). Read leniently: Pluggy adds
+ * events and fields without notice. The body itself is stored verbatim.
+ */
+import { z } from 'zod';
+import { MalformedJsonError } from '../../errors/app-error';
+import { parseWithSchema } from '../../http/validation';
+import type { DescribedWebhook } from '../ports';
+
+export const pluggyWebhookBody = z.looseObject({
+  event: z.string().min(1).max(100),
+  eventId: z.string().min(1).max(200).nullish(),
+  itemId: z.string().min(1).max(200).nullish(),
+  clientId: z.string().nullish(),
+  clientUserId: z.string().nullish(),
+  triggeredBy: z.string().nullish(),
+  accountId: z.string().min(1).nullish(),
+  transactionIds: z.array(z.string().min(1)).max(1000).nullish(),
+  transactionsCreatedAtFrom: z.string().nullish(),
+  createdTransactionsLink: z.string().nullish(),
+  error: z.looseObject({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
+  data: z.unknown().optional(),
+});
+
+export type PluggyWebhookBody = z.output<typeof pluggyWebhookBody>;
+
+export function parsePluggyWebhook(rawBody: Buffer | string): PluggyWebhookBody {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8'));
+  } catch {
+    throw new MalformedJsonError('Webhook body is not valid JSON');
+  }
+  return parseWithSchema(pluggyWebhookBody, json, 'body');
+}
+
+/**
+ * Receipt-side view of a Pluggy webhook. Events about no item (connector/status_updated) have no item id;
+ * an event without `eventId` (older payloads) is deduplicated by content like Plaid's.
+ */
+export function describePluggyWebhook(rawBody: Buffer): DescribedWebhook {
+  const body = parsePluggyWebhook(rawBody);
+  return {
+    type: body.event,
+    providerItemId: body.itemId ?? null,
+    providerEventId: body.eventId ?? null,
+    aboutProvider: !body.itemId && body.event.startsWith('connector/'),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Pluggy webhook events → actions (events: docs /en/docs/reference/webhooks, SDK WEBHOOK_EVENTS; item
+ * statuses: /docs/item-lifecycle). Pluggy asks receivers to treat a webhook as a signal and read the
+ * current state from the API; so most events queue a sync, whose provider check reads the item (status,
+ * MFA prompt, authorization URL, consent) and records what it finds.
+ *
+ * One exception on purpose: `item/error` never queues a sync. A sync asks Pluggy to update an OUTDATED item
+ * again, and each failed update emits `item/error`; a sync per `item/error` would feed that loop. Errors the
+ * user must resolve set the status directly; retryable ones are only recorded (Pluggy retries at its next
+ * update, and the next sync decides). A status set here while a sync runs is kept by that sync, so only
+ * states that really need the user are set from a webhook.
+ */
+import type { ConnectionStatus } from '../../banking/model';
+import { parsePluggyWebhook, type PluggyWebhookBody } from './pluggy-webhook-body';
+import type { WebhookAction } from '../ports';
+
+/** Execution error codes (SDK execution.d.ts) that only new credentials or the user's action can clear. */
+const STATUS_BY_ERROR_CODE: Readonly<Record<string, ConnectionStatus>> = {
+  INVALID_CREDENTIALS: 'login_required',
+  INVALID_CREDENTIALS_MFA: 'login_required',
+  ACCOUNT_LOCKED: 'login_required',
+  ACCOUNT_NEEDS_ACTION: 'login_required',
+  ACCOUNT_CREDENTIALS_RESET: 'login_required',
+  USER_NOT_SUPPORTED: 'login_required',
+  USER_AUTHORIZATION_NOT_GRANTED: 'login_required',
+  // Open Finance: the consent is waiting at the bank (item/error also fires for it, per the docs).
+  USER_AUTHORIZATION_PENDING: 'user_action_required',
+};
+
+const MESSAGES = {
+  login: 'The bank login needs to be renewed',
+  mfa: 'The bank asks for an extra verification step',
+  action: 'The bank asks the user to authorize access',
+  deleted: 'The connection was deleted at the bank data provider',
+} as const;
+
+export function interpretPluggyWebhook(body: string): WebhookAction {
+  const webhook = parsePluggyWebhook(body);
+  switch (webhook.event) {
+    // A finished update (first collection or a later one): new data may be waiting.
+    case 'item/created':
+    case 'item/updated':
+    case 'transactions/created':
+      return { kind: 'sync' };
+    case 'transactions/updated':
+      return { kind: 'sync', transactionHint: hintOf(webhook, 'updated') };
+    case 'transactions/deleted':
+      return { kind: 'sync', transactionHint: hintOf(webhook, 'deleted') };
+    case 'item/error':
+      return itemErrorAction(webhook);
+    // The sync that follows reads the prompt or the authorization URL and its expiry onto the connection.
+    case 'item/waiting_user_input':
+      return { kind: 'status', status: 'mfa_required', reason: { code: 'WAITING_USER_INPUT', message: MESSAGES.mfa }, thenSync: true };
+    case 'item/waiting_user_action':
+      return {
+        kind: 'status',
+        status: 'user_action_required',
+        reason: { code: 'WAITING_USER_ACTION', message: MESSAGES.action },
+        thenSync: true,
+      };
+    // The login worked; the update goes on and ends in item/updated, which queues the sync.
+    case 'item/login_succeeded':
+      return { kind: 'record', note: 'login succeeded; item/updated follows' };
+    // Deleted at Pluggy (dashboard, Meu Pluggy, or our own DELETE, whose purge usually wins the race).
+    case 'item/deleted':
+      return { kind: 'status', status: 'revoked', reason: { code: 'ITEM_DELETED', message: MESSAGES.deleted } };
+    case 'connector/status_updated':
+      return { kind: 'record', note: `connector status: ${connectorStatusOf(webhook)}` };
+    default:
+      return { kind: 'ignore', note: `${webhook.event} events are not used by this service` };
+  }
+}
+
+function itemErrorAction(webhook: PluggyWebhookBody): WebhookAction {
+  const code = webhook.error?.code ?? 'ITEM_ERROR';
+  const status = STATUS_BY_ERROR_CODE[code];
+  if (!status) return { kind: 'record', note: `item error ${code}; Pluggy retries at its next update` };
+  return {
+    kind: 'status',
+    status,
+    reason: { code, message: status === 'login_required' ? MESSAGES.login : MESSAGES.action },
+    thenSync: status === 'user_action_required',
+  };
+}
+
+function hintOf(webhook: PluggyWebhookBody, change: 'updated' | 'deleted') {
+  const ids = [...new Set(webhook.transactionIds ?? [])];
+  return {
+    providerAccountId: webhook.accountId ?? null,
+    updatedIds: change === 'updated' ? ids : [],
+    deletedIds: change === 'deleted' ? ids : [],
+  };
+}
+
+function connectorStatusOf(webhook: PluggyWebhookBody): string {
+  const data = webhook.data as { status?: unknown; connectorId?: unknown } | undefined;
+  const connectorId = (webhook as { connectorId?: unknown }).connectorId ?? data?.connectorId;
+  const status = typeof data?.status === 'string' ? data.status : 'unknown';
+  return connectorId === undefined ? status : `${String(connectorId)} ${status}`;
+}
