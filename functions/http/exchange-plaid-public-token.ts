@@ -22,6 +22,9 @@ export const handler = userRoute({ body: plaidExchangeBody }, async ({ userId, b
       connection: presentConnection(linked.connection),
       accounts: linked.accounts.map(presentAccount),
       sync_run_id: linked.syncRunId,
+      // Seed 002 reads these at the top level; the access token itself never leaves the vault.
+      item_id: linked.connection.providerItemId,
+      product: linked.connection.productTag,
     },
   };
 });

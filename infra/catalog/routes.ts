@@ -23,6 +23,7 @@ import {
   plaidExchangeBody,
   plaidLinkTokenBody,
   pluggyConnectTokenBody,
+  syncRequestQuery,
   transactionListQuery,
   transactionUpdateBody,
 } from '../../shared/api/schemas';
@@ -179,8 +180,12 @@ export const routes: readonly RouteDefinition[] = [
     path: `${BANKING}/connections/{connectionId}/sync`,
     entry: 'functions/http/request-connection-sync.ts',
     auth: 'user',
-    summary: 'Queues a sync of the connection now; answers 202 with the sync run id to follow.',
+    summary:
+      'Queues a sync of the connection now; answers 202 with the sync run id to follow, or with ?wait=<seconds> (at most 25) 200 with the finished run when it ends in time.',
+    query: syncRequestQuery,
     grants: ['table:read', 'table:write', 'queue:sync'],
+    // ?wait holds the request up to 25 s; API Gateway's integration limit (30 s) stays the outer bound.
+    timeoutSeconds: 30,
   },
   {
     id: 'listSyncRuns',
