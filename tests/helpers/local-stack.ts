@@ -21,6 +21,7 @@ import { silentLog } from '../../local/workers/lambda-runtime';
 import { startQueuePoller, type RunningQueuePoller } from '../../local/workers/queue-poller';
 import { localAwsEnv } from '../setup/local-aws-context';
 import { testVisibilityTimeoutSeconds } from '../setup/local-aws.global';
+import { assertMatchesContract } from './api-contract';
 import { userToken } from './local-gateway';
 
 export interface ApiResponse<T = unknown> {
@@ -35,7 +36,10 @@ export interface LocalStack {
   /** The local Pluggy sandbox; `PLUGGY_BASE_URL` points at it. */
   readonly pluggy: PluggySandbox;
   readonly env: Readonly<Record<string, string>>;
-  /** Calls `/api/v1<path>` as `userId` (null: without a token). JSON in, JSON out. */
+  /**
+   * Calls `/api/v1<path>` as `userId` (null: without a token). JSON in, JSON out; throws when the status or
+   * body is not what docs/openapi.json documents for the operation.
+   */
   api<T = any>(userId: string | null, method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
   stop(): Promise<void>;
 }
@@ -115,7 +119,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
       });
       const text = await response.text();
-      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+      const parsed = text ? JSON.parse(text) : null;
+      // Every answer must be one docs/openapi.json documents (status and body), or the test fails here.
+      assertMatchesContract(method, `/api/v1${path}`, response.status, parsed);
+      return { status: response.status, headers: response.headers, body: parsed };
     },
     async stop() {
       await poller?.stop();
