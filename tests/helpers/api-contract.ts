@@ -37,3 +37,12 @@ export function assertMatchesContract(method: string, target: string, status: nu
     );
   }
 }
+
+/** A `fetch` that checks each answer like {@link assertMatchesContract} before handing it back (for the typed client). */
+export const contractCheckingFetch: typeof fetch = async (input, init) => {
+  const request = new Request(input, init);
+  const response = await fetch(request);
+  const text = await response.clone().text();
+  assertMatchesContract(request.method, request.url, response.status, text ? JSON.parse(text) : null);
+  return response;
+};

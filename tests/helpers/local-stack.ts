@@ -21,7 +21,8 @@ import { silentLog } from '../../local/workers/lambda-runtime';
 import { startQueuePoller, type RunningQueuePoller } from '../../local/workers/queue-poller';
 import { localAwsEnv } from '../setup/local-aws-context';
 import { testVisibilityTimeoutSeconds } from '../setup/local-aws.global';
-import { assertMatchesContract } from './api-contract';
+import { createBankingClient, type BankingClient } from '../../web/api/client';
+import { assertMatchesContract, contractCheckingFetch } from './api-contract';
 import { userToken } from './local-gateway';
 
 export interface ApiResponse<T = unknown> {
@@ -41,6 +42,8 @@ export interface LocalStack {
    * body is not what docs/openapi.json documents for the operation.
    */
   api<T = any>(userId: string | null, method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
+  /** The typed client (web/api/client.ts) as `userId`; every answer is checked against docs/openapi.json too. */
+  client(userId: string): BankingClient;
   stop(): Promise<void>;
 }
 
@@ -123,6 +126,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Every answer must be one docs/openapi.json documents (status and body), or the test fails here.
       assertMatchesContract(method, `/api/v1${path}`, response.status, parsed);
       return { status: response.status, headers: response.headers, body: parsed };
+    },
+    client(userId) {
+      return createBankingClient({ baseUrl: gatewayUrl, token: () => userToken(userId), fetch: contractCheckingFetch });
     },
     async stop() {
       await poller?.stop();

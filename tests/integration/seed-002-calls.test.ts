@@ -59,10 +59,14 @@ describe('seed 002 calls', () => {
     });
     expect(advanced.status, await advanced.clone().text()).toBe(200);
 
-    const waited = await stack.api('seed2-wait', 'POST', `/banking/connections/${connectionId}/sync?wait=20`);
-    expect(waited.status, JSON.stringify(waited.body)).toBe(200);
-    expect(waited.body).toEqual({ sync_run_id: expect.any(String), status: 'succeeded', transactions_synced: expect.any(Number) });
-    expect(waited.body.transactions_synced).toBeGreaterThanOrEqual(1);
+    // As a frontend would call it: through the typed client generated from docs/openapi.json.
+    const waited = await stack.client('seed2-wait').POST('/api/v1/banking/connections/{connectionId}/sync', {
+      params: { path: { connectionId }, query: { wait: 20 } },
+    });
+    expect(waited.response.status, JSON.stringify(waited.error)).toBe(200);
+    const finished = waited.data as { sync_run_id: string; status: string; transactions_synced: number };
+    expect(finished).toEqual({ sync_run_id: expect.any(String), status: 'succeeded', transactions_synced: expect.any(Number) });
+    expect(finished.transactions_synced).toBeGreaterThanOrEqual(1);
 
     const queued = await stack.api('seed2-wait', 'POST', `/banking/connections/${connectionId}/sync`);
     expect(queued.status).toBe(202);
