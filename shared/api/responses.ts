@@ -183,17 +183,18 @@ function page<T extends z.ZodType>(item: T, id: string) {
 
 export const health = z.object({ status: z.literal('ok') });
 export const linkToken = z.object({ link_token: z.string(), expiration: z.string(), mode: z.enum(['create', 'update']) });
+const queuedRunId = z.string().nullable().describe('The sync queued for the connection; null while it waits for the user (MFA, authorization).');
 export const plaidExchange = z.object({
   connection,
   accounts: z.array(account),
-  sync_run_id: z.string(),
+  sync_run_id: queuedRunId,
   item_id: z.string().describe("Plaid's item_id (never the access token)."),
   product: z.string().nullable().describe('The product tag the client sent (product_tag or product), else null.'),
 });
 export const createdConnection = z.object({
   connection,
   accounts: z.array(account),
-  sync_run_id: z.string(),
+  sync_run_id: queuedRunId,
   mfa: mfaPrompt.nullable(),
 });
 export const connectionList = z.array(connection);
@@ -212,10 +213,10 @@ export const credentialsSent = z.object({
   provider: z.literal('pluggy'),
   mode: z.literal('credentials_sent'),
   connection,
-  sync_run_id: z.string(),
+  sync_run_id: queuedRunId,
   mfa: mfaPrompt.nullable(),
 });
-export const mfaSubmitted = z.object({ connection, sync_run_id: z.string(), mfa: mfaPrompt.nullable() });
+export const mfaSubmitted = z.object({ connection, sync_run_id: queuedRunId, mfa: mfaPrompt.nullable() });
 export const connectionConsent = z.object({ connection_id: z.string(), provider, consent: consent.nullable() });
 export const accountList = z.array(account);
 export const accountNumbers = z.object({
@@ -239,3 +240,7 @@ export type SyncRunBody = z.output<typeof syncRun>;
 export type MfaPromptBody = z.output<typeof mfaPrompt>;
 export type PluggyConnectTokenBody = z.output<typeof pluggyConnectToken>;
 export type ConnectionConsentBody = z.output<typeof connectionConsent>;
+export type PlaidExchangeBody = z.output<typeof plaidExchange>;
+export type CreatedConnectionBody = z.output<typeof createdConnection>;
+export type CredentialsSentBody = z.output<typeof credentialsSent>;
+export type MfaSubmittedBody = z.output<typeof mfaSubmitted>;

@@ -1022,7 +1022,8 @@ export interface operations {
                     "application/json": {
                         connection: components["schemas"]["Connection"];
                         accounts: components["schemas"]["Account"][];
-                        sync_run_id: string;
+                        /** @description The sync queued for the connection; null while it waits for the user (MFA, authorization). */
+                        sync_run_id: string | null;
                         mfa: components["schemas"]["MfaPrompt"] | null;
                     };
                 };
@@ -1201,7 +1202,8 @@ export interface operations {
                         /** @constant */
                         mode: "credentials_sent";
                         connection: components["schemas"]["Connection"];
-                        sync_run_id: string;
+                        /** @description The sync queued for the connection; null while it waits for the user (MFA, authorization). */
+                        sync_run_id: string | null;
                         mfa: components["schemas"]["MfaPrompt"] | null;
                     };
                 };
@@ -1247,7 +1249,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         connection: components["schemas"]["Connection"];
-                        sync_run_id: string;
+                        /** @description The sync queued for the connection; null while it waits for the user (MFA, authorization). */
+                        sync_run_id: string | null;
                         mfa: components["schemas"]["MfaPrompt"] | null;
                     };
                 };
@@ -1439,7 +1442,8 @@ export interface operations {
                     "application/json": {
                         connection: components["schemas"]["Connection"];
                         accounts: components["schemas"]["Account"][];
-                        sync_run_id: string;
+                        /** @description The sync queued for the connection; null while it waits for the user (MFA, authorization). */
+                        sync_run_id: string | null;
                         /** @description Plaid's item_id (never the access token). */
                         item_id: string;
                         /** @description The product tag the client sent (product_tag or product), else null. */
