@@ -38,7 +38,7 @@ export function consoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConf
   const pluggyLocal = ['127.0.0.1', 'localhost'].includes(new URL(pluggyBase).hostname);
   return {
     plaid: {
-      script_url: plaidLocal ? `${env.PLAID_LOCAL_BASE_URL}/link/link-initialize.js` : PLAID_LINK_SCRIPT_URL,
+      script_url: plaidLocal ? `${env.PLAID_LOCAL_BASE_URL}/link-local/link-initialize.js` : PLAID_LINK_SCRIPT_URL,
       environment: env.PLAID_ENV ?? 'local',
     },
     pluggy: {

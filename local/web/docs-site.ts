@@ -5,16 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { projectRoot } from '../workers/lambda-runtime';
 
 const require = createRequire(import.meta.url);
 
 export const openApiDocumentPath = resolve(projectRoot, 'docs', 'openapi.json');
 
-/** Scalar's self-contained browser build (UMD, defines `window.Scalar`). */
+/**
+ * Scalar's self-contained browser build (UMD, defines `window.Scalar`): `dist/browser/standalone.js` beside
+ * the package's main entry (`dist/index.js`); the package's exports map does not list the file itself.
+ */
 export function scalarBundlePath(): string {
-  return resolve(require.resolve('@scalar/api-reference/package.json'), '..', 'dist', 'browser', 'standalone.js');
+  return resolve(dirname(require.resolve('@scalar/api-reference')), 'browser', 'standalone.js');
 }
 
 /**
@@ -29,6 +32,8 @@ export function docsPage(base: string): string {
     url: `${base}openapi.json`,
     withDefaultFonts: false,
     hideClientButton: true,
+    showDeveloperTools: 'never',
+    agent: { disabled: true },
     telemetry: false,
     metaData: { title: 'Open-banking API reference' },
   };

@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { localProviderCredentials, provisionLocalAws } from '../../local/aws/provision';
 import { startGateway, type RunningGateway } from '../../local/gateway/server';
+import { createDevSite } from '../../local/web/dev-site';
 import { startPlaidSandbox, type PlaidSandbox } from '../../local/sandboxes/plaid/plaid-sandbox';
 import { startPluggySandbox, type PluggySandbox } from '../../local/sandboxes/pluggy/pluggy-sandbox';
 import { silentLog } from '../../local/workers/lambda-runtime';
@@ -55,6 +56,8 @@ export interface LocalStackOptions {
    * then holds it as `webhook_signing_secret`, so the webhook route checks the signature too.
    */
   readonly pluggyWebhookSigningSecret?: string;
+  /** Serve the dev console and `/docs` beside the API, as `npm run dev` does (browser tests). */
+  readonly site?: boolean;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -94,7 +97,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let gateway: RunningGateway | undefined;
   let poller: RunningQueuePoller | undefined;
   try {
-    gateway = await startGateway({ port: 0, log: silentLog });
+    gateway = await startGateway({ port: 0, log: silentLog, ...(options.site ? { site: createDevSite() } : {}) });
     // Known only once the gateway listens; handlers read it lazily on their first invocation.
     process.env.PUBLIC_API_BASE_URL = gateway.url;
     env.PUBLIC_API_BASE_URL = gateway.url;

@@ -1,5 +1,5 @@
 /*
- * Plaid Link stand-in for the local sandbox (served as /link/link-initialize.js). Same page-facing API as
+ * Plaid Link stand-in for the local sandbox (served as /link-local/link-initialize.js). Same page-facing API as
  * Plaid's script (https://plaid.com/docs/link/web/): Plaid.create({ token, onSuccess, onExit, onEvent,
  * onLoad }) → { open, exit, destroy }. onSuccess(public_token, metadata) gets the institution, the selected
  * accounts and a link_session_id; onExit(error, metadata) gets Plaid's error object (or null when the user
@@ -91,7 +91,7 @@
 
     async function submit(username, password) {
       frame(chosen.name, 'Connecting…', element('div', { class: 'pll-hint', text: 'Please wait' }));
-      const response = await fetch(`${base}/link/complete`, {
+      const response = await fetch(`${base}/link-local/complete`, {
         method: 'POST',
         headers: { 'content-type': 'text/plain' },
         body: JSON.stringify({ link_token: config.token, institution_id: chosen.institution_id, username, password }),
@@ -143,7 +143,7 @@
       backdrop = element('div', { class: 'pll-backdrop', 'data-plaid-link': 'local' });
       document.body.append(backdrop);
       event('OPEN', {});
-      const response = await fetch(`${base}/link/session?token=${encodeURIComponent(config.token)}`);
+      const response = await fetch(`${base}/link-local/session?token=${encodeURIComponent(config.token)}`);
       const body = await response.json();
       if (!response.ok) return close(body, null);
       session = body;

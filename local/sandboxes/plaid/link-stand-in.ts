@@ -1,13 +1,13 @@
 /**
- * Offline stand-in for Plaid Link, served by the sandbox under `/link/`:
+ * Offline stand-in for Plaid Link, served by the sandbox under `/link-local/`:
  *
- * - `GET /link/link-initialize.js`: the script a page loads instead of
+ * - `GET /link-local/link-initialize.js`: the script a page loads instead of
  *   https://cdn.plaid.com/link/v2/stable/link-initialize.js. It defines `window.Plaid.create({ token,
  *   onSuccess, onExit, onEvent, onLoad })` returning a handler with `open()`, `exit()` and `destroy()`, the
  *   API documented at https://plaid.com/docs/link/web/.
- * - `GET /link/session?token=`: what the Link UI needs to draw a session (create or update mode, the
+ * - `GET /link-local/session?token=`: what the Link UI needs to draw a session (create or update mode, the
  *   institutions to pick from, the Item's institution in update mode).
- * - `POST /link/complete`: the user finished Link; the same work as the control endpoint
+ * - `POST /link-local/complete`: the user finished Link; the same work as the control endpoint
  *   `/sandbox/local/link/complete` (a public token and onSuccess metadata, or a repaired Item in update mode,
  *   or Plaid's error for an `error_<CODE>` password).
  *
@@ -19,7 +19,8 @@ import { PlaidSandboxError } from './errors';
 import { SANDBOX_INSTITUTIONS } from './institutions';
 import type { PlaidSandboxState } from './sandbox-state';
 
-export const LINK_STAND_IN_PREFIX = '/link/';
+/** Beside Plaid's own `/link/...` API paths (`/link/token/create`), never under them. */
+export const LINK_STAND_IN_PREFIX = '/link-local/';
 
 export interface StandInReply {
   readonly status: number;
@@ -39,11 +40,11 @@ export function handleLinkStandIn(
   raw: Buffer,
 ): StandInReply {
   const route = `${method} ${url.pathname}`;
-  if (route === 'GET /link/link-initialize.js') {
+  if (route === 'GET /link-local/link-initialize.js') {
     script ??= readFileSync(new URL('./link-stand-in.browser.js', import.meta.url), 'utf8');
     return { status: 200, contentType: 'text/javascript; charset=utf-8', body: script };
   }
-  if (route === 'GET /link/session') {
+  if (route === 'GET /link-local/session') {
     try {
       const token = state.linkToken(url.searchParams.get('token') ?? '');
       const item = token.accessToken === undefined ? undefined : state.itemForAccessToken(token.accessToken);
@@ -57,7 +58,7 @@ export function handleLinkStandIn(
       throw error;
     }
   }
-  if (route === 'POST /link/complete') {
+  if (route === 'POST /link-local/complete') {
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
