@@ -6,6 +6,7 @@
  * - `integration` (tests/integration): against the local AWS emulator that `tests/setup/local-aws.global.ts`
  *   starts and provisions. Vitest runs a project's global setup only when some of its files are selected,
  *   so `vitest run tests/unit` never starts moto.
+ * - `browser` (tests/browser): the demo console and API reference in Chromium, against the same emulator.
  */
 import { defineConfig } from 'vitest/config';
 
@@ -42,6 +43,20 @@ export default defineConfig({
           setupFiles: ['tests/setup/local-aws-env.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The console and /docs in a real Chromium (playwright-core driving the system's `chromium`);
+          // skipped with a message when no Chromium is installed.
+          name: 'browser',
+          include: ['tests/browser/**/*.test.ts'],
+          maxWorkers: 1,
+          globalSetup: ['tests/setup/local-aws.global.ts'],
+          setupFiles: ['tests/setup/local-aws-env.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 60_000,
         },
       },
     ],

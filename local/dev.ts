@@ -17,6 +17,7 @@ import { startPluggySandbox } from './sandboxes/pluggy/pluggy-sandbox';
 import { registerPluggyWebhook } from '../ops/register-pluggy-webhook';
 import { localProviderCredentials, provisionLocalAws } from './aws/provision';
 import { startGateway } from './gateway/server';
+import { createDevSite } from './web/dev-site';
 import { consoleLog } from './workers/lambda-runtime';
 import { startQueuePoller } from './workers/queue-poller';
 import { startScheduleTicker } from './workers/schedule-ticker';
@@ -135,9 +136,11 @@ const services: readonly LocalService[] = [
   {
     name: 'HTTP gateway',
     async start() {
-      const gateway = await startGateway();
+      const gateway = await startGateway({ site: createDevSite() });
       return {
         banner: [
+          `Console: ${gateway.url}/   (sign in as any user id; links banks through the ${realPlaidCredentials() ? 'real' : 'local'} Plaid Link and ${realPluggyCredentials() ? 'real' : 'local'} Pluggy Connect)`,
+          `Docs:    ${gateway.url}/docs   (API reference of docs/openapi.json)`,
           `API:    ${gateway.url}/api/v1   (try: curl ${gateway.url}/api/v1/health)`,
           `Token:  TOKEN=$(npm run -s token -- <user-id>)   then   curl -H "Authorization: Bearer $TOKEN" ${gateway.url}/api/v1/banking/connections`,
         ],

@@ -1,4 +1,5 @@
 import { presentAccount, presentConnection, presentMfaPrompt } from '../../shared/api/presenters';
+import type { CreatedConnectionBody } from '../../shared/api/responses';
 import { createConnectionBody } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
 import { createPluggyConnection } from '../../shared/providers/pluggy/pluggy-linking';
@@ -12,13 +13,11 @@ export const handler = userRoute({ body: createConnectionBody }, async ({ userId
     itemId: body.item_id,
     ...(body.product_tag ? { productTag: body.product_tag } : {}),
   });
-  return {
-    status: 201,
-    body: {
-      connection: presentConnection(created.connection),
-      accounts: created.accounts.map(presentAccount),
-      sync_run_id: created.syncRunId,
-      mfa: presentMfaPrompt(created.mfaPrompt),
-    },
+  const answer: CreatedConnectionBody = {
+    connection: presentConnection(created.connection),
+    accounts: created.accounts.map(presentAccount),
+    sync_run_id: created.syncRunId,
+    mfa: presentMfaPrompt(created.mfaPrompt),
   };
+  return { status: 201, body: answer };
 });

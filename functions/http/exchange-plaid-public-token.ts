@@ -1,4 +1,5 @@
 import { presentAccount, presentConnection } from '../../shared/api/presenters';
+import type { PlaidExchangeBody } from '../../shared/api/responses';
 import { plaidExchangeBody } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
 import { exchangePlaidPublicToken } from '../../shared/providers/plaid/plaid-linking';
@@ -16,12 +17,13 @@ export const handler = userRoute({ body: plaidExchangeBody }, async ({ userId, b
     ...(body.accounts ? { accounts: body.accounts.map((account) => ({ name: account.name, mask: account.mask ?? null })) } : {}),
     ...(productTag ? { productTag } : {}),
   });
-  return {
-    status: 201,
-    body: {
-      connection: presentConnection(linked.connection),
-      accounts: linked.accounts.map(presentAccount),
-      sync_run_id: linked.syncRunId,
-    },
+  const exchanged: PlaidExchangeBody = {
+    connection: presentConnection(linked.connection),
+    accounts: linked.accounts.map(presentAccount),
+    sync_run_id: linked.syncRunId,
+    // Seed 002 reads these at the top level; the access token itself never leaves the vault.
+    item_id: linked.connection.providerItemId,
+    product: linked.connection.productTag,
   };
+  return { status: 201, body: exchanged };
 });

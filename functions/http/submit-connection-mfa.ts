@@ -1,4 +1,5 @@
 import { presentConnection, presentMfaPrompt } from '../../shared/api/presenters';
+import type { MfaSubmittedBody } from '../../shared/api/responses';
 import { connectionMfaBody, connectionPath } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
 import { submitPluggyMfa } from '../../shared/providers/pluggy/pluggy-linking';
@@ -9,8 +10,6 @@ const deps = pluggyLinkingDeps();
 /** POST /api/v1/banking/connections/{connectionId}/mfa: the answer to a Pluggy item's MFA prompt. */
 export const handler = userRoute({ params: connectionPath, body: connectionMfaBody }, async ({ userId, params, body }) => {
   const result = await submitPluggyMfa(deps, userId, params.connectionId, body.parameters);
-  return {
-    status: 202,
-    body: { connection: presentConnection(result.connection), sync_run_id: result.syncRunId, mfa: presentMfaPrompt(result.mfaPrompt) },
-  };
+  const answer: MfaSubmittedBody = { connection: presentConnection(result.connection), sync_run_id: result.syncRunId, mfa: presentMfaPrompt(result.mfaPrompt) };
+  return { status: 202, body: answer };
 });

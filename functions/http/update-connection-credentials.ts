@@ -1,4 +1,5 @@
 import { presentConnection, presentMfaPrompt, presentPluggyConnectToken } from '../../shared/api/presenters';
+import type { CredentialsSentBody } from '../../shared/api/responses';
 import { connectionCredentialsBody, connectionPath } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
 import { renewConnectionCredentials } from '../../shared/linking/connection-credentials';
@@ -25,14 +26,12 @@ export const handler = userRoute({ params: connectionPath, body: connectionCrede
     const { mode: _updateMode, ...token } = presentPluggyConnectToken(result.token);
     return { status: 200, body: { provider: 'pluggy', mode: 'connect_token', ...token } };
   }
-  return {
-    status: 202,
-    body: {
-      provider: 'pluggy',
-      mode: 'credentials_sent',
-      connection: presentConnection(result.connection),
-      sync_run_id: result.syncRunId,
-      mfa: presentMfaPrompt(result.mfaPrompt),
-    },
+  const sent: CredentialsSentBody = {
+    provider: 'pluggy',
+    mode: 'credentials_sent',
+    connection: presentConnection(result.connection),
+    sync_run_id: result.syncRunId,
+    mfa: presentMfaPrompt(result.mfaPrompt),
   };
+  return { status: 202, body: sent };
 });

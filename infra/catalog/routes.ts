@@ -23,9 +23,11 @@ import {
   plaidExchangeBody,
   plaidLinkTokenBody,
   pluggyConnectTokenBody,
+  syncRequestQuery,
   transactionListQuery,
   transactionUpdateBody,
 } from '../../shared/api/schemas';
+import * as r from '../../shared/api/responses';
 import type { QueueId, SecretId } from '../../shared/catalog/resources';
 
 /** What a function may touch. The stack turns each grant into the narrowest IAM permission it needs. */
@@ -62,7 +64,17 @@ export interface RouteDefinition {
   readonly body?: z.ZodType;
   /** Query string schema (an object of string-typed fields); documented as query parameters. */
   readonly query?: z.ZodType;
+  /**
+   * What the route answers on success, by status: the body's zod schema (`shared/api/responses.ts`), or
+   * null for an empty body. Error statuses follow from the route's shape (`infra/openapi/openapi-document.ts`).
+   */
+  readonly responses: SuccessResponses;
+  /** Provider-authenticated routes (webhooks): the headers the provider signs or authenticates with. */
+  readonly providerAuthHeaders?: readonly { readonly name: string; readonly description: string }[];
 }
+
+export type SuccessStatus = 200 | 201 | 202 | 204;
+export type SuccessResponses = Readonly<Partial<Record<SuccessStatus, z.ZodType | null>>>;
 
 export interface WorkerDefinition {
   readonly id: string;
@@ -96,6 +108,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/health.ts',
     auth: 'none',
     summary: 'Liveness check; answers without touching any dependency.',
+    responses: { 200: r.health },
     grants: [],
   },
   {
@@ -106,6 +119,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: 'Plaid Link token for a new Item, or for update mode on an existing connection (connection_id).',
     body: plaidLinkTokenBody,
+    responses: { 200: r.linkToken },
     grants: ['table:read', 'tokens:decrypt', 'secret:plaid', 'secret:userHash'],
     timeoutSeconds: 30,
   },
@@ -117,6 +131,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: 'Exchanges a Link public token: stores the encrypted access token, connection and accounts; queues the first sync.',
     body: plaidExchangeBody,
+    responses: { 201: r.plaidExchange },
     grants: ['table:read', 'table:write', 'tokens:encrypt', 'secret:plaid', 'queue:sync'],
     timeoutSeconds: 60,
   },
@@ -130,6 +145,7 @@ export const routes: readonly RouteDefinition[] = [
       'Pluggy connect token (update mode with connection_id); connector filters come back as Pluggy Connect widget options, with a connect_url.',
     body: pluggyConnectTokenBody,
     // table + tokens: the Pluggy API key is cached in the table, KMS-encrypted, across containers.
+    responses: { 200: r.pluggyConnectToken },
     grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy', 'secret:userHash'],
     timeoutSeconds: 30,
   },
@@ -142,6 +158,7 @@ export const routes: readonly RouteDefinition[] = [
     summary:
       "Creates a Pluggy connection from the item the widget created, after checking at Pluggy that it is the caller's; queues the first sync.",
     body: createConnectionBody,
+    responses: { 201: r.createdConnection },
     grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy', 'secret:userHash', 'queue:sync'],
     timeoutSeconds: 30,
   },
@@ -152,6 +169,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/list-connections.ts',
     auth: 'user',
     summary: "The caller's connections with status, institution, products and sync times.",
+    responses: { 200: r.connectionList },
     grants: ['table:read'],
   },
   {
@@ -161,6 +179,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/get-connection.ts',
     auth: 'user',
     summary: 'One connection of the caller.',
+    responses: { 200: r.connection },
     grants: ['table:read'],
   },
   {
@@ -170,6 +189,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/delete-connection.ts',
     auth: 'user',
     summary: 'Removes the connection at its provider, then purges its accounts, transactions and guard rows.',
+    responses: { 204: null },
     grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
     timeoutSeconds: 60,
   },
@@ -179,8 +199,13 @@ export const routes: readonly RouteDefinition[] = [
     path: `${BANKING}/connections/{connectionId}/sync`,
     entry: 'functions/http/request-connection-sync.ts',
     auth: 'user',
-    summary: 'Queues a sync of the connection now; answers 202 with the sync run id to follow.',
+    summary:
+      'Queues a sync of the connection now; answers 202 with the sync run id to follow, or with ?wait=<seconds> (at most 25) 200 with the finished run when it ends in time.',
+    query: syncRequestQuery,
+    responses: { 200: r.syncFinished, 202: r.syncQueued },
     grants: ['table:read', 'table:write', 'queue:sync'],
+    // ?wait holds the request up to 25 s; API Gateway's integration limit (30 s) stays the outer bound.
+    timeoutSeconds: 30,
   },
   {
     id: 'listSyncRuns',
@@ -190,6 +215,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: 'Sync history of a connection, newest first.',
     query: pageQuery,
+    responses: { 200: r.syncRunPage },
     grants: ['table:read'],
   },
   {
@@ -201,6 +227,7 @@ export const routes: readonly RouteDefinition[] = [
     summary:
       'Re-authentication: Plaid update-mode link token; Pluggy new credentials (parameters, then a sync is queued) or an update-mode connect token.',
     body: connectionCredentialsBody,
+    responses: { 200: r.credentialsRenewed, 202: r.credentialsSent },
     grants: [
       'table:read',
       'table:write',
@@ -221,6 +248,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: "Answers a Pluggy item's MFA prompt ({parameters: {name: value}}); queues the sync that follows the update.",
     body: connectionMfaBody,
+    responses: { 202: r.mfaSubmitted },
     grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy', 'queue:sync'],
     timeoutSeconds: 30,
   },
@@ -231,6 +259,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/get-connection-consent.ts',
     auth: 'user',
     summary: 'Open Finance consent of the connection (read live from Pluggy): products, created/expires/revoked, valid.',
+    responses: { 200: r.connectionConsent },
     grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy'],
     timeoutSeconds: 30,
   },
@@ -242,6 +271,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: "The caller's accounts with type, mask and balances.",
     query: accountListQuery,
+    responses: { 200: r.accountList },
     grants: ['table:read'],
   },
   {
@@ -251,6 +281,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/get-account.ts',
     auth: 'user',
     summary: 'One account of the caller.',
+    responses: { 200: r.account },
     grants: ['table:read'],
   },
   {
@@ -260,6 +291,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/refresh-account-balance.ts',
     auth: 'user',
     summary: 'Fetches live balances for the account from its provider.',
+    responses: { 200: r.account },
     grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
     // Plaid: /accounts/balance/get "occasionally 30 s or more".
     timeoutSeconds: 60,
@@ -271,6 +303,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/get-account-numbers.ts',
     auth: 'user',
     summary: "Account and routing numbers (Plaid auth), decrypted for the account's owner only.",
+    responses: { 200: r.accountNumbers },
     grants: ['table:read', 'tokens:decrypt'],
   },
   {
@@ -281,6 +314,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: 'Transactions newest first, filtered by account, connection, dates, pending and category; cursor-paged.',
     query: transactionListQuery,
+    responses: { 200: r.transactionPage },
     grants: ['table:read'],
   },
   {
@@ -290,6 +324,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/get-transaction.ts',
     auth: 'user',
     summary: 'One transaction of the caller.',
+    responses: { 200: r.transaction },
     grants: ['table:read'],
   },
   {
@@ -300,6 +335,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: "Overrides a transaction's category and/or note.",
     body: transactionUpdateBody,
+    responses: { 200: r.transaction },
     grants: ['table:read', 'table:write', 'queue:providerWrites'],
   },
   {
@@ -310,6 +346,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: 'Sets one category on up to 500 transactions; all or nothing.',
     body: bulkCategorizeBody,
+    responses: { 200: r.bulkCategorized },
     grants: ['table:read', 'table:write', 'queue:providerWrites'],
     timeoutSeconds: 30,
   },
@@ -320,6 +357,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/list-categories.ts',
     auth: 'user',
     summary: "Provider category catalogs plus the caller's own categories.",
+    responses: { 200: r.categoryList },
     grants: ['table:read'],
   },
   {
@@ -330,6 +368,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: 'Creates a category of the caller.',
     body: categoryCreateBody,
+    responses: { 201: r.category },
     grants: ['table:read', 'table:write'],
   },
   {
@@ -340,6 +379,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: "Renames one of the caller's categories.",
     body: categoryRenameBody,
+    responses: { 200: r.category },
     grants: ['table:read', 'table:write'],
   },
   {
@@ -350,6 +390,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: "Deletes one of the caller's categories; refuses while transactions use it unless told to reassign.",
     query: categoryDeleteQuery,
+    responses: { 200: r.categoryDeleted },
     grants: ['table:read', 'table:write', 'queue:providerWrites'],
     timeoutSeconds: 30,
   },
@@ -361,6 +402,13 @@ export const routes: readonly RouteDefinition[] = [
     // Plaid authenticates itself: the handler verifies the Plaid-Verification JWT over the raw body.
     auth: 'none',
     summary: 'Plaid webhooks: verified (ES256 JWT, body hash), stored once, queued for the webhook worker; answers fast.',
+    providerAuthHeaders: [
+      {
+        name: 'Plaid-Verification',
+        description: 'ES256 JWT signed by Plaid whose request_body_sha256 claim covers the raw body (https://plaid.com/docs/api/webhooks/webhook-verification/).',
+      },
+    ],
+    responses: { 200: r.webhookReceipt },
     grants: ['table:read', 'table:write', 'queue:webhookEvents', 'secret:plaid'],
   },
   {
@@ -371,6 +419,11 @@ export const routes: readonly RouteDefinition[] = [
     // Pluggy authenticates itself: the secret header registered with the webhook (and an optional HMAC).
     auth: 'none',
     summary: 'Pluggy webhooks: secret header (and optional signature) and clientId checked, stored once by eventId, queued; answers fast.',
+    providerAuthHeaders: [
+      { name: 'X-Webhook-Secret', description: 'The secret header registered with the webhook (POST /webhooks at Pluggy); the header name is configurable.' },
+      { name: 'X-Pluggy-Signature', description: 'Optional HMAC-SHA256 of the raw body, when a signing secret is configured.' },
+    ],
+    responses: { 200: r.webhookReceipt },
     grants: ['table:read', 'table:write', 'queue:webhookEvents', 'secret:pluggy'],
   },
 ];

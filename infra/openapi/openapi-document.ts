@@ -3,13 +3,15 @@
  * same rows the CDK stack and the local gateway serve, so the document cannot list a route that does not
  * exist or miss one that does.
  *
- * What a row does not say is filled in from the conventions every route shares (`shared/http/api-handler.ts`):
- * the error envelope, which error statuses a kind of route can answer, the `x-request-id` header, and the JWT
- * bearer scheme of `user` routes. Request bodies and query strings are documented when the row carries zod
- * schemas (`body`, `query`), converted with zod 4's `z.toJSONSchema`, whose default dialect (JSON Schema
- * 2020-12) is the one OpenAPI 3.1 uses.
+ * Each row's success responses (`responses`: status → zod schema from `shared/api/responses.ts`) are
+ * documented as they are; what a row does not say is filled in from the conventions every route shares
+ * (`shared/http/api-handler.ts`): the error envelope, which error statuses a kind of route can answer, the
+ * `x-request-id` header, and the JWT bearer scheme of `user` routes. Zod schemas are converted with zod 4's
+ * `z.toJSONSchema`, whose default dialect (JSON Schema 2020-12) is the one OpenAPI 3.1 uses; schemas named
+ * with `.meta({ id })` become `components.schemas` entries referenced by `$ref`.
  */
 import { z } from 'zod';
+import { errorEnvelope, gatewayMessage } from '../../shared/api/responses';
 import type { HttpMethod, RouteDefinition } from '../catalog/routes';
 
 type JsonObject = { [key: string]: unknown };
@@ -20,15 +22,30 @@ export interface OpenApiDocumentOptions {
 
 const securitySchemeName = 'userJwt';
 
-/** Shared error responses, by status; each route references the ones it can answer. */
+/**
+ * Shared error responses, by status; each route references the ones it can answer. `gateway: 'only'` is an
+ * answer API Gateway gives before any function runs; `gateway: 'also'` can come from either (the function's
+ * envelope, or API Gateway's `{"message"}` when it refuses, times out or fails the integration).
+ */
 const errorResponses = {
-  400: { name: 'BadRequest', description: 'Malformed JSON or a field that fails validation (named in details).' },
-  401: { name: 'Unauthorized', description: 'Missing, expired or invalid bearer token.' },
-  404: { name: 'NotFound', description: 'No such resource for this caller (another user\'s resource is also 404).' },
-  409: { name: 'Conflict', description: 'The request conflicts with the current state of the resource.' },
-  413: { name: 'PayloadTooLarge', description: 'The request body exceeds the size limit.' },
-  415: { name: 'UnsupportedMediaType', description: 'The request body is not application/json.' },
-  500: { name: 'InternalError', description: 'Unexpected failure; the body never contains internals.' },
+  400: { name: 'BadRequest', description: 'Malformed JSON or a field that fails validation (named in details).', gateway: 'never' },
+  401: {
+    name: 'Unauthorized',
+    description: "Missing, expired or invalid bearer token (API Gateway's JWT authorizer), or a webhook that fails verification.",
+    gateway: 'also',
+  },
+  404: { name: 'NotFound', description: "No such resource for this caller (another user's resource is also 404).", gateway: 'never' },
+  409: { name: 'Conflict', description: 'The request conflicts with the current state of the resource or connection.', gateway: 'never' },
+  413: { name: 'PayloadTooLarge', description: 'The request body exceeds the size limit.', gateway: 'also' },
+  415: { name: 'UnsupportedMediaType', description: 'The request body is not application/json.', gateway: 'never' },
+  429: { name: 'TooManyRequests', description: 'API Gateway throttled the request (stage or account rate limit); retry later.', gateway: 'only' },
+  500: { name: 'InternalError', description: 'Unexpected failure; the body never contains internals.', gateway: 'also' },
+  502: { name: 'ProviderFailed', description: 'The provider (Plaid or Pluggy) failed; safe to retry later.', gateway: 'never' },
+  503: {
+    name: 'Unavailable',
+    description: 'The provider rate-limited us, or the function outlived the 30 s integration timeout; retry later.',
+    gateway: 'also',
+  },
 } as const;
 
 type ErrorStatus = keyof typeof errorResponses;
@@ -44,10 +61,14 @@ const requestIdHeader = {
  * document.paths['/api/v1/health'].get.operationId; // 'health'
  */
 export function buildOpenApiDocument(routeTable: readonly RouteDefinition[], options: OpenApiDocumentOptions): JsonObject {
+  const componentSchemas: Record<string, JsonObject> = {};
+  // Referenced by the shared error responses below.
+  jsonSchemaOf(errorEnvelope, 'output', componentSchemas);
+  jsonSchemaOf(gatewayMessage, 'output', componentSchemas);
   const paths: Record<string, Record<string, JsonObject>> = {};
   for (const route of routeTable) {
     const operations = (paths[route.path] ??= {});
-    operations[route.method.toLowerCase()] = operationFor(route);
+    operations[route.method.toLowerCase()] = operationFor(route, componentSchemas);
   }
 
   return {
@@ -79,46 +100,14 @@ export function buildOpenApiDocument(routeTable: readonly RouteDefinition[], opt
           description: 'User JWT verified by the API Gateway JWT authorizer; the user id is the `sub` claim.',
         },
       },
-      schemas: {
-        ErrorEnvelope: {
-          type: 'object',
-          required: ['error'],
-          additionalProperties: false,
-          properties: {
-            error: {
-              type: 'object',
-              required: ['code', 'message', 'details'],
-              additionalProperties: false,
-              properties: {
-                code: { type: 'string', description: 'Stable UPPER_SNAKE code, e.g. VALIDATION_FAILED.' },
-                message: { type: 'string', description: 'Human-readable summary; never contains secrets.' },
-                details: {
-                  description: 'Extra data safe to show; for VALIDATION_FAILED a list of {field, message}.',
-                  oneOf: [
-                    { type: 'null' },
-                    {
-                      type: 'array',
-                      items: {
-                        type: 'object',
-                        required: ['field', 'message'],
-                        properties: { field: { type: 'string' }, message: { type: 'string' } },
-                      },
-                    },
-                    { type: 'object' },
-                  ],
-                },
-              },
-            },
-          },
-        },
-      },
+      schemas: sortKeys(componentSchemas),
       responses: Object.fromEntries(
-        Object.values(errorResponses).map(({ name, description }) => [
+        Object.values(errorResponses).map(({ name, description, gateway }) => [
           name,
           {
             description,
             headers: { 'x-request-id': requestIdHeader },
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
+            content: { 'application/json': { schema: errorBodySchema(gateway) } },
           },
         ]),
       ),
@@ -126,7 +115,7 @@ export function buildOpenApiDocument(routeTable: readonly RouteDefinition[], opt
   };
 }
 
-function operationFor(route: RouteDefinition): JsonObject {
+function operationFor(route: RouteDefinition, components: Record<string, JsonObject>): JsonObject {
   const operation: JsonObject = {
     operationId: route.id,
     summary: route.summary,
@@ -134,19 +123,30 @@ function operationFor(route: RouteDefinition): JsonObject {
     security: route.auth === 'user' ? [{ [securitySchemeName]: [] }] : [],
   };
 
-  const parameters = [...pathParameters(route.path), ...queryParameters(route)];
+  const parameters = [...pathParameters(route.path), ...providerAuthParameters(route), ...queryParameters(route)];
   if (parameters.length > 0) operation.parameters = parameters;
 
   if (route.body) {
     operation.requestBody = {
       required: true,
-      content: { 'application/json': { schema: jsonSchemaOf(route.body) } },
+      content: { 'application/json': { schema: jsonSchemaOf(route.body, 'input', components) } },
+    };
+  } else if (route.providerAuthHeaders) {
+    operation.requestBody = {
+      required: true,
+      description: "The provider's webhook payload, verified over its raw bytes before it is parsed.",
+      content: { 'application/json': { schema: { type: 'object' } } },
     };
   }
 
-  const responses: JsonObject = {
-    '2XX': { description: 'Success.', headers: { 'x-request-id': requestIdHeader } },
-  };
+  const responses: JsonObject = {};
+  for (const [status, schema] of Object.entries(route.responses)) {
+    responses[status] = {
+      description: successDescriptions[status] ?? 'Success.',
+      headers: { 'x-request-id': requestIdHeader },
+      ...(schema ? { content: { 'application/json': { schema: jsonSchemaOf(schema, 'output', components) } } } : {}),
+    };
+  }
   for (const status of errorStatusesFor(route)) {
     responses[String(status)] = { $ref: `#/components/responses/${errorResponses[status].name}` };
   }
@@ -154,19 +154,56 @@ function operationFor(route: RouteDefinition): JsonObject {
   return operation;
 }
 
+const successDescriptions: Record<string, string> = {
+  '200': 'OK.',
+  '201': 'Created.',
+  '202': 'Accepted: the work continues in the background (follow the sync run).',
+  '204': 'Done; no body.',
+};
+
+function errorBodySchema(gateway: 'never' | 'also' | 'only'): JsonObject {
+  const envelope = { $ref: '#/components/schemas/ErrorEnvelope' };
+  const message = { $ref: '#/components/schemas/GatewayMessage' };
+  if (gateway === 'never') return envelope;
+  if (gateway === 'only') return message;
+  return { anyOf: [envelope, message] };
+}
+
 /**
- * Which error statuses a route can answer, from what it accepts: every route validates its path and can fail
- * (400, 404, 500); JWT routes add 401; routes that take a body add 413 and 415; routes that change state can
- * conflict with it (409).
+ * Which error statuses a route can answer, from what it is: every route validates its path and can fail
+ * (400, 404, 500) and can be throttled by API Gateway (429); JWT routes and provider-authenticated webhooks
+ * add 401; routes that take a body add 413 and 415; routes that change state can conflict with it (409);
+ * routes that call a provider can meet its refusal (409: login required, consent revoked), its failure (502)
+ * or its rate limit (503); a function allowed past 30 s can outlive API Gateway's integration timeout (503).
  */
-export function errorStatusesFor(route: Pick<RouteDefinition, 'auth' | 'method'>): ErrorStatus[] {
+export function errorStatusesFor(
+  route: Pick<RouteDefinition, 'auth' | 'method' | 'grants' | 'timeoutSeconds' | 'providerAuthHeaders'>,
+): ErrorStatus[] {
+  const provider = callsProvider(route);
   const statuses: ErrorStatus[] = [400];
-  if (route.auth === 'user') statuses.push(401);
+  if (route.auth === 'user' || route.providerAuthHeaders) statuses.push(401);
   statuses.push(404);
-  if (changesState(route.method)) statuses.push(409);
+  if ((changesState(route.method) && !route.providerAuthHeaders) || (provider && route.auth === 'user')) statuses.push(409);
   if (takesBody(route.method)) statuses.push(413, 415);
-  statuses.push(500);
+  statuses.push(429, 500);
+  if (provider && route.auth === 'user') statuses.push(502);
+  if ((provider && route.auth === 'user') || (route.timeoutSeconds ?? 0) > 30) statuses.push(503);
   return statuses;
+}
+
+/** A route that holds a provider secret talks to the provider (webhook routes only fetch verification keys). */
+function callsProvider(route: Pick<RouteDefinition, 'grants'>): boolean {
+  return route.grants.some((grant) => grant === 'secret:plaid' || grant === 'secret:pluggy');
+}
+
+function providerAuthParameters(route: RouteDefinition): JsonObject[] {
+  return (route.providerAuthHeaders ?? []).map((header) => ({
+    name: header.name,
+    in: 'header',
+    required: false,
+    description: header.description,
+    schema: { type: 'string' },
+  }));
 }
 
 function changesState(method: HttpMethod): boolean {
@@ -189,7 +226,7 @@ function pathParameters(path: string): JsonObject[] {
 /** Each property of the query schema becomes one `in: query` parameter (query strings are flat). */
 function queryParameters(route: RouteDefinition): JsonObject[] {
   if (!route.query) return [];
-  const schema = jsonSchemaOf(route.query);
+  const schema = jsonSchemaOf(route.query, 'input', {});
   const properties = (schema.properties ?? {}) as Record<string, JsonObject>;
   const required = new Set((schema.required ?? []) as string[]);
   return Object.entries(properties).map(([name, propertySchema]) => {
@@ -205,13 +242,27 @@ function queryParameters(route: RouteDefinition): JsonObject[] {
 }
 
 /**
- * The request-side JSON Schema of a zod schema. `io: 'input'` describes what a client sends (before
- * transforms and defaults); refinements and transforms have no JSON Schema form and are left out rather than
- * failing the whole document.
+ * The JSON Schema of a zod schema: `io: 'input'` for requests (what a client sends, before transforms and
+ * defaults), `'output'` for responses (what the presenters produce). Named schemas (`.meta({ id })`) move to
+ * `components` and are referenced; refinements and transforms have no JSON Schema form and are left out
+ * rather than failing the whole document.
  */
-function jsonSchemaOf(schema: z.ZodType): JsonObject {
-  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonObject;
-  return jsonSchema;
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output', components: Record<string, JsonObject>): JsonObject {
+  const generated = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;
+  const { $schema: _dialect, $defs, ...jsonSchema } = JSON.parse(
+    JSON.stringify(generated).replaceAll('"#/$defs/', '"#/components/schemas/'),
+  ) as JsonObject;
+  for (const [name, definition] of Object.entries(($defs ?? {}) as Record<string, JsonObject>)) {
+    const known = components[name];
+    if (known && JSON.stringify(known) !== JSON.stringify(definition)) {
+      throw new Error(`two different schemas are named ${name}`);
+    }
+    components[name] = definition;
+  }
+  // A named schema at the top comes back as its own definition, inline; reference it like the others.
+  const id = z.globalRegistry.get(schema)?.id;
+  if (typeof id === 'string' && components[id] === undefined) components[id] = jsonSchema;
+  return typeof id === 'string' ? { $ref: `#/components/schemas/${id}` } : jsonSchema;
 }
 
 /** `/api/v1/banking/connections/{id}` → `connections`; `/api/v1/webhooks/plaid` → `webhooks`. */

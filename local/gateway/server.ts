@@ -41,6 +41,7 @@ import {
 } from './cors';
 import { buildHttpApiEvent, newRequestId, splitTarget, type RouteContext } from './http-api-event';
 import { apiGatewayMessage, internalServerError, responseFromResult, type GatewayResponse } from './http-api-result';
+import type { SiteHandler } from '../web/dev-site';
 import { RouteMatcher, type GatewayFallbackRoute, type GatewayRoute } from './route-matcher';
 
 export const DEFAULT_GATEWAY_PORT = 4000;
@@ -68,6 +69,11 @@ export interface GatewayOptions {
   readonly root?: string;
   /** Default: one access-log line per request on stdout. */
   readonly log?: LocalLog;
+  /**
+   * Pages served beside the API (the dev console and `/docs`, local/web/dev-site.ts); asked first for every
+   * path outside `/api/`. Default: none, the gateway serves only the route table like API Gateway.
+   */
+  readonly site?: SiteHandler;
 }
 
 export interface RunningGateway {
@@ -92,7 +98,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         }
       : undefined;
   const log = options.log ?? consoleLog;
-  const gateway = new LocalGateway(matcher, authorizer, cors, options.root ?? projectRoot, log);
+  const gateway = new LocalGateway(matcher, authorizer, cors, options.root ?? projectRoot, log, options.site);
 
   const server = createServer((request, response) => {
     gateway.handle(request, response).catch((error: unknown) => {
@@ -139,6 +145,7 @@ class LocalGateway {
     private readonly cors: CorsSettings | undefined,
     private readonly root: string,
     private readonly log: LocalLog,
+    private readonly site: SiteHandler | undefined,
   ) {}
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -160,6 +167,11 @@ class LocalGateway {
     if (body === 'too-large') {
       response.setHeader('connection', 'close');
       finish(apiGatewayMessage(413, 'Request Entity Too Large'));
+      return;
+    }
+
+    if (this.site && !rawPath.startsWith('/api/') && (await this.site(request, response, body))) {
+      this.log.info(`${method} ${rawPath} -> ${response.statusCode} (site, ${Date.now() - receivedAt.getTime()} ms)`);
       return;
     }
 

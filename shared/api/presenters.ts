@@ -7,8 +7,21 @@ import { effectiveCategoryId } from '../banking/model';
 import type { Page } from '../banking/ports';
 import type { PluggyConnectTokenResult } from '../providers/pluggy/pluggy-linking';
 import type { MfaPrompt } from '../providers/pluggy/pluggy-ports';
+// Type-only: the zod response schemas stay out of handler bundles; the compiler still holds every
+// presenter to the documented shape.
+import type {
+  AccountBody,
+  CategoryBody,
+  ConnectionBody,
+  ConnectionConsentBody,
+  ConsentBody,
+  MfaPromptBody,
+  PluggyConnectTokenBody,
+  SyncRunBody,
+  TransactionBody,
+} from './responses';
 
-export function presentConnection(connection: Connection) {
+export function presentConnection(connection: Connection): ConnectionBody {
   const consent = connection.consent;
   return {
     id: connection.connectionId,
@@ -16,7 +29,7 @@ export function presentConnection(connection: Connection) {
     institution: { id: connection.institution.id, name: connection.institution.name },
     status: connection.status,
     status_reason: connection.statusReason,
-    products: connection.products,
+    products: [...connection.products],
     product_tag: connection.productTag,
     created_at: connection.createdAt,
     updated_at: connection.updatedAt,
@@ -25,7 +38,7 @@ export function presentConnection(connection: Connection) {
     next_sync_at: connection.nextSyncAt,
     consent: consent
       ? {
-          products: consent.products,
+          products: [...consent.products],
           created_at: consent.createdAt,
           expires_at: consent.expiresAt,
           revoked_at: consent.revokedAt,
@@ -47,7 +60,7 @@ export function isConsentValid(consent: NonNullable<Connection['consent']>, now:
   return consent.expiresAt === null || new Date(consent.expiresAt).getTime() > now.getTime();
 }
 
-export function presentAccount(account: Account) {
+export function presentAccount(account: Account): AccountBody {
   return {
     id: account.accountId,
     connection_id: account.connectionId,
@@ -72,7 +85,7 @@ export function presentAccount(account: Account) {
   };
 }
 
-export function presentTransaction(transaction: Transaction) {
+export function presentTransaction(transaction: Transaction): TransactionBody {
   return {
     id: transaction.transactionId,
     account_id: transaction.accountId,
@@ -101,7 +114,7 @@ export function presentTransaction(transaction: Transaction) {
   };
 }
 
-export function presentCategory(category: Category) {
+export function presentCategory(category: Category): CategoryBody {
   return {
     id: category.categoryId,
     name: category.name,
@@ -111,7 +124,7 @@ export function presentCategory(category: Category) {
   };
 }
 
-export function presentSyncRun(run: SyncRun) {
+export function presentSyncRun(run: SyncRun): SyncRunBody {
   return {
     id: run.syncRunId,
     connection_id: run.connectionId,
@@ -119,7 +132,7 @@ export function presentSyncRun(run: SyncRun) {
     outcome: run.outcome,
     started_at: run.startedAt,
     finished_at: run.finishedAt,
-    counts: run.counts,
+    counts: { ...run.counts },
     error: run.error,
     account_errors: run.accountErrors.map((failure) => ({
       account_id: failure.accountId,
@@ -134,9 +147,9 @@ export function presentPage<T, R>(page: Page<T>, present: (item: T) => R) {
   return { data: page.items.map(present), next_cursor: page.nextCursor };
 }
 
-export function presentConsent(consent: NonNullable<Connection['consent']>, now: Date = new Date()) {
+export function presentConsent(consent: NonNullable<Connection['consent']>, now: Date = new Date()): ConsentBody {
   return {
-    products: consent.products,
+    products: [...consent.products],
     created_at: consent.createdAt,
     expires_at: consent.expiresAt,
     revoked_at: consent.revokedAt,
@@ -145,7 +158,7 @@ export function presentConsent(consent: NonNullable<Connection['consent']>, now:
 }
 
 /** `GET /banking/connections/{id}/consent`. */
-export function presentConnectionConsent(connection: Connection) {
+export function presentConnectionConsent(connection: Connection): ConnectionConsentBody {
   return {
     connection_id: connection.connectionId,
     provider: connection.provider,
@@ -154,7 +167,7 @@ export function presentConnectionConsent(connection: Connection) {
 }
 
 /** What the user must answer while a Pluggy item waits for input (`POST …/mfa` takes `{<name>: <value>}`). */
-export function presentMfaPrompt(prompt: MfaPrompt | null) {
+export function presentMfaPrompt(prompt: MfaPrompt | null): MfaPromptBody | null {
   if (!prompt) return null;
   return {
     name: prompt.name,
@@ -165,7 +178,7 @@ export function presentMfaPrompt(prompt: MfaPrompt | null) {
     validation: prompt.validation,
     expires_at: prompt.expiresAt,
     data: prompt.data,
-    options: prompt.options,
+    options: prompt.options.map((option) => ({ value: option.value, label: option.label })),
   };
 }
 
@@ -173,7 +186,7 @@ export function presentMfaPrompt(prompt: MfaPrompt | null) {
  * A Pluggy connect token. `widget_options` are Pluggy Connect's own props, camelCase as the widget names
  * them, so a frontend can pass them to the widget unchanged.
  */
-export function presentPluggyConnectToken(token: PluggyConnectTokenResult) {
+export function presentPluggyConnectToken(token: PluggyConnectTokenResult): PluggyConnectTokenBody {
   return {
     connect_token: token.connectToken,
     expires_at: token.expiresAt,

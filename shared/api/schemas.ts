@@ -78,6 +78,11 @@ const plaidProduct = z.string().regex(/^[a-z_]{2,40}$/, 'Must be a Plaid product
 
 export const plaidLinkTokenBody = optionalBody(
   z.strictObject({
+    /**
+     * Seed 002's frontend names its user; accepted only when it is the caller (the JWT `sub` stays the
+     * authority, so one user can never ask for a token bound to another).
+     */
+    user_id: z.string().trim().min(1).max(128).optional(),
     products: z.array(plaidProduct).min(1).max(10).optional(),
     connection_id: id.optional(),
     account_selection: z.boolean().optional(),
@@ -144,5 +149,13 @@ export const connectionCredentialsBody = optionalBody(
     account_selection: z.boolean().optional(),
   }),
 );
+
+/** Longest `?wait=` a sync request may hold the connection open: under API Gateway's 30 s integration limit. */
+export const MAX_SYNC_WAIT_SECONDS = 25;
+
+/** `POST …/sync?wait=<seconds>`: wait for the run to finish (200) instead of answering 202 at once. */
+export const syncRequestQuery = z.strictObject({
+  wait: z.coerce.number().int().min(0).max(MAX_SYNC_WAIT_SECONDS).optional(),
+});
 
 export const connectionMfaBody = z.strictObject({ parameters: pluggyParameters });

@@ -78,3 +78,40 @@ export function syncRunRecord(
 ): SyncRun {
   return { ...fields, finishedAt: null, counts: { added: 0, modified: 0, removed: 0, accounts: 0 }, error: null, accountErrors: [] };
 }
+
+const FINISHED_OUTCOMES: ReadonlySet<SyncRun['outcome']> = new Set(['succeeded', 'partial', 'failed']);
+
+export function isFinished(run: Pick<SyncRun, 'outcome'>): boolean {
+  return FINISHED_OUTCOMES.has(run.outcome);
+}
+
+export interface SyncWaitDeps {
+  readonly syncRuns: SyncRunStore;
+  readonly clock: Clock;
+  readonly sleep: (milliseconds: number) => Promise<void>;
+}
+
+/** How often a waiting request re-reads its run: one small read per interval, against a run that takes seconds. */
+export const SYNC_WAIT_POLL_MS = 500;
+
+/**
+ * Follows a requested run for at most `waitMs` and returns it as last read: finished when the worker got
+ * there in time, otherwise still queued or running (the caller then answers 202 and the client follows the
+ * sync history).
+ */
+export async function waitForSyncRun(deps: SyncWaitDeps, run: SyncRun, waitMs: number): Promise<SyncRun> {
+  const deadline = deps.clock.now().getTime() + waitMs;
+  let current = run;
+  while (!isFinished(current)) {
+    const remaining = deadline - deps.clock.now().getTime();
+    if (remaining <= 0) break;
+    await deps.sleep(Math.min(SYNC_WAIT_POLL_MS, remaining));
+    current = (await deps.syncRuns.get(run.connectionId, run.syncRunId)) ?? current;
+  }
+  return current;
+}
+
+/** Transactions a run wrote: added, modified and removed together. */
+export function transactionsSynced(run: Pick<SyncRun, 'counts'>): number {
+  return run.counts.added + run.counts.modified + run.counts.removed;
+}

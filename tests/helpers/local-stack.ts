@@ -15,12 +15,15 @@
 import { randomBytes } from 'node:crypto';
 import { localProviderCredentials, provisionLocalAws } from '../../local/aws/provision';
 import { startGateway, type RunningGateway } from '../../local/gateway/server';
+import { createDevSite } from '../../local/web/dev-site';
 import { startPlaidSandbox, type PlaidSandbox } from '../../local/sandboxes/plaid/plaid-sandbox';
 import { startPluggySandbox, type PluggySandbox } from '../../local/sandboxes/pluggy/pluggy-sandbox';
 import { silentLog } from '../../local/workers/lambda-runtime';
 import { startQueuePoller, type RunningQueuePoller } from '../../local/workers/queue-poller';
 import { localAwsEnv } from '../setup/local-aws-context';
 import { testVisibilityTimeoutSeconds } from '../setup/local-aws.global';
+import { createBankingClient, type BankingClient } from '../../web/api/client';
+import { assertMatchesContract, contractCheckingFetch } from './api-contract';
 import { userToken } from './local-gateway';
 
 export interface ApiResponse<T = unknown> {
@@ -35,8 +38,13 @@ export interface LocalStack {
   /** The local Pluggy sandbox; `PLUGGY_BASE_URL` points at it. */
   readonly pluggy: PluggySandbox;
   readonly env: Readonly<Record<string, string>>;
-  /** Calls `/api/v1<path>` as `userId` (null: without a token). JSON in, JSON out. */
+  /**
+   * Calls `/api/v1<path>` as `userId` (null: without a token). JSON in, JSON out; throws when the status or
+   * body is not what docs/openapi.json documents for the operation.
+   */
   api<T = any>(userId: string | null, method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
+  /** The typed client (web/api/client.ts) as `userId`; every answer is checked against docs/openapi.json too. */
+  client(userId: string): BankingClient;
   stop(): Promise<void>;
 }
 
@@ -48,6 +56,8 @@ export interface LocalStackOptions {
    * then holds it as `webhook_signing_secret`, so the webhook route checks the signature too.
    */
   readonly pluggyWebhookSigningSecret?: string;
+  /** Serve the dev console and `/docs` beside the API, as `npm run dev` does (browser tests). */
+  readonly site?: boolean;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -87,7 +97,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let gateway: RunningGateway | undefined;
   let poller: RunningQueuePoller | undefined;
   try {
-    gateway = await startGateway({ port: 0, log: silentLog });
+    gateway = await startGateway({ port: 0, log: silentLog, ...(options.site ? { site: createDevSite() } : {}) });
     // Known only once the gateway listens; handlers read it lazily on their first invocation.
     process.env.PUBLIC_API_BASE_URL = gateway.url;
     env.PUBLIC_API_BASE_URL = gateway.url;
@@ -115,7 +125,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
       });
       const text = await response.text();
-      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+      const parsed = text ? JSON.parse(text) : null;
+      // Every answer must be one docs/openapi.json documents (status and body), or the test fails here.
+      assertMatchesContract(method, `/api/v1${path}`, response.status, parsed);
+      return { status: response.status, headers: response.headers, body: parsed };
+    },
+    client(userId) {
+      return createBankingClient({ baseUrl: gatewayUrl, token: () => userToken(userId), fetch: contractCheckingFetch });
     },
     async stop() {
       await poller?.stop();

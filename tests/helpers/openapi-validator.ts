@@ -199,6 +199,15 @@ export function createOpenApiValidator(document: JsonObject, options: ValidatorO
     return isObject(json) ? json.schema : undefined;
   }
 
+  /** A response object, following a `#/components/responses/<name>` reference (shared error responses). */
+  function resolveResponse(response: unknown): JsonObject | undefined {
+    if (!isObject(response)) return undefined;
+    if (typeof response.$ref !== 'string') return response;
+    const name = response.$ref.replace('#/components/responses/', '');
+    const shared = isObject(components.responses) ? components.responses[name] : undefined;
+    return isObject(shared) ? shared : undefined;
+  }
+
   function validatorFor(cacheKey: string, schema: unknown): ValidateFunction {
     let validate = compiled.get(cacheKey);
     if (!validate) {
@@ -286,8 +295,11 @@ export function createOpenApiValidator(document: JsonObject, options: ValidatorO
     validateResponse(path, status, body, method = 'post') {
       const responses = operation(path, method)?.responses;
       if (!isObject(responses)) return { valid: false, errors: [`no responses for ${method.toUpperCase()} ${path}`] };
-      const declared = responses[String(status)] ?? responses.default;
+      const declared = resolveResponse(responses[String(status)] ?? responses.default);
+      if (declared === undefined) return { valid: false, errors: [`${status} is not a documented response of ${method.toUpperCase()} ${path}`] };
       const schema = jsonSchemaOf(declared);
+      // A response documented without content (204): valid only when nothing came back.
+      if (schema === undefined && declared.content === undefined && (body === null || body === undefined || body === '')) return { valid: true, errors: [] };
       if (schema === undefined) return { valid: false, errors: [`no JSON schema for ${status} of ${method.toUpperCase()} ${path}`] };
       return run(`response ${method} ${path} ${responses[String(status)] ? status : 'default'}`, schema, body);
     },

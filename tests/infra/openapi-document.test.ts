@@ -43,21 +43,60 @@ describe('buildOpenApiDocument', () => {
     }
   });
 
-  it('answers errors with the shared envelope, 401 only where a JWT is required, 413/415 only where a body is read', () => {
+  it('answers errors with the shared envelope (or API Gateway\'s own message where it answers), 401 only where a JWT or provider signature is checked, 413/415 only where a body is read', () => {
     for (const route of routes) {
       const responses = operation(document, route).responses as Json;
       for (const status of errorStatusesFor(route)) {
         const reference = responses[String(status)].$ref as string;
         const name = reference.replace('#/components/responses/', '');
-        expect(document.components.responses[name].content['application/json'].schema, route.id).toEqual({
-          $ref: '#/components/schemas/ErrorEnvelope',
-        });
+        const schema = document.components.responses[name].content['application/json'].schema as Json;
+        const refs = (schema.anyOf ?? [schema]).map((entry: Json) => entry.$ref);
+        expect(refs.length, `${route.id} ${status}`).toBeGreaterThan(0);
+        for (const ref of refs) expect(['#/components/schemas/ErrorEnvelope', '#/components/schemas/GatewayMessage'], route.id).toContain(ref);
+        if (status === 400 || status === 404) expect(refs, route.id).toEqual(['#/components/schemas/ErrorEnvelope']);
       }
-      expect('401' in responses, route.id).toBe(route.auth === 'user');
+      expect('401' in responses, route.id).toBe(route.auth === 'user' || route.id.endsWith('Webhook'));
       expect('415' in responses, route.id).toBe(route.method === 'POST' || route.method === 'PATCH');
+      expect(responses['429'], route.id).toBeDefined();
       expect(responses['500'], route.id).toBeDefined();
     }
     expect(document.components.schemas.ErrorEnvelope.properties.error.required).toEqual(['code', 'message', 'details']);
+    expect(document.components.schemas.GatewayMessage.required).toEqual(['message']);
+  });
+
+  it('gives every operation a success response with its body schema (none for 204), as the route table declares', () => {
+    for (const route of routes) {
+      const responses = operation(document, route).responses as Json;
+      const successes = Object.keys(responses).filter((status) => status.startsWith('2'));
+      expect(successes, route.id).toEqual(Object.keys(route.responses));
+      for (const status of successes) {
+        const content = responses[status].content;
+        if (status === '204') expect(content, route.id).toBeUndefined();
+        else expect(content['application/json'].schema, `${route.id} ${status}`).toEqual(expect.any(Object));
+      }
+    }
+    expect(operation(document, routes.find((route) => route.id === 'requestConnectionSync')!).responses).toHaveProperty('200');
+    expect(operation(document, routes.find((route) => route.id === 'deleteConnection')!).responses['204'].content).toBeUndefined();
+  });
+
+  it('names the shared response shapes as components and references them', () => {
+    for (const name of ['Connection', 'Account', 'Transaction', 'Category', 'SyncRun', 'MfaPrompt', 'ErrorEnvelope']) {
+      expect(document.components.schemas[name], name).toMatchObject({ type: 'object', additionalProperties: false });
+    }
+    const getAccount = operation(document, routes.find((route) => route.id === 'getAccount')!);
+    expect(getAccount.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Account' });
+    const serialized = JSON.stringify(document);
+    for (const match of serialized.matchAll(/"#\/components\/schemas\/(\w+)"/g)) {
+      expect(document.components.schemas[match[1]!], match[1]).toBeDefined();
+    }
+    expect(serialized).not.toContain('#/$defs/');
+  });
+
+  it('documents the headers webhook providers authenticate with', () => {
+    const plaid = operation(document, routes.find((route) => route.id === 'plaidWebhook')!);
+    expect((plaid.parameters as Json[]).map((parameter) => [parameter.name, parameter.in])).toEqual([['Plaid-Verification', 'header']]);
+    expect(plaid.security).toEqual([]);
+    expect(plaid.requestBody.content['application/json'].schema).toEqual({ type: 'object' });
   });
 
   it('documents zod body and query schemas of a route as a JSON request body and query parameters', () => {
@@ -70,6 +109,7 @@ describe('buildOpenApiDocument', () => {
       auth: 'user',
       summary: 'Searches things.',
       grants: [],
+      responses: { 200: z.object({ count: z.number().int() }) },
       query: z.object({ limit: z.coerce.number().int().max(100).default(25), cursor: z.string().optional() }),
       body: z.strictObject({ term: z.string().min(1), tags: z.array(z.string()).max(5).optional() }),
     };

@@ -18,6 +18,7 @@ import { BodyTooLargeError, isPlainObject, listen, parseJson, readRawBody, sendJ
 import { SandboxClock } from '../common/sandbox-clock';
 import { consoleLog, silentLog, type SandboxLog } from '../common/sandbox-log';
 import { WebhookDispatcher, type WebhookDelivery } from '../common/webhook-dispatcher';
+import { handleLinkStandIn, LINK_STAND_IN_PREFIX, type StandInReply } from './link-stand-in';
 import { CONTROL_PREFIX, handleControlRequest, type ControlContext, type PlaidFault } from './control-endpoints';
 import { PlaidSandboxError, RATE_LIMIT_CODE_BY_ENDPOINT } from './errors';
 import { PLAID_ENDPOINTS, type EndpointContext } from './plaid-endpoints';
@@ -209,6 +210,8 @@ export async function startPlaidSandbox(options: PlaidSandboxOptions = {}): Prom
     log.info(`${request.method} ${path} ${status}${errorCode} ${durationMs.toFixed(0)}ms request_id=${requestId}${faultLabel ? ` fault=${faultLabel}` : ''}`);
   }
 
+  const completeLink = (body: unknown) => handleControlRequest(controlContext, 'POST', `${CONTROL_PREFIX}link/complete`, new URLSearchParams(), body);
+
   function handleControl(request: IncomingMessage, response: ServerResponse, url: URL, raw: Buffer, started: number): void {
     const parsed = raw.length === 0 ? { ok: true as const, value: undefined } : parseJson(raw);
     const reply = parsed.ok
@@ -239,6 +242,7 @@ export async function startPlaidSandbox(options: PlaidSandboxOptions = {}): Prom
       readRawBody(request)
         .then(async (raw) => {
           if (url.pathname.startsWith(CONTROL_PREFIX)) handleControl(request, response, url, raw, started);
+          else if (url.pathname.startsWith(LINK_STAND_IN_PREFIX)) sendStandIn(response, handleLinkStandIn(state, completeLink, request.method ?? 'GET', url, raw));
           else await handlePlaid(request, response, url.pathname, raw, started);
         })
         .catch((error: unknown) => {
@@ -283,4 +287,10 @@ export async function startPlaidSandbox(options: PlaidSandboxOptions = {}): Prom
 function headerValue(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Link stand-in answers are loaded by a browser page on another origin (the console). */
+function sendStandIn(response: ServerResponse, reply: StandInReply): void {
+  response.writeHead(reply.status, { 'content-type': reply.contentType, 'access-control-allow-origin': '*', 'cache-control': 'no-store' });
+  response.end(reply.body);
 }

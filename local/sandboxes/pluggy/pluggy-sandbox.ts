@@ -20,6 +20,7 @@ import { consoleLog, silentLog, type SandboxLog } from '../common/sandbox-log';
 import { WebhookDispatcher, type WebhookDelivery } from '../common/webhook-dispatcher';
 import { TokenIssuer, type VerifiedToken } from './api-tokens';
 import { createConnectors, type ConnectorHealthStatus, type SandboxConnector } from './connectors';
+import { serveConnectStandIn } from './connect-stand-in';
 import { CONTROL_PREFIX, DEFAULT_REFRESH_ACTIVITY, handleControlRequest, type ControlContext, type PluggyFault } from './control-endpoints';
 import { PluggyApiError, errorForCode, errorForStatus, invalidApiKey, rateLimited, type PluggyErrorBody } from './errors';
 import { PLUGGY_ENDPOINTS, type EndpointContext, type EndpointDefinition } from './pluggy-endpoints';
@@ -366,6 +367,7 @@ export async function startPluggySandbox(options: PluggySandboxOptions = {}): Pr
       readRawBody(request)
         .then(async (raw) => {
           if (url.pathname.startsWith(CONTROL_PREFIX)) handleControl(request, response, url, raw, started);
+          else if (serveConnectStandIn(request, response, url)) return;
           else await handlePluggy(request, response, url, raw, started);
         })
         .catch((error: unknown) => {

@@ -1,0 +1,17 @@
+import { startGateway } from './local/gateway/server';
+import { createDevSite } from './local/web/dev-site';
+import { silentLog } from './local/workers/lambda-runtime';
+import { chromium } from 'playwright-core';
+const gw = await startGateway({ port: 0, log: silentLog, site: createDevSite() });
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const p = await b.newPage({ viewport: { width: 1360, height: 900 } });
+p.on('console', (m) => console.log('console', m.type(), m.text().slice(0, 300)));
+p.on('pageerror', (e) => console.log('pageerror', e.message));
+p.on('requestfailed', (r) => console.log('failed', r.url()));
+await p.goto(`${gw.url}/docs`);
+await p.waitForTimeout(4000);
+await p.screenshot({ path: '/tmp/docs.png' });
+await p.goto(`${gw.url}/`);
+await p.waitForTimeout(1500);
+await p.screenshot({ path: '/tmp/signin.png' });
+await b.close(); await gw.close();
