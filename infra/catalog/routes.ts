@@ -23,6 +23,7 @@ import {
   plaidExchangeBody,
   plaidLinkTokenBody,
   pluggyConnectTokenBody,
+  transactionChangesQuery,
   transactionListQuery,
   transactionUpdateBody,
 } from '../../shared/api/schemas';
@@ -281,6 +282,17 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: 'Transactions newest first, filtered by account, connection, dates, pending and category; cursor-paged.',
     query: transactionListQuery,
+    grants: ['table:read'],
+  },
+  {
+    id: 'listTransactionChanges',
+    method: 'GET',
+    path: `${BANKING}/transactions/changes`,
+    entry: 'functions/http/list-transaction-changes.ts',
+    auth: 'user',
+    summary:
+      'What changed in the caller\'s transactions since a cursor: added, modified and removed (tombstones, kept 30 days), oldest change first. Without a cursor it starts from the beginning; an expired cursor answers 410 CURSOR_EXPIRED.',
+    query: transactionChangesQuery,
     grants: ['table:read'],
   },
   {

@@ -3,6 +3,7 @@
  * token, sync cursor and encrypted account numbers are deliberately not mapped.
  */
 import type { Account, Category, Connection, SyncRun, Transaction } from '../banking/model';
+import type { TransactionChanges } from '../banking/transaction-feed';
 import { effectiveCategoryId } from '../banking/model';
 import type { Page } from '../banking/ports';
 import type { PluggyConnectTokenResult } from '../providers/pluggy/pluggy-linking';
@@ -130,6 +131,21 @@ export function presentSyncRun(run: SyncRun) {
 }
 
 /** Paged listings share one envelope: `{ "data": [...], "next_cursor": "…" | null }`. */
+export function presentTransactionChanges(changes: TransactionChanges) {
+  return {
+    added: changes.added.map(presentTransaction),
+    modified: changes.modified.map(presentTransaction),
+    removed: changes.removed.map((removal) => ({
+      id: removal.transactionId,
+      connection_id: removal.connectionId,
+      account_id: removal.accountId,
+      removed_at: removal.removedAt,
+    })),
+    next_cursor: changes.nextCursor,
+    has_more: changes.hasMore,
+  };
+}
+
 export function presentPage<T, R>(page: Page<T>, present: (item: T) => R) {
   return { data: page.items.map(present), next_cursor: page.nextCursor };
 }
