@@ -24,6 +24,7 @@ import {
   plaidLinkTokenBody,
   pluggyConnectTokenBody,
   syncRequestQuery,
+  transactionChangesQuery,
   transactionListQuery,
   transactionUpdateBody,
 } from '../../shared/api/schemas';
@@ -69,6 +70,8 @@ export interface RouteDefinition {
    * null for an empty body. Error statuses follow from the route's shape (`infra/openapi/openapi-document.ts`).
    */
   readonly responses: SuccessResponses;
+  /** Error statuses particular to this route, beyond those its shape implies (e.g. 410 for an expired cursor). */
+  readonly extraErrorStatuses?: readonly 410[];
   /** Provider-authenticated routes (webhooks): the headers the provider signs or authenticates with. */
   readonly providerAuthHeaders?: readonly { readonly name: string; readonly description: string }[];
 }
@@ -315,6 +318,19 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'Transactions newest first, filtered by account, connection, dates, pending and category; cursor-paged.',
     query: transactionListQuery,
     responses: { 200: r.transactionPage },
+    grants: ['table:read'],
+  },
+  {
+    id: 'listTransactionChanges',
+    method: 'GET',
+    path: `${BANKING}/transactions/changes`,
+    entry: 'functions/http/list-transaction-changes.ts',
+    auth: 'user',
+    summary:
+      'What changed in the caller\'s transactions since a cursor: added, modified and removed (tombstones, kept 30 days), oldest change first. Without a cursor it starts from the beginning; an expired cursor answers 410 CURSOR_EXPIRED.',
+    query: transactionChangesQuery,
+    responses: { 200: r.transactionChanges },
+    extraErrorStatuses: [410],
     grants: ['table:read'],
   },
   {

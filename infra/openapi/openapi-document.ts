@@ -36,6 +36,7 @@ const errorResponses = {
   },
   404: { name: 'NotFound', description: "No such resource for this caller (another user's resource is also 404).", gateway: 'never' },
   409: { name: 'Conflict', description: 'The request conflicts with the current state of the resource or connection.', gateway: 'never' },
+  410: { name: 'Gone', description: 'The cursor is older than the change feed keeps (CURSOR_EXPIRED); start again without one.', gateway: 'never' },
   413: { name: 'PayloadTooLarge', description: 'The request body exceeds the size limit.', gateway: 'also' },
   415: { name: 'UnsupportedMediaType', description: 'The request body is not application/json.', gateway: 'never' },
   429: { name: 'TooManyRequests', description: 'API Gateway throttled the request (stage or account rate limit); retry later.', gateway: 'only' },
@@ -177,13 +178,14 @@ function errorBodySchema(gateway: 'never' | 'also' | 'only'): JsonObject {
  * or its rate limit (503); a function allowed past 30 s can outlive API Gateway's integration timeout (503).
  */
 export function errorStatusesFor(
-  route: Pick<RouteDefinition, 'auth' | 'method' | 'grants' | 'timeoutSeconds' | 'providerAuthHeaders'>,
+  route: Pick<RouteDefinition, 'auth' | 'method' | 'grants' | 'timeoutSeconds' | 'providerAuthHeaders' | 'extraErrorStatuses'>,
 ): ErrorStatus[] {
   const provider = callsProvider(route);
   const statuses: ErrorStatus[] = [400];
   if (route.auth === 'user' || route.providerAuthHeaders) statuses.push(401);
   statuses.push(404);
   if ((changesState(route.method) && !route.providerAuthHeaders) || (provider && route.auth === 'user')) statuses.push(409);
+  statuses.push(...(route.extraErrorStatuses ?? []));
   if (takesBody(route.method)) statuses.push(413, 415);
   statuses.push(429, 500);
   if (provider && route.auth === 'user') statuses.push(502);

@@ -3,6 +3,7 @@
  * token, sync cursor and encrypted account numbers are deliberately not mapped.
  */
 import type { Account, Category, Connection, SyncRun, Transaction } from '../banking/model';
+import type { TransactionChanges } from '../banking/transaction-feed';
 import { effectiveCategoryId } from '../banking/model';
 import type { Page } from '../banking/ports';
 import type { PluggyConnectTokenResult } from '../providers/pluggy/pluggy-linking';
@@ -19,6 +20,7 @@ import type {
   PluggyConnectTokenBody,
   SyncRunBody,
   TransactionBody,
+  TransactionChangesBody,
 } from './responses';
 
 export function presentConnection(connection: Connection): ConnectionBody {
@@ -143,6 +145,21 @@ export function presentSyncRun(run: SyncRun): SyncRunBody {
 }
 
 /** Paged listings share one envelope: `{ "data": [...], "next_cursor": "…" | null }`. */
+export function presentTransactionChanges(changes: TransactionChanges): TransactionChangesBody {
+  return {
+    added: changes.added.map(presentTransaction),
+    modified: changes.modified.map(presentTransaction),
+    removed: changes.removed.map((removal) => ({
+      id: removal.transactionId,
+      connection_id: removal.connectionId,
+      account_id: removal.accountId,
+      removed_at: removal.removedAt,
+    })),
+    next_cursor: changes.nextCursor,
+    has_more: changes.hasMore,
+  };
+}
+
 export function presentPage<T, R>(page: Page<T>, present: (item: T) => R) {
   return { data: page.items.map(present), next_cursor: page.nextCursor };
 }

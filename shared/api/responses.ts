@@ -226,6 +226,16 @@ export const accountNumbers = z.object({
   wire_routing_number: z.string().nullable(),
 });
 export const transactionPage = page(transaction, 'TransactionPage');
+const transactionRemoval = z
+  .object({ id: z.string(), connection_id: z.string(), account_id: z.string(), removed_at: z.string() })
+  .meta({ id: 'TransactionRemoval' });
+export const transactionChanges = z.object({
+  added: z.array(transaction),
+  modified: z.array(transaction),
+  removed: z.array(transactionRemoval),
+  next_cursor: z.string(),
+  has_more: z.boolean(),
+});
 export const bulkCategorized = z.object({ updated: z.number().int(), data: z.array(transaction) });
 export const categoryList = z.array(category);
 export const categoryDeleted = z.object({ deleted: z.string(), reassigned: z.number().int() });
@@ -233,6 +243,7 @@ export const webhookReceipt = z.object({ received: z.literal(true), event_id: z.
 
 export type ConnectionBody = z.output<typeof connection>;
 export type ConsentBody = z.output<typeof consent>;
+export type TransactionChangesBody = z.output<typeof transactionChanges>;
 export type AccountBody = z.output<typeof account>;
 export type TransactionBody = z.output<typeof transaction>;
 export type CategoryBody = z.output<typeof category>;

@@ -3,6 +3,7 @@
  * name them as `body.<field>` / `query.<field>` / `path.<field>` through `shared/http/validation`.
  */
 import { z } from 'zod';
+import { FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT } from '../banking/transaction-feed';
 import { BULK_CATEGORIZE_LIMIT } from '../banking/transactions';
 
 const id = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_:.-]+$/, 'Must be an id');
@@ -37,6 +38,12 @@ export const transactionListQuery = z
     message: 'Must not be after date_to',
     path: ['date_from'],
   });
+
+export const transactionChangesQuery = z.strictObject({
+  cursor: z.string().min(1).max(2048).optional(),
+  limit: z.coerce.number().int().min(1).max(FEED_MAX_LIMIT).default(FEED_DEFAULT_LIMIT),
+  connection_id: id.optional(),
+});
 
 export const transactionUpdateBody = z
   .strictObject({

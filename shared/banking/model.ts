@@ -174,6 +174,23 @@ export interface Transaction {
   readonly updatedAt: string;
 }
 
+/**
+ * What remains of a transaction the provider removed: kept as a tombstone in the change feed for a fixed
+ * retention so clients that cache transactions learn about the removal (`transaction-feed.ts`).
+ */
+export interface RemovedTransaction {
+  readonly userId: string;
+  readonly transactionId: string;
+  readonly connectionId: string;
+  readonly accountId: string;
+  readonly removedAt: string;
+}
+
+/** One entry of a user's change feed, at its change key (`<changedAt>#<transactionId>`). */
+export type TransactionChange =
+  | { readonly kind: 'live'; readonly changeKey: string; readonly addedKey: string; readonly transaction: Transaction }
+  | { readonly kind: 'removed'; readonly changeKey: string; readonly removal: RemovedTransaction };
+
 /** The category a transaction counts under: the user's choice first, then the provider's. */
 export function effectiveCategoryId(transaction: Pick<Transaction, 'userCategoryId' | 'providerCategory'>): string | null {
   return transaction.userCategoryId ?? transaction.providerCategory?.id ?? null;

@@ -13,6 +13,7 @@ import type {
   SyncRun,
   SyncTrigger,
   Transaction,
+  TransactionChange,
   WebhookEvent,
 } from './model';
 
@@ -79,11 +80,26 @@ export interface TransactionStore {
   get(userId: string, transactionId: string): Promise<Transaction | null>;
   getMany(userId: string, transactionIds: readonly string[]): Promise<Transaction[]>;
   list(userId: string, filter: TransactionFilter, limit: number, cursor: string | null): Promise<Page<Transaction>>;
-  /** Upserts by key (batched, unprocessed items retried with backoff). */
+  /** Upserts by key (batched, unprocessed items retried with backoff); each row moves to the feed's end. */
   putMany(transactions: readonly Transaction[]): Promise<void>;
+  /** Replaces transactions the provider removed by tombstones (the change feed reports them as removed). */
+  removeMany(transactions: readonly Transaction[]): Promise<void>;
+  /** Deletes rows outright, tombstones included (purge of a deleted connection). */
   deleteMany(transactions: readonly Pick<Transaction, 'userId' | 'transactionId'>[]): Promise<void>;
-  /** Every transaction of a connection (for purge), page by page. */
-  listByConnection(userId: string, connectionId: string, cursor: string | null): Promise<Page<Transaction>>;
+  /** Every row of a connection, tombstones included (for purge), page by page. */
+  listByConnection(
+    userId: string,
+    connectionId: string,
+    cursor: string | null,
+  ): Promise<Page<Pick<Transaction, 'userId' | 'transactionId'>>>;
+  /**
+   * The user's changes with a change key after `after` (null: from the first) and not after `upTo`, oldest
+   * first, at most `limit`; optionally one connection's only. `hasMore` says whether the range holds more.
+   */
+  listChanges(
+    userId: string,
+    range: { after: string | null; upTo: string; limit: number; connectionId?: string },
+  ): Promise<{ changes: TransactionChange[]; hasMore: boolean }>;
   /** Whether any transaction of the user has this category as its user override. */
   isUserCategoryInUse(userId: string, categoryId: string): Promise<boolean>;
   /** Transactions whose user override is this category, page by page (for reassignment). */

@@ -73,6 +73,17 @@ export class ConflictError extends AppError {
   }
 }
 
+/** What the request points at existed but is gone for good (an expired change-feed cursor). */
+export class GoneError extends AppError {
+  constructor(
+    readonly code: string,
+    message: string,
+    details?: unknown,
+  ) {
+    super(message, { details });
+  }
+}
+
 /** The same bank login is already connected for this user (Plaid's duplicate-Item guidance). */
 export class ItemAlreadyExistsError extends AppError {
   readonly code = 'ITEM_ALREADY_EXISTS';

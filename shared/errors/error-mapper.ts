@@ -7,6 +7,7 @@ import {
   AppError,
   ConfigError,
   ConflictError,
+  GoneError,
   ItemAlreadyExistsError,
   MalformedJsonError,
   NotFoundError,
@@ -85,6 +86,7 @@ function httpStatusOf(error: AppError): number {
   if (error instanceof UnauthorizedError) return 401;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
+  if (error instanceof GoneError) return 410;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof UnsupportedMediaTypeError) return 415;
   if (error instanceof ConfigError) return 500;

@@ -6,6 +6,7 @@
  * - the user's own fields (category override, note, category sync state) are never overwritten by a sync;
  * - a posted transaction that names the pending one it replaces (`pending_transaction_id`) inherits that
  *   pending transaction's user fields, so an edit made while pending survives posting;
+ * - removed transactions become tombstones (the change feed reports them), never plain deletes;
  * - removals are deferred to the end of the run, because the pending side of a pending→posted pair may be
  *   removed in an earlier page than the posted side is added, and its user fields are needed until then.
  */
@@ -66,7 +67,7 @@ export class TransactionChangeWriter {
     const ids = [...this.deferredRemovals].map((providerId) => transactionIdFor(this.connection.connectionId, providerId));
     if (ids.length === 0) return;
     const present = await this.store.getMany(this.connection.userId, ids);
-    await this.store.deleteMany(present);
+    await this.store.removeMany(present);
     this.counts.removed += present.length;
     this.deferredRemovals = new Set();
   }

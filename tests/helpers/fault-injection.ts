@@ -73,7 +73,7 @@ export async function storedTransactions(stores: BankingStores, item: Pick<Linke
   const all: Transaction[] = [];
   let cursor: string | null = null;
   do {
-    const page = await stores.transactions.listByConnection(item.userId, item.connectionId, cursor);
+    const page = await stores.transactions.list(item.userId, { connectionId: item.connectionId }, 200, cursor);
     all.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);

@@ -67,8 +67,13 @@ describe('DynamoTransactionStore listings', () => {
         }),
       );
     }
+    seededAfter = new Date().toISOString();
     await store.putMany(transactions);
+    seededBefore = new Date().toISOString();
   });
+
+  let seededAfter: string;
+  let seededBefore: string;
 
   const cases: [string, TransactionFilter, (transaction: Transaction) => boolean][] = [
     ['no filter', {}, () => true],
@@ -109,13 +114,17 @@ describe('DynamoTransactionStore listings', () => {
     expect(pages).toBe(6);
   });
 
-  it('returns the stored amounts and fields exactly', async () => {
+  it('returns the stored amounts and fields exactly (times: when each new row was written)', async () => {
     const page = await store.list(userId, { accountId: checking.accountId }, 100, null);
     const expected = transactions.filter((t) => t.accountId === checking.accountId);
 
-    expect([...page.items].sort((a, b) => a.transactionId.localeCompare(b.transactionId))).toEqual(
-      [...expected].sort((a, b) => a.transactionId.localeCompare(b.transactionId)),
+    expect(withoutTimes([...page.items].sort((a, b) => a.transactionId.localeCompare(b.transactionId)))).toEqual(
+      withoutTimes([...expected].sort((a, b) => a.transactionId.localeCompare(b.transactionId))),
     );
+    for (const row of page.items) {
+      expect(row.createdAt).toBe(row.updatedAt);
+      expect(row.createdAt >= seededAfter && row.createdAt <= seededBefore, row.createdAt).toBe(true);
+    }
   });
 
   it("returns nothing for another user's account or connection, and no cursor", async () => {
@@ -132,7 +141,9 @@ describe('DynamoTransactionStore listings', () => {
     const accountPage = await store.list(userId, { accountId: checking.accountId }, 5, null);
     const userPage = await store.list(userId, {}, 5, null);
 
-    await expect(store.list(userId, {}, 5, accountPage.nextCursor)).rejects.toBeInstanceOf(ValidationError);
+    // Account, connection and user listings read one partition (the user's date index), so a position of
+    // one is a position of the others; it never passes to another user or outside a date range.
+    await expect(store.list(uniqueId('user'), { accountId: checking.accountId }, 5, accountPage.nextCursor)).rejects.toBeInstanceOf(ValidationError);
     await expect(store.list(uniqueId('user'), {}, 5, userPage.nextCursor)).rejects.toBeInstanceOf(ValidationError);
     await expect(store.list(userId, { dateFrom: '2024-03-19' }, 5, userPage.nextCursor)).rejects.toBeInstanceOf(ValidationError);
     await expect(store.list(userId, {}, 5, 'bm90LWEtY3Vyc29y')).rejects.toBeInstanceOf(ValidationError);
@@ -180,7 +191,7 @@ describe('DynamoTransactionStore writes', () => {
     const stored = await store.getMany(account.userId, batch.map((t) => t.transactionId));
     expect(stored).toHaveLength(60);
     expect(stored[0]).toMatchObject({ amount: '999.99', pending: true });
-    expect(stored.slice(1)).toEqual(batch.slice(1));
+    expect(withoutTimes(stored.slice(1))).toEqual(withoutTimes(batch.slice(1)));
   });
 
   it('deletes many by key', async () => {
@@ -312,3 +323,8 @@ describe('DynamoTransactionStore.updateUserFields', () => {
     expect(pages.sort()).toEqual(batch.map((t) => t.transactionId).sort());
   });
 });
+
+/** Rows without the times the store stamps at write time (compared separately). */
+function withoutTimes(rows: readonly Transaction[]): Omit<Transaction, 'createdAt' | 'updatedAt'>[] {
+  return rows.map(({ createdAt: _createdAt, updatedAt: _updatedAt, ...rest }) => rest);
+}

@@ -18,11 +18,11 @@ import {
 import { itemGuardKey } from '../../shared/adapters/dynamodb/entities/item-guard';
 import { syncRunKey } from '../../shared/adapters/dynamodb/entities/sync-run';
 import {
-  accountTransactionsPartitionKey,
-  connectionTransactionsPartitionKey,
+  transactionChangeKey,
   transactionDateSortKey,
   transactionKey,
   userCategoryTransactionsPartitionKey,
+  userChangesPartitionKey,
   userTransactionsPartitionKey,
 } from '../../shared/adapters/dynamodb/entities/transaction';
 import { webhookEventKey } from '../../shared/adapters/dynamodb/entities/webhook-event';
@@ -48,8 +48,8 @@ describe('unit: DynamoDB key builders', () => {
     expect(transactionKey('u1', 't1')).toEqual({ PK: 'USER#u1', SK: 'TXN#t1' });
     expect(transactionDateSortKey('2024-04-15', 't1')).toBe('2024-04-15#t1');
     expect(userTransactionsPartitionKey('u1')).toBe('USER#u1#TXN');
-    expect(accountTransactionsPartitionKey('a1')).toBe('ACCT#a1#TXN');
-    expect(connectionTransactionsPartitionKey('c1')).toBe('CONN#c1#TXN');
+    expect(userChangesPartitionKey('u1')).toBe('USER#u1#CHG');
+    expect(transactionChangeKey('2024-05-01T00:00:00.000Z', 't1')).toBe('2024-05-01T00:00:00.000Z#t1');
     expect(userCategoryTransactionsPartitionKey('u1', 'usr_1')).toBe('USER#u1#CAT#usr_1');
     expect(syncRunKey('c1', 'run_1')).toEqual({ PK: 'CONN#c1', SK: 'RUN#run_1' });
     expect(webhookEventKey('pluggy', 'e1')).toEqual({ PK: 'WEBHOOK#pluggy#e1', SK: 'EVENT' });

@@ -4,7 +4,7 @@ import { categoryFromItem, categoryToItem } from '../../shared/adapters/dynamodb
 import { connectionFromItem, connectionToItem, dueShardOf } from '../../shared/adapters/dynamodb/entities/connection';
 import { itemGuardFromItem, itemGuardToItem } from '../../shared/adapters/dynamodb/entities/item-guard';
 import { syncRunFromItem, syncRunToItem } from '../../shared/adapters/dynamodb/entities/sync-run';
-import { transactionFromItem, transactionToItem } from '../../shared/adapters/dynamodb/entities/transaction';
+import { tombstoneFromItem, tombstoneToItem, transactionFromItem, transactionToItem } from '../../shared/adapters/dynamodb/entities/transaction';
 import { webhookEventFromItem, webhookEventToItem } from '../../shared/adapters/dynamodb/entities/webhook-event';
 import { CorruptItemError } from '../../shared/adapters/dynamodb/item-reader';
 import type { StoredItem } from '../../shared/adapters/dynamodb/table';
@@ -104,7 +104,7 @@ describe('unit: account rows', () => {
 describe('unit: transaction rows', () => {
   const account = makeAccount(makeConnection());
 
-  it('round-trips a transaction and indexes it by user, account and connection', () => {
+  it('round-trips a transaction and indexes it by date and by change, in two indexes only', () => {
     const transaction = makeTransaction(account, { amount: '-0.10', date: '2024-02-29' });
 
     const item = transactionToItem(transaction);
@@ -115,15 +115,49 @@ describe('unit: transaction rows', () => {
     expect(item).toMatchObject({
       GSI1PK: `USER#${transaction.userId}#TXN`,
       GSI1SK: sortKey,
-      GSI2PK: `ACCT#${transaction.accountId}#TXN`,
-      GSI2SK: sortKey,
-      GSI3PK: `CONN#${transaction.connectionId}#TXN`,
-      GSI3SK: sortKey,
+      GSI3PK: `USER#${transaction.userId}#CHG`,
+      GSI3SK: `${transaction.updatedAt}#${transaction.transactionId}`,
       amount: '-0.10',
       effective_category_id: 'plaid:FOOD_AND_DRINK',
       provider_category_id: 'plaid:FOOD_AND_DRINK',
     });
     expect(item).not.toHaveProperty('GSI4PK');
+    expect(item).not.toHaveProperty('GSI2PK');
+  });
+
+  it('stamps the change key and, for a new row, the creation time with the write time', () => {
+    const created = makeTransaction(account, { createdAt: '2024-05-01T00:00:00.000Z', updatedAt: '2024-05-01T00:00:00.000Z' });
+    const modified = { ...created, updatedAt: '2024-05-03T00:00:00.000Z' };
+
+    const newItem = transactionToItem(created, '2024-05-01T00:00:05.000Z');
+    const modifiedItem = transactionToItem(modified, '2024-05-03T00:00:05.000Z');
+
+    expect(newItem).toMatchObject({
+      GSI3SK: `2024-05-01T00:00:05.000Z#${created.transactionId}`,
+      created_at: '2024-05-01T00:00:05.000Z',
+      updated_at: '2024-05-01T00:00:05.000Z',
+    });
+    expect(modifiedItem).toMatchObject({
+      GSI3SK: `2024-05-03T00:00:05.000Z#${created.transactionId}`,
+      created_at: '2024-05-01T00:00:00.000Z',
+    });
+  });
+
+  it('keeps a removed transaction as a tombstone only in the change index, with a 30-day TTL', () => {
+    const item = tombstoneToItem({
+      userId: 'u1',
+      transactionId: 't1',
+      connectionId: 'c1',
+      accountId: 'a1',
+      removedAt: '2024-05-01T00:00:00.000Z',
+    });
+
+    expect(item).toMatchObject({ PK: 'USER#u1', SK: 'TXN#t1', GSI3PK: 'USER#u1#CHG', GSI3SK: '2024-05-01T00:00:00.000Z#t1' });
+    expect(item.expires_at).toBe(Date.parse('2024-05-31T00:00:00.000Z') / 1000);
+    expect(item).not.toHaveProperty('GSI1PK');
+    expect(item).not.toHaveProperty('GSI4PK');
+    expect(tombstoneFromItem(stored(item))).toMatchObject({ transactionId: 't1', removedAt: '2024-05-01T00:00:00.000Z' });
+    expect(() => transactionFromItem(stored(item))).toThrow();
   });
 
   it('puts a user-categorised transaction in GSI4 and makes the user category the effective one', () => {

@@ -31,18 +31,26 @@ describe('unit: transaction list queries', () => {
     });
   });
 
-  it('reads the account index for an account and still filters on the owner', () => {
+  it('reads the user date index for an account and filters on account, connection and owner', () => {
     const request = transactionListRequest('u1', { accountId: 'a1', connectionId: 'c1' });
 
-    expect(request?.index).toBe('GSI2');
-    expect(request?.query.ExpressionAttributeValues).toMatchObject({ ':pk': 'ACCT#a1#TXN', ':userId': 'u1', ':connectionId': 'c1' });
-    expect(request?.query.FilterExpression).toBe('user_id = :userId AND connection_id = :connectionId');
+    expect(request?.index).toBe('GSI1');
+    expect(request?.query.ExpressionAttributeValues).toMatchObject({
+      ':pk': 'USER#u1#TXN',
+      ':userId': 'u1',
+      ':accountId': 'a1',
+      ':connectionId': 'c1',
+    });
+    expect(request?.query.FilterExpression).toBe(
+      'user_id = :userId AND account_id = :accountId AND connection_id = :connectionId',
+    );
+    expect(request?.selectiveFilter).toBe(true);
   });
 
-  it('reads the connection index for a connection', () => {
+  it('reads the same date index for a connection', () => {
     expect(transactionListRequest('u1', { connectionId: 'c1' })).toMatchObject({
-      index: 'GSI3',
-      query: { ExpressionAttributeValues: { ':pk': 'CONN#c1#TXN' } },
+      index: 'GSI1',
+      query: { ExpressionAttributeValues: { ':pk': 'USER#u1#TXN', ':connectionId': 'c1' } },
     });
   });
 
@@ -59,7 +67,7 @@ describe('unit: transaction list queries', () => {
       'GSI1PK = :pk AND GSI1SK >= :lower',
     );
     expect(transactionListRequest('u1', { accountId: 'a1', dateTo: '2024-01-31' })?.query.KeyConditionExpression).toBe(
-      'GSI2PK = :pk AND GSI2SK <= :upper',
+      'GSI1PK = :pk AND GSI1SK <= :upper',
     );
   });
 
@@ -85,10 +93,17 @@ describe('unit: transaction user-field updates', () => {
     const update = action.item.Update!;
     expect(update.Key).toEqual({ PK: 'USER#u1', SK: 'TXN#x1' });
     expect(update.UpdateExpression).toBe(
-      'SET updated_at = :now, user_category_id = :category, effective_category_id = :category, GSI4PK = :categoryPartition, GSI4SK = GSI1SK',
+      'SET updated_at = :now, GSI3SK = :changeKey, user_category_id = :category, effective_category_id = :category, GSI4PK = :categoryPartition, GSI4SK = GSI1SK',
     );
-    expect(update.ExpressionAttributeValues).toMatchObject({ ':category': 'usr_1', ':categoryPartition': 'USER#u1#CAT#usr_1' });
-    expect(update.ConditionExpression).toBe('attribute_exists(PK)');
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':category': 'usr_1',
+      ':categoryPartition': 'USER#u1#CAT#usr_1',
+      // The edit moves the row to the end of the change feed.
+      ':changeKey': '2024-05-01T00:00:00.000Z#x1',
+    });
+    // Only a live transaction: a tombstone under the key is not found.
+    expect(update.ConditionExpression).toBe('entity = :live');
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':live': 'transaction' });
     expect(action.onConditionFailed?.({ rowExists: false })).toBeInstanceOf(NotFoundError);
   });
 
@@ -96,14 +111,14 @@ describe('unit: transaction user-field updates', () => {
     const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', userCategoryId: null, note: null }, 'now');
 
     expect(action.item.Update?.UpdateExpression).toBe(
-      'SET updated_at = :now, effective_category_id = if_not_exists(provider_category_id, :noCategory) REMOVE user_category_id, GSI4PK, GSI4SK, note',
+      'SET updated_at = :now, GSI3SK = :changeKey, effective_category_id = if_not_exists(provider_category_id, :noCategory) REMOVE user_category_id, GSI4PK, GSI4SK, note',
     );
   });
 
   it('leaves fields the edit does not name untouched', () => {
     const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', note: 'lunch' }, 'now');
 
-    expect(action.item.Update?.UpdateExpression).toBe('SET updated_at = :now, note = :note');
+    expect(action.item.Update?.UpdateExpression).toBe('SET updated_at = :now, GSI3SK = :changeKey, note = :note');
   });
 
   it('merges several edits of one transaction, later fields winning', () => {

@@ -332,6 +332,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/banking/transactions/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed in the caller's transactions since a cursor: added, modified and removed (tombstones, kept 30 days), oldest change first. Without a cursor it starts from the beginning; an expired cursor answers 410 CURSOR_EXPIRED. */
+        get: operations["listTransactionChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -582,6 +599,12 @@ export interface components {
             data: components["schemas"]["Transaction"][];
             next_cursor: string | null;
         };
+        TransactionRemoval: {
+            id: string;
+            connection_id: string;
+            account_id: string;
+            removed_at: string;
+        };
     };
     responses: {
         /** @description Malformed JSON or a field that fails validation (named in details). */
@@ -619,6 +642,17 @@ export interface components {
         };
         /** @description The request conflicts with the current state of the resource or connection. */
         Conflict: {
+            headers: {
+                /** @description Request id; the same id appears in the service logs for this request. */
+                "x-request-id"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The cursor is older than the change feed keeps (CURSOR_EXPIRED); start again without one. */
+        Gone: {
             headers: {
                 /** @description Request id; the same id appears in the service logs for this request. */
                 "x-request-id"?: string;
@@ -1648,6 +1682,44 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listTransactionChanges: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                connection_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description Request id; the same id appears in the service logs for this request. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        added: components["schemas"]["Transaction"][];
+                        modified: components["schemas"]["Transaction"][];
+                        removed: components["schemas"]["TransactionRemoval"][];
+                        next_cursor: string;
+                        has_more: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            410: components["responses"]["Gone"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };

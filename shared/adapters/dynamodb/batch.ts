@@ -88,18 +88,51 @@ export async function batchWriteAll(
   await forEachConcurrently(chunks, CHUNK_CONCURRENCY, (chunk) => writeChunk(table, chunk, policy));
 }
 
-async function writeChunk(table: TableRef, chunk: readonly WriteRequest[], policy: RetryPolicy): Promise<void> {
-  let pending: readonly WriteRequest[] = chunk;
+/**
+ * Like {@link batchWriteAll}, but each request is built from its entry at the moment it is sent, with a time
+ * stamp taken then (`now()`); unprocessed entries are rebuilt with a fresh stamp on every retry. Rows whose
+ * keys order a change feed use this, so a stamp is never older than the one request that carries it.
+ */
+export async function batchWriteStamped<T>(
+  table: TableRef,
+  entries: readonly T[],
+  build: (entry: T, stamp: string) => WriteRequest,
+  now: () => string,
+  policy: RetryPolicy = defaultRetryPolicy,
+): Promise<void> {
+  const byKey = new Map<string, T>();
+  for (const entry of entries) {
+    const key = keyOfRequest(build(entry, ''));
+    byKey.delete(key);
+    byKey.set(key, entry);
+  }
+  const chunks = chunked([...byKey.values()], MAX_BATCH_WRITE_REQUESTS);
+  await forEachConcurrently(chunks, CHUNK_CONCURRENCY, (chunk) => writeChunk(table, chunk, policy, build, now));
+}
+
+async function writeChunk<T = WriteRequest>(
+  table: TableRef,
+  chunk: readonly T[],
+  policy: RetryPolicy,
+  build: (entry: T, stamp: string) => WriteRequest = (entry) => entry as WriteRequest,
+  now: () => string = () => '',
+): Promise<void> {
+  let pending: readonly T[] = chunk;
   for (let attempt = 1; ; attempt++) {
+    const stamp = now();
+    const requests = new Map(pending.map((entry) => {
+      const request = build(entry, stamp);
+      return [keyOfRequest(request), { entry, request }] as const;
+    }));
     const output = await table.client.send(
-      new BatchWriteCommand({ RequestItems: { [table.tableName]: pending as WriteRequest[] } }),
+      new BatchWriteCommand({ RequestItems: { [table.tableName]: [...requests.values()].map(({ request }) => request) as WriteRequest[] } }),
     );
     const unprocessed = (output.UnprocessedItems?.[table.tableName] ?? []) as WriteRequest[];
     if (unprocessed.length === 0) return;
     if (attempt >= policy.maxAttempts) {
       throw new BatchIncompleteError('BatchWriteItem', unprocessed.length, attempt);
     }
-    pending = unprocessed;
+    pending = unprocessed.map((request) => requests.get(keyOfRequest(request))!.entry);
     await (policy.sleep ?? sleepFor)(backoffDelayMs(attempt, policy, policy.random));
   }
 }

@@ -2,24 +2,28 @@
  * Transactions. Key design and access patterns: `entities/transaction.ts`, docs/data-model.md.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Transaction } from '../../banking/model';
+import type { Transaction, TransactionChange } from '../../banking/model';
 import type { Page, TransactionFilter, TransactionStore } from '../../banking/ports';
 import { NotFoundError } from '../../errors/app-error';
-import { batchGetAll, batchWriteAll, deleteRequest, putRequest } from './batch';
+import { batchGetAll, batchWriteAll, batchWriteStamped, deleteRequest, putRequest } from './batch';
 import { userPartitionKey } from './entities/keys';
 import {
-  accountTransactionsPartitionKey,
   categorySyncToAttribute,
-  connectionTransactionsPartitionKey,
+  isLiveTransactionItem,
+  tombstoneFromItem,
+  tombstoneToItem,
+  transactionChangeKey,
   transactionFromItem,
   transactionKey,
   transactionToItem,
+  TRANSACTION_ENTITY,
   userCategoryTransactionsPartitionKey,
+  userChangesPartitionKey,
   userTransactionsPartitionKey,
 } from './entities/transaction';
 import { queryPage, type PageRequest } from './query';
 import { chunked } from '../retry';
-import { HIGHEST_KEY_CHARACTER, indexes, tableRef, type IndexName, type StoreOptions, type TableRef } from './table';
+import { HIGHEST_KEY_CHARACTER, indexes, tableRef, type IndexName, type StoreOptions, type StoredItem, type TableRef } from './table';
 import { MAX_TRANSACTION_ACTIONS, transactWrite, type TransactAction } from './transact';
 
 /** Page size of the internal listings (purge, reassignment); matches one 100-action transaction. */
@@ -27,18 +31,30 @@ const INTERNAL_PAGE_SIZE = 100;
 
 export type UserFieldEdit = Parameters<TransactionStore['updateUserFields']>[1][number];
 
+export interface TransactionStoreOptions extends StoreOptions {
+  /**
+   * The clock that stamps change keys as each write request is sent (default: the system clock). Stamps are
+   * taken by the store, not by the caller, so a stamp is never older than the request that carries it.
+   */
+  readonly now?: () => Date;
+}
+
 export class DynamoTransactionStore implements TransactionStore {
   private readonly table: TableRef;
+  private readonly stamp: () => string;
 
-  constructor(options: StoreOptions) {
+  constructor(options: TransactionStoreOptions) {
     this.table = tableRef(options);
+    const now = options.now ?? (() => new Date());
+    this.stamp = () => now().toISOString();
   }
 
+  /** A tombstone reads as absent: every point read, listing and edit sees live transactions only. */
   async get(userId: string, transactionId: string): Promise<Transaction | null> {
     const output = await this.table.client.send(
       new GetCommand({ TableName: this.table.tableName, Key: transactionKey(userId, transactionId) }),
     );
-    return output.Item ? transactionFromItem(output.Item) : null;
+    return output.Item && isLiveTransactionItem(output.Item) ? transactionFromItem(output.Item) : null;
   }
 
   /** Existing transactions among the ids, in the order of the ids (duplicates and missing ids dropped). */
@@ -52,7 +68,9 @@ export class DynamoTransactionStore implements TransactionStore {
       transactionIds.map((id) => transactionKey(userId, id)),
       { consistentRead },
     );
-    const byId = new Map(items.map(transactionFromItem).map((transaction) => [transaction.transactionId, transaction]));
+    const byId = new Map(
+      items.filter(isLiveTransactionItem).map(transactionFromItem).map((transaction) => [transaction.transactionId, transaction]),
+    );
     const ordered: Transaction[] = [];
     for (const id of new Set(transactionIds)) {
       const transaction = byId.get(id);
@@ -62,9 +80,8 @@ export class DynamoTransactionStore implements TransactionStore {
   }
 
   /**
-   * Newest first. The index follows the most selective filter (account → GSI2, connection → GSI3, else the
-   * user's GSI1); dates narrow the key condition; the rest are filter expressions, always including the
-   * owner, so an account or connection id of another user simply matches nothing.
+   * Newest first from the user's date index (GSI1, live transactions only); dates narrow the key condition;
+   * account, connection, pending and category are filter expressions, always with the owner.
    */
   async list(userId: string, filter: TransactionFilter, limit: number, cursor: string | null): Promise<Page<Transaction>> {
     const request = transactionListRequest(userId, filter);
@@ -74,7 +91,79 @@ export class DynamoTransactionStore implements TransactionStore {
   }
 
   async putMany(transactions: readonly Transaction[]): Promise<void> {
-    await batchWriteAll(this.table, transactions.map((transaction) => putRequest(transactionToItem(transaction))));
+    await batchWriteStamped(
+      this.table,
+      transactions,
+      (transaction, stamp) => putRequest(transactionToItem(transaction, stamp)),
+      this.stamp,
+    );
+  }
+
+  async removeMany(transactions: readonly Transaction[]): Promise<void> {
+    await batchWriteStamped(
+      this.table,
+      transactions,
+      (transaction, stamp) =>
+        putRequest(
+          tombstoneToItem({
+            userId: transaction.userId,
+            transactionId: transaction.transactionId,
+            connectionId: transaction.connectionId,
+            accountId: transaction.accountId,
+            removedAt: stamp,
+          }),
+        ),
+      this.stamp,
+    );
+  }
+
+  /**
+   * Oldest change first from the user's change partition (GSI3). Reading stops at `upTo` (the settle
+   * horizon) so a reader never passes a key that a request in flight may still write behind it.
+   */
+  async listChanges(
+    userId: string,
+    range: { after: string | null; upTo: string; limit: number; connectionId?: string },
+  ): Promise<{ changes: TransactionChange[]; hasMore: boolean }> {
+    const changes: TransactionChange[] = [];
+    if (range.after !== null && range.after >= range.upTo) return { changes, hasMore: false };
+    const values: Record<string, unknown> = { ':pk': userChangesPartitionKey(userId), ':upTo': range.upTo, ':userId': userId };
+    let keyCondition = 'GSI3PK = :pk AND GSI3SK <= :upTo';
+    if (range.after !== null) {
+      keyCondition = 'GSI3PK = :pk AND GSI3SK BETWEEN :after AND :upTo';
+      values[':after'] = range.after;
+    }
+    const filters = ['user_id = :userId'];
+    if (range.connectionId !== undefined) {
+      filters.push('connection_id = :connectionId');
+      values[':connectionId'] = range.connectionId;
+    }
+    let startKey: Record<string, unknown> | undefined;
+    for (let round = 0; round < MAX_CHANGE_ROUNDS; round++) {
+      const output = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: indexes.GSI3.name,
+          KeyConditionExpression: keyCondition,
+          FilterExpression: filters.join(' AND '),
+          ExpressionAttributeValues: values,
+          // One more than asked tells whether the range holds more; the filter may drop rows, so read ahead.
+          Limit: range.connectionId === undefined ? range.limit + 1 : Math.min(1000, (range.limit + 1) * 4),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of (output.Items ?? []) as StoredItem[]) {
+        const changeKey = String(item.GSI3SK);
+        // BETWEEN is inclusive; the cursor's own key was returned on the previous page.
+        if (range.after !== null && changeKey <= range.after) continue;
+        if (changes.length === range.limit) return { changes, hasMore: true };
+        changes.push(changeFromItem(item, changeKey));
+      }
+      startKey = output.LastEvaluatedKey;
+      if (!startKey) return { changes, hasMore: false };
+    }
+    // The round bound was hit with a filter that matched little: the caller continues from the last change.
+    return { changes, hasMore: true };
   }
 
   async deleteMany(transactions: readonly Pick<Transaction, 'userId' | 'transactionId'>[]): Promise<void> {
@@ -84,8 +173,34 @@ export class DynamoTransactionStore implements TransactionStore {
     );
   }
 
-  async listByConnection(userId: string, connectionId: string, cursor: string | null): Promise<Page<Transaction>> {
-    return this.list(userId, { connectionId }, INTERNAL_PAGE_SIZE, cursor);
+  /** From the change partition, so tombstones are purged with the live rows. */
+  async listByConnection(
+    userId: string,
+    connectionId: string,
+    cursor: string | null,
+  ): Promise<Page<Pick<Transaction, 'userId' | 'transactionId'>>> {
+    const partition = userChangesPartitionKey(userId);
+    const page = await queryPage(
+      this.table,
+      {
+        index: 'GSI3',
+        query: {
+          KeyConditionExpression: 'GSI3PK = :pk',
+          FilterExpression: 'user_id = :userId AND connection_id = :connectionId',
+          ExpressionAttributeValues: { ':pk': partition, ':userId': userId, ':connectionId': connectionId },
+          ProjectionExpression: 'PK, SK, GSI3PK, GSI3SK, user_id, transaction_id',
+        },
+        cursor: { equals: { GSI3PK: partition, PK: userPartitionKey(userId) } },
+        selectiveFilter: true,
+        ownerPartition: userPartitionKey(userId),
+      },
+      INTERNAL_PAGE_SIZE,
+      cursor,
+    );
+    return {
+      items: page.items.map((item) => ({ userId: String(item.user_id), transactionId: String(item.transaction_id) })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   async isUserCategoryInUse(userId: string, categoryId: string): Promise<boolean> {
@@ -141,9 +256,10 @@ export class DynamoTransactionStore implements TransactionStore {
       if (existing.length !== merged.length) throw new NotFoundError('transaction');
     }
     for (const chunk of chunked(merged, MAX_TRANSACTION_ACTIONS)) {
+      const stamp = this.stamp();
       await transactWrite(
         this.table,
-        chunk.map((edit) => userFieldUpdate(this.table.tableName, userId, edit, now)),
+        chunk.map((edit) => userFieldUpdate(this.table.tableName, userId, edit, now, stamp)),
       );
     }
     return this.readMany(userId, ids, true);
@@ -166,10 +282,21 @@ export function mergeEditsById(edits: readonly UserFieldEdit[]): UserFieldEdit[]
  * into GSI4 (its sort key is copied from GSI1SK, `<date>#<id>`, so no read is needed); clearing it removes
  * the GSI4 keys and falls back to the provider's category for `effective_category_id`.
  */
-export function userFieldUpdate(tableName: string, userId: string, edit: UserFieldEdit, now: string): TransactAction {
-  const set: string[] = ['updated_at = :now'];
+export function userFieldUpdate(
+  tableName: string,
+  userId: string,
+  edit: UserFieldEdit,
+  now: string,
+  changedAt: string = now,
+): TransactAction {
+  // An edit is a change too: the row moves to the end of the user's change feed.
+  const set: string[] = ['updated_at = :now', 'GSI3SK = :changeKey'];
   const remove: string[] = [];
-  const values: Record<string, unknown> = { ':now': now };
+  const values: Record<string, unknown> = {
+    ':now': now,
+    ':changeKey': transactionChangeKey(changedAt, edit.transactionId),
+    ':live': TRANSACTION_ENTITY,
+  };
 
   if (edit.userCategoryId !== undefined) {
     if (edit.userCategoryId === null) {
@@ -203,7 +330,8 @@ export function userFieldUpdate(tableName: string, userId: string, edit: UserFie
         TableName: tableName,
         Key: transactionKey(userId, edit.transactionId),
         UpdateExpression: updateExpression,
-        ConditionExpression: 'attribute_exists(PK)',
+        // A tombstone (or nothing) under the key: not found, and the tombstone stays as it is.
+        ConditionExpression: 'entity = :live',
         ExpressionAttributeValues: values,
       },
     },
@@ -211,13 +339,20 @@ export function userFieldUpdate(tableName: string, userId: string, edit: UserFie
   };
 }
 
-/** Which index a filter reads, and the partition key value within it. */
-function indexForFilter(userId: string, filter: TransactionFilter): { index: IndexName; partition: string } {
-  if (filter.accountId !== undefined) return { index: 'GSI2', partition: accountTransactionsPartitionKey(filter.accountId) };
-  if (filter.connectionId !== undefined) {
-    return { index: 'GSI3', partition: connectionTransactionsPartitionKey(filter.connectionId) };
+/** Rounds of one change-feed read when a connection filter drops most rows (bounds a request's work). */
+const MAX_CHANGE_ROUNDS = 10;
+
+function changeFromItem(item: StoredItem, changeKey: string): TransactionChange {
+  if (isLiveTransactionItem(item)) {
+    const transaction = transactionFromItem(item);
+    return {
+      kind: 'live',
+      changeKey,
+      addedKey: transactionChangeKey(transaction.createdAt, transaction.transactionId),
+      transaction,
+    };
   }
-  return { index: 'GSI1', partition: userTransactionsPartitionKey(userId) };
+  return { kind: 'removed', changeKey, removal: tombstoneFromItem(item) };
 }
 
 /**
@@ -228,7 +363,8 @@ function indexForFilter(userId: string, filter: TransactionFilter): { index: Ind
  * `<= dateTo#\uffff` every id on the last day.
  */
 export function transactionListRequest(userId: string, filter: TransactionFilter): PageRequest | null {
-  const { index, partition } = indexForFilter(userId, filter);
+  const index: IndexName = 'GSI1';
+  const partition = userTransactionsPartitionKey(userId);
   const { partitionKey, sortKey } = indexes[index];
   const lower = filter.dateFrom;
   const upper = filter.dateTo === undefined ? undefined : `${filter.dateTo}#${HIGHEST_KEY_CHARACTER}`;
@@ -249,7 +385,11 @@ export function transactionListRequest(userId: string, filter: TransactionFilter
   }
 
   const filters = ['user_id = :userId'];
-  if (filter.accountId !== undefined && filter.connectionId !== undefined) {
+  if (filter.accountId !== undefined) {
+    filters.push('account_id = :accountId');
+    values[':accountId'] = filter.accountId;
+  }
+  if (filter.connectionId !== undefined) {
     filters.push('connection_id = :connectionId');
     values[':connectionId'] = filter.connectionId;
   }
@@ -274,8 +414,8 @@ export function transactionListRequest(userId: string, filter: TransactionFilter
       equals: { [partitionKey]: partition, PK: userPartitionKey(userId) },
       sortKey: { attribute: sortKey, ...(lower !== undefined ? { min: lower } : {}), ...(upper !== undefined ? { max: upper } : {}) },
     },
-    // The owner filter alone drops nothing in the caller's own partitions (and a foreign partition is
-    // abandoned after one round), so only further filters call for reading ahead.
+    // The owner filter alone drops nothing in the caller's own partition, so only further filters call for
+    // reading ahead.
     selectiveFilter: filters.length > 1,
     ownerPartition: userPartitionKey(userId),
   };
