@@ -18,7 +18,7 @@ import {
   userTransactionsPartitionKey,
 } from './entities/transaction';
 import { queryPage, type PageRequest } from './query';
-import { chunked } from '../retry';
+import { chunked } from '../chunking';
 import { HIGHEST_KEY_CHARACTER, indexes, tableRef, type IndexName, type StoreOptions, type TableRef } from './table';
 import { MAX_TRANSACTION_ACTIONS, transactWrite, type TransactAction } from './transact';
 

@@ -19,8 +19,8 @@ import type { z } from 'zod';
 import { ProviderError } from '../../errors/app-error';
 import { logger } from '../../observability/logger';
 import { measuredProviderCall } from '../provider-call-metrics';
-import { defaultProviderRetry, withProviderRetry, type ProviderRetryPolicy } from '../provider-retry';
-import { sleepFor } from '../../adapters/retry';
+import { withProviderRetry } from '../provider-retry';
+import { providerCallRetry, sleepFor, type RetryPolicy } from '../../retry/policies';
 import { apiKeyFrom, isFresh, type ApiKey, type ApiKeyCache } from './pluggy-api-key';
 import { pluggyErrorFrom, pluggyNetworkError } from './pluggy-errors';
 import { authResponse } from './pluggy-schemas';
@@ -45,7 +45,7 @@ export interface PluggyClientOptions {
   readonly dispatcher?: Dispatcher;
   readonly timeoutMs?: number;
   readonly now?: () => number;
-  readonly retry?: ProviderRetryPolicy;
+  readonly retry?: RetryPolicy;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -161,7 +161,7 @@ export class PluggyClient {
   readonly baseUrl: string;
   private readonly keys: PluggyApiKeys;
   private readonly timeoutMs: number;
-  private readonly retry: ProviderRetryPolicy;
+  private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
 
   /**
@@ -172,7 +172,7 @@ export class PluggyClient {
   constructor(private readonly options: PluggyClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? PLUGGY_TIMEOUT_MS;
-    this.retry = options.retry ?? defaultProviderRetry;
+    this.retry = options.retry ?? providerCallRetry;
     this.sleep = options.sleep ?? sleepFor;
     this.keys = new PluggyApiKeys({
       credentials: options.credentials,

@@ -41,7 +41,7 @@ import {
   type RefreshedConnectionFields,
   type SyncSession,
 } from '../ports';
-import { sleepFor } from '../../adapters/retry';
+import { sleepFor } from '../../retry/policies';
 import { MAX_TRANSACTION_IDS_PER_QUERY, type PluggyApi, type TransactionQuery } from './pluggy-api';
 import { PLUGGY_NEUTRAL_MESSAGE } from './pluggy-errors';
 import { consentLapsed, currentConsent, itemCondition, toProviderAccount, toProviderTransaction } from './pluggy-mapping';
