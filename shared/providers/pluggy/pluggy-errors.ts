@@ -64,7 +64,7 @@ export function pluggyErrorFrom(failure: PluggyHttpFailure): ProviderError {
   const kind = kindOf(failure, codeDescription);
   const providerCode = codeDescription ?? `HTTP_${failure.status}`;
   const pluggyMessage = typeof parsed?.message === 'string' ? parsed.message.slice(0, MAX_MESSAGE_LENGTH) : '';
-  const retryAfterSeconds = kind === 'rate_limited' ? retryAfterOf(failure.headers) : undefined;
+  const retryAfterSeconds = kind === 'rate_limited' ? rateLimitWaitSeconds(failure.headers) : undefined;
   return new ProviderError('pluggy', kind, {
     providerCode,
     message: kind === 'invalid_input' && pluggyMessage ? pluggyMessage : PLUGGY_NEUTRAL_MESSAGE[kind],
@@ -108,7 +108,7 @@ function kindOf(failure: PluggyHttpFailure, codeDescription: string | null): Pro
  * Seconds to wait before the next call. Pluggy sends `RateLimit-Reset` (seconds until the window resets)
  * and `Retry-After` (always 60, per docs /docs/rate-limits); the former is the precise one.
  */
-export function retryAfterOf(headers: Readonly<Record<string, string | undefined>>): number | undefined {
+export function rateLimitWaitSeconds(headers: Readonly<Record<string, string | undefined>>): number | undefined {
   for (const name of ['ratelimit-reset', 'retry-after']) {
     const raw = headers[name]?.trim();
     if (!raw) continue;
