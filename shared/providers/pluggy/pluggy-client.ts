@@ -2,11 +2,11 @@
  * A small Pluggy HTTP client on undici. Why not the official `pluggy-sdk`: it pulls `got` and
  * `jsonwebtoken` into every bundle, rejects some 2xx answers (DELETE /items answers 204, POST /webhooks
  * 201), does not URL-encode query values (a `+` in a base64 cursor arrives as a space) and logs error bodies
- * itself (research/pluggy.md §12). What this client does instead:
+ * itself (pluggy-node source, https://github.com/pluggyai/pluggy-node). What this client does instead:
  *
  * - `X-API-KEY` from {@link PluggyApiKeys}: memory, then the shared table cache, then `POST /auth`;
  * - a 401 or 403 on a data call → the key is re-minted once and the call repeated once (Pluggy answers 403
- *   "Missing or invalid authorization token" for an expired key, 401 in other cases; research §1);
+ *   "Missing or invalid authorization token" for an expired key, 401 in other cases; https://docs.pluggy.ai/docs/authentication);
  * - 429 → `rate_limited` with `RateLimit-Reset`/`Retry-After`, 5xx and network errors → `transient`, both
  *   retried a few times with backoff by `withProviderRetry` (calls that must not repeat after an ambiguous
  *   failure — MFA answers, new credentials — are retried on 429 only, which Pluggy guarantees it refused);

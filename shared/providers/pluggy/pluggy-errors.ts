@@ -1,6 +1,6 @@
 /**
  * Pluggy failures → `ProviderError`. Pluggy answers every error with `{code, codeDescription?, message,
- * data?}` and asks integrators to branch on `codeDescription` (docs /en/docs/reference/basic-concepts);
+ * data?}` and asks integrators to branch on `codeDescription` (https://docs.pluggy.ai/en/docs/reference/basic-concepts);
  * where it sends none, the HTTP status decides.
  *
  * Nothing of the request (API key, credentials, MFA answers) ever reaches the error: only the status, the
@@ -106,7 +106,7 @@ function kindOf(failure: PluggyHttpFailure, codeDescription: string | null): Pro
 
 /**
  * Seconds to wait before the next call. Pluggy sends `RateLimit-Reset` (seconds until the window resets)
- * and `Retry-After` (always 60, per docs /docs/rate-limits); the former is the precise one.
+ * and `Retry-After` (always 60, per https://docs.pluggy.ai/docs/rate-limits); the former is the precise one.
  */
 export function rateLimitWaitSeconds(headers: Readonly<Record<string, string | undefined>>): number | undefined {
   for (const name of ['ratelimit-reset', 'retry-after']) {
