@@ -1,7 +1,7 @@
 /**
  * `npm run pluggy:register-webhook -- <api-base-url>`: registers this API's Pluggy webhook route with Pluggy,
  * for every event, with the secret header Pluggy must send back (`POST /webhooks {url, event: "all", headers}`;
- * docs /en/recipes/authenticate-webhook-notifications-with-a-header-secret). The webhook route refuses
+ * https://docs.pluggy.ai/en/recipes/authenticate-webhook-notifications-with-a-header-secret). The webhook route refuses
  * deliveries without that header, so this registration is how events reach the service.
  *
  * Idempotent: when a webhook for the same URL is already registered for all events, nothing is changed

@@ -1,5 +1,5 @@
 import { connectionPath, syncRequestQuery } from '../../shared/api/schemas';
-import { sleepFor } from '../../shared/adapters/retry';
+import { sleepFor } from '../../shared/retry/policies';
 import { systemClock } from '../../shared/adapters/system-clock';
 import { isFinished, requestSync, transactionsSynced, waitForSyncRun } from '../../shared/banking/sync-requests';
 import { userRoute } from '../../shared/http/api-handler';

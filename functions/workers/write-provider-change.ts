@@ -4,6 +4,7 @@ import { writeTransactionCategory, type ProviderWriteDeps } from '../../shared/b
 import { providerWriteMessage } from '../../shared/queue/messages';
 import { sqsWorker } from '../../shared/queue/sqs-worker';
 import { providerPart } from '../../shared/providers/registry';
+import { providerWriteRedeliveryDelay } from '../../shared/wiring/queues';
 import { transactionStore } from '../../shared/wiring/stores';
 
 const deps: ProviderWriteDeps = {
@@ -11,6 +12,7 @@ const deps: ProviderWriteDeps = {
   writerFor: providerPart((provider) => provider.categoryWriter?.(), 'category feedback'),
   clock: systemClock,
 };
+const redelivery = providerWriteRedeliveryDelay();
 
 /** Carries users' category choices to the provider (Pluggy category feedback), one job per transaction. */
 export const handler = sqsWorker({
@@ -22,5 +24,9 @@ export const handler = sqsWorker({
       receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1,
       maxReceiveCount: queues.providerWrites.maxReceiveCount,
     });
+  },
+  // A failed write comes back after an exponential, jittered delay (30 s, 60 s, ... up to 15 minutes).
+  beforeRetry: async (record, error) => {
+    await redelivery.delay(record, error);
   },
 });

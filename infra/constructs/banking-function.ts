@@ -115,7 +115,7 @@ export class BankingFunction extends Construct {
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'The runtime is fixed to nodejs22.x by the design (DESIGN.md §1): the bundles target node22 and the test ' +
+        'The runtime is fixed to nodejs22.x: the bundles target node22 and the test ' +
         'suite runs on that major; moving to a newer runtime is a deliberate, tested upgrade, not a lint fix.',
     });
     Validations.of(this.role).acknowledge({

@@ -76,7 +76,7 @@ export const categoryDeleteQuery = z
     path: ['reassign_to'],
   });
 
-/** A body that may be omitted entirely (seed 001 posts the link-token request with no body). */
+/** A body that may be omitted entirely (clients may post the link-token request with no body). */
 function optionalBody<T extends z.ZodType>(schema: T) {
   return z.preprocess((value) => value ?? {}, schema);
 }
@@ -124,7 +124,7 @@ const pluggyParameters = z
     message: 'Provide between 1 and 20 parameters',
   });
 
-/** Seed 003's connect-token parameters; the connector filters come back as Pluggy Connect widget options. */
+/** Connect-token parameters; the connector filters come back as Pluggy Connect widget options. */
 export const pluggyConnectTokenBody = optionalBody(
   z.strictObject({
     avoid_duplicates: z.boolean().optional(),

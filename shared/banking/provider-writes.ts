@@ -36,8 +36,8 @@ export interface DeliveryAttempt {
 export type ProviderWriteOutcome = 'synced' | 'failed' | 'not_sent' | 'superseded' | 'gone';
 
 /**
- * Returns what happened. Throws when the write should be retried (the queue redelivers with its visibility
- * timeout); on the last allowed delivery the transaction is marked `failed` before the error is rethrown.
+ * Returns what happened. Throws when the write should be retried (the worker delays the redelivery with
+ * `providerWriteRedeliveryBackoff`, growing with each delivery); on the last allowed delivery the transaction is marked `failed` before the error is rethrown.
  */
 export async function writeTransactionCategory(
   deps: ProviderWriteDeps,

@@ -80,12 +80,17 @@ export const queues: Readonly<Record<QueueId, QueueDefinition>> = {
     retentionDays: 4,
     urlEnvVar: 'WEBHOOK_EVENT_QUEUE_URL',
   },
-  /** Writes back to a provider (Pluggy category feedback), retried with backoff until they land. */
+  /**
+   * Writes back to a provider (Pluggy category feedback). The worker hides a failed write for a growing delay
+   * (`providerWriteRedeliveryBackoff` in shared/retry/policies.ts: 30 s doubling up to 15 minutes), so the
+   * eight deliveries span about 45 minutes; the visibility timeout is that policy's cap because the delay
+   * never exceeds it. It is also how long a write waits when its worker crashed before it could set a delay.
+   */
   providerWrites: {
     id: 'providerWrites',
     baseName: 'banking-provider-writes',
     fifo: false,
-    visibilityTimeoutSeconds: 120,
+    visibilityTimeoutSeconds: 900,
     maxReceiveCount: 8,
     retentionDays: 4,
     urlEnvVar: 'PROVIDER_WRITE_QUEUE_URL',

@@ -9,9 +9,11 @@
 
 const SECRET_KEY = /(token|secret|password|authorization|api[-_]?key|ciphertext|routing|account[-_]?number|^account$|^numbers$|iban|credential|signature|verification|cookie)/i;
 
+/** Plaid tokens: access-<env>-<uuid>, public-<env>-<uuid>, link-<env>-<uuid>. The one definition of the shape. */
+export const PLAID_TOKEN_PATTERN = /\b(?:access|public|link|processor)-(?:sandbox|production|development|local)-[A-Za-z0-9-]+/g;
+
 const TOKEN_VALUE_PATTERNS: readonly RegExp[] = [
-  // Plaid tokens: access-<env>-<uuid>, public-<env>-<uuid>, link-<env>-<uuid>.
-  /\b(?:access|public|link|processor)-(?:sandbox|production|development|local)-[A-Za-z0-9-]+/g,
+  PLAID_TOKEN_PATTERN,
   // JWTs (three base64url segments, the first starting with `eyJ` = '{"').
   /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
   // Bearer credentials in a header value.

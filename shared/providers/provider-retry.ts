@@ -6,19 +6,11 @@
  * redelivery, which retries the whole job later without blocking other connections.
  */
 import { ProviderError } from '../errors/app-error';
-import { backoffDelayMs, sleepFor } from '../adapters/retry';
-
-export interface ProviderRetryPolicy {
-  readonly maxAttempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
-
-export const defaultProviderRetry: ProviderRetryPolicy = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 8_000 };
+import { backoffDelayMs, providerCallRetry, sleepFor, type RetryPolicy } from '../retry/policies';
 
 export async function withProviderRetry<T>(
   call: () => Promise<T>,
-  policy: ProviderRetryPolicy = defaultProviderRetry,
+  policy: RetryPolicy = providerCallRetry,
   sleep: (ms: number) => Promise<void> = sleepFor,
 ): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {

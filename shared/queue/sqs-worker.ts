@@ -25,7 +25,7 @@ export interface WorkerOptions<Schema extends z.ZodType> {
   readonly handle: (message: z.output<Schema>, record: SQSRecord) => Promise<void>;
   /**
    * Runs before a record is reported failed after a retryable error, e.g. to delay its redelivery
-   * (`redelivery-backoff.ts`). Its own failure is logged and changes nothing else: the record then comes
+   * (`shared/retry/policies.ts`). Its own failure is logged and changes nothing else: the record then comes
    * back after the queue's visibility timeout. Not called for the later records of a FIFO group that are
    * failed only to keep the group's order (they were never handled).
    */

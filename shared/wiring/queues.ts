@@ -4,7 +4,7 @@ import { SqsProviderWriteQueue } from '../adapters/sqs/sqs-provider-write-queue'
 import { SqsSyncJobQueue } from '../adapters/sqs/sqs-sync-job-queue';
 import { SqsWebhookEventQueue } from '../adapters/sqs/sqs-webhook-event-queue';
 import { providerWriteQueueConfig, syncQueueConfig, webhookQueueConfig } from './config';
-import { syncRedeliveryBackoff } from '../queue/redelivery-backoff';
+import { providerWriteRedeliveryBackoff, syncRedeliveryBackoff } from '../retry/policies';
 import { once } from './once';
 
 export const syncJobQueue = once(() => new SqsSyncJobQueue(syncQueueConfig().SYNC_QUEUE_URL));
@@ -12,3 +12,5 @@ export const providerWriteQueue = once(() => new SqsProviderWriteQueue(providerW
 export const webhookEventQueue = once(() => new SqsWebhookEventQueue(webhookQueueConfig().WEBHOOK_EVENT_QUEUE_URL));
 /** Delays a failed sync job's redelivery exponentially (the sync worker's `beforeRetry`). */
 export const syncRedeliveryDelay = once(() => new SqsRedeliveryDelay(syncRedeliveryBackoff));
+/** Delays a failed provider write's redelivery exponentially (the provider-write worker's `beforeRetry`). */
+export const providerWriteRedeliveryDelay = once(() => new SqsRedeliveryDelay(providerWriteRedeliveryBackoff));

@@ -70,7 +70,7 @@ function expectErrorEnvelope(body: any, code: string): void {
   expect(body.error.message).not.toMatch(/\n\s+at /); // never a stack trace
 }
 
-describe('issue 2 "done when" checks', () => {
+describe('API basics: health, auth, errors', () => {
   it('GET /api/v1/health answers 200 without a token', async () => {
     const health = await stack.api(null, 'GET', '/health');
     expect(health.status).toBe(200);

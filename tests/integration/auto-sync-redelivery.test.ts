@@ -27,7 +27,7 @@ import { queueIdentity, sqsEvent, sqsRecord } from '../../local/workers/sqs-even
 import { SqsRedeliveryDelay } from '../../shared/adapters/sqs/message-visibility';
 import { ProviderError, ValidationError } from '../../shared/errors/app-error';
 import { syncJobMessage } from '../../shared/queue/messages';
-import { redeliveryDelaySeconds, syncRedeliveryBackoff } from '../../shared/queue/redelivery-backoff';
+import { redeliveryDelaySeconds, syncRedeliveryBackoff } from '../../shared/retry/policies';
 import { sqsWorker } from '../../shared/queue/sqs-worker';
 import { eventually } from '../helpers/eventually';
 import { logger } from '../../shared/observability/logger';

@@ -1,5 +1,5 @@
 /**
- * Seed 000's scenarios end to end: HTTP through the local gateway, jobs through the queue poller, Plaid
+ * Plaid linking end to end: HTTP through the local gateway, jobs through the queue poller, Plaid
  * through the local Plaid sandbox, data in the local AWS emulator.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-describe('Plaid link and exchange (seed 000)', () => {
+describe('Plaid link and exchange', () => {
   it('(A) issues a sandbox link token, exchanges, and stores accounts with type and mask', async () => {
     const linkToken = await stack.api('seed-a', 'POST', '/banking/link-token');
     expect(linkToken.status).toBe(200);

@@ -142,7 +142,7 @@ interface SyncResult {
 
 /**
  * Plaid's documented loop: page until has_more is false; on TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION
- * restart the whole loop from the cursor the loop started with (docs /transactions/ "sync" algorithm).
+ * restart the whole loop from the cursor the loop started with (https://plaid.com/docs/transactions/ "sync" algorithm).
  */
 async function syncAll(accessToken: string, startCursor?: string, count = 500): Promise<SyncResult> {
   let restarts = 0;

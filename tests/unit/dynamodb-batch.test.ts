@@ -13,7 +13,8 @@ import {
   putRequest,
   type WriteRequest,
 } from '../../shared/adapters/dynamodb/batch';
-import { backoffDelayMs, chunked, type RetryPolicy } from '../../shared/adapters/retry';
+import { chunked } from '../../shared/adapters/chunking';
+import { backoffDelayMs, type RetryPolicy } from '../../shared/retry/policies';
 import type { TableRef } from '../../shared/adapters/dynamodb/table';
 
 const tableName = 'banking-test';

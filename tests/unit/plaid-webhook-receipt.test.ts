@@ -6,17 +6,8 @@ import { DEDUPE_WINDOW_SECONDS } from '../../shared/webhooks/event-ids';
 import { describePlaidWebhook } from '../../shared/providers/plaid/plaid-webhook-body';
 import { receiveWebhook, WEBHOOK_EVENT_RETENTION_DAYS } from '../../shared/webhooks/receive-webhook';
 import { type WebhookSource } from '../../shared/providers/ports';
-import {
-  FakeKeyServer,
-  InMemoryConnectionStore,
-  InMemoryWebhookEventStore,
-  newSigningKey,
-  plaidBody,
-  RecordingWebhookQueue,
-  signPlaidWebhook,
-  TestClock,
-  testConnection,
-} from './plaid-webhook-support';
+import { InMemoryConnectionStore, InMemoryWebhookEventStore, RecordingWebhookQueue, TestClock } from '../helpers/fakes/banking-stores';
+import { FakeKeyServer, newSigningKey, plaidBody, signPlaidWebhook, testConnection } from './plaid-webhook-support';
 
 const syncUpdates = (itemId: string) =>
   plaidBody({

@@ -1,22 +1,11 @@
 /**
  * Test doubles for the Plaid webhook unit tests: a local Plaid-style signer (P-256 keys generated per test),
- * a key server standing in for `/webhook_verification_key/get`, a settable clock, and in-memory versions
- * of the ports the webhook use-cases take. Nothing here touches the network.
+ * a key server standing in for `/webhook_verification_key/get`, and a connection to start from. The
+ * in-memory ports are in tests/helpers/fakes. Nothing here touches the network.
  */
 import { createHash, createHmac, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { PlaidVerificationKey } from '../../shared/providers/plaid/plaid-webhook-verifier';
-import type { Connection, PendingSync, Provider, SyncRun, WebhookEvent } from '../../shared/banking/model';
-import type {
-  Clock,
-  ConnectionStore,
-  SyncJob,
-  SyncJobQueue,
-  SyncRunStore,
-  WebhookEventStore,
-} from '../../shared/banking/ports';
-import { ConflictError, NotFoundError } from '../../shared/errors/app-error';
-import type { WebhookEventQueue } from '../../shared/banking/ports';
-import type { WebhookEventJob } from '../../shared/banking/ports';
+import type { Connection } from '../../shared/banking/model';
 
 export interface TestSigningKey {
   readonly kid: string;
@@ -102,151 +91,6 @@ export class FakeKeyServer {
     if (!key) throw new Error(`no key ${kid}`);
     return { ...key };
   };
-}
-
-export class TestClock implements Clock {
-  constructor(private current: Date) {}
-  now(): Date {
-    return new Date(this.current);
-  }
-  set(iso: string): void {
-    this.current = new Date(iso);
-  }
-  advanceSeconds(seconds: number): void {
-    this.current = new Date(this.current.getTime() + seconds * 1000);
-  }
-  get epochSeconds(): number {
-    return Math.floor(this.current.getTime() / 1000);
-  }
-}
-
-const notUsed = (): never => {
-  throw new Error('not used by the webhook use-cases');
-};
-
-export class InMemoryConnectionStore implements ConnectionStore {
-  readonly rows = new Map<string, Connection>();
-  saves = 0;
-  /** Makes the next N saves fail as if another writer got there first. */
-  conflictsToInject = 0;
-
-  constructor(...connections: Connection[]) {
-    for (const connection of connections) this.rows.set(connection.connectionId, connection);
-  }
-
-  async get(userId: string, connectionId: string): Promise<Connection | null> {
-    const row = this.rows.get(connectionId);
-    return row && row.userId === userId ? row : null;
-  }
-
-  async findByProviderItem(provider: Provider, providerItemId: string): Promise<Connection | null> {
-    return [...this.rows.values()].find((row) => row.provider === provider && row.providerItemId === providerItemId) ?? null;
-  }
-
-  async save(connection: Connection, expectedUpdatedAt: string): Promise<void> {
-    const current = this.rows.get(connection.connectionId);
-    if (!current) throw new NotFoundError('connection');
-    if (this.conflictsToInject > 0) {
-      this.conflictsToInject -= 1;
-      // Another writer's change lands first (it bumps the version we read).
-      this.rows.set(current.connectionId, { ...current, updatedAt: new Date(Date.parse(current.updatedAt) + 1).toISOString() });
-      throw new ConflictError('CONCURRENT_UPDATE', 'connection changed');
-    }
-    if (current.updatedAt !== expectedUpdatedAt) throw new ConflictError('CONCURRENT_UPDATE', 'connection changed');
-    this.saves += 1;
-    this.rows.set(connection.connectionId, connection);
-  }
-
-  async claimPendingSync(userId: string, connectionId: string, pendingSync: PendingSync, staleBefore: string) {
-    const current = await this.get(userId, connectionId);
-    if (!current) throw new NotFoundError('connection');
-    if (current.pendingSync && current.pendingSync.requestedAt >= staleBefore) {
-      return { claimed: false, pending: current.pendingSync };
-    }
-    this.rows.set(connectionId, { ...current, pendingSync, updatedAt: pendingSync.requestedAt });
-    return { claimed: true, pending: pendingSync };
-  }
-
-  async releasePendingSync(userId: string, connectionId: string, syncRunId: string, now: string) {
-    const current = await this.get(userId, connectionId);
-    if (current?.pendingSync?.syncRunId === syncRunId) this.rows.set(connectionId, { ...current, pendingSync: null, updatedAt: now });
-  }
-
-  listByUser = notUsed;
-  createWithAccounts = notUsed;
-  findGuards = notUsed;
-  delete = notUsed;
-  listDue = notUsed;
-}
-
-export class InMemoryWebhookEventStore implements WebhookEventStore {
-  readonly rows = new Map<string, { event: WebhookEvent; expiresAt: number }>();
-
-  private key(provider: Provider, eventId: string): string {
-    return `${provider}#${eventId}`;
-  }
-
-  async putIfNew(event: WebhookEvent, expiresAtEpochSeconds: number): Promise<boolean> {
-    const key = this.key(event.provider, event.eventId);
-    if (this.rows.has(key)) return false;
-    this.rows.set(key, { event, expiresAt: expiresAtEpochSeconds });
-    return true;
-  }
-
-  async get(provider: Provider, eventId: string): Promise<WebhookEvent | null> {
-    return this.rows.get(this.key(provider, eventId))?.event ?? null;
-  }
-
-  async save(event: WebhookEvent): Promise<void> {
-    const key = this.key(event.provider, event.eventId);
-    const row = this.rows.get(key);
-    if (!row) throw new NotFoundError('webhook event');
-    this.rows.set(key, { ...row, event });
-  }
-
-  listByConnection = notUsed;
-
-  all(): WebhookEvent[] {
-    return [...this.rows.values()].map((row) => row.event);
-  }
-}
-
-export class RecordingWebhookQueue implements WebhookEventQueue {
-  readonly sent: WebhookEventJob[] = [];
-  failuresToInject = 0;
-
-  async enqueue(job: WebhookEventJob): Promise<void> {
-    if (this.failuresToInject > 0) {
-      this.failuresToInject -= 1;
-      throw new Error('SQS unavailable');
-    }
-    this.sent.push(job);
-  }
-}
-
-export class RecordingSyncQueue implements SyncJobQueue {
-  readonly sent: SyncJob[] = [];
-  failuresToInject = 0;
-
-  async enqueue(jobs: readonly SyncJob[]): Promise<void> {
-    if (this.failuresToInject > 0) {
-      this.failuresToInject -= 1;
-      throw new Error('SQS unavailable');
-    }
-    this.sent.push(...jobs);
-  }
-}
-
-export class InMemorySyncRunStore implements SyncRunStore {
-  readonly runs: SyncRun[] = [];
-  async put(run: SyncRun): Promise<void> {
-    this.runs.push(run);
-  }
-  async get(connectionId: string, syncRunId: string): Promise<SyncRun | null> {
-    return this.runs.findLast((run) => run.connectionId === connectionId && run.syncRunId === syncRunId) ?? null;
-  }
-  listByConnection = notUsed;
-  deleteByConnection = notUsed;
 }
 
 export function testConnection(overrides: Partial<Connection> = {}): Connection {

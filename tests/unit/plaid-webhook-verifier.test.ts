@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PlaidWebhookVerifier, VerificationKeyCache } from '../../shared/providers/plaid/plaid-webhook-verifier';
 import { WebhookVerificationError, type WebhookRejectionReason } from '../../shared/providers/webhook-verification';
-import { FakeKeyServer, newSigningKey, plaidBody, signPlaidWebhook, TestClock, type TestSigningKey } from './plaid-webhook-support';
+import { TestClock } from '../helpers/fakes/banking-stores';
+import { FakeKeyServer, newSigningKey, plaidBody, signPlaidWebhook, type TestSigningKey } from './plaid-webhook-support';
 
 const body = plaidBody({
   environment: 'sandbox',

@@ -9,11 +9,10 @@ import {
   InMemoryConnectionStore,
   InMemorySyncRunStore,
   InMemoryWebhookEventStore,
-  plaidBody,
   RecordingSyncQueue,
   TestClock,
-  testConnection,
-} from './plaid-webhook-support';
+} from '../helpers/fakes/banking-stores';
+import { plaidBody, testConnection } from './plaid-webhook-support';
 
 describe('applyWebhookEvent with Plaid webhooks', () => {
   let clock: TestClock;

@@ -10,7 +10,7 @@ import { interpretPluggyWebhook } from '../../shared/providers/pluggy/pluggy-web
 import { describePluggyWebhook } from '../../shared/providers/pluggy/pluggy-webhook-body';
 import { receiveWebhook } from '../../shared/webhooks/receive-webhook';
 import { WebhookVerificationError } from '../../shared/providers/webhook-verification';
-import { InMemoryConnectionStore, InMemoryWebhookEventStore, RecordingWebhookQueue, TestClock } from './plaid-webhook-support';
+import { InMemoryConnectionStore, InMemoryWebhookEventStore, RecordingWebhookQueue, TestClock } from '../helpers/fakes/banking-stores';
 
 const CLIENT_ID = 'client-1';
 const SECRET = 'registered-secret';

@@ -43,7 +43,7 @@ export interface WebhookDispatcherOptions {
   capacity?: number;
   /**
    * Whether a failed attempt that got this HTTP status is tried again (default: every non-2xx is). Pluggy,
-   * for one, never retries a 401 (docs /en/docs/developer-tools/webhook-security).
+   * for one, never retries a 401 (https://docs.pluggy.ai/en/docs/developer-tools/webhook-security).
    */
   retryableStatus?: (status: number) => boolean;
 }

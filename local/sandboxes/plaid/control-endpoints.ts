@@ -168,7 +168,7 @@ const CONTROL_ROUTES: Readonly<Record<string, ControlHandler>> = {
       username: input.username ?? 'user_good',
       password: input.password ?? 'pass_good',
       webhook: linkToken.webhook ?? null,
-      // Plaid's default when the link token does not say (docs /api/link/#link-token-create-request-transactions).
+      // Plaid's default when the link token does not say (https://plaid.com/docs/api/link/#link-token-create-request-transactions).
       daysRequested: linkToken.daysRequested ?? 90,
     });
     return ok({ public_token: context.state.issuePublicToken(item), metadata: linkMetadata(item) });

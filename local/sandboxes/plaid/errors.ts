@@ -3,7 +3,7 @@
  *
  * Every failure leaves the sandbox as Plaid's error body (spec schema `PlaidError`): `error_type`,
  * `error_code`, `error_message`, `display_message`, `request_id`, ... with the HTTP status Plaid uses for that
- * code (docs https://plaid.com/docs/errors/ and research/plaid.md §2). Messages follow Plaid's wording where it
+ * code (docs https://plaid.com/docs/errors/). Messages follow Plaid's wording where it
  * is documented; Plaid itself says they may change, so callers must switch on `error_code` only.
  */
 import { PlaidErrorType, type PlaidError } from 'plaid';
@@ -80,7 +80,7 @@ export const ERROR_CATALOG: Readonly<Record<string, ErrorDefinition>> = {
     message: 'Underlying transaction data changed since last page was fetched. Please restart pagination from last update.',
     display: null,
   },
-  // RATE_LIMIT_EXCEEDED: always HTTP 429 (docs /errors/rate-limit-exceeded).
+  // RATE_LIMIT_EXCEEDED: always HTTP 429 (https://plaid.com/docs/errors/rate-limit-exceeded).
   RATE_LIMIT: { type: PlaidErrorType.RateLimitExceeded, status: 429, message: 'rate limit exceeded for this client. please try again later', display: null },
   RATE_LIMIT_EXCEEDED: { type: PlaidErrorType.RateLimitExceeded, status: 429, message: RATE_LIMIT_MESSAGE, display: null },
   TRANSACTIONS_SYNC_LIMIT: { type: PlaidErrorType.RateLimitExceeded, status: 429, message: RATE_LIMIT_MESSAGE, display: null },

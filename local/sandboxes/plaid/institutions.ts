@@ -1,6 +1,6 @@
 /**
- * The Sandbox institutions the emulator knows (docs https://plaid.com/docs/sandbox/institutions/,
- * research/plaid.md §4). Ids and names match Plaid's Sandbox so code and docs written against the real
+ * The Sandbox institutions the emulator knows (docs https://plaid.com/docs/sandbox/institutions/).
+ * Ids and names match Plaid's Sandbox so code and docs written against the real
  * Sandbox work unchanged.
  */
 import { CountryCode, Products } from 'plaid';

@@ -72,7 +72,7 @@ export interface PlaidCall {
 
 export type EndpointHandler = (context: EndpointContext, call: PlaidCall) => object;
 
-/** Link languages Plaid accepts (docs /api/link/#linktokencreate `language`). */
+/** Link languages Plaid accepts (https://plaid.com/docs/api/link/#linktokencreate `language`). */
 const LINK_LANGUAGES = new Set(['da', 'de', 'en', 'es', 'et', 'fr', 'hi', 'it', 'ja', 'lt', 'lv', 'nl', 'no', 'pl', 'pt', 'ro', 'sv', 'vi', 'zh']);
 const COUNTRY_CODES = new Set<string>(Object.values(CountryCode));
 const PRODUCT_NAMES = new Set<string>(Object.values(Products));
@@ -85,7 +85,7 @@ const MAX_CUSTOM_TRANSACTIONS = 10;
 function productList(body: RequestBody, field: string): Products[] {
   const names = optionalStringArray(body, field) ?? [];
   for (const name of names) {
-    // `balance` is billed per call, never initialised in Link (docs /api/link/#link-token-create-request-products).
+    // `balance` is billed per call, never initialised in Link (https://plaid.com/docs/api/link/#link-token-create-request-products).
     if (!PRODUCT_NAMES.has(name) || name === Products.Balance) throw invalidField(`${field} contains an invalid product: ${name}`);
   }
   return names as Products[];
@@ -249,7 +249,7 @@ function transactionsSync(context: EndpointContext, { body, requestId }: PlaidCa
 
   context.state.markSyncStarted(item);
   if (!item.historyReady) {
-    // Before the initial pull finishes Plaid answers with nothing and an empty cursor (docs /transactions/ "sync").
+    // Before the initial pull finishes Plaid answers with nothing and an empty cursor (https://plaid.com/docs/transactions/ "sync").
     return {
       added: [],
       modified: [],
@@ -366,7 +366,7 @@ function itemWebhookUpdate(context: EndpointContext, { body, requestId }: PlaidC
   const webhook = body.webhook === null ? null : (optionalWebhookUrl(body, 'webhook') ?? null);
   item.webhook = webhook;
   if (webhook !== null) {
-    // Sent to the NEW address (docs /api/items/#webhook_update_acknowledged).
+    // Sent to the NEW address (https://plaid.com/docs/api/items/#webhook_update_acknowledged).
     const acknowledgement: WebhookUpdateAcknowledgedWebhook = {
       webhook_type: 'ITEM',
       webhook_code: 'WEBHOOK_UPDATE_ACKNOWLEDGED',
@@ -396,7 +396,7 @@ function sandboxItemResetLogin(context: EndpointContext, { body, requestId }: Pl
   return { reset_login: true, request_id: requestId };
 }
 
-/** Which webhook type each fireable code belongs to (docs /api/sandbox/#sandboxitemfire_webhook). */
+/** Which webhook type each fireable code belongs to (https://plaid.com/docs/api/sandbox/#sandboxitemfire_webhook). */
 const WEBHOOK_CODE_TYPES: Readonly<Record<string, readonly WebhookType[]>> = {
   DEFAULT_UPDATE: [WebhookType.Transactions, WebhookType.Auth, WebhookType.Holdings, WebhookType.InvestmentsTransactions, WebhookType.Liabilities],
   SYNC_UPDATES_AVAILABLE: [WebhookType.Transactions],

@@ -1,5 +1,5 @@
 /**
- * The stateful Plaid sandbox: a node:http server on 127.0.0.1:4010 (DESIGN §6) that speaks Plaid's paths,
+ * The stateful Plaid sandbox: a node:http server on 127.0.0.1:4010 by default that speaks Plaid's paths,
  * headers, bodies and errors closely enough for the real `plaid` SDK to run against it by base path.
  *
  * @example

@@ -1,6 +1,6 @@
 /**
  * Field checks for Plaid request bodies, failing the way Plaid does: absent required fields →
- * MISSING_FIELDS naming them, present but unusable → INVALID_FIELD (docs /errors/invalid-request/).
+ * MISSING_FIELDS naming them, present but unusable → INVALID_FIELD (https://plaid.com/docs/errors/invalid-request/).
  */
 import { invalidField, missingFields } from './errors';
 

@@ -76,7 +76,7 @@ interface AccountTemplate {
 /**
  * Plaid's Sandbox accounts for user_good (names, masks and balances as the real Sandbox returns them), cut
  * down to checking, savings and a credit card. Names and masks are the same on every link, which is what
- * duplicate-Item detection keys on (docs /link/duplicate-items).
+ * duplicate-Item detection keys on (https://plaid.com/docs/link/duplicate-items).
  */
 const ACCOUNT_TEMPLATES: readonly AccountTemplate[] = [
   { role: 'checking', name: 'Plaid Checking', officialName: 'Plaid Gold Standard 0% Interest Checking', type: AccountType.Depository, subtype: AccountSubtype.Checking, mask: '0000', available: 100, current: 110, limit: null },

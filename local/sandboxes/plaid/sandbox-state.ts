@@ -23,7 +23,7 @@ import { resolveTestUser } from './test-users';
 import { TransactionLedger } from './transaction-ledger';
 import { syncUpdatesAvailableBody, type PlaidWebhookSender } from './webhooks';
 
-/** Lifetimes from docs /api/link/#linktokencreate and /api/items/#itempublic_tokenexchange. */
+/** Lifetimes from https://plaid.com/docs/api/link/#linktokencreate and /api/items/#itempublic_tokenexchange. */
 export const LINK_TOKEN_TTL_MS = 4 * 60 * 60 * 1000;
 export const UPDATE_MODE_LINK_TOKEN_TTL_MS = 30 * 60 * 1000;
 export const PUBLIC_TOKEN_TTL_MS = 30 * 60 * 1000;
@@ -136,7 +136,7 @@ export class PlaidSandboxState {
     return token;
   }
 
-  /** Public tokens are single-use and live 30 minutes (docs /api/items/#itempublic_tokenexchange). */
+  /** Public tokens are single-use and live 30 minutes (https://plaid.com/docs/api/items/#itempublic_tokenexchange). */
   exchangePublicToken(token: string): SandboxItem {
     if (!/^public-[a-z]+-[A-Za-z0-9-]+$/.test(token)) {
       throw new PlaidSandboxError('INVALID_PUBLIC_TOKEN', {
@@ -177,7 +177,7 @@ export class PlaidSandboxState {
 
   /**
    * Calling a product endpoint adds the product to the Item if the institution supports it, as Plaid does for
-   * Auth and Transactions added after Link (docs /link/initializing-products/).
+   * Auth and Transactions added after Link (https://plaid.com/docs/link/initializing-products/).
    */
   ensureProduct(item: SandboxItem, product: Products): void {
     if (item.products.includes(product)) return;
@@ -287,7 +287,7 @@ export class PlaidSandboxState {
 
   addCustomTransactions(item: SandboxItem, inputs: readonly CustomTransactionInput[]): Transaction[] {
     const ledger = this.ledger(item);
-    // Plaid applies custom transactions to the Item's depository account (docs /api/sandbox/#sandboxtransactionscreate).
+    // Plaid applies custom transactions to the Item's depository account (https://plaid.com/docs/api/sandbox/#sandboxtransactionscreate).
     const account = historyAccounts(item).find((candidate) => candidate.role === 'checking') ?? historyAccounts(item)[0];
     if (!account) throw new PlaidSandboxError('NO_ACCOUNTS');
     const created = inputs.map((input) => customTransaction(randomAlphanumeric(37), account, input));

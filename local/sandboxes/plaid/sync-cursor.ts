@@ -7,7 +7,7 @@
  * - `position`: where the next page continues,
  * - `revision`: the ledger revision when a page with `has_more: true` was served (0 otherwise). A later call
  *   with that cursor after the data changed gets TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION, as Plaid does
- *   (docs /errors/transactions/#transactions_sync_mutation_during_pagination),
+ *   (https://plaid.com/docs/errors/transactions/#transactions_sync_mutation_during_pagination),
  * - the account of a per-account sync (`options.account_id`), if any.
  */
 import { createHash } from 'node:crypto';

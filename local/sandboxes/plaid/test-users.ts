@@ -1,6 +1,6 @@
 /**
- * Sandbox test credentials and what each one produces (docs https://plaid.com/docs/sandbox/test-credentials/,
- * research/plaid.md §4), plus two local additions for benchmarks and slow-history tests.
+ * Sandbox test credentials and what each one produces (docs https://plaid.com/docs/sandbox/test-credentials/),
+ * plus two local additions for benchmarks and slow-history tests.
  *
  * | username                    | password                 | result                                                     |
  * |-----------------------------|--------------------------|------------------------------------------------------------|

@@ -6,7 +6,7 @@
  * - still present and first seen after the pagination's base position → `added`;
  * - still present but first seen at or before the base → `modified`;
  * - removed and first seen at or before the base → `removed` (removed before the client ever saw it → nothing).
- * Each list is ordered by ascending last change, like Plaid's (docs /api/products/transactions/#transactionssync).
+ * Each list is ordered by ascending last change, like Plaid's (https://plaid.com/docs/api/products/transactions/#transactionssync).
  *
  * Lookup is a binary search over an append-only change index (superseded entries are skipped lazily), so a
  * page costs O(page size) even for histories of 100k rows.

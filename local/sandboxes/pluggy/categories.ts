@@ -1,7 +1,7 @@
 /**
  * A representative part of Pluggy's category tree.
  *
- * The shape is Pluggy's (docs /reference/categories, pluggy-net Category.cs): 8-digit string ids where the
+ * The shape is Pluggy's (https://docs.pluggy.ai/reference/categories, pluggy-net Category.cs): 8-digit string ids where the
  * first two digits name the top-level category and the next two the sub-category (`01000000` Income →
  * `01010000` Salary/pro-labore, the OAS example), an English `description`, a Portuguese
  * `descriptionTranslated`, and `parentId` / `parentDescription` on sub-categories. Pluggy's full list has

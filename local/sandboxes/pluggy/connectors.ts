@@ -1,7 +1,7 @@
 /**
  * The sandbox's connectors: Pluggy Bank (id 0, as in Pluggy's own sandbox, SDK helper SANDBOX_CONNECTOR_ID),
  * a Pluggy Bank flavour that asks a one-time token after login (Pluggy's "MFA 2-step" sandbox flow) and an
- * Open Finance Pluggy Bank whose Items wait for the user to authorise access at the bank (docs /en/docs/sandbox).
+ * Open Finance Pluggy Bank whose Items wait for the user to authorise access at the bank (https://docs.pluggy.ai/en/docs/sandbox).
  *
  * All three are sandbox connectors, so — as at Pluggy — `GET /connectors` lists them only with `sandbox=true`.
  */

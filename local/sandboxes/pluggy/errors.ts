@@ -2,9 +2,9 @@
  * Pluggy's error vocabulary as the sandbox speaks it.
  *
  * Every Pluggy error body is `{code, message, codeDescription?, data?}` where `code` repeats the HTTP status and
- * `codeDescription` is the stable thing to branch on (docs /en/docs/reference/basic-concepts; spec schema
+ * `codeDescription` is the stable thing to branch on (https://docs.pluggy.ai/en/docs/reference/basic-concepts; spec schema
  * "Global Error Response Schema"). Bodies and messages below follow the examples in Pluggy's OpenAPI document
- * (shared/specs/pluggy-openapi-readme-2025-11.json) where it has one; where a 404 example there carries no
+ * (pluggy-openapi-readme-2025-11.json, published at https://docs.pluggy.ai/reference) where it has one; where a 404 example there carries no
  * `codeDescription` (PATCH /transactions/{id}), neither does ours.
  */
 
@@ -56,7 +56,7 @@ export const webhookNotFound = (): PluggyApiError => new PluggyApiError(404, 'we
 /** Pluggy's validation layer answers `400 {message: "a,b", code: 400}` listing every failed constraint. */
 export const invalidParameters = (problems: readonly string[]): PluggyApiError => new PluggyApiError(400, problems.join(','));
 
-/** Pluggy documents `"Too many requests…"`, code 429, and these three headers (docs /docs/rate-limits). */
+/** Pluggy documents `"Too many requests…"`, code 429, and these three headers (https://docs.pluggy.ai/docs/rate-limits). */
 export const RATE_LIMIT_MESSAGE = 'Too many requests, please try again later.';
 
 export function rateLimited(limit: number, resetSeconds: number, retryAfterSeconds: number): PluggyApiError {
@@ -70,7 +70,7 @@ export function rateLimited(limit: number, resetSeconds: number, retryAfterSecon
 
 /**
  * HTTP status and message for a `codeDescription`, used when a fault names one. Codes come from the OAS
- * examples, docs /reference/items ("Creating & Updating Item errors") and field reports (ENDPOINT_DEPRECATED).
+ * examples, https://docs.pluggy.ai/reference/items ("Creating & Updating Item errors") and field reports (ENDPOINT_DEPRECATED).
  */
 export const ERROR_CATALOG: Readonly<Record<string, { status: number; message: string }>> = {
   CLIENT_KEYS_UNAUTHORIZED: { status: 401, message: 'Client keys are invalid' },

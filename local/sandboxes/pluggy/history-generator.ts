@@ -2,13 +2,13 @@
  * Deterministic accounts and a year of transaction history for a sandbox Item.
  *
  * Everything derives from a seed made of the sandbox seed and the Item id, so the same Item always has the
- * same accounts, numbers and transactions. The content imitates what Pluggy Bank returns (docs /en/docs/sandbox
+ * same accounts, numbers and transactions. The content imitates what Pluggy Bank returns (https://docs.pluggy.ai/en/docs/sandbox
  * "Sandbox response structure": a checking account, a credit card, BRL, owner "John Doe"): monthly salary, bills
  * paid by boleto, Pix in and out, debit and credit card purchases with merchants and installments, the card bill
  * paid from checking, savings interest.
  *
  * Dates are midnight in São Paulo written in UTC (`…T03:00:00.000Z`): Pluggy returns dates in UTC and tells
- * clients to convert to GMT-3 when they need the Brazilian calendar day (docs /docs/transactions).
+ * clients to convert to GMT-3 when they need the Brazilian calendar day (https://docs.pluggy.ai/docs/transactions).
  */
 import { hashSeed, SeededRandom } from '../common/seeded-random';
 import type { ProductType } from './connectors';
@@ -386,7 +386,7 @@ function cardPurchase(random: SeededRandom, epochDay: number, cardNumber: string
       cardNumber,
       billId: null,
     },
-    // Transactions in the open bill are PENDING until it closes (docs /docs/transactions).
+    // Transactions in the open bill are PENDING until it closes (https://docs.pluggy.ai/docs/transactions).
     status: epochDay > openBillFrom ? 'PENDING' : 'POSTED',
   };
 }

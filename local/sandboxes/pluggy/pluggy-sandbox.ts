@@ -1,5 +1,5 @@
 /**
- * The stateful Pluggy sandbox: a node:http server on 127.0.0.1:4020 (DESIGN §6) that speaks Pluggy's paths,
+ * The stateful Pluggy sandbox: a node:http server on 127.0.0.1:4020 by default that speaks Pluggy's paths,
  * headers, JSON shapes and errors (`https://api.pluggy.ai`), with Pluggy Bank's sandbox behaviour, webhooks,
  * fault injection and a request log.
  *
@@ -210,7 +210,7 @@ export async function startPluggySandbox(options: PluggySandboxOptions = {}): Pr
     log,
     retryDelaysMs: options.webhookRetryDelaysMs,
     timeoutMs: options.webhookTimeoutMs,
-    // Pluggy never retries a 401 (docs /en/docs/developer-tools/webhook-security).
+    // Pluggy never retries a 401 (https://docs.pluggy.ai/en/docs/developer-tools/webhook-security).
     retryableStatus: (status) => status !== 401,
   });
   const webhooks = new PluggyWebhooks(dispatcher, clock, { clientId: credentials.clientId, signingSecret });

@@ -1,5 +1,5 @@
 /**
- * Pluggy's request limits: per endpoint, per source IP, per minute (docs /docs/rate-limits). The sandbox has
+ * Pluggy's request limits: per endpoint, per source IP, per minute (https://docs.pluggy.ai/docs/rate-limits). The sandbox has
  * one caller per process in practice, so the window is per endpoint only.
  */
 

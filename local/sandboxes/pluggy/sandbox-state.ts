@@ -7,7 +7,7 @@
  * CREDITCARDS_IN_PROGRESS → TRANSACTIONS_IN_PROGRESS → `UPDATED` / SUCCESS (statuses from SDK item.d.ts and
  * execution.d.ts). The login result may instead pause the run — WAITING_USER_INPUT with `parameter` (MFA) or
  * WAITING_USER_ACTION with `userAction` (Open Finance authorisation) — or end it in LOGIN_ERROR / OUTDATED
- * with `error`. Webhooks go out at the same moments Pluggy sends them (docs /en/docs/reference/webhooks):
+ * with `error`. Webhooks go out at the same moments Pluggy sends them (https://docs.pluggy.ai/en/docs/reference/webhooks):
  * item/login_succeeded after login, item/created when a new Item finished connecting successfully,
  * item/updated after later successful syncs, item/error on failures, item/waiting_user_input /
  * item/waiting_user_action on pauses, transactions/* when a later sync found changes.
@@ -220,7 +220,7 @@ export class PluggySandboxState {
 
   /**
    * Whether the Item's data may be read. An Open Finance Item whose consent expired or was revoked answers
-   * with empty data (docs /en/docs/security/data-protection).
+   * with empty data (https://docs.pluggy.ai/en/docs/security/data-protection).
    */
   dataVisible(item: SandboxItem): boolean {
     if (!item.connector.isOpenFinance) return true;
@@ -591,7 +591,7 @@ export class PluggySandboxState {
     item.statusDetail = null;
     if (status === 'LOGIN_ERROR') {
       item.consecutiveFailedLoginAttempts += 1;
-      // No auto-sync until the user sends new credentials (docs /docs/item-lifecycle).
+      // No auto-sync until the user sends new credentials (https://docs.pluggy.ai/docs/item-lifecycle).
       item.nextAutoSyncAt = null;
     }
     this.transition(item, status, end.executionStatus);

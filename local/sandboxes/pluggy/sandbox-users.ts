@@ -1,11 +1,11 @@
 /**
- * How an Item's execution ends, derived from its credentials the way Pluggy Bank does it (docs /en/docs/sandbox,
+ * How an Item's execution ends, derived from its credentials the way Pluggy Bank does it (https://docs.pluggy.ai/en/docs/sandbox,
  * "Basic flows"): `user-ok` / `password-ok` succeed, the documented error users end in their execution status,
  * anything else is INVALID_CREDENTIALS. `user-ok-perf-<x>` succeeds with x times the usual history (x ≤ 5000),
  * for pagination tests.
  *
  * Pluggy has no item status `ERROR`: an unexpected failure ends `OUTDATED` with executionStatus
- * `UNEXPECTED_ERROR` (or `ERROR`) — docs /en/docs/connections/errors-validations.
+ * `UNEXPECTED_ERROR` (or `ERROR`) — https://docs.pluggy.ai/en/docs/connections/errors-validations.
  */
 
 export const SANDBOX_PASSWORD = 'password-ok';
@@ -60,7 +60,7 @@ export function itemStatusFor(executionStatus: FinalExecutionStatus): ItemStatus
     case 'ACCOUNT_CREDENTIALS_RESET':
     case 'USER_NOT_SUPPORTED':
     case 'USER_AUTHORIZATION_NOT_GRANTED':
-      // Needs the user: Pluggy stops auto-sync until new credentials arrive (docs /docs/item-lifecycle).
+      // Needs the user: Pluggy stops auto-sync until new credentials arrive (https://docs.pluggy.ai/docs/item-lifecycle).
       return 'LOGIN_ERROR';
     default:
       // Retryable with the same credentials.

@@ -12,7 +12,7 @@
  *
  * Signature (sandbox choice): when a signing secret is configured, every delivery also carries
  * `X-Pluggy-Signature: <hex HMAC-SHA256 of the raw body>`. Pluggy's docs mention an HMAC signature without a
- * readable specification (research/pluggy.md §8), so header name and format here are this sandbox's own.
+ * readable specification (https://docs.pluggy.ai/docs/webhooks), so header name and format here are this sandbox's own.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../common/sandbox-clock';
@@ -51,7 +51,7 @@ export const WEBHOOK_EVENTS = [
 ] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
-/** Pluggy caps registrations per event (docs /en/docs/reference/webhooks). */
+/** Pluggy caps registrations per event (https://docs.pluggy.ai/en/docs/reference/webhooks). */
 export const MAX_WEBHOOKS_PER_EVENT = 5;
 
 export type TriggeredBy = 'CLIENT' | 'USER' | 'SYNC' | 'INTERNAL';

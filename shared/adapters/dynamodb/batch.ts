@@ -7,11 +7,12 @@
  * - Both reject a request that names the same key twice ("Provided list of item keys contains
  *   duplicates"), so requests are de-duplicated by primary key first (for writes the last request wins,
  *   which is what a caller upserting the same row twice means).
- * - Unprocessed entries are retried with backoff (see `retry.ts`), a bounded number of times; then the
+ * - Unprocessed entries are retried with backoff (`dynamoDbBatchRetry` in `shared/retry/policies.ts`), a bounded number of times; then the
  *   helper throws so the caller (usually an SQS worker) fails and its message is retried or dead-lettered.
  */
 import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { backoffDelayMs, chunked, defaultRetryPolicy, forEachConcurrently, sleepFor, type RetryPolicy } from '../retry';
+import { backoffDelayMs, dynamoDbBatchRetry, sleepFor, type RetryPolicy } from '../../retry/policies';
+import { chunked, forEachConcurrently } from '../chunking';
 import type { PrimaryKey, StoredItem, TableRef } from './table';
 
 export const MAX_BATCH_WRITE_REQUESTS = 25;
@@ -82,7 +83,7 @@ export function dedupeKeys(keys: readonly PrimaryKey[]): PrimaryKey[] {
 export async function batchWriteAll(
   table: TableRef,
   requests: readonly WriteRequest[],
-  policy: RetryPolicy = defaultRetryPolicy,
+  policy: RetryPolicy = dynamoDbBatchRetry,
 ): Promise<void> {
   const chunks = chunked(dedupeWriteRequests(requests), MAX_BATCH_WRITE_REQUESTS);
   await forEachConcurrently(chunks, CHUNK_CONCURRENCY, (chunk) => writeChunk(table, chunk, policy));
@@ -98,7 +99,7 @@ export async function batchWriteStamped<T>(
   entries: readonly T[],
   build: (entry: T, stamp: string) => WriteRequest,
   now: () => string,
-  policy: RetryPolicy = defaultRetryPolicy,
+  policy: RetryPolicy = dynamoDbBatchRetry,
 ): Promise<void> {
   const byKey = new Map<string, T>();
   for (const entry of entries) {
@@ -155,7 +156,7 @@ export async function batchGetAll(
   keys: readonly PrimaryKey[],
   options: BatchGetOptions = {},
 ): Promise<StoredItem[]> {
-  const policy = options.policy ?? defaultRetryPolicy;
+  const policy = options.policy ?? dynamoDbBatchRetry;
   const items: StoredItem[] = [];
   const chunks = chunked(dedupeKeys(keys), MAX_BATCH_GET_KEYS);
   await forEachConcurrently(chunks, CHUNK_CONCURRENCY, async (chunk) => {

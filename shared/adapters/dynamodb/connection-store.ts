@@ -28,7 +28,7 @@ import {
 import { GUARD_SORT_KEY_PREFIX, itemGuardFromItem, itemGuardKey, itemGuardToItem } from './entities/item-guard';
 import { userPartitionKey } from './entities/keys';
 import { queryAll, queryPage } from './query';
-import { chunked, forEachConcurrently } from '../retry';
+import { chunked, forEachConcurrently } from '../chunking';
 import { HIGHEST_KEY_CHARACTER, tableRef, type StoreOptions, type TableRef } from './table';
 import {
   MAX_TRANSACTION_ACTIONS,

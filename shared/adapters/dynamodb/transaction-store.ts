@@ -22,7 +22,7 @@ import {
   userTransactionsPartitionKey,
 } from './entities/transaction';
 import { queryPage, type PageRequest } from './query';
-import { chunked } from '../retry';
+import { chunked } from '../chunking';
 import { HIGHEST_KEY_CHARACTER, indexes, tableRef, type IndexName, type StoreOptions, type StoredItem, type TableRef } from './table';
 import { MAX_TRANSACTION_ACTIONS, transactWrite, type TransactAction } from './transact';
 

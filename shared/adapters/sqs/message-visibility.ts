@@ -1,5 +1,5 @@
 /**
- * Applies the redelivery backoff (`shared/queue/redelivery-backoff.ts`) to a failed SQS record with
+ * Applies a redelivery backoff (`shared/retry/policies.ts`) to a failed SQS record with
  * ChangeMessageVisibility, before the worker reports the record in its partial batch response.
  *
  * The Lambda event source leaves a failed message's visibility alone, so the timeout set here is what decides
@@ -16,7 +16,7 @@ import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, GetQueueUrlC
 import type { SQSRecord } from 'aws-lambda';
 import { logger } from '../../observability/logger';
 import { metricNames, metrics, MetricUnit } from '../../observability/metrics';
-import { redeliveryDelaySeconds, retryAfterOf, type RedeliveryBackoffPolicy } from '../../queue/redelivery-backoff';
+import { providerRetryAfterSeconds, redeliveryDelaySeconds, type RedeliveryBackoffPolicy } from '../../retry/policies';
 import { sqsClient } from '../aws-clients';
 
 interface QueueFacts {
@@ -44,7 +44,7 @@ export class SqsRedeliveryDelay {
     const queue = await this.factsOf(record.eventSourceARN);
     const seconds = redeliveryDelaySeconds(Number(record.attributes?.ApproximateReceiveCount ?? 1), this.policy, {
       random: this.random,
-      retryAfterSeconds: retryAfterOf(error),
+      retryAfterSeconds: providerRetryAfterSeconds(error),
       visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
     });
     await this.sqs.send(

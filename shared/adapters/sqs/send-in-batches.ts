@@ -18,7 +18,8 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { backoffDelayMs, chunked, sleepFor, type RetryPolicy } from '../retry';
+import { backoffDelayMs, sleepFor, sqsSendRetry, type RetryPolicy } from '../../retry/policies';
+import { chunked } from '../chunking';
 
 export const maxEntriesPerBatch = 10;
 
@@ -37,8 +38,6 @@ export function sendBatchWith(client: SQSClient): SendBatch {
     return result.Failed ?? [];
   };
 }
-
-export const defaultSendRetryPolicy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 1_000 };
 
 /** Some messages could not be queued. Carries counts and SQS error codes only, never message bodies. */
 export class QueueSendError extends Error {
@@ -61,7 +60,7 @@ export async function sendInBatches(
   send: SendBatch,
   queueUrl: string,
   messages: readonly OutgoingMessage[],
-  policy: RetryPolicy = defaultSendRetryPolicy,
+  policy: RetryPolicy = sqsSendRetry,
 ): Promise<void> {
   const sleep = policy.sleep ?? sleepFor;
   for (const chunk of chunked(messages, maxEntriesPerBatch)) {

@@ -8,14 +8,14 @@ import type { z } from 'zod';
 import type { ProviderWriteJob, ProviderWriteQueue } from '../../banking/ports';
 import type { providerWriteMessage } from '../../queue/messages';
 import { sqsClient } from '../aws-clients';
-import type { RetryPolicy } from '../retry';
-import { defaultSendRetryPolicy, sendBatchWith, sendInBatches, type SendBatch } from './send-in-batches';
+import { sqsSendRetry, type RetryPolicy } from '../../retry/policies';
+import { sendBatchWith, sendInBatches, type SendBatch } from './send-in-batches';
 
 export class SqsProviderWriteQueue implements ProviderWriteQueue {
   constructor(
     private readonly queueUrl: string,
     private readonly send: SendBatch = sendBatchWith(sqsClient()),
-    private readonly retryPolicy: RetryPolicy = defaultSendRetryPolicy,
+    private readonly retryPolicy: RetryPolicy = sqsSendRetry,
   ) {}
 
   async enqueue(jobs: readonly ProviderWriteJob[]): Promise<void> {

@@ -16,14 +16,14 @@ import type { z } from 'zod';
 import type { SyncJob, SyncJobQueue } from '../../banking/ports';
 import type { syncJobMessage } from '../../queue/messages';
 import { sqsClient } from '../aws-clients';
-import type { RetryPolicy } from '../retry';
-import { defaultSendRetryPolicy, sendBatchWith, sendInBatches, type OutgoingMessage, type SendBatch } from './send-in-batches';
+import { sqsSendRetry, type RetryPolicy } from '../../retry/policies';
+import { sendBatchWith, sendInBatches, type OutgoingMessage, type SendBatch } from './send-in-batches';
 
 export class SqsSyncJobQueue implements SyncJobQueue {
   constructor(
     private readonly queueUrl: string,
     private readonly send: SendBatch = sendBatchWith(sqsClient()),
-    private readonly retryPolicy: RetryPolicy = defaultSendRetryPolicy,
+    private readonly retryPolicy: RetryPolicy = sqsSendRetry,
   ) {}
 
   async enqueue(jobs: readonly SyncJob[]): Promise<void> {

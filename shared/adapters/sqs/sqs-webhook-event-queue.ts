@@ -8,14 +8,14 @@ import type { webhookEventMessage } from '../../queue/messages';
 import type { WebhookEventQueue } from '../../banking/ports';
 import type { WebhookEventJob } from '../../banking/ports';
 import { sqsClient } from '../aws-clients';
-import type { RetryPolicy } from '../retry';
-import { defaultSendRetryPolicy, sendBatchWith, sendInBatches, type SendBatch } from './send-in-batches';
+import { sqsSendRetry, type RetryPolicy } from '../../retry/policies';
+import { sendBatchWith, sendInBatches, type SendBatch } from './send-in-batches';
 
 export class SqsWebhookEventQueue implements WebhookEventQueue {
   constructor(
     private readonly queueUrl: string,
     private readonly send: SendBatch = sendBatchWith(sqsClient()),
-    private readonly retryPolicy: RetryPolicy = defaultSendRetryPolicy,
+    private readonly retryPolicy: RetryPolicy = sqsSendRetry,
   ) {}
 
   async enqueue(job: WebhookEventJob): Promise<void> {

@@ -14,6 +14,7 @@
  * copied out, and the ProviderError carries no `cause`.
  */
 import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
+import { PLAID_TOKEN_PATTERN } from '../../observability/redaction';
 import { measuredProviderCall } from '../provider-call-metrics';
 
 interface PlaidErrorBody {
@@ -81,14 +82,13 @@ export function plaidErrorFrom(error: unknown): ProviderError {
   });
 }
 
-/** Plaid's token formats (`access-sandbox-…`, `public-production-…`); never echoed back, should a message quote one. */
-const TOKEN_PATTERN = /\b(?:access|public|link|processor)-(?:sandbox|development|production)-[A-Za-z0-9-]+/g;
 const MAX_DEVELOPER_MESSAGE_LENGTH = 300;
 
 function developerMessage(body: PlaidErrorBody): string | null {
   const text = typeof body.error_message === 'string' ? body.error_message.trim() : '';
   if (!text) return null;
-  return text.replace(TOKEN_PATTERN, '[token]').slice(0, MAX_DEVELOPER_MESSAGE_LENGTH);
+  // Plaid's token formats are never echoed back, should a message quote one.
+  return text.replace(PLAID_TOKEN_PATTERN, '[token]').slice(0, MAX_DEVELOPER_MESSAGE_LENGTH);
 }
 
 function kindOf(body: PlaidErrorBody, status: number | undefined): ProviderFailureKind {

@@ -13,7 +13,7 @@ import { requestSync } from '../../banking/sync-requests';
 import { logger } from '../../observability/logger';
 import { toAccount } from '../../sync/account-writer';
 import { nextAutoSyncAt } from '../../sync/schedule';
-import { accountFingerprint, itemGuards, type AccountIdentity } from '../../linking/item-guards';
+import { accountFingerprint, itemGuards, type AccountIdentity } from '../item-guards';
 import type { PlaidItemGateway } from './plaid-ports';
 
 /** Products requested when the client names none: transactions for sync, auth for account numbers. */

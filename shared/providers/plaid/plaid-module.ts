@@ -16,7 +16,7 @@ import type { ProviderModule } from '../ports';
 import { plaidSecretReader, userHashSecretReader } from '../../adapters/secrets/secret-reader';
 import { systemClock } from '../../adapters/system-clock';
 import type { PlaidLinkingDeps } from './plaid-linking';
-import { providerUserId } from '../../linking/user-hash';
+import { providerUserId } from '../user-hash';
 import { autoSyncConfig, plaidConfig, webhookConfig } from '../../wiring/config';
 import { syncJobQueue } from '../../wiring/queues';
 import { connectionStore, syncRunStore } from '../../wiring/stores';

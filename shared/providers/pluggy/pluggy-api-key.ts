@@ -1,7 +1,7 @@
 /**
  * Pluggy API keys: minted by `POST /auth` from the client id and secret, valid for 2 hours ("The key
- * expires 2 hours after it is issued. Reuse it until then", docs /reference/authentication), and `/auth`
- * itself is rate-limited (360/min/IP, docs /docs/rate-limits). So a key is reused:
+ * expires 2 hours after it is issued. Reuse it until then", https://docs.pluggy.ai/reference/authentication), and `/auth`
+ * itself is rate-limited (360/min/IP, https://docs.pluggy.ai/docs/rate-limits). So a key is reused:
  *
  * 1. in memory for the life of the container;
  * 2. across containers and cold starts through {@link ApiKeyCache}: the table, KMS-encrypted

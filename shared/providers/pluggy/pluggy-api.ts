@@ -1,6 +1,6 @@
 /**
  * The Pluggy endpoints this service uses, typed, on top of {@link PluggyClient}. Paths and bodies follow
- * Pluggy's OpenAPI document (`shared/specs/pluggy-openapi-readme-2025-11.json`) and, for `/v2/transactions`
+ * Pluggy's OpenAPI document (pluggy-openapi-readme-2025-11.json, published at https://docs.pluggy.ai/reference) and, for `/v2/transactions`
  * (absent from it), the official SDK's cursor filters (pluggy-node `TransactionCursorFilters`).
  */
 import { z } from 'zod';
@@ -79,7 +79,7 @@ export class PluggyApi {
 
   /**
    * `DELETE /items/{id}`: deletes the item and, for Open Finance items, ends the consent ("Consent management:
-   * Delete an Item", docs /en/docs/integration-checklist/consent-management). An item Pluggy no longer knows
+   * Delete an Item", https://docs.pluggy.ai/en/docs/integration-checklist/consent-management). An item Pluggy no longer knows
    * counts as deleted, so a repeated removal goes through.
    */
   async deleteItem(itemId: string): Promise<void> {

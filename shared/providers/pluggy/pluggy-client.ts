@@ -2,11 +2,11 @@
  * A small Pluggy HTTP client on undici. Why not the official `pluggy-sdk`: it pulls `got` and
  * `jsonwebtoken` into every bundle, rejects some 2xx answers (DELETE /items answers 204, POST /webhooks
  * 201), does not URL-encode query values (a `+` in a base64 cursor arrives as a space) and logs error bodies
- * itself (research/pluggy.md §12). What this client does instead:
+ * itself (pluggy-node source, https://github.com/pluggyai/pluggy-node). What this client does instead:
  *
  * - `X-API-KEY` from {@link PluggyApiKeys}: memory, then the shared table cache, then `POST /auth`;
  * - a 401 or 403 on a data call → the key is re-minted once and the call repeated once (Pluggy answers 403
- *   "Missing or invalid authorization token" for an expired key, 401 in other cases; research §1);
+ *   "Missing or invalid authorization token" for an expired key, 401 in other cases; https://docs.pluggy.ai/docs/authentication);
  * - 429 → `rate_limited` with `RateLimit-Reset`/`Retry-After`, 5xx and network errors → `transient`, both
  *   retried a few times with backoff by `withProviderRetry` (calls that must not repeat after an ambiguous
  *   failure — MFA answers, new credentials — are retried on 429 only, which Pluggy guarantees it refused);
@@ -19,8 +19,8 @@ import type { z } from 'zod';
 import { ProviderError } from '../../errors/app-error';
 import { logger } from '../../observability/logger';
 import { measuredProviderCall } from '../provider-call-metrics';
-import { defaultProviderRetry, withProviderRetry, type ProviderRetryPolicy } from '../provider-retry';
-import { sleepFor } from '../../adapters/retry';
+import { withProviderRetry } from '../provider-retry';
+import { providerCallRetry, sleepFor, type RetryPolicy } from '../../retry/policies';
 import { apiKeyFrom, isFresh, type ApiKey, type ApiKeyCache } from './pluggy-api-key';
 import { pluggyErrorFrom, pluggyNetworkError } from './pluggy-errors';
 import { authResponse } from './pluggy-schemas';
@@ -45,7 +45,7 @@ export interface PluggyClientOptions {
   readonly dispatcher?: Dispatcher;
   readonly timeoutMs?: number;
   readonly now?: () => number;
-  readonly retry?: ProviderRetryPolicy;
+  readonly retry?: RetryPolicy;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -161,7 +161,7 @@ export class PluggyClient {
   readonly baseUrl: string;
   private readonly keys: PluggyApiKeys;
   private readonly timeoutMs: number;
-  private readonly retry: ProviderRetryPolicy;
+  private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
 
   /**
@@ -172,7 +172,7 @@ export class PluggyClient {
   constructor(private readonly options: PluggyClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? PLUGGY_TIMEOUT_MS;
-    this.retry = options.retry ?? defaultProviderRetry;
+    this.retry = options.retry ?? providerCallRetry;
     this.sleep = options.sleep ?? sleepFor;
     this.keys = new PluggyApiKeys({
       credentials: options.credentials,

@@ -16,7 +16,7 @@ import type { PluggyApi } from './pluggy-api';
 import { connectionStatusOf, currentConsent, toProviderAccount } from './pluggy-mapping';
 import type { PluggyItem } from './pluggy-schemas';
 
-/** Connect tokens live 30 minutes (docs /docs/authentication); used when the token is not a readable JWT. */
+/** Connect tokens live 30 minutes (https://docs.pluggy.ai/docs/authentication); used when the token is not a readable JWT. */
 const CONNECT_TOKEN_LIFETIME_MS = 30 * 60 * 1000;
 
 export class PluggyApiConnectGateway implements PluggyConnectGateway {

@@ -1,6 +1,6 @@
 /**
  * Removing a Pluggy connection: `DELETE /items/{id}` deletes the item and with it the Open Finance consent
- * ("Consent management: Delete an Item", docs /en/docs/integration-checklist/consent-management); every later
+ * ("Consent management: Delete an Item", https://docs.pluggy.ai/en/docs/integration-checklist/consent-management); every later
  * call for the item answers 404. An item already gone counts as removed, so a repeated DELETE goes through.
  */
 import type { Connection } from '../../banking/model';

@@ -1,6 +1,6 @@
 /**
  * Pluggy failures → `ProviderError`. Pluggy answers every error with `{code, codeDescription?, message,
- * data?}` and asks integrators to branch on `codeDescription` (docs /en/docs/reference/basic-concepts);
+ * data?}` and asks integrators to branch on `codeDescription` (https://docs.pluggy.ai/en/docs/reference/basic-concepts);
  * where it sends none, the HTTP status decides.
  *
  * Nothing of the request (API key, credentials, MFA answers) ever reaches the error: only the status, the
@@ -64,7 +64,7 @@ export function pluggyErrorFrom(failure: PluggyHttpFailure): ProviderError {
   const kind = kindOf(failure, codeDescription);
   const providerCode = codeDescription ?? `HTTP_${failure.status}`;
   const pluggyMessage = typeof parsed?.message === 'string' ? parsed.message.slice(0, MAX_MESSAGE_LENGTH) : '';
-  const retryAfterSeconds = kind === 'rate_limited' ? retryAfterOf(failure.headers) : undefined;
+  const retryAfterSeconds = kind === 'rate_limited' ? rateLimitWaitSeconds(failure.headers) : undefined;
   return new ProviderError('pluggy', kind, {
     providerCode,
     message: kind === 'invalid_input' && pluggyMessage ? pluggyMessage : PLUGGY_NEUTRAL_MESSAGE[kind],
@@ -106,9 +106,9 @@ function kindOf(failure: PluggyHttpFailure, codeDescription: string | null): Pro
 
 /**
  * Seconds to wait before the next call. Pluggy sends `RateLimit-Reset` (seconds until the window resets)
- * and `Retry-After` (always 60, per docs /docs/rate-limits); the former is the precise one.
+ * and `Retry-After` (always 60, per https://docs.pluggy.ai/docs/rate-limits); the former is the precise one.
  */
-export function retryAfterOf(headers: Readonly<Record<string, string | undefined>>): number | undefined {
+export function rateLimitWaitSeconds(headers: Readonly<Record<string, string | undefined>>): number | undefined {
   for (const name of ['ratelimit-reset', 'retry-after']) {
     const raw = headers[name]?.trim();
     if (!raw) continue;

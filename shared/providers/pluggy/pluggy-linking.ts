@@ -17,7 +17,7 @@ import { ItemAlreadyExistsError, NotFoundError, ProviderError, ValidationError }
 import { logger } from '../../observability/logger';
 import { toAccount } from '../../sync/account-writer';
 import { nextAutoSyncAt } from '../../sync/schedule';
-import { accountFingerprint, itemGuards, type AccountIdentity } from '../../linking/item-guards';
+import { accountFingerprint, itemGuards, type AccountIdentity } from '../item-guards';
 import type { ConnectToken, MfaPrompt, PluggyConnectGateway, PluggyItemSummary } from './pluggy-ports';
 
 export interface PluggyWidgetSettings {

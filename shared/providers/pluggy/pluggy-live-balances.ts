@@ -1,7 +1,7 @@
 /**
  * Balances of a Pluggy connection, as Pluggy holds them now (`GET /accounts?itemId=`). Pluggy has no
  * per-account live balance call: fresher figures need a whole item update (`PATCH /items/{id}`, limited to
- * 20 per minute and meant for user-triggered refreshes, docs /docs/rate-limits), which a sync requests when
+ * 20 per minute and meant for user-triggered refreshes, https://docs.pluggy.ai/docs/rate-limits), which a sync requests when
  * the item is outdated. A forced balance refresh therefore reads what Pluggy collected last.
  */
 import type { LiveBalanceSource } from '../ports';

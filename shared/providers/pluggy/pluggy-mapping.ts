@@ -4,7 +4,7 @@
  * - Transaction sign: `type` is DEBIT (outflow) or CREDIT (inflow) on every account type (OAS
  *   Transaction.type), while the sign of `amount` is not uniform — negative for debits on bank accounts,
  *   positive for purchases on credit cards (what Actual Budget's importer works around by negating CREDIT
- *   accounts, research/pluggy.md §11). So the sign comes from `type` and the magnitude from `amount`:
+ *   accounts, https://docs.pluggy.ai/docs/transactions). So the sign comes from `type` and the magnitude from `amount`:
  *   DEBIT → negative, CREDIT → positive, for bank and card alike.
  * - `amountInAccountCurrency` is present only when the transaction is in another currency than the
  *   account; the stored amount is always in the account's currency, so it wins when present.
@@ -108,7 +108,7 @@ export function toProviderTransaction(
 }
 
 /**
- * Item statuses (SDK item.d.ts; docs /docs/item-lifecycle) and what each means for the connection.
+ * Item statuses (SDK item.d.ts; https://docs.pluggy.ai/docs/item-lifecycle) and what each means for the connection.
  * `settled` is false while Pluggy is still collecting (UPDATING, MERGING): the data may be half-way.
  */
 export type ItemCondition =

@@ -19,7 +19,7 @@ import { PluggyWebhookVerifier } from './pluggy-webhook-verifier';
 import { pluggySecretReader, userHashSecretReader } from '../../adapters/secrets/secret-reader';
 import { systemClock } from '../../adapters/system-clock';
 import type { PluggyLinkingDeps } from './pluggy-linking';
-import { providerUserId } from '../../linking/user-hash';
+import { providerUserId } from '../user-hash';
 import { describePluggyWebhook } from './pluggy-webhook-body';
 import { interpretPluggyWebhook } from './pluggy-webhook-interpreter';
 import type { ProviderModule, WebhookSource } from '../ports';

@@ -17,7 +17,7 @@ export interface ConnectTokenRequest {
 
 export interface ConnectToken {
   readonly accessToken: string;
-  /** When Pluggy stops accepting it (30 minutes after issue, docs /docs/authentication). */
+  /** When Pluggy stops accepting it (30 minutes after issue, https://docs.pluggy.ai/docs/authentication). */
   readonly expiresAt: string;
 }
 

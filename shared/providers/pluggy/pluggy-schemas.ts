@@ -2,7 +2,7 @@
  * Zod schemas of the Pluggy responses this service reads. Every object is a `looseObject`: Pluggy adds
  * fields without notice (its changelog announces new ones monthly), and a field we do not read must never
  * fail a sync. Only the fields we use are declared, with the types of Pluggy's OpenAPI document
- * (`shared/specs/pluggy-openapi-readme-2025-11.json`) and of the official SDK's types (pluggy-node
+ * (pluggy-openapi-readme-2025-11.json, published at https://docs.pluggy.ai/reference) and of the official SDK's types (pluggy-node
  * `src/types/*.ts`), which also cover `/v2/transactions`, absent from that document.
  *
  * Optional fields are `nullish`: Pluggy sends `null` for absent values in some places and omits them in
@@ -14,7 +14,7 @@ const text = z.string();
 const optionalText = z.string().nullish();
 const optionalNumber = z.number().nullish();
 
-/** `POST /auth` → `{apiKey}` (docs /reference/authentication). */
+/** `POST /auth` → `{apiKey}` (https://docs.pluggy.ai/reference/authentication). */
 export const authResponse = z.looseObject({ apiKey: z.string().min(1) });
 
 /** `POST /connect_token` → `{accessToken}` (OAS connect-token-create). */

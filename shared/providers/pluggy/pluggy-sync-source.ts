@@ -1,7 +1,7 @@
 /**
  * Pluggy as a sync source.
  *
- * Item state first (`GET /items/{id}`; docs /docs/item-lifecycle): a sync reads what Pluggy last collected,
+ * Item state first (`GET /items/{id}`; https://docs.pluggy.ai/docs/item-lifecycle): a sync reads what Pluggy last collected,
  * so it only makes sense once the item has settled.
  * - UPDATED → go on. UPDATING / MERGING → wait for it (polling, bounded), then decide; still running after
  *   the wait → `transient` (the job is retried later; the item/updated webhook also queues a sync).
@@ -12,10 +12,10 @@
  *   user_action_required with the authorization URL and its expiry stored on the connection.
  * - ERROR (or any status Pluggy adds) → error, logged and counted.
  * - Open Finance consent is read on every sync (`GET /consents?itemId=`): an expired or revoked consent makes
- *   the item's data endpoints answer empty (docs /en/docs/security/data-protection), so the sync stops with
+ *   the item's data endpoints answer empty (https://docs.pluggy.ai/en/docs/security/data-protection), so the sync stops with
  *   `consent_expired` instead of reading nothing; only the user can renew it (update-mode connect token).
  *
- * Transactions: `/v2/transactions` per account (the page-based `/transactions` is retired, research §5), by
+ * Transactions: `/v2/transactions` per account (the page-based `/transactions` is retired: https://docs.pluggy.ai/docs/transactions), by
  * creation time. The cursor is JSON `{v: 1, accounts: {<accountId>: <newest createdAt seen>}}`; each run asks
  * for `createdAtFrom` = that time minus {@link PluggySyncSettings.overlapMs}, because Pluggy can record a
  * transaction with a `createdAt` slightly before one it recorded earlier (batches of one update are written
@@ -41,7 +41,7 @@ import {
   type RefreshedConnectionFields,
   type SyncSession,
 } from '../ports';
-import { sleepFor } from '../../adapters/retry';
+import { sleepFor } from '../../retry/policies';
 import { MAX_TRANSACTION_IDS_PER_QUERY, type PluggyApi, type TransactionQuery } from './pluggy-api';
 import { PLUGGY_NEUTRAL_MESSAGE } from './pluggy-errors';
 import { consentLapsed, currentConsent, itemCondition, toProviderAccount, toProviderTransaction } from './pluggy-mapping';

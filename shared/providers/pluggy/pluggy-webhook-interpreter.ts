@@ -1,5 +1,5 @@
 /**
- * Pluggy webhook events → actions (events: docs /en/docs/reference/webhooks, SDK WEBHOOK_EVENTS; item
+ * Pluggy webhook events → actions (events: https://docs.pluggy.ai/en/docs/reference/webhooks, SDK WEBHOOK_EVENTS; item
  * statuses: /docs/item-lifecycle). Pluggy asks receivers to treat a webhook as a signal and read the
  * current state from the API; so most events queue a sync, whose provider check reads the item (status,
  * MFA prompt, authorization URL, consent) and records what it finds.

@@ -5,8 +5,8 @@
  * (`POST /webhooks {url, event, headers}`) and sent back verbatim on every delivery; the receiver compares it
  * in constant time, answers 401 on a mismatch (Pluggy never retries a 401) and checks that the payload's
  * `clientId` is ours (recipe "Authenticate webhook notifications with a header secret", docs
- * /en/recipes/authenticate-webhook-notifications-with-a-header-secret). Pluggy's security page also mentions
- * an HMAC signature without a readable specification (research/pluggy.md §8), so it is checked only when a
+ * https://docs.pluggy.ai/en/recipes/authenticate-webhook-notifications-with-a-header-secret). Pluggy's security page also mentions
+ * an HMAC signature without a readable specification (https://docs.pluggy.ai/docs/webhooks), so it is checked only when a
  * signing key is configured: hex HMAC-SHA256 of the raw body, in a configurable header (by default the one
  * the local sandbox sends).
  *

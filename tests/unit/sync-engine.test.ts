@@ -1,0 +1,288 @@
+/**
+ * The sync engine against in-memory ports (tests/helpers/fakes): no emulator, no network. Each case names
+ * the behaviour of `runSync` it pins down; the emulator tests cover the same flows through DynamoDB and the
+ * provider sandboxes.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { transactionIdFor } from '../../shared/banking/ids';
+import type { Connection, Transaction } from '../../shared/banking/model';
+import type { SyncJob } from '../../shared/banking/ports';
+import { ProviderError } from '../../shared/errors/app-error';
+import { runSync, type SyncEngineDeps } from '../../shared/sync/sync-engine';
+import {
+  FakeTokenVault,
+  InMemoryAccountStore,
+  InMemoryCategoryStore,
+  InMemoryConnectionStore,
+  InMemorySyncRunStore,
+  InMemoryTransactionStore,
+  TestClock,
+} from '../helpers/fakes/banking-stores';
+import { providerTransaction, ScriptedSyncSource } from '../helpers/fakes/providers';
+import { testConnection } from './plaid-webhook-support';
+
+let connections: InMemoryConnectionStore;
+let accounts: InMemoryAccountStore;
+let transactions: InMemoryTransactionStore;
+let syncRuns: InMemorySyncRunStore;
+let categories: InMemoryCategoryStore;
+let vault: FakeTokenVault;
+let source: ScriptedSyncSource;
+let clock: TestClock;
+let deps: SyncEngineDeps;
+let connection: Connection;
+let runs = 0;
+
+function job(overrides: Partial<SyncJob> = {}): SyncJob {
+  runs += 1;
+  return { userId: connection.userId, connectionId: connection.connectionId, syncRunId: `run-${runs}`, trigger: 'manual', ...overrides };
+}
+
+const stored = (providerId: string): Transaction | undefined =>
+  transactions.rows.get(`${connection.userId}#${transactionIdFor(connection.connectionId, providerId)}`);
+
+const current = (): Connection => connections.rows.get(connection.connectionId) as Connection;
+
+beforeEach(async () => {
+  connections = new InMemoryConnectionStore();
+  accounts = new InMemoryAccountStore();
+  transactions = new InMemoryTransactionStore();
+  syncRuns = new InMemorySyncRunStore();
+  categories = new InMemoryCategoryStore();
+  vault = new FakeTokenVault();
+  source = new ScriptedSyncSource();
+  clock = new TestClock(new Date('2025-03-02T08:00:00.000Z'));
+  const base = testConnection({ syncCursor: null, lastSyncAt: null, lastSyncOutcome: null });
+  connection = {
+    ...base,
+    accessToken: await vault.encrypt('access-sandbox-1', { userId: base.userId, connectionId: base.connectionId, provider: base.provider }),
+  };
+  connections.rows.set(connection.connectionId, connection);
+  deps = {
+    connections,
+    accounts,
+    transactions,
+    syncRuns,
+    categories,
+    vault,
+    sourceFor: async () => source,
+    clock,
+    autoSync: { intervalHours: 12, random: () => 0 },
+  };
+});
+
+describe('runSync', () => {
+  it('first sync: stores accounts and every page, commits the cursor, and marks the connection healthy', async () => {
+    source.pulls = [
+      {
+        pages: [
+          { added: [providerTransaction('t1'), providerTransaction('t2')], modified: [], removed: [] },
+          { added: [providerTransaction('t3')], modified: [], removed: [] },
+        ],
+        nextCursor: 'cursor-after-first',
+      },
+    ];
+    const run = await runSync(deps, job());
+
+    expect(source.cursorsSeen).toEqual([null]);
+    expect(source.tokensSeen).toEqual(['access-sandbox-1']);
+    expect(run).toMatchObject({ outcome: 'succeeded', counts: { added: 3, modified: 0, removed: 0, accounts: 1 } });
+    expect(accounts.rows.size).toBe(1);
+    expect(['t1', 't2', 't3'].map((id) => stored(id)?.amount)).toEqual(['-12.50', '-12.50', '-12.50']);
+    expect(current()).toMatchObject({
+      status: 'healthy',
+      syncCursor: 'cursor-after-first',
+      lastSyncOutcome: 'succeeded',
+      lastSyncAt: '2025-03-02T08:00:00.000Z',
+    });
+    expect(current().nextSyncAt! > '2025-03-02T08:00:00.000Z').toBe(true);
+  });
+
+  it('incremental sync: starts from the stored cursor, writes only what changed, and a replay writes nothing', async () => {
+    source.pulls = [{ pages: [{ added: [providerTransaction('t1'), providerTransaction('t2')], modified: [], removed: [] }], nextCursor: 'c1' }];
+    await runSync(deps, job());
+    source.pulls = [
+      { pages: [{ added: [], modified: [providerTransaction('t2', { amount: '-20.00' })], removed: [] }], nextCursor: 'c2' },
+    ];
+    const writesBefore = transactions.writes.length;
+    const run = await runSync(deps, job());
+
+    expect(source.cursorsSeen).toEqual([null, 'c1']);
+    expect(run?.counts).toMatchObject({ added: 0, modified: 1 });
+    expect(transactions.writes.length - writesBefore).toBe(1);
+    expect(stored('t2')?.amount).toBe('-20.00');
+    expect(current().syncCursor).toBe('c2');
+
+    // The same job delivered again is not repeated; a new run with the same data writes nothing.
+    source.pulls = [{ pages: [{ added: [], modified: [providerTransaction('t2', { amount: '-20.00' })], removed: [] }], nextCursor: 'c2' }];
+    const again = await runSync(deps, job());
+    expect(again?.counts).toMatchObject({ added: 0, modified: 0 });
+    expect(transactions.writes.length - writesBefore).toBe(1);
+  });
+
+  it('returns the recorded run without repeating it when the same job is delivered twice', async () => {
+    const first = job();
+    await runSync(deps, first);
+    const second = await runSync(deps, first);
+    expect(second?.outcome).toBe('succeeded');
+    expect(source.cursorsSeen).toHaveLength(1);
+  });
+
+  it('restart after a mutation during pagination: replays from the start and forgets removals seen before it', async () => {
+    source.pulls = [{ pages: [{ added: [providerTransaction('old')], modified: [], removed: [] }], nextCursor: 'c1' }];
+    await runSync(deps, job());
+    source.pulls = [
+      {
+        pages: [
+          { added: [providerTransaction('a')], modified: [], removed: ['old'] },
+          { added: [providerTransaction('b')], modified: [], removed: [] },
+        ],
+        restartAfterPage: 1,
+        nextCursor: 'c2',
+      },
+    ];
+    let removalDeferredUntilTheEnd = false;
+    source.afterPage = () => {
+      removalDeferredUntilTheEnd = stored('old') !== undefined;
+    };
+    const run = await runSync(deps, job());
+    expect(removalDeferredUntilTheEnd).toBe(true);
+    // The replay sent the removal again, so it still happens, once, at the end of the run.
+    expect(stored('old')).toBeUndefined();
+    expect(stored('a')).toBeDefined();
+    expect(stored('b')).toBeDefined();
+    expect(run?.counts).toMatchObject({ added: 2, removed: 1 });
+    expect(current().syncCursor).toBe('c2');
+  });
+
+  it('failure between pages: keeps the pages already stored, does not move the cursor, and throws to be retried', async () => {
+    source.pulls = [{ pages: [], nextCursor: 'c1' }];
+    await runSync(deps, job());
+    const outage = new ProviderError('plaid', 'transient', { providerCode: 'INTERNAL_SERVER_ERROR', message: 'try again' });
+    source.pulls = [
+      {
+        pages: [
+          { added: [providerTransaction('p1')], modified: [], removed: [] },
+          { added: [providerTransaction('p2')], modified: [], removed: [] },
+        ],
+        failAfterPage: { pages: 1, error: outage },
+        nextCursor: 'c2',
+      },
+    ];
+    const failing = job();
+    await expect(runSync(deps, failing)).rejects.toBe(outage);
+
+    expect(stored('p1')).toBeDefined();
+    expect(stored('p2')).toBeUndefined();
+    expect(current()).toMatchObject({ syncCursor: 'c1', status: 'healthy', lastSyncOutcome: 'retrying' });
+    expect(await syncRuns.get(connection.connectionId, failing.syncRunId)).toMatchObject({
+      outcome: 'retrying',
+      error: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+
+    // The redelivered job resumes from the committed cursor and finishes.
+    source.pulls = [{ pages: [{ added: [providerTransaction('p1'), providerTransaction('p2')], modified: [], removed: [] }], nextCursor: 'c2' }];
+    expect((await runSync(deps, failing))?.outcome).toBe('succeeded');
+    expect(source.cursorsSeen.at(-1)).toBe('c1');
+    expect(current().syncCursor).toBe('c2');
+  });
+
+  it("pending → posted: the posted transaction keeps the user's category and note, and the pending one goes", async () => {
+    source.pulls = [{ pages: [{ added: [providerTransaction('pend', { pending: true })], modified: [], removed: [] }], nextCursor: 'c1' }];
+    await runSync(deps, job());
+    const pendingId = transactionIdFor(connection.connectionId, 'pend');
+    await transactions.updateUserFields(connection.userId, [{ transactionId: pendingId, userCategoryId: 'cat-food', note: 'team lunch' }], clock.now().toISOString());
+
+    // Plaid may remove the pending transaction in a page before the one that adds its posted successor.
+    source.pulls = [
+      {
+        pages: [
+          { added: [], modified: [], removed: ['pend'] },
+          { added: [providerTransaction('posted', { pendingProviderTransactionId: 'pend' })], modified: [], removed: [] },
+        ],
+        nextCursor: 'c2',
+      },
+    ];
+    const run = await runSync(deps, job());
+    expect(stored('pend')).toBeUndefined();
+    expect(stored('posted')).toMatchObject({ pending: false, userCategoryId: 'cat-food', note: 'team lunch' });
+    expect(run?.counts).toMatchObject({ added: 1, removed: 1 });
+  });
+
+  it('removals: deletes the named transactions and counts only those that existed', async () => {
+    source.pulls = [{ pages: [{ added: [providerTransaction('x'), providerTransaction('y')], modified: [], removed: [] }], nextCursor: 'c1' }];
+    await runSync(deps, job());
+    source.pulls = [{ pages: [{ added: [], modified: [], removed: ['x', 'never-stored'] }], nextCursor: 'c2' }];
+    const run = await runSync(deps, job());
+    expect(stored('x')).toBeUndefined();
+    expect(stored('y')).toBeDefined();
+    expect(run?.counts.removed).toBe(1);
+  });
+
+  describe('status transitions', () => {
+    it('a login failure sets login_required, stops auto-sync and is not retried', async () => {
+      source.checkError = new ProviderError('plaid', 'login_required', { providerCode: 'ITEM_LOGIN_REQUIRED', message: 'login' });
+      const run = await runSync(deps, job());
+      expect(run).toMatchObject({ outcome: 'failed', error: { code: 'ITEM_LOGIN_REQUIRED' } });
+      expect(current()).toMatchObject({ status: 'login_required', nextSyncAt: null, lastSyncOutcome: 'failed' });
+      expect(current().statusReason).toMatchObject({ code: 'ITEM_LOGIN_REQUIRED' });
+    });
+
+    it('a scheduled run skips a connection that waits for its user; a manual one repairs it', async () => {
+      connections.rows.set(connection.connectionId, { ...connection, status: 'login_required' });
+      expect(await runSync(deps, job({ trigger: 'schedule' }))).toBeNull();
+      expect(source.cursorsSeen).toEqual([]);
+      expect((await runSync(deps, job({ trigger: 'manual' })))?.outcome).toBe('succeeded');
+      expect(current()).toMatchObject({ status: 'healthy', statusReason: null });
+    });
+
+    it('keeps an informational status (pending_expiration) after a successful run', async () => {
+      connections.rows.set(connection.connectionId, { ...connection, status: 'pending_expiration' });
+      await runSync(deps, job());
+      expect(current().status).toBe('pending_expiration');
+    });
+
+    it('lets a status written by someone else during the run win over "healthy"', async () => {
+      source.afterPage = () => {
+        const now = current();
+        connections.rows.set(now.connectionId, { ...now, status: 'login_required', updatedAt: '2025-03-02T08:00:00.500Z' });
+      };
+      source.pulls = [{ pages: [{ added: [providerTransaction('t1')], modified: [], removed: [] }], nextCursor: 'c1' }];
+      await runSync(deps, job());
+      expect(current()).toMatchObject({ status: 'login_required', syncCursor: 'c1' });
+    });
+
+    it('a permanent provider failure sets error with its reason', async () => {
+      source.checkError = new ProviderError('plaid', 'permanent', { providerCode: 'INVALID_ACCESS_TOKEN', message: 'bad token' });
+      await runSync(deps, job());
+      expect(current()).toMatchObject({ status: 'error', statusReason: { code: 'INVALID_ACCESS_TOKEN' } });
+    });
+  });
+
+  it('connection deleted mid-run: returns null and purges the rows the run wrote after the delete', async () => {
+    source.pulls = [
+      {
+        pages: [
+          { added: [providerTransaction('d1')], modified: [], removed: [] },
+          { added: [providerTransaction('d2')], modified: [], removed: [] },
+        ],
+        nextCursor: 'c1',
+      },
+    ];
+    source.afterPage = async (index) => {
+      if (index === 0) await connections.delete(current());
+    };
+    const run = await runSync(deps, job());
+    expect(run).toBeNull();
+    expect(connections.rows.has(connection.connectionId)).toBe(false);
+    expect(transactions.rows.size).toBe(0);
+    expect(accounts.rows.size).toBe(0);
+    expect(syncRuns.runs).toHaveLength(0);
+  });
+
+  it('skips a job whose connection no longer exists', async () => {
+    await connections.delete(connection);
+    expect(await runSync(deps, job())).toBeNull();
+    expect(syncRuns.runs).toHaveLength(0);
+  });
+});
