@@ -169,6 +169,45 @@ describe('PluggySyncSource.pullTransactions', () => {
     expect(second.added).toEqual(['t3', 'c1']);
   });
 
+  it('after a settled item, starts just past the newest createdAt: nothing is read twice', async () => {
+    const { source, calls } = fakeApi({
+      accounts: [account('acc-1'), account('card-1', 'CREDIT')],
+      transactions,
+      itemFields: { lastUpdatedAt: '2026-02-20T10:00:00.000Z' },
+    });
+    const firstSession = session();
+    await source.checkConnection(firstSession);
+    const first = await pull(source, firstSession, null);
+    expect(JSON.parse(first.result.nextCursor!)).toEqual({
+      v: 1,
+      accounts: { 'acc-1': '2026-02-20T10:00:00.000Z', 'card-1': '2026-02-05T10:00:00.000Z' },
+      settled: true,
+    });
+
+    calls.queries.length = 0;
+    const secondSession = session(first.result.nextCursor);
+    await source.checkConnection(secondSession);
+    const second = await pull(source, secondSession, first.result.nextCursor);
+    expect(calls.queries.find((query) => query.accountId === 'acc-1')?.createdAtFrom).toBe('2026-02-20T10:00:00.001Z');
+    expect(calls.queries).toHaveLength(2);
+    expect(second.added).toEqual([]);
+  });
+
+  it('keeps a row created after the item last settled behind the position, so the next run reads it again', async () => {
+    const { source } = fakeApi({
+      accounts: [account('acc-1')],
+      transactions,
+      itemFields: { lastUpdatedAt: '2026-02-10T00:00:00.000Z' },
+    });
+    const current = session();
+    await source.checkConnection(current);
+    const first = await pull(source, current, null);
+    expect(JSON.parse(first.result.nextCursor!).accounts).toEqual({ 'acc-1': '2026-02-10T00:00:00.000Z' });
+    const next = session(first.result.nextCursor);
+    await source.checkConnection(next);
+    expect((await pull(source, next, first.result.nextCursor)).added).toEqual(['t3']);
+  });
+
   it('reports a failing account and keeps its cursor entry while the others advance', async () => {
     const previous = JSON.stringify({ v: 1, accounts: { 'acc-1': '2026-01-01T00:00:00.000Z', 'card-1': '2026-01-01T00:00:00.000Z' } });
     const { source } = fakeApi({ accounts: [account('acc-1'), account('card-1', 'CREDIT')], transactions, failingAccounts: new Set(['card-1']) });

@@ -19,7 +19,8 @@
  * creation time. The cursor is JSON `{v: 1, accounts: {<accountId>: <newest createdAt seen>}}`; each run asks
  * for `createdAtFrom` = that time minus {@link PluggySyncSettings.overlapMs}, because Pluggy can record a
  * transaction with a `createdAt` slightly before one it recorded earlier (batches of one update are written
- * in parallel). Rows read twice are absorbed by the idempotent writer. Each page's `next` is followed to the
+ * in parallel). Rows read twice are absorbed by the idempotent writer. When the item says when its last update
+ * finished (`lastUpdatedAt`), the cursor needs no overlap: see {@link PluggySyncSource.pullTransactions}. Each page's `next` is followed to the
  * end. An account that fails is reported in `accountFailures` and its cursor entry stays where it was, so
  * the next run reads its window again; the other accounts are not affected.
  *
@@ -75,6 +76,8 @@ interface CursorState {
   readonly v: typeof CURSOR_VERSION;
   /** Provider account id → newest transaction `createdAt` stored (ISO). */
   readonly accounts: Readonly<Record<string, string>>;
+  /** Every position is settled (see {@link settledPosition}): the next read starts just after it, no overlap. */
+  readonly settled?: true;
 }
 
 /** Failures that say something about the whole connection: they stop the sync instead of one account. */
@@ -90,6 +93,8 @@ const CONNECTION_LEVEL: ReadonlySet<ProviderFailureKind> = new Set([
 export class PluggySyncSource implements ProviderSyncSource {
   /** Accounts as `listAccounts` read them, per run, for the transaction pass (currency, type). */
   private readonly accountsOfRun = new WeakMap<SyncSession, PluggyAccount[]>();
+  /** When the item's last update finished (`lastUpdatedAt` of the settled item), per run. */
+  private readonly settledAtOfRun = new WeakMap<SyncSession, string>();
 
   constructor(
     private readonly api: PluggyApi,
@@ -131,6 +136,9 @@ export class PluggySyncSource implements ProviderSyncSource {
       default:
         break;
     }
+    if (item.status === 'UPDATED' && item.lastUpdatedAt && Number.isFinite(Date.parse(item.lastUpdatedAt))) {
+      this.settledAtOfRun.set(session, item.lastUpdatedAt);
+    }
 
     const consent = await this.consentOf(item);
     if (consent && consentLapsed(consent, this.now())) {
@@ -157,13 +165,18 @@ export class PluggySyncSource implements ProviderSyncSource {
   ): Promise<PullResult> {
     const accounts = this.accountsOfRun.get(session) ?? (await this.api.listAccounts(session.connection.providerItemId));
     const state = parseCursor(cursor);
-    const positions: Record<string, string> = { ...state.accounts };
+    const settledAt = this.settledAtOfRun.get(session) ?? null;
+    const positions: Record<string, string> = {};
+    // A position kept from an unsettled cursor is moved back by the overlap, so a settled cursor can hold it.
+    for (const [id, at] of Object.entries(state.accounts)) positions[id] = settledAt && !state.settled ? this.minusOverlap(at) : at;
     const failures: AccountFailure[] = [];
     for (const account of accounts) {
       const context = { providerAccountId: account.id, currency: toProviderAccount(account).balances.currency };
       try {
-        const newest = await this.pullWindow(account.id, state.accounts[account.id] ?? null, context, sink);
-        if (newest) positions[account.id] = newest;
+        const since = state.accounts[account.id];
+        const from = since === undefined ? undefined : state.settled ? afterPosition(since) : this.minusOverlap(since);
+        const newest = await this.pullWindow(account.id, from, context, sink);
+        if (newest) positions[account.id] = settledAt ? settledPosition(newest, settledAt) : newest;
         await this.applyHint(session, account.id, context, sink);
       } catch (error) {
         if (error instanceof ProviderError && CONNECTION_LEVEL.has(error.kind)) throw error;
@@ -178,19 +191,22 @@ export class PluggySyncSource implements ProviderSyncSource {
       }
     }
     await this.applyHintWithoutAccount(session, accounts, sink);
-    const next: CursorState = { v: CURSOR_VERSION, accounts: positions };
+    const next: CursorState = { v: CURSOR_VERSION, accounts: positions, ...(settledAt ? { settled: true as const } : {}) };
     return { nextCursor: JSON.stringify(next), accountFailures: failures };
   }
 
-  /** Reads one account's transactions created since `since` (minus the overlap); returns the newest createdAt. */
+  private minusOverlap(position: string): string {
+    return new Date(Date.parse(position) - this.settings.overlapMs).toISOString();
+  }
+
+  /** Reads one account's transactions created at or after `createdAtFrom` (all without); returns the newest createdAt. */
   private async pullWindow(
     accountId: string,
-    since: string | null,
+    createdAtFrom: string | undefined,
     context: { providerAccountId: string; currency: string },
     sink: (batch: ChangeBatch) => Promise<void>,
   ): Promise<string | null> {
-    const createdAtFrom = since ? new Date(Date.parse(since) - this.settings.overlapMs).toISOString() : undefined;
-    let newest = since;
+    let newest: string | null = null;
     await this.eachPage({ accountId, ...(createdAtFrom ? { createdAtFrom } : {}) }, async (rows) => {
       await sink({ added: rows.map((row) => toProviderTransaction(row, context)), modified: [], removed: [] });
       newest = newestCreatedAt(newest, rows);
@@ -314,10 +330,28 @@ export function parseCursor(cursor: string | null): CursorState {
     for (const [id, at] of Object.entries(parsed.accounts)) {
       if (typeof at === 'string' && Number.isFinite(Date.parse(at))) accounts[id] = at;
     }
-    return { v: CURSOR_VERSION, accounts };
+    return { v: CURSOR_VERSION, accounts, ...(parsed.settled === true ? { settled: true as const } : {}) };
   } catch {
     return { v: CURSOR_VERSION, accounts: {} };
   }
+}
+
+/**
+ * Why a settled position needs no overlap. The sync reads transactions only after `checkConnection` saw the
+ * item UPDATED, i.e. after the update that finished at `lastUpdatedAt` had written all its rows
+ * (https://docs.pluggy.ai/docs/item-lifecycle); a later update writes rows created after it started, so after
+ * `lastUpdatedAt`. Every row created at or before `min(newest seen, lastUpdatedAt)` was therefore visible to
+ * this read, and the next one can start 1 ms after that point: an unchanged connection costs one page per
+ * account instead of re-reading the whole import (all of an import's rows share one `createdAt`, so any
+ * overlap before it re-reads them all). Rows created after `lastUpdatedAt` (an update that began while this
+ * run read) stay behind the position and are read again next time.
+ */
+function settledPosition(newest: string, settledAt: string): string {
+  return Date.parse(newest) <= Date.parse(settledAt) ? newest : new Date(Date.parse(settledAt)).toISOString();
+}
+
+function afterPosition(position: string): string {
+  return new Date(Date.parse(position) + 1).toISOString();
 }
 
 function newestCreatedAt(current: string | null, rows: readonly PluggyTransaction[]): string | null {
