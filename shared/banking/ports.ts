@@ -142,6 +142,11 @@ export interface CategoryStore {
 export interface WebhookEventStore {
   /** Stores the event unless one with the same provider and id exists; returns false for a duplicate. */
   putIfNew(event: WebhookEvent, expiresAtEpochSeconds: number): Promise<boolean>;
+  /**
+   * Stores the event unless it, or an event of the same provider under one of `earlierIds`, is stored, in one
+   * atomic request; returns null when stored, otherwise the stored event that made this one a duplicate.
+   */
+  storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, earlierIds: readonly string[]): Promise<WebhookEvent | null>;
   get(provider: Provider, eventId: string): Promise<WebhookEvent | null>;
   listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<WebhookEvent>>;
   save(event: WebhookEvent): Promise<void>;

@@ -69,24 +69,20 @@ export async function receiveWebhook(
   countReceived(provider, described.type);
   const receivedAt = deps.clock.now();
 
-  let eventId: string;
-  if (described.providerEventId) {
-    eventId = described.providerEventId;
-  } else {
-    const ids = contentEventIds(request.rawBody, receivedAt);
-    eventId = ids.current;
-    const earlier = await deps.events.get(provider, ids.previous);
-    if (earlier) return acknowledgeDuplicate(deps, earlier, described, receivedAt);
-  }
+  // A body without a provider event id is named by its digest and window; the previous window's id counts too.
+  const ids = described.providerEventId ? null : contentEventIds(request.rawBody, receivedAt);
+  const eventId = described.providerEventId ?? ids!.current;
 
+  // One lookup, one conditional write (which also answers "already seen", with the stored event), one send:
+  // three requests for a new delivery. A duplicate's lookup is spent for nothing, which is the rarer case.
   const connection = described.providerItemId
     ? await deps.connections.findByProviderItem(provider, described.providerItemId)
     : null;
   if (connection) withLogContext({ user_id: connection.userId, connection_id: connection.connectionId });
   const actionable = connection !== null || described.aboutProvider === true;
   const event = newEvent(provider, eventId, described, connection, actionable, request.rawBody, receivedAt);
-  const stored = await deps.events.putIfNew(event, expiryOf(receivedAt));
-  if (!stored) return acknowledgeDuplicate(deps, (await deps.events.get(provider, eventId)) ?? event, described, receivedAt);
+  const seen = await deps.events.storeUnlessSeen(event, expiryOf(receivedAt), ids ? [ids.previous] : []);
+  if (seen) return acknowledgeDuplicate(deps, seen, described, receivedAt);
 
   if (!actionable) {
     logger.warn('webhook for an unknown item', { type: described.type, event_id: eventId });

@@ -42,6 +42,21 @@ describe('DynamoWebhookEventStore', () => {
     expect(await rawEvent(event)).toMatchObject({ expires_at: expiresAt });
   });
 
+  it('stores unless seen, in one request, answering a duplicate with the stored event under its own or an earlier id', async () => {
+    const event = makeWebhookEvent();
+    expect(await webhookEvents.storeUnlessSeen(event, expiresAt, [])).toBeNull();
+    expect(await webhookEvents.storeUnlessSeen({ ...event, body: '{"again":true}' }, expiresAt, [])).toEqual(event);
+
+    const earlier = makeWebhookEvent();
+    const later: WebhookEvent = { ...earlier, eventId: uniqueId('evt'), body: '{"later":true}' };
+    expect(await webhookEvents.storeUnlessSeen(earlier, expiresAt, [uniqueId('evt')])).toBeNull();
+    // The earlier id is taken: the later delivery is not stored and gets the earlier event back.
+    expect(await webhookEvents.storeUnlessSeen(later, expiresAt, [earlier.eventId])).toEqual(earlier);
+    expect(await webhookEvents.get(later.provider, later.eventId)).toBeNull();
+    // Its own id taken, the earlier one free: the stored event under its own id.
+    expect(await webhookEvents.storeUnlessSeen({ ...earlier, body: '{"x":1}' }, expiresAt, [uniqueId('evt')])).toEqual(earlier);
+  });
+
   it('saves progress in place, keeping the TTL, and indexes the event once its connection is known', async () => {
     const event = makeWebhookEvent();
     await webhookEvents.putIfNew(event, expiresAt);

@@ -1,7 +1,9 @@
 /**
  * Verified webhook events (dedupe and replay). Key design: `entities/webhook-event.ts`, docs/data-model.md.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Provider, WebhookEvent } from '../../banking/model';
 import type { Page, WebhookEventStore } from '../../banking/ports';
 import { NotFoundError } from '../../errors/app-error';
@@ -14,7 +16,7 @@ import {
 } from './entities/webhook-event';
 import { queryPage } from './query';
 import { tableRef, type StoreOptions, type TableRef } from './table';
-import { isConditionalCheckFailed } from './transact';
+import { isConditionalCheckFailed, isNamedError } from './transact';
 
 export class DynamoWebhookEventStore implements WebhookEventStore {
   private readonly table: TableRef;
@@ -44,6 +46,54 @@ export class DynamoWebhookEventStore implements WebhookEventStore {
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
+    }
+  }
+
+  /**
+   * The receipt's dedupe in one request. Without earlier ids: a conditional Put whose failure returns the
+   * stored row (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so "already seen" needs no second read.
+   * With earlier ids (content-derived ids, one per dedupe window): one `TransactWriteItems` of a
+   * ConditionCheck per earlier id and the Put, each returning the row it found; atomic, so two deliveries on
+   * either side of a window boundary cannot both be stored.
+   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValuesOnConditionCheckFailure
+   */
+  async storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, earlierIds: readonly string[]): Promise<WebhookEvent | null> {
+    if (!Number.isInteger(expiresAtEpochSeconds) || expiresAtEpochSeconds <= 0) {
+      throw new Error('expiresAtEpochSeconds must be a positive integer (epoch seconds)');
+    }
+    const put = {
+      TableName: this.table.tableName,
+      Item: webhookEventToItem(event, expiresAtEpochSeconds),
+      ConditionExpression: 'attribute_not_exists(PK)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+    if (earlierIds.length === 0) {
+      try {
+        await this.table.client.send(new PutCommand(put));
+        return null;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        return storedRow((error as { Item?: Record<string, unknown> }).Item) ?? (await this.get(event.provider, event.eventId));
+      }
+    }
+    const checks = earlierIds.map((eventId) => ({
+      ConditionCheck: {
+        TableName: this.table.tableName,
+        Key: webhookEventKey(event.provider, eventId),
+        ConditionExpression: 'attribute_not_exists(PK)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    }));
+    try {
+      await this.table.client.send(new TransactWriteCommand({ TransactItems: [...checks, { Put: put }] }));
+      return null;
+    } catch (error) {
+      if (!isNamedError(error, 'TransactionCanceledException')) throw error;
+      const reasons = (error as { CancellationReasons?: readonly { Code?: string; Item?: Record<string, unknown> }[] }).CancellationReasons ?? [];
+      const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+      if (failed < 0) throw error;
+      const seenId = failed < earlierIds.length ? earlierIds[failed]! : event.eventId;
+      return storedRow(reasons[failed]?.Item) ?? (await this.get(event.provider, seenId));
     }
   }
 
@@ -108,4 +158,16 @@ export class DynamoWebhookEventStore implements WebhookEventStore {
       throw error;
     }
   }
+}
+
+/** The row a failed condition returned (the SDK leaves it in wire format on errors), or null when absent. */
+function storedRow(item: Record<string, unknown> | undefined): WebhookEvent | null {
+  if (!item || Object.keys(item).length === 0) return null;
+  const plain = isWireFormat(item) ? unmarshall(item as Record<string, AttributeValue>) : item;
+  return webhookEventFromItem(plain);
+}
+
+function isWireFormat(item: Record<string, unknown>): boolean {
+  const pk = item.PK;
+  return typeof pk === 'object' && pk !== null && 'S' in pk;
 }

@@ -384,6 +384,14 @@ export class InMemoryWebhookEventStore implements WebhookEventStore {
     this.rows.set(key, { event, expiresAt: expiresAtEpochSeconds });
     return true;
   }
+  async storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, earlierIds: readonly string[]): Promise<WebhookEvent | null> {
+    for (const eventId of [...earlierIds, event.eventId]) {
+      const seen = this.rows.get(this.key(event.provider, eventId));
+      if (seen) return seen.event;
+    }
+    this.rows.set(this.key(event.provider, event.eventId), { event, expiresAt: expiresAtEpochSeconds });
+    return null;
+  }
   async get(provider: Provider, eventId: string): Promise<WebhookEvent | null> {
     return this.rows.get(this.key(provider, eventId))?.event ?? null;
   }
