@@ -2,7 +2,7 @@
  * Connections, their duplicate-item guard rows and (at creation) their accounts.
  * Key design and access patterns: `entities/connection.ts`, `entities/item-guard.ts`, docs/data-model.md.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   statusesNeedingUser,
   type Account,
@@ -34,9 +34,12 @@ import {
   MAX_TRANSACTION_ACTIONS,
   concurrentUpdateError,
   isConditionalCheckFailed,
+  isNamedError,
   transactWrite,
   type TransactAction,
+  type TransactItem,
 } from './transact';
+import { backoffDelayMs, dynamoDbBatchRetry, sleepFor } from '../../retry/policies';
 
 export interface ConnectionStoreOptions extends StoreOptions {
   /** Partitions of the due index (`DUE_INDEX_SHARDS`); the scheduler reads shards 0..dueIndexShards-1. */
@@ -296,41 +299,69 @@ export class DynamoConnectionStore implements ConnectionStore {
    * that waits for the user) makes the lease lose against anything that changed the row since it was read,
    * including a second scheduler run racing this one; such rows come back in `changed` and are not enqueued.
    *
-   * UpdateItem has no batch form (BatchWriteItem takes only unconditional puts and deletes; a transaction
-   * would fail as a whole on one lost condition), so the writes go out {@link LEASE_CONCURRENCY} at a time.
+   * The updates go out as transactions of up to {@link MAX_TRANSACTION_ACTIONS} (one request per hundred
+   * connections instead of one each). A transaction is all or nothing, so when DynamoDB cancels one it says
+   * per action why (`CancellationReasons`, in request order:
+   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html): a failed
+   * condition is a row that changed (counted, not enqueued), a `TransactionConflict` a row another
+   * transaction holds (a racing scheduler run: retried, and then its condition decides), and the rest are
+   * sent again without those rows. A chunk that keeps failing after the batch retry policy's attempts is
+   * reported as failed; its rows stay due for the next tick.
    */
   async leaseDue(due: readonly Connection[], leaseUntil: string): Promise<DueLeaseOutcome> {
     const leased: Connection[] = [];
-    let changed = 0;
+    let changed = due.filter((connection) => connection.nextSyncAt === null).length;
     const failures: unknown[] = [];
-    await forEachConcurrently(due, LEASE_CONCURRENCY, async (connection) => {
-      if (connection.nextSyncAt === null) {
-        changed += 1;
-        return;
-      }
-      try {
-        await this.table.client.send(
-          new UpdateCommand({
-            TableName: this.table.tableName,
-            Key: connectionKey(connection.userId, connection.connectionId),
-            UpdateExpression: 'SET next_sync_at = :leaseUntil, GSI2SK = :leaseSortKey',
-            ConditionExpression: `next_sync_at = :seen AND NOT (#status IN (${waitingStatusPlaceholders}))`,
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':leaseUntil': leaseUntil,
-              ':leaseSortKey': dueSortKey(leaseUntil, connection.connectionId),
-              ':seen': connection.nextSyncAt,
-              ...waitingStatusValues,
-            },
-          }),
-        );
-        leased.push({ ...connection, nextSyncAt: leaseUntil });
-      } catch (error) {
-        if (isConditionalCheckFailed(error)) changed += 1;
-        else failures.push(error);
+    let failed = 0;
+    const chunks = chunked(
+      due.filter((connection) => connection.nextSyncAt !== null),
+      MAX_TRANSACTION_ACTIONS,
+    );
+    await forEachConcurrently(chunks, LEASE_CONCURRENCY, async (chunk) => {
+      let remaining = chunk;
+      for (let attempt = 1; remaining.length > 0; attempt += 1) {
+        try {
+          await this.table.client.send(
+            new TransactWriteCommand({ TransactItems: remaining.map((connection) => this.leaseAction(connection, leaseUntil)) }),
+          );
+          leased.push(...remaining.map((connection) => ({ ...connection, nextSyncAt: leaseUntil })));
+          return;
+        } catch (error) {
+          const reasons = isNamedError(error, 'TransactionCanceledException')
+            ? ((error as { CancellationReasons?: readonly { Code?: string }[] }).CancellationReasons ?? [])
+            : [];
+          if (reasons.length !== remaining.length || attempt >= dynamoDbBatchRetry.maxAttempts) {
+            failures.push(error);
+            failed += remaining.length;
+            return;
+          }
+          const lost = reasons.filter((reason) => reason.Code === 'ConditionalCheckFailed').length;
+          changed += lost;
+          remaining = remaining.filter((_, index) => reasons[index]?.Code !== 'ConditionalCheckFailed');
+          // Nothing lost its condition: a conflict or throttling cancelled it; back off before the retry.
+          if (lost === 0) await sleepFor(backoffDelayMs(attempt, dynamoDbBatchRetry));
+        }
       }
     });
-    return { leased, changed, failed: failures.length, firstFailure: failures[0] ?? null };
+    return { leased, changed, failed, firstFailure: failures[0] ?? null };
+  }
+
+  private leaseAction(connection: Connection, leaseUntil: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.table.tableName,
+        Key: connectionKey(connection.userId, connection.connectionId),
+        UpdateExpression: 'SET next_sync_at = :leaseUntil, GSI2SK = :leaseSortKey',
+        ConditionExpression: `next_sync_at = :seen AND NOT (#status IN (${waitingStatusPlaceholders}))`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':leaseUntil': leaseUntil,
+          ':leaseSortKey': dueSortKey(leaseUntil, connection.connectionId),
+          ':seen': connection.nextSyncAt,
+          ...waitingStatusValues,
+        },
+      },
+    };
   }
 
   /**
@@ -364,9 +395,9 @@ export class DynamoConnectionStore implements ConnectionStore {
 }
 
 /**
- * Lease writes in flight per call. The scheduler leases one page per shard at a time, so a tick has at most
- * shards × this many writes open (64 with the default 8 shards): thousands of rows leased in seconds, while the
- * SDK's connection pool (50 sockets per client) queues any excess instead of opening more.
+ * Requests in flight per call (lease transactions of up to 100 rows, or single drops). The scheduler leases
+ * one page per shard at a time, so a tick has at most shards × this many requests open (64 with the default
+ * 8 shards), while the SDK's connection pool (50 sockets per client) queues any excess instead of opening more.
  */
 const LEASE_CONCURRENCY = 8;
 
