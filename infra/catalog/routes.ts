@@ -9,7 +9,7 @@
  * consumer decides how to load or bundle them). Request schemas are the zod objects the handlers validate
  * with (`shared/api/schemas.ts`), so the OpenAPI document cannot drift from what the API accepts.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
 import {
   accountListQuery,
   bulkCategorizeBody,
@@ -62,9 +62,9 @@ export interface RouteDefinition {
   /** Lambda timeout; provider calls that Plaid documents as slow need more than the default. */
   readonly timeoutSeconds?: number;
   /** JSON body schema; when present the OpenAPI writer documents it (zod 4 `z.toJSONSchema`, input side). */
-  readonly body?: z.ZodType;
+  readonly body?: z.$ZodType;
   /** Query string schema (an object of string-typed fields); documented as query parameters. */
-  readonly query?: z.ZodType;
+  readonly query?: z.$ZodType;
   /**
    * What the route answers on success, by status: the body's zod schema (`shared/api/responses.ts`), or
    * null for an empty body. Error statuses follow from the route's shape (`infra/openapi/openapi-document.ts`).
@@ -77,7 +77,7 @@ export interface RouteDefinition {
 }
 
 export type SuccessStatus = 200 | 201 | 202 | 204;
-export type SuccessResponses = Readonly<Partial<Record<SuccessStatus, z.ZodType | null>>>;
+export type SuccessResponses = Readonly<Partial<Record<SuccessStatus, z.$ZodType | null>>>;
 
 export interface WorkerDefinition {
   readonly id: string;

@@ -249,7 +249,7 @@ function queryParameters(route: RouteDefinition): JsonObject[] {
  * `components` and are referenced; refinements and transforms have no JSON Schema form and are left out
  * rather than failing the whole document.
  */
-function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output', components: Record<string, JsonObject>): JsonObject {
+function jsonSchemaOf(schema: z.core.$ZodType, io: 'input' | 'output', components: Record<string, JsonObject>): JsonObject {
   const generated = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;
   const { $schema: _dialect, $defs, ...jsonSchema } = JSON.parse(
     JSON.stringify(generated).replaceAll('"#/$defs/', '"#/components/schemas/'),

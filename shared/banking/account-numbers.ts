@@ -2,15 +2,15 @@
  * Account and routing numbers (Plaid auth). Stored encrypted under the owning connection's encryption
  * context; decrypted only here, for the account's owner, and never logged.
  */
-import { z } from 'zod';
+import { z } from '../validation/zod';
 import { NotFoundError } from '../errors/app-error';
 import { requireAccount } from './ownership';
 import type { AccountStore, TokenVault } from './ports';
 
 const storedNumbers = z.object({
   account: z.string(),
-  routing: z.string().nullable(),
-  wireRouting: z.string().nullable(),
+  routing: z.nullable(z.string()),
+  wireRouting: z.nullable(z.string()),
 });
 
 export async function revealAccountNumbers(

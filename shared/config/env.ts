@@ -3,14 +3,14 @@
  * start) with the settings it needs; a missing or malformed value throws a ConfigError that names every
  * offending variable, so a misconfigured function fails at init rather than on some later request.
  */
-import { z } from 'zod';
+import { z } from '../validation/zod';
 import { ConfigError } from '../errors/app-error';
 
-export function readEnv<Shape extends z.ZodRawShape>(
+export function readEnv<Shape extends z.core.$ZodLooseShape>(
   shape: Shape,
   source: NodeJS.ProcessEnv = process.env,
-): z.infer<z.ZodObject<Shape>> {
-  const result = z.object(shape).safeParse(source);
+): z.infer<z.ZodMiniObject<Shape>> {
+  const result = z.safeParse(z.object(shape), source);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
@@ -20,20 +20,20 @@ export function readEnv<Shape extends z.ZodRawShape>(
 
 /** Settings shared by every function that talks to AWS. */
 export const awsSettings = {
-  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
   /** Set only offline (moto / LocalStack); in AWS the SDK's default endpoints are used. */
-  AWS_ENDPOINT_URL: z.url().optional(),
+  AWS_ENDPOINT_URL: z.optional(z.url()),
 };
 
-export const tableSettings = { TABLE_NAME: z.string().min(1) };
-export const tokenKeySettings = { TOKEN_KEY_ID: z.string().min(1) };
+export const tableSettings = { TABLE_NAME: z.string().check(z.minLength(1)) };
+export const tokenKeySettings = { TOKEN_KEY_ID: z.string().check(z.minLength(1)) };
 export const syncQueueSettings = { SYNC_QUEUE_URL: z.url() };
 export const webhookQueueSettings = { WEBHOOK_EVENT_QUEUE_URL: z.url() };
 export const providerWriteQueueSettings = { PROVIDER_WRITE_QUEUE_URL: z.url() };
 
 /** Auto-sync cadence: each connection is synced this many hours after its last sync (jittered). */
 export const autoSyncSettings = {
-  AUTO_SYNC_INTERVAL_HOURS: z.coerce.number().positive().max(168).default(12),
+  AUTO_SYNC_INTERVAL_HOURS: z._default(z.coerce.number().check(z.positive(), z.lte(168)), 12),
   /** Number of partitions of the due index; more shards spread scheduler reads across partitions. */
-  DUE_INDEX_SHARDS: z.coerce.number().int().min(1).max(64).default(8),
+  DUE_INDEX_SHARDS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(64)), 8),
 };

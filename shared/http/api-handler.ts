@@ -12,7 +12,7 @@ import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
 import {
   MalformedJsonError,
   PayloadTooLargeError,
@@ -38,12 +38,12 @@ export interface ApiResponse {
 }
 
 interface Schemas {
-  params?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
+  params?: z.$ZodType;
+  query?: z.$ZodType;
+  body?: z.$ZodType;
 }
 
-type Parsed<S extends Schemas, K extends keyof Schemas> = S[K] extends z.ZodType ? z.output<S[K]> : undefined;
+type Parsed<S extends Schemas, K extends keyof Schemas> = S[K] extends z.$ZodType ? z.output<S[K]> : undefined;
 
 export interface ApiRequest<S extends Schemas> {
   readonly requestId: string;

@@ -1,18 +1,19 @@
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
+import { safeParse } from 'zod/v4/core';
 import { ValidationError, type FieldIssue } from '../errors/app-error';
 
 /**
  * Validates one part of a request. Every issue names its field as `<part>.<path>` (e.g. `body.category_id`,
  * `query.limit`) so the caller can tell exactly what to fix.
  */
-export function parseWithSchema<T extends z.ZodType | undefined>(
+export function parseWithSchema<T extends z.$ZodType | undefined>(
   schema: T,
   input: unknown,
   part: 'path' | 'query' | 'body',
-): T extends z.ZodType ? z.output<T> : undefined {
-  if (!schema) return undefined as T extends z.ZodType ? z.output<T> : undefined;
-  const result = schema.safeParse(input);
-  if (result.success) return result.data as T extends z.ZodType ? z.output<T> : undefined;
+): T extends z.$ZodType ? z.output<T> : undefined {
+  if (!schema) return undefined as T extends z.$ZodType ? z.output<T> : undefined;
+  const result = safeParse(schema, input);
+  if (result.success) return result.data as T extends z.$ZodType ? z.output<T> : undefined;
   const issues: FieldIssue[] = result.error.issues.flatMap((issue): FieldIssue[] => {
     const path = [part, ...issue.path.map(String)];
     // zod reports every unexpected key of a strict object as ONE issue on the object itself; split it so

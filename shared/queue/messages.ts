@@ -2,35 +2,34 @@
  * Wire schemas of the queue messages. Producers serialise the port types as JSON; workers parse with
  * these schemas before anything else, so a malformed message is rejected at the edge of the worker.
  */
-import { z } from 'zod';
+import { z } from '../validation/zod';
 import { providers } from '../banking/model';
 
 export const syncJobMessage = z.object({
-  userId: z.string().min(1),
-  connectionId: z.string().min(1),
-  syncRunId: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
+  connectionId: z.string().check(z.minLength(1)),
+  syncRunId: z.string().check(z.minLength(1)),
   trigger: z.enum(['link', 'manual', 'webhook', 'schedule']),
-  deduplicationId: z.string().min(1).optional(),
+  deduplicationId: z.optional(z.string().check(z.minLength(1))),
   /** Pluggy sends transaction ids in chunks of at most 400 per webhook; the bound leaves room. */
-  transactionHint: z
+  transactionHint: z.optional(z
     .object({
-      providerAccountId: z.string().min(1).nullable(),
-      updatedIds: z.array(z.string().min(1)).max(1000),
-      deletedIds: z.array(z.string().min(1)).max(1000),
-    })
-    .optional(),
+      providerAccountId: z.nullable(z.string().check(z.minLength(1))),
+      updatedIds: z.array(z.string().check(z.minLength(1))).check(z.maxLength(1000)),
+      deletedIds: z.array(z.string().check(z.minLength(1))).check(z.maxLength(1000)),
+    })),
 });
 
 export const providerWriteMessage = z.object({
   kind: z.literal('transaction_category'),
-  userId: z.string().min(1),
-  transactionId: z.string().min(1),
-  connectionId: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
+  transactionId: z.string().check(z.minLength(1)),
+  connectionId: z.string().check(z.minLength(1)),
   provider: z.enum(providers),
 });
 
 /** A verified webhook waiting to be applied: a pointer to the stored event (the worker reads the body). */
 export const webhookEventMessage = z.object({
   provider: z.enum(providers),
-  eventId: z.string().min(1),
+  eventId: z.string().check(z.minLength(1)),
 });

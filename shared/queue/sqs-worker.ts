@@ -12,12 +12,13 @@
  *   the queue's max receive count.
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
+import { safeParse } from 'zod/v4/core';
 import { describeError } from '../errors/error-mapper';
 import { clearLogContext, logger, withLogContext, type LogContext } from '../observability/logger';
 import { countMetric, flushMetrics } from '../observability/metrics';
 
-export interface WorkerOptions<Schema extends z.ZodType> {
+export interface WorkerOptions<Schema extends z.$ZodType> {
   readonly name: string;
   readonly schema: Schema;
   /** Correlation ids to log for a message. */
@@ -32,7 +33,7 @@ export interface WorkerOptions<Schema extends z.ZodType> {
   readonly beforeRetry?: (record: SQSRecord, error: unknown) => Promise<void>;
 }
 
-export function sqsWorker<Schema extends z.ZodType>(
+export function sqsWorker<Schema extends z.$ZodType>(
   options: WorkerOptions<Schema>,
 ): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return async (event) => {
@@ -58,12 +59,12 @@ export function sqsWorker<Schema extends z.ZodType>(
 }
 
 /** Returns false when the record must be retried. */
-async function processRecord<Schema extends z.ZodType>(options: WorkerOptions<Schema>, record: SQSRecord): Promise<boolean> {
+async function processRecord<Schema extends z.$ZodType>(options: WorkerOptions<Schema>, record: SQSRecord): Promise<boolean> {
   clearLogContext();
   withLogContext({ message_id: record.messageId });
   let message: z.output<Schema>;
   try {
-    const parsed = options.schema.safeParse(JSON.parse(record.body));
+    const parsed = safeParse(options.schema, JSON.parse(record.body));
     if (!parsed.success) throw new Error(`invalid message: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`);
     message = parsed.data;
   } catch (error) {

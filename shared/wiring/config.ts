@@ -2,7 +2,7 @@
  * Composition roots read their settings here, once per container. Each getter validates only what its
  * consumers need, so a function fails at cold start naming exactly the variable it is missing.
  */
-import { z } from 'zod';
+import { z } from '../validation/zod';
 import {
   autoSyncSettings,
   awsSettings,
@@ -25,37 +25,41 @@ export const autoSyncConfig = once(() => readEnv(autoSyncSettings));
 /** Where providers send webhooks: the public base URL of this API (API Gateway URL or custom domain). */
 export const webhookConfig = once(() =>
   readEnv({
-    PUBLIC_API_BASE_URL: z.url().optional(),
+    PUBLIC_API_BASE_URL: z.optional(z.url()),
   }),
 );
 
 export const plaidConfig = once(() =>
   readEnv({
-    PLAID_ENV: z.enum(['sandbox', 'production', 'local']).default('sandbox'),
-    PLAID_LOCAL_BASE_URL: z.url().default('http://127.0.0.1:4010'),
-    PLAID_CLIENT_NAME: z.string().min(1).max(30).default('Open Banking'),
-    PLAID_COUNTRY_CODES: z
-      .string()
-      .default('US')
-      .transform((value) => value.split(',').map((code) => code.trim().toUpperCase()).filter(Boolean)),
-    PLAID_LANGUAGE: z.string().min(2).default('en'),
+    PLAID_ENV: z._default(z.enum(['sandbox', 'production', 'local']), 'sandbox'),
+    PLAID_LOCAL_BASE_URL: z._default(z.url(), 'http://127.0.0.1:4010'),
+    PLAID_CLIENT_NAME: z._default(z.string().check(z.minLength(1), z.maxLength(30)), 'Open Banking'),
+    PLAID_COUNTRY_CODES: z.pipe(
+      z._default(z.string(), 'US'),
+      z.transform((value: string) => value.split(',').map((code) => code.trim().toUpperCase()).filter(Boolean)),
+    ),
+    PLAID_LANGUAGE: z._default(z.string().check(z.minLength(2)), 'en'),
   }),
 );
 
-const booleanFlag = z.enum(['true', 'false']).default('false').transform((value) => value === 'true');
+const headerName = z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/));
+const booleanFlag = z.pipe(
+  z._default(z.enum(['true', 'false']), 'false'),
+  z.transform((value: 'true' | 'false') => value === 'true'),
+);
 
 export const pluggyConfig = once(() =>
   readEnv({
     /** Pluggy's API; the offline stack points it at the local Pluggy sandbox. */
-    PLUGGY_BASE_URL: z.url().default('https://api.pluggy.ai'),
+    PLUGGY_BASE_URL: z._default(z.url(), 'https://api.pluggy.ai'),
     /** Where Pluggy Connect is hosted; the base of the `connect_url` handed to clients. */
-    PLUGGY_CONNECT_URL: z.url().default('https://connect.pluggy.ai'),
+    PLUGGY_CONNECT_URL: z._default(z.url(), 'https://connect.pluggy.ai'),
     /** `production` hides Pluggy's sandbox connectors from the widget; anything else offers them. */
-    PLUGGY_ENV: z.enum(['sandbox', 'production']).default('sandbox'),
+    PLUGGY_ENV: z._default(z.enum(['sandbox', 'production']), 'sandbox'),
     /** Header carrying the secret registered with our webhook (`POST /webhooks` custom headers). */
-    PLUGGY_WEBHOOK_SECRET_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).default('X-Webhook-Secret'),
+    PLUGGY_WEBHOOK_SECRET_HEADER: z._default(headerName, 'X-Webhook-Secret'),
     /** Header carrying the optional HMAC-SHA256 signature (checked only when a signing key is configured). */
-    PLUGGY_WEBHOOK_SIGNATURE_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).default('X-Pluggy-Signature'),
+    PLUGGY_WEBHOOK_SIGNATURE_HEADER: z._default(headerName, 'X-Pluggy-Signature'),
     /** Local development only: accept webhooks when no webhook secret is configured. */
     PLUGGY_WEBHOOK_ALLOW_UNSIGNED: booleanFlag,
     /**

@@ -11,7 +11,7 @@
  * offending field names only.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import { z } from '../../validation/zod';
 import { secrets, type SecretDefinition } from '../../catalog/resources';
 import { ConfigError } from '../../errors/app-error';
 import { secretsManagerClient } from '../aws-clients';
@@ -44,7 +44,7 @@ export interface SecretReaderOptions {
 export class SecretReader<Field extends string = string, Optional extends string = never> {
   /** ARN or name of the secret, from the environment variable the catalog names. */
   readonly secretId: string;
-  private readonly schema: z.ZodType<SecretValue<Field, Optional>>;
+  private readonly schema: z.ZodMiniType<SecretValue<Field, Optional>>;
   private readonly client: SecretsManagerClient;
   private readonly ttlMs: number;
   private readonly now: () => number;
@@ -63,16 +63,16 @@ export class SecretReader<Field extends string = string, Optional extends string
     }
     this.secretId = secretId;
     const optional = new Set(options.optionalFields ?? []);
-    const shape: Record<string, z.ZodType> = Object.fromEntries(
-      definition.fields.filter((field) => !optional.has(field)).map((field) => [field, z.string().min(1)]),
+    const shape: Record<string, z.ZodMiniType> = Object.fromEntries(
+      definition.fields.filter((field) => !optional.has(field)).map((field) => [field, z.string().check(z.minLength(1))]),
     );
     for (const field of optional) {
-      shape[field] = z
-        .string()
-        .optional()
-        .transform((value) => (value === '' ? undefined : value));
+      shape[field] = z.pipe(
+        z.optional(z.string()),
+        z.transform((value: string | undefined) => (value === '' ? undefined : value)),
+      );
     }
-    this.schema = z.object(shape) as unknown as z.ZodType<SecretValue<Field, Optional>>;
+    this.schema = z.object(shape) as unknown as z.ZodMiniType<SecretValue<Field, Optional>>;
     this.client = options.client ?? secretsManagerClient();
     this.ttlMs = options.ttlMs ?? defaultSecretTtlMs;
     this.now = options.now ?? Date.now;

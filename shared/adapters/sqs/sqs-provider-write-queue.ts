@@ -4,7 +4,7 @@
  * throughput and per-message retries fit better than FIFO groups. The body is parsed by the worker with
  * `providerWriteMessage` (`shared/queue/messages.ts`).
  */
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
 import type { ProviderWriteJob, ProviderWriteQueue } from '../../banking/ports';
 import type { providerWriteMessage } from '../../queue/messages';
 import { sqsClient } from '../aws-clients';

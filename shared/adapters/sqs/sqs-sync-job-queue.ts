@@ -12,7 +12,7 @@
  * The body is the job as JSON, parsed by the worker with `syncJobMessage` (`shared/queue/messages.ts`).
  */
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
 import type { SyncJob, SyncJobQueue } from '../../banking/ports';
 import type { syncJobMessage } from '../../queue/messages';
 import { sqsClient } from '../aws-clients';

@@ -3,7 +3,7 @@
  * only names a stored event, and the worker skips events it already handled. The body is parsed by the
  * worker with `webhookEventMessage` (`shared/queue/messages.ts`).
  */
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
 import type { webhookEventMessage } from '../../queue/messages';
 import type { WebhookEventQueue } from '../../banking/ports';
 import type { WebhookEventJob } from '../../banking/ports';

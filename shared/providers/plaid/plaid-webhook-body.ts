@@ -4,16 +4,16 @@
  * depends on the code and is read leniently where it is used, because Plaid adds fields and codes without
  * notice. The body itself is stored verbatim, never re-serialised.
  */
-import { z } from 'zod';
+import { z } from '../../validation/zod';
 import { MalformedJsonError } from '../../errors/app-error';
 import { parseWithSchema } from '../../http/validation';
 import type { DescribedWebhook } from '../ports';
 
 export const plaidWebhookEnvelope = z.looseObject({
-  webhook_type: z.string().min(1),
-  webhook_code: z.string().min(1),
+  webhook_type: z.string().check(z.minLength(1)),
+  webhook_code: z.string().check(z.minLength(1)),
   // Item-level webhooks always name the Item; a few product webhooks (e.g. Link events) have none.
-  item_id: z.string().min(1).nullish(),
+  item_id: z.nullish(z.string().check(z.minLength(1))),
 });
 
 export type PlaidWebhookEnvelope = z.output<typeof plaidWebhookEnvelope>;

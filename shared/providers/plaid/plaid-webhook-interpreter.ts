@@ -6,7 +6,7 @@
  * TRANSACTIONS: https://plaid.com/docs/api/products/transactions/#webhooks
  * ITEM:         https://plaid.com/docs/api/items/#webhooks
  */
-import { z } from 'zod';
+import { z } from '../../validation/zod';
 import type { ConnectionStatus, StatusReason } from '../../banking/model';
 import { parsePlaidWebhook } from './plaid-webhook-body';
 import type { WebhookAction } from '../ports';
@@ -45,15 +45,15 @@ function transactionsAction(code: string): WebhookAction {
 }
 
 const itemError = z.looseObject({
-  error_code: z.string().min(1),
-  display_message: z.string().nullish(),
+  error_code: z.string().check(z.minLength(1)),
+  display_message: z.nullish(z.string()),
 });
 
 const itemFields = z.looseObject({
-  error: z.unknown().optional(),
-  consent_expiration_time: z.string().nullish(),
-  reason: z.string().nullish(),
-  disconnect_time: z.string().nullish(),
+  error: z.optional(z.unknown()),
+  consent_expiration_time: z.nullish(z.string()),
+  reason: z.nullish(z.string()),
+  disconnect_time: z.nullish(z.string()),
 });
 
 /**

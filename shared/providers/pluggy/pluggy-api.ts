@@ -3,7 +3,7 @@
  * Pluggy's OpenAPI document (pluggy-openapi-readme-2025-11.json, published at https://docs.pluggy.ai/reference) and, for `/v2/transactions`
  * (absent from it), the official SDK's cursor filters (pluggy-node `TransactionCursorFilters`).
  */
-import { z } from 'zod';
+import type * as z from 'zod/v4/core';
 import { ProviderError } from '../../errors/app-error';
 import { pathSegment, type PluggyClient } from './pluggy-client';
 import {
@@ -126,7 +126,7 @@ export class PluggyApi {
    * The list endpoints used here (`/accounts`, `/consents`, `/webhooks`) take no page parameters (OAS) and
    * answer every entry in one `{results, page, total, totalPages}` envelope.
    */
-  private async allPages<Entry extends z.ZodType>(
+  private async allPages<Entry extends z.$ZodType>(
     path: string,
     query: Readonly<Record<string, string>>,
     entry: Entry,

@@ -15,7 +15,8 @@
  * - nothing secret is logged: not the key, not the client secret, not request bodies.
  */
 import { request, type Dispatcher } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
+import { safeParse } from 'zod/v4/core';
 import { ProviderError } from '../../errors/app-error';
 import { logger } from '../../observability/logger';
 import { measuredProviderCall } from '../provider-call-metrics';
@@ -51,7 +52,7 @@ export interface PluggyClientOptions {
 
 type QueryValue = string | number | boolean | undefined | null;
 
-export interface PluggyRequest<Schema extends z.ZodType> {
+export interface PluggyRequest<Schema extends z.$ZodType> {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Absolute path, e.g. `/items/8f1…`; path segments from outside must already be encoded. */
   readonly path: string;
@@ -184,7 +185,7 @@ export class PluggyClient {
   }
 
   /** One API call, authenticated, retried as the module comment describes, its 2xx body parsed. */
-  async call<Schema extends z.ZodType>(operation: PluggyRequest<Schema>): Promise<z.output<Schema>> {
+  async call<Schema extends z.$ZodType>(operation: PluggyRequest<Schema>): Promise<z.output<Schema>> {
     const attempt = () => this.authenticatedCall(operation);
     if (operation.idempotent !== false) return withProviderRetry(attempt, this.retry, this.sleep);
     // Only a 429 proves Pluggy did not act on the request; anything else might have been applied.
@@ -203,11 +204,11 @@ export class PluggyClient {
   }
 
   /** One API request (re-authenticated once on 401/403), measured as one provider call. */
-  private authenticatedCall<Schema extends z.ZodType>(operation: PluggyRequest<Schema>): Promise<z.output<Schema>> {
+  private authenticatedCall<Schema extends z.$ZodType>(operation: PluggyRequest<Schema>): Promise<z.output<Schema>> {
     return measuredProviderCall('pluggy', () => this.callWithApiKey(operation));
   }
 
-  private async callWithApiKey<Schema extends z.ZodType>(operation: PluggyRequest<Schema>): Promise<z.output<Schema>> {
+  private async callWithApiKey<Schema extends z.$ZodType>(operation: PluggyRequest<Schema>): Promise<z.output<Schema>> {
     let apiKey = await this.keys.get();
     let response = await this.send(operation.method, operation.path, operation.query, operation.body, apiKey);
     if (response.status === 401 || response.status === 403) {
@@ -288,14 +289,14 @@ function routeOf(path: string): string {
   return path.replace(/\/[0-9a-f]{8}-[0-9a-f-]{27,}/gi, '/{id}').replace(/\/\d+(?=\/|$)/g, '/{id}');
 }
 
-function parseBody<Schema extends z.ZodType>(schema: Schema, text: string, operation: string): z.output<Schema> {
+function parseBody<Schema extends z.$ZodType>(schema: Schema, text: string, operation: string): z.output<Schema> {
   let json: unknown;
   try {
     json = text === '' ? undefined : JSON.parse(text);
   } catch {
     throw unexpectedResponse(operation, ['(body is not JSON)']);
   }
-  const parsed = schema.safeParse(json);
+  const parsed = safeParse(schema, json);
   if (!parsed.success) {
     throw unexpectedResponse(
       operation,

@@ -8,24 +8,24 @@
  * Optional fields are `nullish`: Pluggy sends `null` for absent values in some places and omits them in
  * others (account `marketingName`, transaction `categoryId`, item `error`, ...).
  */
-import { z } from 'zod';
+import { z } from '../../validation/zod';
 
 const text = z.string();
-const optionalText = z.string().nullish();
-const optionalNumber = z.number().nullish();
+const optionalText = z.nullish(z.string());
+const optionalNumber = z.nullish(z.number());
 
 /** `POST /auth` → `{apiKey}` (https://docs.pluggy.ai/reference/authentication). */
-export const authResponse = z.looseObject({ apiKey: z.string().min(1) });
+export const authResponse = z.looseObject({ apiKey: z.string().check(z.minLength(1)) });
 
 /** `POST /connect_token` → `{accessToken}` (OAS connect-token-create). */
-export const connectTokenResponse = z.looseObject({ accessToken: z.string().min(1) });
+export const connectTokenResponse = z.looseObject({ accessToken: z.string().check(z.minLength(1)) });
 
 /** Pluggy's error body on every endpoint: `{code, codeDescription?, message, data?}` (docs basic concepts). */
 export const errorBody = z.looseObject({
-  code: z.union([z.number(), z.string()]).nullish(),
+  code: z.nullish(z.union([z.number(), z.string()])),
   codeDescription: optionalText,
   message: optionalText,
-  data: z.unknown().optional(),
+  data: z.optional(z.unknown()),
 });
 
 export const itemParameter = z.looseObject({
@@ -36,13 +36,13 @@ export const itemParameter = z.looseObject({
   placeholder: optionalText,
   validation: optionalText,
   validationMessage: optionalText,
-  optional: z.boolean().nullish(),
-  mfa: z.boolean().nullish(),
+  optional: z.nullish(z.boolean()),
+  mfa: z.nullish(z.boolean()),
   expiresAt: optionalText,
   instructions: optionalText,
   /** Base64 image or QR payload for `image` parameters; passed to the client as is. */
   data: optionalText,
-  options: z.array(z.looseObject({ value: text, label: text })).nullish(),
+  options: z.nullish(z.array(z.looseObject({ value: text, label: text }))),
 });
 
 /**
@@ -53,7 +53,7 @@ export const itemParameter = z.looseObject({
 export const userAction = z.looseObject({
   instructions: optionalText,
   type: optionalText,
-  attributes: z.record(z.string(), z.unknown()).nullish(),
+  attributes: z.nullish(z.record(z.string(), z.unknown())),
   expiresAt: optionalText,
 });
 
@@ -66,17 +66,17 @@ export const item = z.looseObject({
     name: text,
     type: optionalText,
     country: optionalText,
-    isOpenFinance: z.boolean().nullish(),
-    isSandbox: z.boolean().nullish(),
-    products: z.array(text).nullish(),
+    isOpenFinance: z.nullish(z.boolean()),
+    isSandbox: z.nullish(z.boolean()),
+    products: z.nullish(z.array(text)),
   }),
   status: text,
   executionStatus: optionalText,
   clientUserId: optionalText,
-  products: z.array(text).nullish(),
-  parameter: itemParameter.nullish(),
-  userAction: userAction.nullish(),
-  error: itemError.nullish(),
+  products: z.nullish(z.array(text)),
+  parameter: z.nullish(itemParameter),
+  userAction: z.nullish(userAction),
+  error: z.nullish(itemError),
   consentExpiresAt: optionalText,
   createdAt: optionalText,
   updatedAt: optionalText,
@@ -94,19 +94,18 @@ export const account = z.looseObject({
   marketingName: optionalText,
   balance: optionalNumber,
   currencyCode: optionalText,
-  bankData: z.looseObject({ closingBalance: optionalNumber, overdraftContractedLimit: optionalNumber }).nullish(),
-  creditData: z
+  bankData: z.nullish(z.looseObject({ closingBalance: optionalNumber, overdraftContractedLimit: optionalNumber })),
+  creditData: z.nullish(z
     .looseObject({
       availableCreditLimit: optionalNumber,
       creditLimit: optionalNumber,
       balanceDueDate: optionalText,
-    })
-    .nullish(),
+    })),
 });
 export type PluggyAccount = z.infer<typeof account>;
 
 /** Page lists (`/accounts`, `/consents`, `/webhooks`, `/categories`): `{results, page?, total?, totalPages?}`. */
-export function pageOf<T extends z.ZodType>(entry: T) {
+export function pageOf<T extends z.core.$ZodType>(entry: T) {
   return z.looseObject({
     results: z.array(entry),
     page: optionalNumber,
@@ -119,7 +118,7 @@ export const transaction = z.looseObject({
   id: text,
   accountId: optionalText,
   date: text,
-  description: z.string().nullish(),
+  description: z.nullish(z.string()),
   descriptionRaw: optionalText,
   type: z.string(),
   amount: z.number(),
@@ -128,8 +127,8 @@ export const transaction = z.looseObject({
   category: optionalText,
   categoryId: optionalText,
   status: optionalText,
-  merchant: z.looseObject({ name: optionalText, businessName: optionalText }).nullish(),
-  creditCardMetadata: z.looseObject({ purchaseDate: optionalText }).nullish(),
+  merchant: z.nullish(z.looseObject({ name: optionalText, businessName: optionalText })),
+  creditCardMetadata: z.nullish(z.looseObject({ purchaseDate: optionalText })),
   createdAt: optionalText,
   updatedAt: optionalText,
 });
@@ -141,13 +140,13 @@ export type PluggyTransaction = z.infer<typeof transaction>;
  */
 export const transactionCursorPage = z.looseObject({
   results: z.array(transaction),
-  next: z.string().nullish(),
+  next: z.nullish(z.string()),
 });
 
 export const consent = z.looseObject({
   id: text,
   itemId: optionalText,
-  products: z.array(text).nullish(),
+  products: z.nullish(z.array(text)),
   createdAt: optionalText,
   expiresAt: optionalText,
   revokedAt: optionalText,

@@ -6,24 +6,24 @@
  * for updates and deletions, `transactionIds` (sent in chunks of at most 400). Read leniently: Pluggy adds
  * events and fields without notice. The body itself is stored verbatim.
  */
-import { z } from 'zod';
+import { z } from '../../validation/zod';
 import { MalformedJsonError } from '../../errors/app-error';
 import { parseWithSchema } from '../../http/validation';
 import type { DescribedWebhook } from '../ports';
 
 export const pluggyWebhookBody = z.looseObject({
-  event: z.string().min(1).max(100),
-  eventId: z.string().min(1).max(200).nullish(),
-  itemId: z.string().min(1).max(200).nullish(),
-  clientId: z.string().nullish(),
-  clientUserId: z.string().nullish(),
-  triggeredBy: z.string().nullish(),
-  accountId: z.string().min(1).nullish(),
-  transactionIds: z.array(z.string().min(1)).max(1000).nullish(),
-  transactionsCreatedAtFrom: z.string().nullish(),
-  createdTransactionsLink: z.string().nullish(),
-  error: z.looseObject({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
-  data: z.unknown().optional(),
+  event: z.string().check(z.minLength(1), z.maxLength(100)),
+  eventId: z.nullish(z.string().check(z.minLength(1), z.maxLength(200))),
+  itemId: z.nullish(z.string().check(z.minLength(1), z.maxLength(200))),
+  clientId: z.nullish(z.string()),
+  clientUserId: z.nullish(z.string()),
+  triggeredBy: z.nullish(z.string()),
+  accountId: z.nullish(z.string().check(z.minLength(1))),
+  transactionIds: z.nullish(z.array(z.string().check(z.minLength(1))).check(z.maxLength(1000))),
+  transactionsCreatedAtFrom: z.nullish(z.string()),
+  createdTransactionsLink: z.nullish(z.string()),
+  error: z.nullish(z.looseObject({ code: z.nullish(z.string()), message: z.nullish(z.string()) })),
+  data: z.optional(z.unknown()),
 });
 
 export type PluggyWebhookBody = z.output<typeof pluggyWebhookBody>;
