@@ -24,7 +24,7 @@ export const esmRequireBanner =
   "import { createRequire as __bankingCreateRequire } from 'node:module';" +
   'const require = __bankingCreateRequire(import.meta.url);';
 
-const stackBundlingOptions: BuildOptions = {
+export const stackBundlingOptions: BuildOptions = {
   bundle: true,
   platform: 'node',
   format: 'esm',

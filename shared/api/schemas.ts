@@ -2,7 +2,7 @@
  * Request schemas of the public API (zod). Field names are the wire names (snake_case); error messages
  * name them as `body.<field>` / `query.<field>` / `path.<field>` through `shared/http/validation`.
  */
-import { z } from '../validation/zod';
+import * as z from '../validation/zod';
 import { FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT } from '../banking/transaction-feed';
 import { BULK_CATEGORIZE_LIMIT } from '../banking/transactions';
 

@@ -2,7 +2,7 @@
  * Account and routing numbers (Plaid auth). Stored encrypted under the owning connection's encryption
  * context; decrypted only here, for the account's owner, and never logged.
  */
-import { z } from '../validation/zod';
+import * as z from '../validation/zod';
 import { NotFoundError } from '../errors/app-error';
 import { requireAccount } from './ownership';
 import type { AccountStore, TokenVault } from './ports';

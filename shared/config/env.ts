@@ -3,7 +3,7 @@
  * start) with the settings it needs; a missing or malformed value throws a ConfigError that names every
  * offending variable, so a misconfigured function fails at init rather than on some later request.
  */
-import { z } from '../validation/zod';
+import * as z from '../validation/zod';
 import { ConfigError } from '../errors/app-error';
 
 export function readEnv<Shape extends z.core.$ZodLooseShape>(

@@ -2,7 +2,7 @@
  * Wire schemas of the queue messages. Producers serialise the port types as JSON; workers parse with
  * these schemas before anything else, so a malformed message is rejected at the edge of the worker.
  */
-import { z } from '../validation/zod';
+import * as z from '../validation/zod';
 import { providers } from '../banking/model';
 
 export const syncJobMessage = z.object({

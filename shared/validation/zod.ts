@@ -4,9 +4,11 @@
  * names what is wrong in words. Full `zod` is for the OpenAPI builder, the response schemas and tests.
  * https://zod.dev/packages/mini
  */
-import * as z from 'zod/mini';
+import { config } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 
-z.config(en());
+config(en());
 
-export { z };
+// Re-exported name by name (importers use `import * as z`), never as one namespace object: an object that
+// escapes would keep every export of zod/mini in the bundle.
+export * from 'zod/mini';

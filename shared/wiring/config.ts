@@ -2,7 +2,7 @@
  * Composition roots read their settings here, once per container. Each getter validates only what its
  * consumers need, so a function fails at cold start naming exactly the variable it is missing.
  */
-import { z } from '../validation/zod';
+import * as z from '../validation/zod';
 import {
   autoSyncSettings,
   awsSettings,

@@ -11,7 +11,7 @@
  * offending field names only.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from '../../validation/zod';
+import * as z from '../../validation/zod';
 import { secrets, type SecretDefinition } from '../../catalog/resources';
 import { ConfigError } from '../../errors/app-error';
 import { secretsManagerClient } from '../aws-clients';

@@ -4,7 +4,7 @@
  * depends on the code and is read leniently where it is used, because Plaid adds fields and codes without
  * notice. The body itself is stored verbatim, never re-serialised.
  */
-import { z } from '../../validation/zod';
+import * as z from '../../validation/zod';
 import { MalformedJsonError } from '../../errors/app-error';
 import { parseWithSchema } from '../../http/validation';
 import type { DescribedWebhook } from '../ports';

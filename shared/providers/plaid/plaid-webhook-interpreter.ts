@@ -6,7 +6,7 @@
  * TRANSACTIONS: https://plaid.com/docs/api/products/transactions/#webhooks
  * ITEM:         https://plaid.com/docs/api/items/#webhooks
  */
-import { z } from '../../validation/zod';
+import * as z from '../../validation/zod';
 import type { ConnectionStatus, StatusReason } from '../../banking/model';
 import { parsePlaidWebhook } from './plaid-webhook-body';
 import type { WebhookAction } from '../ports';

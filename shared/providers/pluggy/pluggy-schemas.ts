@@ -8,7 +8,7 @@
  * Optional fields are `nullish`: Pluggy sends `null` for absent values in some places and omits them in
  * others (account `marketingName`, transaction `categoryId`, item `error`, ...).
  */
-import { z } from '../../validation/zod';
+import * as z from '../../validation/zod';
 
 const text = z.string();
 const optionalText = z.nullish(z.string());

@@ -6,7 +6,7 @@
  * for updates and deletions, `transactionIds` (sent in chunks of at most 400). Read leniently: Pluggy adds
  * events and fields without notice. The body itself is stored verbatim.
  */
-import { z } from '../../validation/zod';
+import * as z from '../../validation/zod';
 import { MalformedJsonError } from '../../errors/app-error';
 import { parseWithSchema } from '../../http/validation';
 import type { DescribedWebhook } from '../ports';
