@@ -306,6 +306,15 @@ function clientsWithoutGrant(packages: readonly SdkPackage[], grants: readonly G
   return packages.filter((name) => !grants.some((grant) => grant.startsWith(grantNeededBy[name]))).map((name) => shortSdkName[name]);
 }
 
+/**
+ * Functions that bundle an SDK client none of their catalog grants lets them use: they load that client for
+ * nothing (their composition root wires more than their use-case calls). `bench/run.ts` fails the run on
+ * any, after writing the results, naming each one.
+ */
+export function ungrantedClients(result: ColdStartResult): string[] {
+  return result.functions.filter((row) => row.clientsWithoutGrant.length > 0).map((row) => `${row.id} carries ${row.clientsWithoutGrant.join(', ')}`);
+}
+
 function baselineName(packages: readonly SdkPackage[]): string {
   return packages.length === 0 ? 'hello' : `sdk:${packages.map((name) => shortSdkName[name]).join('+')}`;
 }

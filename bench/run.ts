@@ -179,6 +179,13 @@ async function main(): Promise<void> {
   writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(markdownFile, renderMarkdown(results));
   progress(`done in ${totalSeconds} s: ${path.relative(process.cwd(), markdownFile)}, ${path.relative(process.cwd(), jsonFile)}`);
+  if (coldStart) {
+    const { ungrantedClients } = await import('./cold-start');
+    const offenders = ungrantedClients(coldStart);
+    if (offenders.length > 0) {
+      throw new Error(`SDK clients bundled without a grant for them (infra/catalog/routes.ts): ${offenders.join('; ')}`);
+    }
+  }
 }
 
 export type BenchResults = {

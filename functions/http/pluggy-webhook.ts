@@ -1,7 +1,8 @@
 import { webhookRoute } from '../../shared/http/webhook-handler';
+import { pluggyWebhookSource } from '../../shared/providers/pluggy/pluggy-webhook-module';
 import { webhookReceiver } from '../../shared/wiring/webhook-receipt';
 
-const receive = webhookReceiver('pluggy');
+const receive = webhookReceiver(pluggyWebhookSource);
 
 /**
  * POST /api/v1/webhooks/pluggy: Pluggy counts an answer slower than 10 s as a failure and retries it, so the

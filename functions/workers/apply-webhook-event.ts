@@ -1,7 +1,7 @@
 import { systemClock } from '../../shared/adapters/system-clock';
 import { webhookEventMessage } from '../../shared/queue/messages';
 import { sqsWorker } from '../../shared/queue/sqs-worker';
-import { providerPart } from '../../shared/providers/registry';
+import { webhookInterpreterFor } from '../../shared/providers/registry';
 import { applyWebhookEvent, type ApplyWebhookDeps } from '../../shared/webhooks/apply-webhook-event';
 import { autoSyncConfig } from '../../shared/wiring/config';
 import { syncJobQueue } from '../../shared/wiring/queues';
@@ -13,7 +13,7 @@ const deps: ApplyWebhookDeps = {
   syncRuns: syncRunStore(),
   syncQueue: syncJobQueue(),
   clock: systemClock,
-  interpreterFor: providerPart((provider) => provider.interpretWebhook, 'webhook interpretation'),
+  interpreterFor: webhookInterpreterFor,
   autoSync: { intervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS, random: Math.random },
 };
 

@@ -3,17 +3,14 @@
  * Provider-neutral code reaches it through `../registry.ts`; the Plaid-only routes (link token, exchange)
  * use {@link plaidLinkingDeps}.
  */
-import type { PlaidApi } from 'plaid';
-import { plaidApiFactory } from './plaid-api';
 import { PlaidConnectionRemover } from './plaid-connection-remover';
 import { PlaidSdkItemGateway } from './plaid-item-gateway';
 import { PlaidLiveBalances } from './plaid-live-balances';
 import { PlaidSyncSource } from './plaid-sync-source';
-import { describePlaidWebhook } from './plaid-webhook-body';
 import { interpretPlaidWebhook } from './plaid-webhook-interpreter';
-import { plaidVerificationKeyFetcher, PlaidWebhookVerifier } from './plaid-webhook-verifier';
+import { plaidApi, plaidWebhookSource } from './plaid-webhook-module';
 import type { ProviderModule } from '../ports';
-import { plaidSecretReader, userHashSecretReader } from '../../adapters/secrets/secret-reader';
+import { userHashSecretReader } from '../../adapters/secrets/secret-reader';
 import { systemClock } from '../../adapters/system-clock';
 import type { PlaidLinkingDeps } from './plaid-linking';
 import { providerUserId } from '../user-hash';
@@ -23,11 +20,7 @@ import { connectionStore, syncRunStore } from '../../wiring/stores';
 import { once } from '../../wiring/once';
 import { tokenVault } from '../../wiring/vault';
 
-export const plaidApi = once((): (() => Promise<PlaidApi>) => {
-  const settings = plaidConfig();
-  const secret = plaidSecretReader();
-  return plaidApiFactory({ environment: settings.PLAID_ENV, localBaseUrl: settings.PLAID_LOCAL_BASE_URL }, () => secret.read());
-});
+export { plaidApi };
 
 export const plaidItemGateway = once(() => {
   const settings = plaidConfig();
@@ -43,12 +36,7 @@ export const plaidModule: ProviderModule = {
   syncSource: once(() => new PlaidSyncSource(plaidApi())),
   connectionRemover: once(() => new PlaidConnectionRemover(plaidItemGateway(), tokenVault())),
   liveBalances: once(() => new PlaidLiveBalances(plaidItemGateway())),
-  // One verifier per container: its key cache lives as long as the container.
-  webhookSource: once(() => ({
-    provider: 'plaid',
-    verifier: new PlaidWebhookVerifier({ fetchKey: plaidVerificationKeyFetcher(plaidApi()) }),
-    describe: describePlaidWebhook,
-  })),
+  webhookSource: plaidWebhookSource,
   interpretWebhook: interpretPlaidWebhook,
 };
 

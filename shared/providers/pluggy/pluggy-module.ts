@@ -15,21 +15,20 @@ import { PluggyApiConnectGateway } from './pluggy-connect-gateway';
 import { PluggyConnectionRemover } from './pluggy-connection-remover';
 import { PluggyLiveBalances } from './pluggy-live-balances';
 import { PluggySyncSource } from './pluggy-sync-source';
-import { PluggyWebhookVerifier } from './pluggy-webhook-verifier';
-import { pluggySecretReader, userHashSecretReader } from '../../adapters/secrets/secret-reader';
+import { pluggySecret, pluggyWebhookSource } from './pluggy-webhook-module';
+import { userHashSecretReader } from '../../adapters/secrets/secret-reader';
 import { systemClock } from '../../adapters/system-clock';
 import type { PluggyLinkingDeps } from './pluggy-linking';
 import { providerUserId } from '../user-hash';
-import { describePluggyWebhook } from './pluggy-webhook-body';
 import { interpretPluggyWebhook } from './pluggy-webhook-interpreter';
-import type { ProviderModule, WebhookSource } from '../ports';
+import type { ProviderModule } from '../ports';
 import { autoSyncConfig, pluggyConfig, tableConfig, webhookConfig } from '../../wiring/config';
 import { once } from '../../wiring/once';
 import { syncJobQueue } from '../../wiring/queues';
 import { connectionStore, syncRunStore } from '../../wiring/stores';
 import { tokenVault } from '../../wiring/vault';
 
-export const pluggySecret = once(() => pluggySecretReader());
+export { pluggySecret };
 
 function sharedKeyCache(): ApiKeyCache | undefined {
   if (!process.env.TABLE_NAME || !process.env.TOKEN_KEY_ID) return undefined;
@@ -81,26 +80,7 @@ export const pluggyModule: ProviderModule = {
   syncSource: once(() => new PluggySyncSource(pluggyApi())),
   connectionRemover: once(() => new PluggyConnectionRemover(pluggyApi())),
   liveBalances: once(() => new PluggyLiveBalances(pluggyApi())),
-  webhookSource: once(pluggyWebhookSource),
+  webhookSource: pluggyWebhookSource,
   interpretWebhook: interpretPluggyWebhook,
   categoryWriter: once(() => new PluggyCategoryWriter(pluggyApi())),
 };
-
-/** Pluggy's half of webhook receipt: the secret header (and optional signature) and `clientId` checks. */
-function pluggyWebhookSource(): WebhookSource {
-  const settings = pluggyConfig();
-  const secret = pluggySecret();
-  return {
-    provider: 'pluggy',
-    verifier: new PluggyWebhookVerifier({
-      secrets: async () => {
-        const value = await secret.read();
-        return { clientId: value.client_id, webhookSecret: value.webhook_secret, signingSecret: value.webhook_signing_secret };
-      },
-      secretHeader: settings.PLUGGY_WEBHOOK_SECRET_HEADER,
-      signatureHeader: settings.PLUGGY_WEBHOOK_SIGNATURE_HEADER,
-      allowUnsigned: settings.PLUGGY_WEBHOOK_ALLOW_UNSIGNED,
-    }),
-    describe: describePluggyWebhook,
-  };
-}
