@@ -1,4 +1,5 @@
 /** Renders bench/results.md from the run's results (the JSON twin holds the same data, unrounded). */
+import { goalsOf, goalsTable } from './goals';
 import type { Tally } from './aws-request-counter';
 import type { CostResult } from './cost-model';
 import type { BenchResults } from './run';
@@ -370,6 +371,10 @@ function costSection(results: BenchResults): string {
 export function renderMarkdown(results: BenchResults): string {
   return [
     header(results),
+    '## Goals',
+    '',
+    goalsTable(goalsOf(results)),
+    '',
     coldStartSection(results),
     syncSection(results),
     webhookSection(results),

@@ -171,13 +171,15 @@ async function main(): Promise<void> {
     scheduler,
     cost,
   };
+  const { goalsOf } = await import('./goals');
+  const withGoals = { ...results, goals: goalsOf(results) };
   const { renderMarkdown } = await import('./report');
   const outDir = quick ? workDir : benchRoot;
   mkdirSync(outDir, { recursive: true });
   const jsonFile = path.join(outDir, quick ? 'results-quick.json' : 'results.json');
   const markdownFile = path.join(outDir, quick ? 'results-quick.md' : 'results.md');
-  writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(markdownFile, renderMarkdown(results));
+  writeFileSync(jsonFile, `${JSON.stringify(withGoals, null, 2)}\n`);
+  writeFileSync(markdownFile, renderMarkdown(withGoals));
   progress(`done in ${totalSeconds} s: ${path.relative(process.cwd(), markdownFile)}, ${path.relative(process.cwd(), jsonFile)}`);
   if (coldStart) {
     const { ungrantedClients } = await import('./cold-start');
@@ -200,6 +202,7 @@ export type BenchResults = {
   readonly webhook: WebhookIngressResult | null;
   readonly scheduler: SchedulerResult | null;
   readonly cost: ConnectionCost | null;
+  readonly goals?: readonly import('./goals').GoalRow[];
 };
 
 main()
