@@ -446,6 +446,36 @@ describe('Plaid sandbox: /transactions/sync semantics', () => {
     expect(new Set(restarted.added.map((transaction) => transaction.transaction_id)).size).toBe(restarted.added.length);
   });
 
+  it('advance_during_pagination: the data really changes between pages; a pending row served before the change and posted since is never reported removed', async () => {
+    // Two days of a 1,200-transaction history: most everyday purchases are still pending, on every page.
+    const created = await plaid.sandboxPublicTokenCreate({
+      institution_id: 'ins_109508',
+      initial_products: [Products.Transactions],
+      options: { override_username: 'user_large_history', override_password: 'txn_count_1200', transactions: { days_requested: 2 } },
+    });
+    const accessToken = (await plaid.itemPublicTokenExchange({ public_token: created.data.public_token })).data.access_token;
+    const armed = await control('POST', '/sandbox/local/faults', { endpoint: '/transactions/sync', fault: { type: 'advance_during_pagination' } });
+    expect(armed.status).toBe(201);
+
+    const first = await plaid.transactionsSync({ access_token: accessToken, count: 500 });
+    expect(first.data.has_more).toBe(true);
+    const servedPending = new Set(first.data.added.filter((transaction) => transaction.pending).map((transaction) => transaction.transaction_id));
+    expect(servedPending.size).toBeGreaterThan(0);
+    const mutated = await plaidFailure(plaid.transactionsSync({ access_token: accessToken, cursor: first.data.next_cursor, count: 500 }));
+    expect(mutated.body.error_code).toBe('TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION');
+    expect(sandbox.recorder.list({ path: '/transactions/sync' }).at(-1)?.fault).toBe('advance_during_pagination');
+
+    // The restarted loop (from the loop's first cursor) shows the posted rows, naming the pending ones...
+    const replay = await syncAll(accessToken);
+    expect(replay.restarts).toBe(0);
+    const postedFor = new Set(replay.added.map((transaction) => transaction.pending_transaction_id).filter((id): id is string => id !== null));
+    for (const pendingId of servedPending) expect(postedFor.has(pendingId)).toBe(true);
+    // ...but neither the pending rows themselves nor their removal: they appeared and vanished inside the window.
+    const replayIds = new Set([...replay.added, ...replay.modified].map((transaction) => transaction.transaction_id));
+    for (const pendingId of servedPending) expect(replayIds.has(pendingId)).toBe(false);
+    expect(replay.removed).toEqual([]);
+  });
+
   it('reports pending→posted as removed pending + added posted after the Item clock advances, then fires SYNC_UPDATES_AVAILABLE', async () => {
     const { accessToken, itemId } = await linkItem();
     const initial = await syncAll(accessToken);
