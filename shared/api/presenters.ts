@@ -120,7 +120,7 @@ export function presentSyncRun(run: SyncRun) {
     started_at: run.startedAt,
     finished_at: run.finishedAt,
     counts: run.counts,
-    error: run.error,
+    error: run.error && { code: run.error.code, message: run.error.message, provider_request_id: run.error.providerRequestId ?? null },
     account_errors: run.accountErrors.map((failure) => ({
       account_id: failure.accountId,
       code: failure.code,

@@ -206,6 +206,11 @@ export interface SyncCounts {
   readonly accounts: number;
 }
 
+export interface SyncRunError extends StatusReason {
+  /** The provider's id for the failed request (Plaid `request_id`); absent when the provider gave none. */
+  readonly providerRequestId?: string;
+}
+
 export interface SyncRun {
   readonly userId: string;
   readonly connectionId: string;
@@ -215,7 +220,7 @@ export interface SyncRun {
   readonly startedAt: string;
   readonly finishedAt: string | null;
   readonly counts: SyncCounts;
-  readonly error: StatusReason | null;
+  readonly error: SyncRunError | null;
   /** Accounts that failed while the others synced (Pluggy syncs account by account). */
   readonly accountErrors: readonly { accountId: string; code: string; message: string }[];
 }

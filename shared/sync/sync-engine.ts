@@ -168,15 +168,19 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       ...run,
       outcome: described.retryable ? 'retrying' : 'failed',
       finishedAt: finished.toISOString(),
-      error: { code: described.code, message: described.message },
+      error: {
+        code: described.code,
+        message: described.message,
+        ...(described.providerRequestId ? { providerRequestId: described.providerRequestId } : {}),
+      },
     };
     await deps.syncRuns.put(run);
     recordRunMetrics(run, finished.getTime() - started.getTime(), described.code);
     if (described.retryable) {
-      logger.warn('sync failed, will retry', { code: described.code });
+      logger.warn('sync failed, will retry', { code: described.code, provider_request_id: described.providerRequestId });
       throw error;
     }
-    logger.warn('sync failed', { code: described.code, status });
+    logger.warn('sync failed', { code: described.code, status, provider_request_id: described.providerRequestId });
     return run;
   }
 }
