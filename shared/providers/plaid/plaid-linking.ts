@@ -5,6 +5,7 @@
  * and the vault; it is never returned, logged or stored unencrypted.
  */
 import { ItemAlreadyExistsError, ValidationError } from '../../errors/app-error';
+import { describeError } from '../../errors/error-mapper';
 import { newId, accountIdFor } from '../../banking/ids';
 import type { Account, Connection } from '../../banking/model';
 import { requireConnection } from '../../banking/ownership';
@@ -131,12 +132,25 @@ export async function exchangePlaidPublicToken(deps: PlaidLinkingDeps, userId: s
     await deps.connections.createWithAccounts(connection, accounts, guards);
     return { connection, accounts, syncRunId: await queueFirstSync(deps, userId, connectionId) };
   } catch (error) {
-    if (error instanceof ItemAlreadyExistsError) {
-      // The duplicate was only detectable after the exchange (no metadata, or a race): remove the new
-      // Item again so it is not billed, then refuse.
-      await deps.gateway.removeItem(accessToken);
-    }
+    // The Item exists at Plaid from the exchange on, and is billed until /item/remove ("required to end
+    // subscription billing", https://plaid.com/docs/api/items/#itemremove). Whatever failed afterwards (a
+    // duplicate only detectable now, /item/get, /accounts/get, /auth/get, KMS, DynamoDB), nothing of it was
+    // stored, so the Item is removed before the error is answered: no orphan, and the user can link again.
+    await removeOrphanedItem(deps, accessToken, itemId);
     throw error;
+  }
+}
+
+async function removeOrphanedItem(deps: PlaidLinkingDeps, accessToken: string, itemId: string): Promise<void> {
+  try {
+    await deps.gateway.removeItem(accessToken);
+  } catch (removeError) {
+    const described = describeError(removeError);
+    logger.error('a linked Item could not be removed after the link failed; it stays billed until removed', {
+      item_id: itemId,
+      code: described.code,
+      provider_request_id: described.providerRequestId,
+    });
   }
 }
 
