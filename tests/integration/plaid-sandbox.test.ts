@@ -409,6 +409,62 @@ describe('Plaid sandbox: credentials, tokens and test users', () => {
   });
 });
 
+describe('Plaid sandbox: products an Item must have and products it gets where supported', () => {
+  const base = { client_name: 'Tests', language: 'en', country_codes: [CountryCode.Us], user: { client_user_id: 'u' } };
+
+  it('refuses a link token without `products` or with a product listed twice, as the spec says', async () => {
+    const onlyIfSupported = await plaidFailure(plaid.linkTokenCreate({ ...base, required_if_supported_products: [Products.Auth] }));
+    expect(onlyIfSupported.body).toMatchObject({ error_code: 'MISSING_FIELDS' });
+    expect(onlyIfSupported.body.error_message).toContain('products');
+    const overlap = await plaidFailure(
+      plaid.linkTokenCreate({ ...base, products: [Products.Transactions, Products.Auth], required_if_supported_products: [Products.Auth] }),
+    );
+    expect(overlap.body).toMatchObject({ error_type: 'INVALID_REQUEST', error_code: 'INVALID_FIELD' });
+    expect(overlap.body.error_message).toContain('auth');
+  });
+
+  it('an institution without Auth cannot be linked with auth in `products`, and is linked without it when auth is only required if supported', async () => {
+    const strict = await plaid.linkTokenCreate({ ...base, products: [Products.Transactions, Products.Auth] });
+    const refused = await control('POST', '/sandbox/local/link/complete', { link_token: strict.data.link_token, institution_id: 'ins_local_no_auth' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.plaid_error).toMatchObject({ error_code: 'PRODUCTS_NOT_SUPPORTED' });
+    const direct = await plaidFailure(
+      plaid.sandboxPublicTokenCreate({ institution_id: 'ins_local_no_auth', initial_products: [Products.Transactions, Products.Auth] }),
+    );
+    expect(direct.body.error_code).toBe('PRODUCTS_NOT_SUPPORTED');
+
+    const lenient = await plaid.linkTokenCreate({ ...base, products: [Products.Transactions], required_if_supported_products: [Products.Auth] });
+    const linked = await control('POST', '/sandbox/local/link/complete', { link_token: lenient.data.link_token, institution_id: 'ins_local_no_auth' });
+    expect(linked.status).toBe(200);
+    const accessToken = (await plaid.itemPublicTokenExchange({ public_token: linked.body.public_token })).data.access_token;
+    const item = (await plaid.itemGet({ access_token: accessToken })).data.item;
+    expect(item.products).toEqual([Products.Transactions]);
+    expect(item.available_products).not.toContain(Products.Auth);
+    const auth = await plaidFailure(plaid.authGet({ access_token: accessToken }));
+    expect(auth.body.error_code).toBe('PRODUCTS_NOT_SUPPORTED');
+
+    // Where the institution has Auth, the same link token yields an Item with both.
+    const both = await control('POST', '/sandbox/local/link/complete', { link_token: lenient.data.link_token, institution_id: 'ins_109508' });
+    const bothToken = (await plaid.itemPublicTokenExchange({ public_token: both.body.public_token })).data.access_token;
+    expect((await plaid.itemGet({ access_token: bothToken })).data.item.products).toEqual([Products.Transactions, Products.Auth]);
+  });
+
+  it('a credit-card-only login has no account Auth covers: NO_AUTH_ACCOUNTS when auth is required, no auth when only required if supported', async () => {
+    const strict = await plaid.linkTokenCreate({ ...base, products: [Products.Transactions, Products.Auth] });
+    const refused = await control('POST', '/sandbox/local/link/complete', { link_token: strict.data.link_token, username: 'user_credit_only', password: 'pass_good' });
+    expect(refused.body.plaid_error).toMatchObject({ error_type: 'ITEM_ERROR', error_code: 'NO_AUTH_ACCOUNTS' });
+
+    const lenient = await plaid.linkTokenCreate({ ...base, products: [Products.Transactions], required_if_supported_products: [Products.Auth] });
+    const linked = await control('POST', '/sandbox/local/link/complete', { link_token: lenient.data.link_token, username: 'user_credit_only', password: 'pass_good' });
+    expect(linked.body.metadata.accounts.map((account: { subtype: string }) => account.subtype)).toEqual(['credit card']);
+    const accessToken = (await plaid.itemPublicTokenExchange({ public_token: linked.body.public_token })).data.access_token;
+    expect((await plaid.itemGet({ access_token: accessToken })).data.item.products).toEqual([Products.Transactions]);
+    const auth = await plaidFailure(plaid.authGet({ access_token: accessToken }));
+    expect(auth.body.error_code).toBe('NO_AUTH_ACCOUNTS');
+    expect((await plaid.itemGet({ access_token: accessToken })).data.item.products).toEqual([Products.Transactions]);
+  });
+});
+
 describe('Plaid sandbox: /transactions/sync semantics', () => {
   it('pages a 2,000-transaction history with count 500 completely and without duplicates', async () => {
     const { accessToken } = await linkItem({ username: 'user_large_history', password: 'txn_count_2000' });

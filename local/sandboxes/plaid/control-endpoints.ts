@@ -184,7 +184,8 @@ const CONTROL_ROUTES: Readonly<Record<string, ControlHandler>> = {
     if (!institution) throw new PlaidSandboxError('INVALID_INSTITUTION');
     const item = context.state.createItem({
       institution,
-      products: linkToken.products.filter((product) => institution.products.includes(product)),
+      products: linkToken.products,
+      productsIfSupported: linkToken.productsIfSupported,
       username: input.username ?? 'user_good',
       password: input.password ?? 'pass_good',
       webhook: linkToken.webhook ?? null,

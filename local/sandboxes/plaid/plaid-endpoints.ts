@@ -123,22 +123,26 @@ function linkTokenCreate(context: EndpointContext, { body, requestId }: PlaidCal
 
   const accessToken = optionalString(body, 'access_token');
   const products = productList(body, 'products');
-  const otherProducts = [
-    ...productList(body, 'required_if_supported_products'),
-    ...productList(body, 'optional_products'),
-    ...productList(body, 'additional_consented_products'),
-  ];
+  const ifSupported = [...productList(body, 'required_if_supported_products'), ...productList(body, 'optional_products')];
+  const otherProducts = [...ifSupported, ...productList(body, 'additional_consented_products')];
   if (accessToken !== undefined) {
     // Update mode: the Item must exist; its health does not matter (repairing it is the point).
     context.state.itemForAccessToken(accessToken);
-  } else if (products.length === 0 && otherProducts.length === 0) {
+  } else if (products.length === 0) {
+    // "The `products` array must have at least one product" (spec LinkTokenCreateRequest.required_if_supported_products).
     throw missingFields('products');
+  }
+  // "There should be no overlap between this array and the `products`, `optional_products`, or
+  // `additional_consented_products` arrays" (same place).
+  const overlap = otherProducts.find((product, index) => products.includes(product) || otherProducts.indexOf(product) !== index);
+  if (overlap !== undefined) {
+    throw invalidField(`${overlap} is listed more than once across products, required_if_supported_products, optional_products and additional_consented_products`);
   }
   const webhook = optionalWebhookUrl(body, 'webhook');
   const transactions = optionalObject(body, 'transactions');
   const daysRequested = transactions ? optionalInteger(transactions, 'days_requested', 1, 730) : undefined;
 
-  const record = context.state.createLinkToken({ accessToken, products: [...products, ...otherProducts], webhook, daysRequested });
+  const record = context.state.createLinkToken({ accessToken, products, productsIfSupported: ifSupported, webhook, daysRequested });
   return { link_token: record.token, expiration: isoSeconds(record.expiresAtMs), request_id: requestId };
 }
 
@@ -148,10 +152,6 @@ function sandboxPublicTokenCreate(context: EndpointContext, { body, requestId }:
   if (!institution) throw new PlaidSandboxError('INVALID_INSTITUTION');
   const products = productList(body, 'initial_products');
   if (products.length === 0) throw invalidField('initial_products must contain at least one product');
-  const unsupported = products.filter((product) => !institution.products.includes(product));
-  if (unsupported.length > 0) {
-    throw new PlaidSandboxError('PRODUCTS_NOT_SUPPORTED', { detail: `the following products are not supported by this institution: ${unsupported.join(', ')}` });
-  }
 
   const options = optionalObject(body, 'options') ?? {};
   const webhook = optionalWebhookUrl(options, 'webhook') ?? null;

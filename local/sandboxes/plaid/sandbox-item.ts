@@ -84,8 +84,9 @@ const ACCOUNT_TEMPLATES: readonly AccountTemplate[] = [
   { role: 'credit', name: 'Plaid Credit Card', officialName: 'Plaid Diamond 12.5% APR Interest Credit Card', type: AccountType.Credit, subtype: AccountSubtype.CreditCard, mask: '3333', available: null, current: 410, limit: 2000 },
 ];
 
-export function createAccounts(institution: SandboxInstitution): SandboxAccount[] {
-  return ACCOUNT_TEMPLATES.map((template) => ({
+export function createAccounts(institution: SandboxInstitution, profile: HistoryProfile): SandboxAccount[] {
+  const templates = profile.kind === 'standard' && profile.creditOnly ? ACCOUNT_TEMPLATES.filter((template) => template.role === 'credit') : ACCOUNT_TEMPLATES;
+  return templates.map((template) => ({
     role: template.role,
     base: {
       account_id: randomAlphanumeric(37),
