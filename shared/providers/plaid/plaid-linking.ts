@@ -17,8 +17,15 @@ import { nextAutoSyncAt } from '../../sync/schedule';
 import { accountFingerprint, itemGuards, type AccountIdentity } from '../../linking/item-guards';
 import type { PlaidItemGateway } from './plaid-ports';
 
-/** Products requested when the client names none: transactions for sync, auth for account numbers. */
-export const DEFAULT_PLAID_PRODUCTS = ['transactions', 'auth'] as const;
+/**
+ * Products requested when the client names none: transactions, which every Item must support (sync is the
+ * point of linking), and auth only where supported. Listing auth in `products` would hide every institution
+ * without Auth and refuse logins without a checking or savings account (a credit card only); as
+ * `required_if_supported_products` it is added wherever institution and accounts allow, and skipped
+ * elsewhere (spec LinkTokenCreateRequest, https://plaid.com/docs/link/initializing-products/).
+ */
+export const DEFAULT_PLAID_PRODUCTS = ['transactions'] as const;
+export const DEFAULT_PLAID_PRODUCTS_IF_SUPPORTED = ['auth'] as const;
 /** The longest history Plaid offers (`transactions.days_requested` max). */
 export const PLAID_HISTORY_DAYS = 730;
 
@@ -57,6 +64,8 @@ export async function createPlaidLinkToken(deps: PlaidLinkingDeps, userId: strin
   const token = await deps.gateway.createLinkToken({
     clientUserId,
     products: input.products ?? DEFAULT_PLAID_PRODUCTS,
+    // A client naming its products gets exactly those.
+    requiredIfSupportedProducts: input.products ? [] : DEFAULT_PLAID_PRODUCTS_IF_SUPPORTED,
     accessToken,
     accountSelection,
     webhookUrl: deps.webhookUrl,
