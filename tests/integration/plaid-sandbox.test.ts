@@ -35,6 +35,7 @@ const WEBHOOK_SCHEMAS: Readonly<Record<string, string>> = {
   'ITEM/LOGIN_REPAIRED': 'ItemLoginRepairedWebhook',
   'ITEM/PENDING_DISCONNECT': 'PendingDisconnectWebhook',
   'ITEM/USER_PERMISSION_REVOKED': 'UserPermissionRevokedWebhook',
+  'ITEM/USER_ACCOUNT_REVOKED': 'UserAccountRevokedWebhook',
   'ITEM/NEW_ACCOUNTS_AVAILABLE': 'NewAccountsAvailableWebhook',
 };
 
@@ -709,6 +710,22 @@ describe('Plaid sandbox: webhooks and balances', () => {
     const { accessToken: silentToken } = await linkItem({ webhook: null });
     const noWebhook = await plaidFailure(plaid.sandboxItemFireWebhook({ access_token: silentToken, webhook_code: WebhookCode.NewAccountsAvailable }));
     expect(noWebhook.body.error_code).toBe('SANDBOX_WEBHOOK_INVALID');
+  });
+
+  it('USER_ACCOUNT_REVOKED names one account, whose numbers /auth/get no longer returns; the other accounts are untouched', async () => {
+    const { accessToken, itemId } = await linkItem();
+    const before = (await plaid.authGet({ access_token: accessToken })).data.numbers.ach.map((numbers) => numbers.account_id);
+    expect(before).toHaveLength(2);
+    const fired = await plaid.sandboxItemFireWebhook({ access_token: accessToken, webhook_code: WebhookCode.UserAccountRevoked });
+    expect(fired.data.webhook_fired).toBe(true);
+    const webhook = await receiver.waitFor(isWebhook(itemId, 'USER_ACCOUNT_REVOKED'));
+    await verifyWebhook(webhook);
+    const revokedId = webhook.body.account_id as string;
+    expect(before).toContain(revokedId);
+    const after = (await plaid.authGet({ access_token: accessToken })).data.numbers.ach.map((numbers) => numbers.account_id);
+    expect(after).toEqual(before.filter((id) => id !== revokedId));
+    // The Item itself stays healthy.
+    expect((await plaid.accountsGet({ access_token: accessToken })).data.item.error).toBeNull();
   });
 
   it('changes a balance through the control endpoint and reports it from /accounts/get', async () => {

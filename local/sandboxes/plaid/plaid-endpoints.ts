@@ -198,8 +198,8 @@ function authGet(context: EndpointContext, { body, requestId }: PlaidCall): Auth
   const item = context.state.healthyItemForAccessToken(accessTokenOf(body));
   context.state.ensureProduct(item, Products.Auth);
   const accounts = context.state.accounts(item, accountIdsOption(body));
-  // Only depository accounts carry account and routing numbers.
-  const depository = accounts.filter((account) => account.role !== 'credit');
+  // Only depository accounts carry account and routing numbers, and a revoked account's are no longer valid.
+  const depository = accounts.filter((account) => account.role !== 'credit' && !account.revoked);
   const ach: NumbersACH[] =
     item.institution.numbersKind === 'ach'
       ? depository.map((account) => ({
@@ -476,8 +476,12 @@ function fireableWebhookBody(context: EndpointContext, item: SandboxItem, code: 
       return { ...envelope, consent_expiration_time: weekAhead };
     case 'USER_PERMISSION_REVOKED':
       return { ...envelope, error: new PlaidSandboxError('USER_PERMISSION_REVOKED').toEmbeddedError() };
-    case 'USER_ACCOUNT_REVOKED':
-      return { ...envelope, account_id: item.accounts[0]?.base.account_id ?? '' };
+    case 'USER_ACCOUNT_REVOKED': {
+      // Plaid's fire_webhook names no account; the Item's first (checking) account is the one revoked.
+      const account = item.accounts[0];
+      if (account) account.revoked = true;
+      return { ...envelope, account_id: account?.base.account_id ?? '' };
+    }
     default:
       return { ...envelope, error: null };
   }

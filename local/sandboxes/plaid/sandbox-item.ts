@@ -34,6 +34,12 @@ export interface SandboxAccount {
   /** Balances are mutable (control endpoint `/sandbox/local/balance`); the rest is fixed at link time. */
   readonly base: AccountBase;
   readonly numbers: AccountNumbers;
+  /**
+   * The user revoked this one account at the institution (USER_ACCOUNT_REVOKED). Its tokenized numbers are
+   * no longer valid, so /auth/get leaves it out (spec UserAccountRevokedWebhook). Whether Plaid keeps listing
+   * the account and its transactions is not documented; the sandbox keeps both, the stricter case for a client.
+   */
+  revoked: boolean;
 }
 
 export interface SandboxItem {
@@ -105,6 +111,7 @@ export function createAccounts(institution: SandboxInstitution, profile: History
     },
     // Plaid's Sandbox numbers follow this pattern too (1111222233330000 for the 0000 checking account).
     numbers: { account: `111122223333${template.mask}`, routing: '011401533', wireRouting: '021000021', institutionNumber: '021', branch: '01140' },
+    revoked: false,
   }));
 }
 
