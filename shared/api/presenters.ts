@@ -67,6 +67,7 @@ export function presentAccount(account: Account) {
       updated_at: account.balances.updatedAt,
     },
     has_numbers: account.numbers !== null,
+    status: account.status ?? 'active',
     created_at: account.createdAt,
     updated_at: account.updatedAt,
   };

@@ -19,6 +19,9 @@ export async function revealAccountNumbers(
   accountId: string,
 ) {
   const account = await requireAccount(deps.accounts, userId, accountId);
+  if (account.status === 'revoked') {
+    throw new ConflictError('ACCOUNT_REVOKED', 'The user revoked access to this account at the bank; its numbers are no longer valid');
+  }
   if (!account.numbers) {
     // Link asks for Auth only where the bank and the accounts support it, so a Plaid connection may lack it.
     const connection = await deps.connections.get(userId, account.connectionId);

@@ -104,6 +104,10 @@ export interface PendingSync {
 export const accountTypes = ['checking', 'savings', 'credit_card', 'loan', 'investment', 'other'] as const;
 export type AccountType = (typeof accountTypes)[number];
 
+/** `revoked`: the user withdrew this one account at the institution; the connection's other accounts carry on. */
+export const accountStatuses = ['active', 'revoked'] as const;
+export type AccountStatus = (typeof accountStatuses)[number];
+
 export interface Balances {
   readonly current: string | null;
   readonly available: string | null;
@@ -128,6 +132,8 @@ export interface Account {
   readonly balances: Balances;
   /** Account and routing numbers (Plaid auth), encrypted; only `GET /accounts/{id}/numbers` decrypts them. */
   readonly numbers: EncryptedSecret | null;
+  /** Absent means `active`. */
+  readonly status?: AccountStatus;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

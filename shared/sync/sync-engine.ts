@@ -10,6 +10,7 @@
  * re-running a sync with nothing new leaves the stored data exactly as it was.
  */
 import { updateConnection } from '../banking/connection-updates';
+import { purgeAccountTransactions } from '../banking/account-revocation';
 import { purgeConnectionData } from '../banking/connections';
 import {
   statusesNeedingUser,
@@ -113,7 +114,8 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     const refreshed = await source.checkConnection(session);
     const providerAccounts = await source.listAccounts(session);
     const stored = await storeAccounts(deps.accounts, connection, providerAccounts, deps.clock.now().toISOString());
-    const writer = new TransactionChangeWriter(deps.transactions, deps.categories, connection, deps.clock);
+    const revokedAccounts = new Set(stored.revoked.map((account) => account.providerAccountId));
+    const writer = new TransactionChangeWriter(deps.transactions, deps.categories, connection, deps.clock, revokedAccounts);
     const pulled = await source.pullTransactions(
       session,
       connection.syncCursor,
@@ -121,6 +123,8 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       () => writer.restart(),
     );
     await writer.finish();
+    // A run that overlapped the revocation may have stored rows of a revoked account after its purge.
+    for (const account of stored.revoked) await purgeAccountTransactions(deps, account);
 
     const finished = deps.clock.now();
     const counts: SyncCounts = { ...writer.counts, accounts: stored.accountCount };

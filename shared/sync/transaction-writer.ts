@@ -31,11 +31,15 @@ export class TransactionChangeWriter {
     private readonly categories: CategoryStore,
     private readonly connection: Connection,
     private readonly clock: Clock,
+    /** Provider ids of accounts the user revoked: their transactions are not stored again. */
+    private readonly revokedAccounts: ReadonlySet<string> = new Set(),
   ) {}
 
   async apply(batch: ChangeBatch): Promise<void> {
     const latest = new Map<string, ProviderTransaction>();
-    for (const change of [...batch.added, ...batch.modified]) latest.set(change.providerTransactionId, change);
+    for (const change of [...batch.added, ...batch.modified]) {
+      if (!this.revokedAccounts.has(change.providerAccountId)) latest.set(change.providerTransactionId, change);
+    }
     const incoming = [...latest.values()];
     const idOf = (providerId: string) => transactionIdFor(this.connection.connectionId, providerId);
     const lookups = new Set<string>();
