@@ -71,7 +71,7 @@ export interface RouteDefinition {
    */
   readonly responses: SuccessResponses;
   /** Error statuses particular to this route, beyond those its shape implies (e.g. 410 for an expired cursor). */
-  readonly extraErrorStatuses?: readonly 410[];
+  readonly extraErrorStatuses?: readonly (409 | 410)[];
   /** Provider-authenticated routes (webhooks): the headers the provider signs or authenticates with. */
   readonly providerAuthHeaders?: readonly { readonly name: string; readonly description: string }[];
 }
@@ -305,8 +305,10 @@ export const routes: readonly RouteDefinition[] = [
     path: `${BANKING}/accounts/{accountId}/numbers`,
     entry: 'functions/http/get-account-numbers.ts',
     auth: 'user',
-    summary: "Account and routing numbers (Plaid auth), decrypted for the account's owner only.",
+    summary:
+      "Account and routing numbers (Plaid auth), decrypted for the account's owner only; 409 AUTH_NOT_AVAILABLE when the Item has no Auth, ACCOUNT_REVOKED when the user withdrew the account.",
     responses: { 200: r.accountNumbers },
+    extraErrorStatuses: [409],
     grants: ['table:read', 'tokens:decrypt'],
   },
   {

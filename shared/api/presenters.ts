@@ -82,6 +82,7 @@ export function presentAccount(account: Account): AccountBody {
       updated_at: account.balances.updatedAt,
     },
     has_numbers: account.numbers !== null,
+    status: account.status ?? 'active',
     created_at: account.createdAt,
     updated_at: account.updatedAt,
   };
@@ -135,7 +136,7 @@ export function presentSyncRun(run: SyncRun): SyncRunBody {
     started_at: run.startedAt,
     finished_at: run.finishedAt,
     counts: { ...run.counts },
-    error: run.error,
+    error: run.error && { code: run.error.code, message: run.error.message, provider_request_id: run.error.providerRequestId ?? null },
     account_errors: run.accountErrors.map((failure) => ({
       account_id: failure.accountId,
       code: failure.code,

@@ -86,6 +86,7 @@ export const account = z
       updated_at: nullableTimestamp,
     }),
     has_numbers: z.boolean(),
+    status: z.enum(['active', 'revoked']).describe('revoked: the user withdrew access to this account at the bank; it no longer syncs.'),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -135,7 +136,13 @@ export const syncRun = z
     started_at: timestamp,
     finished_at: nullableTimestamp,
     counts: z.object({ added: z.number().int(), modified: z.number().int(), removed: z.number().int(), accounts: z.number().int() }),
-    error: statusReason,
+    error: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        provider_request_id: z.string().nullable().describe("The provider's request id (Plaid), for its support."),
+      })
+      .nullable(),
     account_errors: z.array(z.object({ account_id: z.string(), code: z.string(), message: z.string() })),
   })
   .meta({ id: 'SyncRun' });

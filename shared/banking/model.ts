@@ -104,6 +104,10 @@ export interface PendingSync {
 export const accountTypes = ['checking', 'savings', 'credit_card', 'loan', 'investment', 'other'] as const;
 export type AccountType = (typeof accountTypes)[number];
 
+/** `revoked`: the user withdrew this one account at the institution; the connection's other accounts carry on. */
+export const accountStatuses = ['active', 'revoked'] as const;
+export type AccountStatus = (typeof accountStatuses)[number];
+
 export interface Balances {
   readonly current: string | null;
   readonly available: string | null;
@@ -128,6 +132,8 @@ export interface Account {
   readonly balances: Balances;
   /** Account and routing numbers (Plaid auth), encrypted; only `GET /accounts/{id}/numbers` decrypts them. */
   readonly numbers: EncryptedSecret | null;
+  /** Absent means `active`. */
+  readonly status?: AccountStatus;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -223,6 +229,11 @@ export interface SyncCounts {
   readonly accounts: number;
 }
 
+export interface SyncRunError extends StatusReason {
+  /** The provider's id for the failed request (Plaid `request_id`); absent when the provider gave none. */
+  readonly providerRequestId?: string;
+}
+
 export interface SyncRun {
   readonly userId: string;
   readonly connectionId: string;
@@ -232,7 +243,7 @@ export interface SyncRun {
   readonly startedAt: string;
   readonly finishedAt: string | null;
   readonly counts: SyncCounts;
-  readonly error: StatusReason | null;
+  readonly error: SyncRunError | null;
   /** Accounts that failed while the others synced (Pluggy syncs account by account). */
   readonly accountErrors: readonly { accountId: string; code: string; message: string }[];
 }

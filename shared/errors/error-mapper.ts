@@ -29,6 +29,8 @@ export interface ErrorDescription {
   readonly retryable: boolean;
   /** The status a connection should take because of this error, when it says something about the connection. */
   readonly connectionStatus?: ConnectionStatus;
+  /** The provider's id for the failed request (Plaid `request_id`), for logs and sync runs. */
+  readonly providerRequestId?: string;
 }
 
 const providerKinds: Readonly<
@@ -58,6 +60,7 @@ export function describeError(error: unknown): ErrorDescription {
       details: error.details,
       retryable: kind.retryable,
       ...(kind.connectionStatus ? { connectionStatus: kind.connectionStatus } : {}),
+      ...(error.requestId ? { providerRequestId: error.requestId } : {}),
     };
   }
   if (error instanceof AppError) {

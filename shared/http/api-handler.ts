@@ -96,9 +96,9 @@ export async function runRoute(event: HttpEvent, run: (requestId: string) => Pro
   } catch (error) {
     const described = describeError(error);
     if (described.httpStatus >= 500) {
-      logger.error('request failed', { route, error: error as Error });
+      logger.error('request failed', { route, code: described.code, provider_request_id: described.providerRequestId, error: error as Error });
     } else {
-      logger.info('request rejected', { route, code: described.code, status: described.httpStatus });
+      logger.info('request rejected', { route, code: described.code, status: described.httpStatus, provider_request_id: described.providerRequestId });
     }
     countMetric(described.httpStatus >= 500 ? 'ApiServerErrors' : 'ApiClientErrors');
     result = errorResult(described.httpStatus, described.code, described.message, described.details, requestId);

@@ -176,6 +176,8 @@ export type WebhookAction =
       /** Queue a sync once the status is stored (e.g. a repaired login has data waiting). */
       readonly thenSync?: boolean;
     }
+  /** The user revoked one account of the connection; the connection and its other accounts carry on. */
+  | { readonly kind: 'account_revoked'; readonly providerAccountId: string; readonly reason: StatusReason }
   /** Worth keeping as processed, nothing to change (e.g. a webhook URL change was confirmed). */
   | { readonly kind: 'record'; readonly note: string }
   /** Acknowledged and deliberately not acted on. */

@@ -78,12 +78,13 @@ async function processRecord<Schema extends z.ZodType>(options: WorkerOptions<Sc
   } catch (error) {
     const described = describeError(error);
     if (!described.retryable) {
-      logger.warn('message dropped: failure is not retryable', { worker: options.name, code: described.code });
+      logger.warn('message dropped: failure is not retryable', { worker: options.name, code: described.code, provider_request_id: described.providerRequestId });
       return true;
     }
     logger.warn('message failed, will be retried', {
       worker: options.name,
       code: described.code,
+      provider_request_id: described.providerRequestId,
       receive_count: record.attributes?.ApproximateReceiveCount,
       error: error as Error,
     });

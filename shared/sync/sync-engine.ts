@@ -10,6 +10,7 @@
  * re-running a sync with nothing new leaves the stored data exactly as it was.
  */
 import { updateConnection } from '../banking/connection-updates';
+import { purgeAccountTransactions } from '../banking/account-revocation';
 import { purgeConnectionData } from '../banking/connections';
 import {
   statusesNeedingUser,
@@ -113,7 +114,8 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     const refreshed = await source.checkConnection(session);
     const providerAccounts = await source.listAccounts(session);
     const stored = await storeAccounts(deps.accounts, connection, providerAccounts, deps.clock.now().toISOString());
-    const writer = new TransactionChangeWriter(deps.transactions, deps.categories, connection, deps.clock);
+    const revokedAccounts = new Set(stored.revoked.map((account) => account.providerAccountId));
+    const writer = new TransactionChangeWriter(deps.transactions, deps.categories, connection, deps.clock, revokedAccounts);
     const pulled = await source.pullTransactions(
       session,
       connection.syncCursor,
@@ -121,6 +123,8 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       () => writer.restart(),
     );
     await writer.finish();
+    // A run that overlapped the revocation may have stored rows of a revoked account after its purge.
+    for (const account of stored.revoked) await purgeAccountTransactions(deps, account);
 
     const finished = deps.clock.now();
     const counts: SyncCounts = { ...writer.counts, accounts: stored.accountCount };
@@ -168,15 +172,19 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       ...run,
       outcome: described.retryable ? 'retrying' : 'failed',
       finishedAt: finished.toISOString(),
-      error: { code: described.code, message: described.message },
+      error: {
+        code: described.code,
+        message: described.message,
+        ...(described.providerRequestId ? { providerRequestId: described.providerRequestId } : {}),
+      },
     };
     await deps.syncRuns.put(run);
     recordRunMetrics(run, finished.getTime() - started.getTime(), described.code);
     if (described.retryable) {
-      logger.warn('sync failed, will retry', { code: described.code });
+      logger.warn('sync failed, will retry', { code: described.code, provider_request_id: described.providerRequestId });
       throw error;
     }
-    logger.warn('sync failed', { code: described.code, status });
+    logger.warn('sync failed', { code: described.code, status, provider_request_id: described.providerRequestId });
     return run;
   }
 }

@@ -22,6 +22,8 @@ export interface ApplyWebhookDeps extends SyncRequestDeps {
   readonly interpreterFor: (provider: Provider) => Promise<WebhookInterpreter>;
   /** Restores an auto-sync time when a connection leaves a status that waits for the user. */
   readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
+  /** Marks one account revoked and deletes its data (shared/banking/account-revocation.ts); false when unknown. */
+  readonly revokeAccount: (connection: Connection, providerAccountId: string) => Promise<boolean>;
 }
 
 
@@ -81,6 +83,11 @@ async function carryOut(deps: ApplyWebhookDeps, event: WebhookEvent): Promise<'p
       return 'processed';
     case 'sync':
       return (await syncUnlessRevoked(deps, connection, action.transactionHint)) ? 'processed' : 'ignored';
+    case 'account_revoked': {
+      const revoked = await deps.revokeAccount(connection, action.providerAccountId);
+      logger.info(revoked ? 'account revoked by webhook' : 'webhook names an account the connection does not have', { code: action.reason.code });
+      return revoked ? 'processed' : 'ignored';
+    }
     case 'status': {
       const changed = await applyStatus(deps, connection, action);
       if (!changed) return 'ignored';

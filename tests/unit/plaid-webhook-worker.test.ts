@@ -21,6 +21,7 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
   let syncRuns: InMemorySyncRunStore;
   let syncQueue: RecordingSyncQueue;
   let deps: ApplyWebhookDeps;
+  let revokedAccounts: string[];
 
   beforeEach(() => {
     clock = new TestClock(new Date('2025-03-02T08:00:00.000Z'));
@@ -28,6 +29,7 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
     connections = new InMemoryConnectionStore();
     syncRuns = new InMemorySyncRunStore();
     syncQueue = new RecordingSyncQueue();
+    revokedAccounts = [];
     deps = {
       events,
       connections,
@@ -37,6 +39,10 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
       interpreterFor: webhookInterpreterFor,
       // random() = 0.5 means no jitter: the next auto-sync is exactly intervalHours away.
       autoSync: { intervalHours: 12, random: () => 0.5 },
+      revokeAccount: async (_connection, providerAccountId) => {
+        revokedAccounts.push(providerAccountId);
+        return providerAccountId === 'acc_1';
+      },
     };
   });
 
@@ -165,8 +171,26 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
     expect(stored().statusReason?.message).toContain('INSTITUTION_TOKEN_EXPIRATION');
   });
 
-  it.each(['USER_PERMISSION_REVOKED', 'USER_ACCOUNT_REVOKED'])('%s revokes the connection', async (code) => {
-    const job = await given(testConnection(), { webhook_type: 'ITEM', webhook_code: code, account_id: 'acc_1' });
+  it('USER_ACCOUNT_REVOKED revokes the named account only: the connection stays healthy and keeps its auto-sync', async () => {
+    const connection = testConnection();
+    const job = await given(connection, { webhook_type: 'ITEM', webhook_code: 'USER_ACCOUNT_REVOKED', account_id: 'acc_1' });
+    expect(await applyWebhookEvent(deps, job)).toBe('processed');
+    expect(revokedAccounts).toEqual(['acc_1']);
+    expect(stored()).toEqual(connection);
+    expect(syncQueue.sent).toEqual([]);
+  });
+
+  it('USER_ACCOUNT_REVOKED for an account the connection does not have is ignored', async () => {
+    const job = await given(testConnection(), { webhook_type: 'ITEM', webhook_code: 'USER_ACCOUNT_REVOKED', account_id: 'acc_other' });
+    expect(await applyWebhookEvent(deps, job)).toBe('ignored');
+    expect(stored().status).toBe('healthy');
+  });
+
+  it.each([
+    ['USER_PERMISSION_REVOKED', { account_id: 'acc_1' }],
+    ['USER_ACCOUNT_REVOKED', {}],
+  ])('%s (%o) revokes the connection', async (code, extra) => {
+    const job = await given(testConnection(), { webhook_type: 'ITEM', webhook_code: code, ...extra });
     await applyWebhookEvent(deps, job);
     expect(stored()).toMatchObject({
       status: 'revoked',

@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Account and routing numbers (Plaid auth), decrypted for the account's owner only. */
+        /** Account and routing numbers (Plaid auth), decrypted for the account's owner only; 409 AUTH_NOT_AVAILABLE when the Item has no Auth, ACCOUNT_REVOKED when the user withdrew the account. */
         get: operations["getAccountNumbers"];
         put?: never;
         post?: never;
@@ -424,6 +424,11 @@ export interface components {
                 updated_at: string | null;
             };
             has_numbers: boolean;
+            /**
+             * @description revoked: the user withdrew access to this account at the bank; it no longer syncs.
+             * @enum {string}
+             */
+            status: "active" | "revoked";
             /** @description ISO 8601 timestamp (UTC) */
             created_at: string;
             /** @description ISO 8601 timestamp (UTC) */
@@ -550,6 +555,8 @@ export interface components {
             error: {
                 code: string;
                 message: string;
+                /** @description The provider's request id (Plaid), for its support. */
+                provider_request_id: string | null;
             } | null;
             account_errors: {
                 account_id: string;
@@ -824,6 +831,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };

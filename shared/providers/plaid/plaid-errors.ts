@@ -74,10 +74,13 @@ export function plaidErrorFrom(error: unknown): ProviderError {
   const retryAfter = Number(response.headers?.['retry-after']);
   const displayMessage = typeof body.display_message === 'string' && body.display_message.trim() ? body.display_message : null;
   const message = (kind === 'invalid_input' ? developerMessage(body) : null) ?? displayMessage ?? NEUTRAL_MESSAGE[kind];
+  // Every Plaid error body carries `request_id` (spec schema PlaidError); Plaid support asks for it.
+  const requestId = typeof body.request_id === 'string' && body.request_id.trim() ? body.request_id : undefined;
   return new ProviderError('plaid', kind, {
     providerCode: code,
     message,
     extraDetails: { display_message: displayMessage },
+    ...(requestId ? { requestId } : {}),
     ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
   });
 }

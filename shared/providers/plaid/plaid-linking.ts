@@ -5,6 +5,7 @@
  * and the vault; it is never returned, logged or stored unencrypted.
  */
 import { ItemAlreadyExistsError, ValidationError } from '../../errors/app-error';
+import { describeError } from '../../errors/error-mapper';
 import { newId, accountIdFor } from '../../banking/ids';
 import type { Account, Connection } from '../../banking/model';
 import { requireConnection } from '../../banking/ownership';
@@ -16,8 +17,15 @@ import { nextAutoSyncAt } from '../../sync/schedule';
 import { accountFingerprint, itemGuards, type AccountIdentity } from '../item-guards';
 import type { PlaidItemGateway } from './plaid-ports';
 
-/** Products requested when the client names none: transactions for sync, auth for account numbers. */
-export const DEFAULT_PLAID_PRODUCTS = ['transactions', 'auth'] as const;
+/**
+ * Products requested when the client names none: transactions, which every Item must support (sync is the
+ * point of linking), and auth only where supported. Listing auth in `products` would hide every institution
+ * without Auth and refuse logins without a checking or savings account (a credit card only); as
+ * `required_if_supported_products` it is added wherever institution and accounts allow, and skipped
+ * elsewhere (spec LinkTokenCreateRequest, https://plaid.com/docs/link/initializing-products/).
+ */
+export const DEFAULT_PLAID_PRODUCTS = ['transactions'] as const;
+export const DEFAULT_PLAID_PRODUCTS_IF_SUPPORTED = ['auth'] as const;
 /** The longest history Plaid offers (`transactions.days_requested` max). */
 export const PLAID_HISTORY_DAYS = 730;
 
@@ -56,6 +64,8 @@ export async function createPlaidLinkToken(deps: PlaidLinkingDeps, userId: strin
   const token = await deps.gateway.createLinkToken({
     clientUserId,
     products: input.products ?? DEFAULT_PLAID_PRODUCTS,
+    // A client naming its products gets exactly those.
+    requiredIfSupportedProducts: input.products ? [] : DEFAULT_PLAID_PRODUCTS_IF_SUPPORTED,
     accessToken,
     accountSelection,
     webhookUrl: deps.webhookUrl,
@@ -131,12 +141,25 @@ export async function exchangePlaidPublicToken(deps: PlaidLinkingDeps, userId: s
     await deps.connections.createWithAccounts(connection, accounts, guards);
     return { connection, accounts, syncRunId: await queueFirstSync(deps, userId, connectionId) };
   } catch (error) {
-    if (error instanceof ItemAlreadyExistsError) {
-      // The duplicate was only detectable after the exchange (no metadata, or a race): remove the new
-      // Item again so it is not billed, then refuse.
-      await deps.gateway.removeItem(accessToken);
-    }
+    // The Item exists at Plaid from the exchange on, and is billed until /item/remove ("required to end
+    // subscription billing", https://plaid.com/docs/api/items/#itemremove). Whatever failed afterwards (a
+    // duplicate only detectable now, /item/get, /accounts/get, /auth/get, KMS, DynamoDB), nothing of it was
+    // stored, so the Item is removed before the error is answered: no orphan, and the user can link again.
+    await removeOrphanedItem(deps, accessToken, itemId);
     throw error;
+  }
+}
+
+async function removeOrphanedItem(deps: PlaidLinkingDeps, accessToken: string, itemId: string): Promise<void> {
+  try {
+    await deps.gateway.removeItem(accessToken);
+  } catch (removeError) {
+    const described = describeError(removeError);
+    logger.error('a linked Item could not be removed after the link failed; it stays billed until removed', {
+      item_id: itemId,
+      code: described.code,
+      provider_request_id: described.providerRequestId,
+    });
   }
 }
 

@@ -114,11 +114,17 @@ function itemAction(code: string, body: Record<string, unknown>): WebhookAction 
       };
     }
     // The user revoked access at the institution or through Plaid; update mode may not repair it, a new
-    // link is needed. USER_ACCOUNT_REVOKED names one account (PNC only, per Plaid), but Plaid still asks
-    // for the Item to be re-linked.
+    // link is needed.
     case 'USER_PERMISSION_REVOKED':
-    case 'USER_ACCOUNT_REVOKED':
       return { ...statusAction('revoked', code, NEUTRAL_MESSAGE.revoked), consentRevoked: true };
+    // One account revoked at the institution's portal; the Item and its other accounts carry on, and the
+    // account's data is to be deleted (spec UserAccountRevokedWebhook, where `account_id` is required).
+    // Without an account id there is no telling which account, so the whole connection is treated as revoked.
+    case 'USER_ACCOUNT_REVOKED': {
+      const accountId = typeof body.account_id === 'string' && body.account_id !== '' ? body.account_id : null;
+      if (!accountId) return { ...statusAction('revoked', code, NEUTRAL_MESSAGE.revoked), consentRevoked: true };
+      return { kind: 'account_revoked', providerAccountId: accountId, reason: { code, message: 'The user revoked access to this account at the bank' } };
+    }
     // The Item left ITEM_LOGIN_REQUIRED without our help; data will flow again, so catch up now.
     case 'LOGIN_REPAIRED':
       return { kind: 'status', status: 'healthy', reason: null, thenSync: true };
