@@ -14,7 +14,7 @@ import type {
   SyncRunStore,
   WebhookEventStore,
 } from '../../shared/banking/ports';
-import { ConflictError, NotFoundError } from '../../shared/errors/app-error';
+import { ConflictError, NotFoundError, ProviderError } from '../../shared/errors/app-error';
 import type { WebhookEventJob, WebhookEventQueue } from '../../shared/webhooks/ports';
 
 export interface TestSigningKey {
@@ -98,7 +98,10 @@ export class FakeKeyServer {
     await Promise.resolve();
     if (this.failing) throw new Error('key server unavailable');
     const key = this.keys.get(kid);
-    if (!key) throw new Error(`no key ${kid}`);
+    // As Plaid answers an unknown key_id: a 400 INVALID_INPUT error, which callPlaid turns into this.
+    if (!key) {
+      throw new ProviderError('plaid', 'permanent', { providerCode: 'INVALID_WEBHOOK_VERIFICATION_KEY_ID', message: 'invalid key_id provided' });
+    }
     return { ...key };
   };
 }
