@@ -16,7 +16,7 @@ import { PluggyConnectionRemover } from '../adapters/pluggy/pluggy-connection-re
 import { PluggyLiveBalances } from '../adapters/pluggy/pluggy-live-balances';
 import { PluggySyncSource } from '../adapters/pluggy/pluggy-sync-source';
 import { PluggyWebhookVerifier } from '../adapters/pluggy/pluggy-webhook-verifier';
-import { pluggySecretReader, userHashSecretReader } from '../adapters/secrets/secret-reader';
+import { pluggySecretReader, pluggyWebhookSecretReader, userHashSecretReader } from '../adapters/secrets/secret-reader';
 import { systemClock } from '../banking/ports';
 import type { PluggyLinkingDeps } from '../linking/pluggy-linking';
 import { providerUserId } from '../linking/user-hash';
@@ -82,7 +82,8 @@ export function pluggyLinkingDeps(): PluggyLinkingDeps {
 /** Pluggy's half of webhook receipt: the secret header (and optional signature) and `clientId` checks. */
 export function pluggyWebhookSource(): WebhookSource {
   const settings = pluggyConfig();
-  const secret = pluggySecret();
+  // Its own secret: the public webhook function never reads the API credentials.
+  const secret = pluggyWebhookSecretReader();
   return {
     provider: 'pluggy',
     verifier: new PluggyWebhookVerifier({
