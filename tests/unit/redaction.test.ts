@@ -29,6 +29,22 @@ describe('redactString', () => {
   });
 
   it.each([
+    ['an IBAN in print form', 'pay to GB82 WEST 1234 5698 7654 32 today', 'GB82 WEST 1234 5698 7654 32'],
+    ['an IBAN in electronic form', 'iban=DE89370400440532013000', 'DE89370400440532013000'],
+    ['a Brazilian IBAN', 'destino BR1800360305000010009795493C1', 'BR1800360305000010009795493C1'],
+    ['a formatted CPF', 'titular 123.456.789-09', '123.456.789-09'],
+    ['a bare CPF', 'cpf 12345678909', '12345678909'],
+    ['a formatted CNPJ', 'empresa 12.345.678/0001-95', '12.345.678/0001-95'],
+    ['a bare CNPJ', 'cnpj 12345678000195', '12345678000195'],
+    ['a Brazilian agency/account number', 'conta 0001/1234567-8', '0001/1234567-8'],
+  ])('masks %s', (_label, input, secret) => {
+    const output = redactString(input);
+
+    expect(output).not.toContain(secret);
+    expect(output).toContain(REDACTED);
+  });
+
+  it.each([
     ['an ISO date', 'posted on 2026-11-21'],
     ['a timestamp', 'at 2026-11-21T09:50:00.000Z'],
     ['a negative amount', 'amount "-12.34" BRL'],
@@ -65,6 +81,32 @@ describe('redact', () => {
       client_secret: REDACTED,
       date: '2026-11-21',
     });
+  });
+
+  it('replaces account and routing numbers of any length, documents and known secret fields by key', () => {
+    const input = {
+      pluggy_account: { number: '1234567', mask: '4567' },
+      numbers: { ach: [{ account: '1111222', routing: '011401533', wire_routing: '021000021' }] },
+      bankData: { transferNumber: '0001/12345-6' },
+      owner: { cpf: '12345678909', cnpj: '12345678000195', document_number: '123' },
+      client_secret: 's1',
+      clientSecret: 's2',
+      webhook_secret: 's3',
+      webhook_signing_secret: 's4',
+      apiKey: 's5',
+      'X-API-KEY': 's6',
+      key: 'user-hash-key',
+      password: 'p',
+      count: 3,
+    };
+
+    const output = redact(input) as Record<string, Record<string, unknown>>;
+    const text = JSON.stringify(output);
+    for (const secret of ['1234567', '1111222', '011401533', '021000021', '0001/12345-6', '12345678909', '12345678000195', 's1', 's2', 's3', 's4', 's5', 's6', 'user-hash-key']) {
+      expect(text, secret).not.toContain(`"${secret}"`);
+    }
+    expect(output.pluggy_account).toEqual({ number: REDACTED, mask: '4567' });
+    expect((output as unknown as { count: number }).count).toBe(3);
   });
 
   it('masks token-shaped strings under innocent keys', () => {
