@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, NotFoundError } from '../../shared/errors/app-error';
 import { MAX_BODY_BYTES, userRoute, type HttpResult } from '../../shared/http/api-handler';
+import { captureOutput } from './captured-output';
 
 function event(overrides: Partial<APIGatewayProxyEventV2WithJWTAuthorizer> & { sub?: string | null } = {}) {
   const { sub = 'user-1', ...rest } = overrides;
@@ -99,13 +100,7 @@ describe('userRoute', () => {
   });
 
   it('answers a configuration problem with a generic 500 naming only the request id, and logs the detail', async () => {
-    const lines: string[] = [];
-    const capture = (chunk: unknown) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    const lines = captureOutput();
     let result: HttpResult;
     try {
       result = await route(event({ body: '{"name":"misconfigured"}' }));

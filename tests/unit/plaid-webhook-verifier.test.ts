@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { PlaidWebhookVerifier, VerificationKeyCache } from '../../shared/adapters/plaid/plaid-webhook-verifier';
 import { WebhookVerificationError, type WebhookRejectionReason } from '../../shared/webhooks/webhook-verification';
+import { captureOutput } from './captured-output';
 import { FakeKeyServer, newSigningKey, plaidBody, signPlaidWebhook, TestClock, type TestSigningKey } from './plaid-webhook-support';
 
 const body = plaidBody({
@@ -286,13 +287,7 @@ describe('PlaidWebhookVerifier', () => {
   });
 
   it('logs no more than a short prefix of a kid', async () => {
-    const lines: string[] = [];
-    const capture = (chunk: unknown) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    const lines = captureOutput();
     try {
       const { deliver, clock } = setup();
       const forged = newSigningKey();

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../shared/observability/logger';
 import { REDACTED, redact, redactString } from '../../shared/observability/redaction';
+import { captureOutput } from './captured-output';
 
 const plaidAccessToken = 'access-sandbox-de3ce8ef-33f8-452c-a685-8671031fc0f6';
 const jwt =
@@ -140,18 +141,6 @@ describe('redact', () => {
 });
 
 describe('logger', () => {
-  /** Powertools writes INFO to stdout and WARN/ERROR to stderr; both are captured. */
-  function captureOutput(): string[] {
-    const lines: string[] = [];
-    const capture = (chunk: unknown) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-    return lines;
-  }
-
   it('writes no token, JWT or account number, whether in the message, an attribute or an error', () => {
     const lines = captureOutput();
 
