@@ -17,6 +17,7 @@ import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, Tags, Validatio
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { AccountRootPrincipal, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -118,6 +119,10 @@ export class BankingStack extends Stack {
       enableKeyRotation: true,
       // Losing the key makes every stored access token undecryptable; it must outlive the stack.
       removalPolicy: RemovalPolicy.RETAIN,
+      // Not CDK's default policy (the account root may do kms:*, so any IAM policy in the account could grant
+      // Decrypt): the account administers the key, and each function role that uses it is named in the key
+      // policy with the encryption-context conditions of its grant (constructs/function-grants.ts).
+      policy: new PolicyDocument({ statements: [tokenKeyAdministration()] }),
     });
 
     const alarmTopic = settings.alarmTopicArn
@@ -136,8 +141,11 @@ export class BankingStack extends Stack {
       prefix: settings.prefix,
       methods: catalog.routes.map((route) => route.method),
       corsOrigins: settings.corsOrigins,
-      rateLimit: settings.apiRateLimit,
-      burstLimit: settings.apiBurstLimit,
+      throttles: {
+        user: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
+        webhook: { rateLimit: settings.webhookRateLimit, burstLimit: settings.webhookBurstLimit },
+        public: { rateLimit: settings.publicRateLimit, burstLimit: settings.publicBurstLimit },
+      },
       logRetention: settings.logRetention,
     });
 
@@ -278,6 +286,10 @@ export class BankingStack extends Stack {
       environment: {
         POWERTOOLS_SERVICE_NAME: this.settings.prefix,
         POWERTOOLS_METRICS_NAMESPACE: this.settings.prefix,
+        // Checked by the request schemas of the routes that take a redirect URI (shared/api/redirect-uri.ts).
+        ...(this.settings.redirectUriAllowList.length > 0
+          ? { REDIRECT_URI_ALLOWLIST: this.settings.redirectUriAllowList.join(',') }
+          : {}),
       },
     });
     const targets: GrantTargets = {
@@ -377,6 +389,36 @@ export function validateCatalog(catalog: FunctionCatalog): void {
   }
 
   if (problems.length > 0) throw new Error(`Invalid function catalog: ${problems.join('; ')}`);
+}
+
+/**
+ * What AWS's default key policy gives key administrators, granted to the account (so IAM policies decide who
+ * administers), without the cryptographic operations.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators
+ */
+function tokenKeyAdministration(): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'AccountAdministersTheKey',
+    principals: [new AccountRootPrincipal()],
+    actions: [
+      'kms:Create*',
+      'kms:Describe*',
+      'kms:Enable*',
+      'kms:List*',
+      'kms:Put*',
+      'kms:Update*',
+      'kms:Revoke*',
+      'kms:Disable*',
+      'kms:Get*',
+      'kms:Delete*',
+      'kms:TagResource',
+      'kms:UntagResource',
+      'kms:ScheduleKeyDeletion',
+      'kms:CancelKeyDeletion',
+      'kms:RotateKeyOnDemand',
+    ],
+    resources: ['*'],
+  });
 }
 
 function pascal(id: string): string {

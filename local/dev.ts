@@ -53,11 +53,17 @@ function realPlaidCredentials(): { client_id: string; secret: string } | null {
  * default https://api.pluggy.ai, whose sandbox connectors are offered in the widget); they are stored in the
  * local Pluggy secret with `PLUGGY_WEBHOOK_SECRET` (the value to register with `npm run pluggy:register-webhook`).
  */
-function realPluggyCredentials(): { client_id: string; client_secret: string; webhook_secret: string } | null {
+function realPluggyCredentials(): { client_id: string; client_secret: string } | null {
   const clientId = process.env.PLUGGY_CLIENT_ID?.trim();
   const clientSecret = process.env.PLUGGY_CLIENT_SECRET?.trim();
   if (!clientId || !clientSecret) return null;
-  return { client_id: clientId, client_secret: clientSecret, webhook_secret: pluggyWebhookSecret() };
+  return { client_id: clientId, client_secret: clientSecret };
+}
+
+/** The webhook half (its own secret, like in AWS): the client id deliveries name and the registered secret. */
+function realPluggyWebhookSecret(): { client_id: string; webhook_secret: string } | null {
+  const credentials = realPluggyCredentials();
+  return credentials ? { client_id: credentials.client_id, webhook_secret: pluggyWebhookSecret() } : null;
 }
 
 /** `PLUGGY_WEBHOOK_SECRET`, or one random value per run (webhooks then need a registration made in this run). */
@@ -123,6 +129,7 @@ const services: readonly LocalService[] = [
           ...(realPlaidCredentials() ? { plaid: realPlaidCredentials()! } : {}),
           // Always written, so switching between the sandbox and real Pluggy takes effect on the next start.
           pluggy: realPluggyCredentials() ?? { ...localProviderCredentials.pluggy },
+          pluggyWebhook: realPluggyWebhookSecret() ?? { ...localProviderCredentials.pluggyWebhook },
         },
         log: (line) => consoleLog.info(line),
       });
@@ -159,7 +166,7 @@ const services: readonly LocalService[] = [
         pluggyBaseUrl: process.env.PLUGGY_BASE_URL!,
         clientId: local.client_id,
         clientSecret: local.client_secret,
-        webhookSecret: local.webhook_secret,
+        webhookSecret: localProviderCredentials.pluggyWebhook.webhook_secret,
         secretHeader: process.env.PLUGGY_WEBHOOK_SECRET_HEADER || 'X-Webhook-Secret',
         apiBaseUrl: process.env.PUBLIC_API_BASE_URL!,
       });

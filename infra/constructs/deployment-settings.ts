@@ -37,9 +37,17 @@ export interface DeploymentSettings {
   readonly publicBaseUrl: string | undefined;
   readonly autoSyncIntervalHours: number;
   readonly dueIndexShards: number;
-  /** Steady-state request rate and burst the API stage admits before answering 429. */
+  /** Steady-state request rate and burst the API stage admits before answering 429 (user routes). */
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
+  /** Each webhook route's own rate and burst, so an anonymous flood cannot starve users (or the other way round). */
+  readonly webhookRateLimit: number;
+  readonly webhookBurstLimit: number;
+  /** Each public route's (health, unknown paths) own rate and burst. */
+  readonly publicRateLimit: number;
+  readonly publicBurstLimit: number;
+  /** Redirect URIs callers may pass to the providers (origins or exact URLs); empty: any https URL. */
+  readonly redirectUriAllowList: readonly string[];
   /** Existing SNS topic that receives dead-letter alarms; without it alarms only change state. */
   readonly alarmTopicArn: string | undefined;
 }
@@ -59,6 +67,11 @@ export const contextKeys = {
   dueIndexShards: 'dueIndexShards',
   apiRateLimit: 'apiRateLimit',
   apiBurstLimit: 'apiBurstLimit',
+  webhookRateLimit: 'webhookRateLimit',
+  webhookBurstLimit: 'webhookBurstLimit',
+  publicRateLimit: 'publicRateLimit',
+  publicBurstLimit: 'publicBurstLimit',
+  redirectUriAllowList: 'redirectUriAllowList',
   alarmTopicArn: 'alarmTopicArn',
 } as const;
 
@@ -116,6 +129,11 @@ const contextSchema = z.object({
   [contextKeys.dueIndexShards]: autoSyncSettings.DUE_INDEX_SHARDS,
   [contextKeys.apiRateLimit]: z.coerce.number().positive().default(50),
   [contextKeys.apiBurstLimit]: z.coerce.number().int().positive().default(100),
+  [contextKeys.webhookRateLimit]: z.coerce.number().positive().default(20),
+  [contextKeys.webhookBurstLimit]: z.coerce.number().int().positive().default(40),
+  [contextKeys.publicRateLimit]: z.coerce.number().positive().default(5),
+  [contextKeys.publicBurstLimit]: z.coerce.number().int().positive().default(10),
+  [contextKeys.redirectUriAllowList]: commaList.pipe(z.array(httpsUrl)).default([]),
   [contextKeys.alarmTopicArn]: z.preprocess(
     blankToUndefined,
     z
@@ -166,6 +184,11 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     dueIndexShards: context[contextKeys.dueIndexShards],
     apiRateLimit: context[contextKeys.apiRateLimit],
     apiBurstLimit: context[contextKeys.apiBurstLimit],
+    webhookRateLimit: context[contextKeys.webhookRateLimit],
+    webhookBurstLimit: context[contextKeys.webhookBurstLimit],
+    publicRateLimit: context[contextKeys.publicRateLimit],
+    publicBurstLimit: context[contextKeys.publicBurstLimit],
+    redirectUriAllowList: context[contextKeys.redirectUriAllowList],
     alarmTopicArn: context[contextKeys.alarmTopicArn],
   };
 }

@@ -6,7 +6,7 @@
  */
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { CfnTable, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { Key } from 'aws-cdk-lib/aws-kms';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -69,15 +69,12 @@ export function grantCatalogAccess(
       targets.table.grantWriteData(role);
       fn.addEnvironment('TABLE_NAME', targets.table.tableName);
       tableIndexesGranted = true;
-    } else if (grant === 'tokens:encrypt' || grant === 'tokens:decrypt') {
-      // Key.grantEncrypt would also allow ReEncrypt* and GenerateDataKey*, which the token vault never calls;
-      // a function that stores tokens gets Encrypt alone and one that uses them gets Decrypt alone.
-      role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: [grant === 'tokens:encrypt' ? 'kms:Encrypt' : 'kms:Decrypt'],
-          resources: [targets.tokenKey.keyArn],
-        }),
-      );
+    } else if (grant === 'table:webhookIntake') {
+      grantWebhookIntake(role, targets.table);
+      fn.addEnvironment('TABLE_NAME', targets.table.tableName);
+      tableIndexesGranted = true;
+    } else if (grant.startsWith('tokens:') || grant === 'apiKeyCache:pluggy') {
+      grantTokenKeyUse(role, targets.tokenKey, grant);
       fn.addEnvironment('TOKEN_KEY_ID', targets.tokenKey.keyArn);
     } else if (grant.startsWith('queue:')) {
       const queueId = grant.slice('queue:'.length) as QueueId;
@@ -114,6 +111,65 @@ export function grantCatalogAccess(
         'access patterns use (docs/data-model.md); the wildcard covers only the indexes of this one table.',
     });
   }
+}
+
+/**
+ * Receiving a webhook reads the stored event (GetItem), the connection by provider item id and its sync runs
+ * (Query), and writes only webhook event rows (PutItem, UpdateItem), which `dynamodb:LeadingKeys` pins to the
+ * `WEBHOOK#` partition keys (shared/adapters/dynamodb/entities/webhook-event.ts). No Scan, no delete, no batch
+ * writes, and no write to a connection, account or transaction row.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+ */
+function grantWebhookIntake(role: IRole, table: Table): void {
+  const tableResources = [table.tableArn, `${table.tableArn}/index/*`];
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: tableResources }));
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOK#*'] } },
+    }),
+  );
+}
+
+/** Encryption-context keys of a connection's ciphertext (shared/adapters/kms/kms-token-vault.ts). */
+const connectionContextKeys = ['user_id', 'connection_id', 'provider'];
+/** Encryption-context keys and values of the cached Pluggy API key (shared/adapters/pluggy/pluggy-api-key.ts). */
+const pluggyApiKeyContext = { provider: 'pluggy', purpose: 'api-key-cache' };
+
+/**
+ * KMS on the token key, limited by encryption context to one provider and purpose: a Pluggy-only function
+ * cannot decrypt a Plaid access token, and the API-key cache grant decrypts nothing but the cached key.
+ * KMS evaluates `kms:EncryptionContext:<key>` against the context of the request, which must equal the one
+ * the ciphertext was made with (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
+ * `ForAllValues` on the context keys refuses a context with extra pairs, so one grant cannot pose as another.
+ * The statement goes into the role's policy and, with the role as principal, into the key policy, which
+ * names every user of the key (see BankingStack: the account itself only administers the key).
+ * Key.grantEncrypt would also allow ReEncrypt* and GenerateDataKey*, which the token vault never calls.
+ */
+function grantTokenKeyUse(role: IRole, key: Key, grant: Grant): void {
+  const [actions, conditions] =
+    grant === 'apiKeyCache:pluggy'
+      ? [
+          ['kms:Encrypt', 'kms:Decrypt'],
+          {
+            StringEquals: prefixKeys(pluggyApiKeyContext),
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': Object.keys(pluggyApiKeyContext) },
+          },
+        ]
+      : [
+          [grant.startsWith('tokens:encrypt:') ? 'kms:Encrypt' : 'kms:Decrypt'],
+          {
+            StringEquals: prefixKeys({ provider: grant.slice(grant.lastIndexOf(':') + 1) }),
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': connectionContextKeys },
+          },
+        ];
+  role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [key.keyArn], conditions }));
+  key.addToResourcePolicy(new PolicyStatement({ actions, resources: ['*'], principals: [role], conditions }));
+}
+
+function prefixKeys(context: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(context).map(([name, value]) => [`kms:EncryptionContext:${name}`, value]));
 }
 
 function addProviderEndpoints(target: BankingFunction, secretId: SecretId, endpoints: ProviderEndpoints): void {

@@ -80,6 +80,9 @@ export const localProviderCredentials = {
   pluggy: {
     client_id: 'local-pluggy-client',
     client_secret: 'local-pluggy-secret',
+  },
+  pluggyWebhook: {
+    client_id: 'local-pluggy-client',
     webhook_secret: 'local-pluggy-webhook-secret',
   },
 } as const;
@@ -90,6 +93,8 @@ function localSecretValue(definition: SecretDefinition): Record<string, string> 
       return { ...localProviderCredentials.plaid };
     case 'pluggy':
       return { ...localProviderCredentials.pluggy };
+    case 'pluggyWebhook':
+      return { ...localProviderCredentials.pluggyWebhook };
     case 'userHash':
       // A fresh random key per environment, like the generated secret in AWS; kept on re-provisioning.
       return { key: randomBytes(32).toString('base64url') };

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT } from '../banking/transaction-feed';
 import { BULK_CATEGORIZE_LIMIT } from '../banking/transactions';
+import { redirectUri } from './redirect-uri';
 
 const id = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_:.-]+$/, 'Must be an id');
 const isoDate = z.iso.date({ message: 'Must be a date in YYYY-MM-DD form' });
@@ -76,9 +77,12 @@ export const categoryDeleteQuery = z
     path: ['reassign_to'],
   });
 
-/** A body that may be omitted entirely (clients may post the link-token request with no body). */
+/**
+ * A body that may be omitted entirely (clients may post the link-token request with no body). Only a missing
+ * body counts as empty: a JSON `null` (or any other non-object) is a wrong body and fails validation.
+ */
 function optionalBody<T extends z.ZodType>(schema: T) {
-  return z.preprocess((value) => value ?? {}, schema);
+  return z.preprocess((value) => (value === undefined ? {} : value), schema);
 }
 
 const plaidProduct = z.string().regex(/^[a-z_]{2,40}$/, 'Must be a Plaid product name');
@@ -93,7 +97,7 @@ export const plaidLinkTokenBody = optionalBody(
     products: z.array(plaidProduct).min(1).max(10).optional(),
     connection_id: id.optional(),
     account_selection: z.boolean().optional(),
-    redirect_uri: z.url().optional(),
+    redirect_uri: redirectUri.optional(),
   }),
 );
 
@@ -132,7 +136,7 @@ export const pluggyConnectTokenBody = optionalBody(
     connector_types: z.array(pluggyEnum).max(10).optional(),
     connector_ids: z.array(z.number().int().min(0)).max(100).optional(),
     products_types: z.array(pluggyEnum).max(20).optional(),
-    oauth_redirect_uri: z.url().optional(),
+    oauth_redirect_uri: redirectUri.optional(),
     connection_id: id.optional(),
   }),
 );
@@ -151,8 +155,8 @@ export const createConnectionBody = z.strictObject({
 export const connectionCredentialsBody = optionalBody(
   z.strictObject({
     parameters: pluggyParameters.optional(),
-    oauth_redirect_uri: z.url().optional(),
-    redirect_uri: z.url().optional(),
+    oauth_redirect_uri: redirectUri.optional(),
+    redirect_uri: redirectUri.optional(),
     account_selection: z.boolean().optional(),
   }),
 );

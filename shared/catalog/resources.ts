@@ -118,7 +118,7 @@ export function tokenKeyAlias(prefix: string): string {
   return `alias/${prefix}-${tokenKey.aliasSuffix}`;
 }
 
-export type SecretId = 'plaid' | 'pluggy' | 'userHash';
+export type SecretId = 'plaid' | 'pluggy' | 'pluggyWebhook' | 'userHash';
 
 export interface SecretDefinition {
   readonly id: SecretId;
@@ -141,9 +141,21 @@ export const secrets: Readonly<Record<SecretId, SecretDefinition>> = {
   pluggy: {
     id: 'pluggy',
     nameSuffix: 'pluggy',
-    description: 'Pluggy API credentials and webhook secret: {"client_id","client_secret","webhook_secret"}',
+    description: 'Pluggy API credentials: {"client_id","client_secret"}',
     arnEnvVar: 'PLUGGY_SECRET_ARN',
-    fields: ['client_id', 'client_secret', 'webhook_secret'],
+    fields: ['client_id', 'client_secret'],
+  },
+  /**
+   * What the public Pluggy webhook route needs and nothing more: the secret registered as a header with our
+   * webhook, the optional HMAC signing key, and the client id the deliveries must name. Kept apart from the
+   * API credentials so the one function anyone on the internet can invoke never holds `client_secret`.
+   */
+  pluggyWebhook: {
+    id: 'pluggyWebhook',
+    nameSuffix: 'pluggy-webhook',
+    description: 'Pluggy webhook authentication: {"client_id","webhook_secret"} and optionally "webhook_signing_secret"',
+    arnEnvVar: 'PLUGGY_WEBHOOK_SECRET_ARN',
+    fields: ['client_id', 'webhook_secret'],
   },
   userHash: {
     id: 'userHash',

@@ -101,7 +101,9 @@ export async function runRoute(event: HttpEvent, run: (requestId: string) => Pro
       logger.info('request rejected', { route, code: described.code, status: described.httpStatus, provider_request_id: described.providerRequestId });
     }
     countMetric(described.httpStatus >= 500 ? 'ApiServerErrors' : 'ApiClientErrors');
-    result = errorResult(described.httpStatus, described.code, described.message, described.details, requestId);
+    // An internal error carries the request id, so a caller can report it and an operator find the log line.
+    const details = described.code === 'INTERNAL_ERROR' ? { request_id: requestId } : described.details;
+    result = errorResult(described.httpStatus, described.code, described.message, details, requestId);
   }
   logger.info('request completed', { route, status: result.statusCode, duration_ms: Date.now() - started });
   flushMetrics();

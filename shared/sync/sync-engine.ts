@@ -11,7 +11,7 @@
  */
 import { updateConnection } from '../banking/connection-updates';
 import { purgeAccountTransactions } from '../banking/account-revocation';
-import { purgeConnectionData } from '../banking/connections';
+import { purgeConnectionData, purgeConnectionRows } from '../banking/connections';
 import {
   statusesNeedingUser,
   type Connection,
@@ -64,7 +64,10 @@ const STATUSES_KEPT_AFTER_SUCCESS: ReadonlySet<ConnectionStatus> = new Set(['pen
 export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncRun | null> {
   const connection = await deps.connections.get(job.userId, job.connectionId);
   if (!connection) {
-    logger.info('sync skipped: connection no longer exists');
+    // An earlier attempt of this job may have written rows before it died; with the connection gone nothing
+    // else would ever remove them. Purging an id that never had rows costs a few empty queries.
+    logger.info('sync skipped: connection no longer exists; purging anything an earlier attempt wrote');
+    await purgeConnectionRows(deps, job);
     return null;
   }
   if (job.trigger === 'schedule' && statusesNeedingUser.has(connection.status)) {

@@ -52,8 +52,8 @@ export interface LocalStackOptions {
   /** Start the queue poller (default true). Tests that drive workers by hand turn it off. */
   readonly poller?: boolean;
   /**
-   * Sign Pluggy webhook deliveries with this HMAC key (the sandbox's `X-Pluggy-Signature`); the Pluggy secret
-   * then holds it as `webhook_signing_secret`, so the webhook route checks the signature too.
+   * Sign Pluggy webhook deliveries with this HMAC key (the sandbox's `X-Pluggy-Signature`); the Pluggy
+   * webhook secret then holds it as `webhook_signing_secret`, so the webhook route checks the signature too.
    */
   readonly pluggyWebhookSigningSecret?: string;
   /** Serve the dev console and `/docs` beside the API, as `npm run dev` does (browser tests). */
@@ -71,7 +71,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.pluggyWebhookSigningSecret
       ? {
           secretValues: {
-            pluggy: { ...localProviderCredentials.pluggy, webhook_signing_secret: options.pluggyWebhookSigningSecret },
+            pluggyWebhook: { ...localProviderCredentials.pluggyWebhook, webhook_signing_secret: options.pluggyWebhookSigningSecret },
           },
         }
       : {}),

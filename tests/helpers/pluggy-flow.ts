@@ -21,7 +21,7 @@ export async function registerWebhook(stack: LocalStack): Promise<void> {
     pluggyBaseUrl: stack.pluggy.url,
     clientId: local.client_id,
     clientSecret: local.client_secret,
-    webhookSecret: local.webhook_secret,
+    webhookSecret: localProviderCredentials.pluggyWebhook.webhook_secret,
     secretHeader: 'X-Webhook-Secret',
     apiBaseUrl: stack.gatewayUrl,
   });

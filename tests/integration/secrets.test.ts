@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { secrets } from '../../shared/catalog/resources';
 import {
   pluggySecretReader,
+  pluggyWebhookSecretReader,
   plaidSecretReader,
   SecretReader,
   userHashSecretReader,
@@ -63,6 +64,10 @@ describe('SecretReader', () => {
     const userHash = await userHashSecretReader().read();
 
     expect(Object.keys(pluggy).sort()).toEqual([...secrets.pluggy.fields].sort());
+    // The webhook half lives in its own secret, without the API client secret.
+    const pluggyWebhook = await pluggyWebhookSecretReader().read();
+    expect(pluggyWebhook).toMatchObject({ client_id: 'local-pluggy-client', webhook_secret: 'local-pluggy-webhook-secret' });
+    expect(pluggyWebhook).not.toHaveProperty('client_secret');
     expect(userHash.key.length).toBeGreaterThan(20);
   });
 

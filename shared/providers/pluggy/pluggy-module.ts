@@ -16,7 +16,7 @@ import { PluggyConnectionRemover } from './pluggy-connection-remover';
 import { PluggyLiveBalances } from './pluggy-live-balances';
 import { PluggySyncSource } from './pluggy-sync-source';
 import { PluggyWebhookVerifier } from './pluggy-webhook-verifier';
-import { pluggySecretReader, userHashSecretReader } from '../../adapters/secrets/secret-reader';
+import { pluggySecretReader, pluggyWebhookSecretReader, userHashSecretReader } from '../../adapters/secrets/secret-reader';
 import { systemClock } from '../../adapters/system-clock';
 import type { PluggyLinkingDeps } from './pluggy-linking';
 import { providerUserId } from '../user-hash';
@@ -89,7 +89,8 @@ export const pluggyModule: ProviderModule = {
 /** Pluggy's half of webhook receipt: the secret header (and optional signature) and `clientId` checks. */
 function pluggyWebhookSource(): WebhookSource {
   const settings = pluggyConfig();
-  const secret = pluggySecret();
+  // Its own secret: the public webhook function never reads the API credentials.
+  const secret = pluggyWebhookSecretReader();
   return {
     provider: 'pluggy',
     verifier: new PluggyWebhookVerifier({

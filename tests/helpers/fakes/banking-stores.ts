@@ -419,12 +419,12 @@ export class FakeTokenVault implements TokenVault {
   readonly contexts: TokenContext[] = [];
   async encrypt(plaintext: string, context: TokenContext): Promise<EncryptedSecret> {
     this.contexts.push(context);
-    const sealed = JSON.stringify({ plaintext, context: [context.userId, context.connectionId, context.provider] });
+    const sealed = JSON.stringify({ plaintext, context: contextParts(context) });
     return { ciphertext: Buffer.from(sealed).toString('base64'), keyId: 'fake-key', contextVersion: 1 };
   }
   async decrypt(secret: EncryptedSecret, context: TokenContext): Promise<string> {
     const sealed = JSON.parse(Buffer.from(secret.ciphertext, 'base64').toString()) as { plaintext: string; context: string[] };
-    if (sealed.context.join('#') !== [context.userId, context.connectionId, context.provider].join('#')) {
+    if (sealed.context.join('#') !== contextParts(context).join('#')) {
       throw new Error('InvalidCiphertextException: encryption context does not match');
     }
     return sealed.plaintext;
@@ -459,4 +459,8 @@ export class RecordingProviderWriteQueue extends RecordingQueue<ProviderWriteJob
   async enqueue(jobs: readonly ProviderWriteJob[]): Promise<void> {
     this.record(jobs);
   }
+}
+
+function contextParts(context: TokenContext): string[] {
+  return 'purpose' in context ? [context.purpose, context.provider] : [context.userId, context.connectionId, context.provider];
 }
