@@ -78,7 +78,7 @@ export function deadLetterUrlEnvVar(definition: QueueDefinition): string {
 export const localProviderCredentials = {
   plaid: { client_id: 'local-client', secret: 'local-secret' },
   pluggy: {
-    client_id: 'local-pluggy-client',
+    client_id: '6c1a3b0e-5d2f-4e7a-9b8c-0f1e2d3c4b5a',
     client_secret: 'local-pluggy-secret',
     webhook_secret: 'local-pluggy-webhook-secret',
   },

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { localProviderCredentials, provisionLocalAws } from '../../local/aws/provision';
 import { startGateway, type RunningGateway } from '../../local/gateway/server';
 import { startPlaidSandbox, type PlaidSandbox } from '../../local/sandboxes/plaid/plaid-sandbox';
-import { startPluggySandbox, type PluggySandbox } from '../../local/sandboxes/pluggy/pluggy-sandbox';
+import { startPluggySandbox, type PluggySandbox, type PluggySandboxOptions } from '../../local/sandboxes/pluggy/pluggy-sandbox';
 import { silentLog } from '../../local/workers/lambda-runtime';
 import { startQueuePoller, type RunningQueuePoller } from '../../local/workers/queue-poller';
 import { localAwsEnv } from '../setup/local-aws-context';
@@ -48,6 +48,8 @@ export interface LocalStackOptions {
    * then holds it as `webhook_signing_secret`, so the webhook route checks the signature too.
    */
   readonly pluggyWebhookSigningSecret?: string;
+  /** Options for the Pluggy sandbox (page sizes and the like). */
+  readonly pluggy?: Omit<PluggySandboxOptions, 'port' | 'webhookSigningSecret'>;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -70,6 +72,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const pluggy = await startPluggySandbox({
     port: 0,
     webhookRetryDelaysMs: [200, 500],
+    ...options.pluggy,
     ...(options.pluggyWebhookSigningSecret ? { webhookSigningSecret: options.pluggyWebhookSigningSecret } : {}),
   });
   const env: Record<string, string> = {
