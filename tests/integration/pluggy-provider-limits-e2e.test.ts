@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localProviderCredentials } from '../../local/aws/provision';
-import { transactionIdFor } from '../../shared/banking/ids';
+import { accountIdFor, transactionIdFor } from '../../shared/banking/ids';
 import { saoPauloDay } from '../../local/sandboxes/pluggy/history-generator';
 import { eventually } from '../helpers/eventually';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
@@ -162,8 +162,7 @@ describe('Pluggy limits, lost webhooks and faithful details', () => {
 
     const item = stack.pluggy.state.liveItem(linked.itemId);
     const checking = item.accounts.find((account) => account.type === 'BANK')!;
-    const accounts = (await stack.api('pl-duda', 'GET', `/banking/accounts?connection_id=${connectionId}`)).body.data;
-    const storedChecking = accounts.find((account: any) => account.provider_account_id === checking.id);
+    const storedChecking = (await stack.api('pl-duda', 'GET', `/banking/accounts/${accountIdFor(connectionId, checking.id)}`)).body;
     expect(Number(storedChecking.balances.available)).toBeCloseTo(checking.bankData!.closingBalance, 2);
   }, 120_000);
 });
