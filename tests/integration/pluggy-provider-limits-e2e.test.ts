@@ -11,7 +11,7 @@ import { saoPauloDay } from '../../local/sandboxes/pluggy/history-generator';
 import { eventually } from '../helpers/eventually';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
 import { allTransactions, finishedSyncRun } from '../helpers/plaid-flow';
-import { connection, connectPluggyBank, itemSettled, registerWebhook, sandboxControl } from '../helpers/pluggy-flow';
+import { connection, connectPluggyBank, forcedSync, itemSettled, registerWebhook, sandboxControl } from '../helpers/pluggy-flow';
 
 let stack: LocalStack;
 
@@ -23,12 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-async function forcedSync(userId: string, connectionId: string) {
-  const requested = await stack.api(userId, 'POST', `/banking/connections/${connectionId}/sync`);
-  expect(requested.status).toBe(202);
-  return finishedSyncRun(stack, userId, connectionId, requested.body.sync_run_id, 60_000);
-}
 
 function itemUpdates(itemId: string) {
   return stack.pluggy.recorder.list({ path: `/items/${itemId}`, kind: 'provider' }).filter((exchange) => exchange.method === 'PATCH');
@@ -62,8 +56,8 @@ describe('Pluggy limits, lost webhooks and faithful details', () => {
   it('asks Pluggy for an update only when a user forces a sync, records the 409 "not before" and reads what Pluggy has', async () => {
     const linked = await connectPluggyBank(stack, 'pl-ana');
     const connectionId = linked.connection.id;
-    const first = await finishedSyncRun(stack, "pl-ana", connectionId, linked.sync_run_id!, 60_000);
-    expect(first.outcome, JSON.stringify(first)).toBe("succeeded");
+    const first = await finishedSyncRun(stack, 'pl-ana', connectionId, linked.sync_run_id!, 60_000);
+    expect(first.outcome, JSON.stringify(first)).toBe('succeeded');
     // The first sync (and any webhook-triggered one) reads what Pluggy collected: no update asked for.
     await stack.pluggy.webhooks.idle();
     await eventually('webhook syncs done', async () => {
@@ -73,7 +67,7 @@ describe('Pluggy limits, lost webhooks and faithful details', () => {
     expect(itemUpdates(linked.itemId)).toHaveLength(0);
 
     // The item was updated minutes ago: Pluggy refuses a client update for 24 hours.
-    const forced = await forcedSync('pl-ana', connectionId);
+    const forced = await forcedSync(stack, 'pl-ana', connectionId);
     expect(forced.outcome).toBe('succeeded');
     const refused = itemUpdates(linked.itemId);
     expect(refused.map((exchange) => exchange.status)).toEqual([409]);
@@ -83,7 +77,7 @@ describe('Pluggy limits, lost webhooks and faithful details', () => {
     expect(Date.parse(body.provider_update.not_before)).toBeGreaterThanOrEqual(Date.parse(lastUpdatedAt) + 24 * 3_600_000 - 5_000);
 
     // Another forced sync before that time does not ask again: no redelivery loop of PATCH /items.
-    expect((await forcedSync('pl-ana', connectionId)).outcome).toBe('succeeded');
+    expect((await forcedSync(stack, 'pl-ana', connectionId)).outcome).toBe('succeeded');
     expect(itemUpdates(linked.itemId)).toHaveLength(1);
   }, 120_000);
 
@@ -102,7 +96,7 @@ describe('Pluggy limits, lost webhooks and faithful details', () => {
     expect(lost.map((event) => event.event)).toEqual(expect.arrayContaining(['item/updated', 'transactions/deleted']));
     await sandboxControl(stack, 'DELETE', '/webhooks/drop');
 
-    const synced = await forcedSync('pl-bia', connectionId);
+    const synced = await forcedSync(stack, 'pl-bia', connectionId);
     expect(synced.outcome).toBe('succeeded');
     const expected = sandboxLedger(linked.itemId, connectionId);
     const stored = await storedLedger('pl-bia', connectionId);
@@ -149,7 +143,7 @@ describe('Pluggy limits, lost webhooks and faithful details', () => {
     // A later sync lists by filters over several pages: each page must repeat them.
     await sandboxControl(stack, 'POST', `/items/${linked.itemId}/refresh`, { newTransactions: 3 });
     await itemSettled(stack, linked.itemId, ['UPDATED']);
-    expect((await forcedSync('pl-duda', connectionId)).outcome).toBe('succeeded');
+    expect((await forcedSync(stack, 'pl-duda', connectionId)).outcome).toBe('succeeded');
 
     const expected = sandboxLedger(linked.itemId, connectionId);
     const stored = await storedLedger('pl-duda', connectionId);
