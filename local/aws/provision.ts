@@ -75,14 +75,17 @@ export function deadLetterUrlEnvVar(definition: QueueDefinition): string {
 }
 
 /** Credentials the local Plaid and Pluggy sandboxes accept; the provisioned secrets hold these. */
+/** Pluggy client ids are UUIDs; the webhook secret names the same client, whose id the payloads carry. */
+const localPluggyClientId = '6c1a3b0e-5d2f-4e7a-9b8c-0f1e2d3c4b5a';
+
 export const localProviderCredentials = {
   plaid: { client_id: 'local-client', secret: 'local-secret' },
   pluggy: {
-    client_id: 'local-pluggy-client',
+    client_id: localPluggyClientId,
     client_secret: 'local-pluggy-secret',
   },
   pluggyWebhook: {
-    client_id: 'local-pluggy-client',
+    client_id: localPluggyClientId,
     webhook_secret: 'local-pluggy-webhook-secret',
   },
 } as const;

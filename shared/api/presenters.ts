@@ -54,6 +54,10 @@ export function presentConnection(connection: Connection): ConnectionBody {
           instructions: connection.pendingUserAction.instructions,
         }
       : null,
+    // When the provider allows the next request for fresh data (null: now), and automatic retries used.
+    provider_update: connection.providerUpdate
+      ? { not_before: connection.providerUpdate.notBefore, outdated_retries: connection.providerUpdate.outdatedRetries }
+      : null,
   };
 }
 

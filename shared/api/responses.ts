@@ -64,6 +64,10 @@ export const connection = z
       .object({ url: z.string().nullable(), expires_at: nullableTimestamp, instructions: z.string().nullable() })
       .nullable()
       .describe('What the user must do at the bank (Open Finance authorization link), when the connection waits for it.'),
+    provider_update: z
+      .object({ not_before: nullableTimestamp, outdated_retries: z.number().int() })
+      .nullable()
+      .describe("When the provider allows the next request for fresh data (null: now), and how many automatic OUTDATED retries were used (Pluggy)."),
   })
   .meta({ id: 'Connection' });
 

@@ -94,6 +94,18 @@ export interface Connection {
    * that would only re-read the same data; the worker clears it when the run starts.
    */
   readonly pendingSync?: PendingSync | null;
+  /** What the provider allows us to ask of it next (Pluggy's item update limits); absent until it matters. */
+  readonly providerUpdate?: ProviderUpdateState | null;
+}
+
+/**
+ * A provider limits how often a client may ask it to collect fresh data (Pluggy: `PATCH /items/{id}` answers
+ * 409 CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY). `notBefore` is when the next request is allowed, in the
+ * provider's clock; `outdatedRetries` counts automatic retries of a failed collection since the last success.
+ */
+export interface ProviderUpdateState {
+  readonly notBefore: string | null;
+  readonly outdatedRetries: number;
 }
 
 export interface PendingSync {

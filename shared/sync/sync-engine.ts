@@ -30,6 +30,7 @@ import type {
   TokenVault,
   TransactionStore,
 } from '../banking/ports';
+import { accountIdFor } from '../banking/ids';
 import { syncRunRecord } from '../banking/sync-requests';
 import { describeError } from '../errors/error-mapper';
 import { logger } from '../observability/logger';
@@ -112,7 +113,13 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
           provider: connection.provider,
         })
       : null;
-    const session = { connection, accessToken, transactionHint: job.transactionHint ?? null };
+    const session = {
+      connection,
+      accessToken,
+      transactionHint: job.transactionHint ?? null,
+      trigger: job.trigger,
+      storedTransactionIds: (providerAccountId: string, dateFrom: string) => storedTransactionIds(deps, connection, providerAccountId, dateFrom),
+    };
     const source = await deps.sourceFor(connection.provider);
     const refreshed = await source.checkConnection(session);
     const providerAccounts = await source.listAccounts(session);
@@ -199,6 +206,19 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
 function successorStatus(current: ConnectionStatus, before: ConnectionStatus): ConnectionStatus {
   if (current !== 'syncing') return current;
   return STATUSES_KEPT_AFTER_SUCCESS.has(before) ? before : 'healthy';
+}
+
+/** Provider ids of the connection's stored rows of one account dated `dateFrom` or later, every page. */
+async function storedTransactionIds(deps: SyncEngineDeps, connection: Connection, providerAccountId: string, dateFrom: string): Promise<string[]> {
+  const accountId = accountIdFor(connection.connectionId, providerAccountId);
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await deps.transactions.list(connection.userId, { accountId, dateFrom }, 500, cursor);
+    ids.push(...page.items.map((row) => row.providerTransactionId));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return ids;
 }
 
 /** Applies a change to the stored connection; null when the connection no longer exists. */

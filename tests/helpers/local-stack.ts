@@ -17,7 +17,7 @@ import { localProviderCredentials, provisionLocalAws } from '../../local/aws/pro
 import { startGateway, type RunningGateway } from '../../local/gateway/server';
 import { createDevSite } from '../../local/web/dev-site';
 import { startPlaidSandbox, type PlaidSandbox } from '../../local/sandboxes/plaid/plaid-sandbox';
-import { startPluggySandbox, type PluggySandbox } from '../../local/sandboxes/pluggy/pluggy-sandbox';
+import { startPluggySandbox, type PluggySandbox, type PluggySandboxOptions } from '../../local/sandboxes/pluggy/pluggy-sandbox';
 import { silentLog } from '../../local/workers/lambda-runtime';
 import { startQueuePoller, type RunningQueuePoller } from '../../local/workers/queue-poller';
 import { localAwsEnv } from '../setup/local-aws-context';
@@ -58,6 +58,8 @@ export interface LocalStackOptions {
   readonly pluggyWebhookSigningSecret?: string;
   /** Serve the dev console and `/docs` beside the API, as `npm run dev` does (browser tests). */
   readonly site?: boolean;
+  /** Options for the Pluggy sandbox (page sizes and the like). */
+  readonly pluggy?: Omit<PluggySandboxOptions, 'port' | 'webhookSigningSecret'>;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -80,6 +82,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const pluggy = await startPluggySandbox({
     port: 0,
     webhookRetryDelaysMs: [200, 500],
+    ...options.pluggy,
     ...(options.pluggyWebhookSigningSecret ? { webhookSigningSecret: options.pluggyWebhookSigningSecret } : {}),
   });
   const env: Record<string, string> = {

@@ -472,6 +472,11 @@ export interface components {
                 expires_at: string | null;
                 instructions: string | null;
             } | null;
+            /** @description When the provider allows the next request for fresh data (null: now), and how many automatic OUTDATED retries were used (Pluggy). */
+            provider_update: {
+                not_before: string | null;
+                outdated_retries: number;
+            } | null;
         };
         /** @description Open Finance consent (Pluggy). */
         Consent: {

@@ -22,7 +22,9 @@ const KIND_BY_CODE: Readonly<Record<string, ProviderFailureKind>> = {
   // 409s: an update is already running, or the client's minimum update frequency has not passed yet.
   ITEM_ALREADY_UPDATING: 'transient',
   ITEM_IS_ALREADY_UPDATING: 'transient',
-  CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY: 'transient',
+  // Not transient: asking again soon gets the same answer, and a redelivered sync job would ask again.
+  // The sync source reads the time it may ask next ({@link PluggyUpdateTooSoonError}).
+  CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY: 'permanent',
   // `/auth` refusing our client credentials: nothing a retry fixes until the secret is corrected.
   CLIENT_KEYS_UNAUTHORIZED: 'permanent',
   CLIENT_DISABLED: 'permanent',
@@ -58,8 +60,30 @@ export interface PluggyHttpFailure {
   readonly path: string;
 }
 
+/**
+ * Pluggy refused a client update of an item (`409 CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY`, OAS
+ * items-update: `data.minUpdateFrequencyAllowedInHours` and `data.lastUpdatedAt`). `notBefore` is when an update
+ * is allowed again, in Pluggy's clock; null when the body does not say (then the caller waits a full day).
+ */
+export class PluggyUpdateTooSoonError extends ProviderError {
+  constructor(readonly notBefore: string | null) {
+    super('pluggy', 'permanent', {
+      providerCode: 'CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY',
+      message: 'The bank data provider allows no new update of this connection yet',
+    });
+  }
+}
+
+function updateTooSoon(data: unknown): PluggyUpdateTooSoonError {
+  const fields = (typeof data === 'object' && data !== null ? data : {}) as { minUpdateFrequencyAllowedInHours?: unknown; lastUpdatedAt?: unknown };
+  const hours = Number(fields.minUpdateFrequencyAllowedInHours);
+  const last = typeof fields.lastUpdatedAt === 'string' ? Date.parse(fields.lastUpdatedAt) : Number.NaN;
+  return new PluggyUpdateTooSoonError(Number.isFinite(hours) && Number.isFinite(last) ? new Date(last + hours * 3_600_000).toISOString() : null);
+}
+
 export function pluggyErrorFrom(failure: PluggyHttpFailure): ProviderError {
   const parsed = parseErrorBody(failure.body);
+  if (parsed?.codeDescription === 'CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY') return updateTooSoon(parsed.data);
   const codeDescription = parsed?.codeDescription ?? null;
   const kind = kindOf(failure, codeDescription);
   const providerCode = codeDescription ?? `HTTP_${failure.status}`;

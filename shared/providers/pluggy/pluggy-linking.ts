@@ -259,7 +259,9 @@ async function afterUserInput(deps: PluggyLinkingDeps, connection: Connection, i
     () => deps.clock.now(),
   );
   if (!stored) throw new NotFoundError('connection');
-  const syncRunId = waitsForUser ? null : await queueSync(deps, connection.userId, connection.connectionId, 'manual');
+  // Queued as a link sync: sending the user's input already asked Pluggy for this update, so the sync only
+  // waits for it and reads the result (a 'manual' sync would ask Pluggy for another one).
+  const syncRunId = waitsForUser ? null : await queueSync(deps, connection.userId, connection.connectionId, 'link');
   return { connection: stored, syncRunId, mfaPrompt: item.mfaPrompt };
 }
 

@@ -109,6 +109,9 @@ export function connectionToItem(connection: Connection, shardCount: number): St
     pending_sync: connection.pendingSync
       ? { sync_run_id: connection.pendingSync.syncRunId, requested_at: connection.pendingSync.requestedAt }
       : undefined,
+    provider_update: connection.providerUpdate
+      ? { not_before: connection.providerUpdate.notBefore, outdated_retries: connection.providerUpdate.outdatedRetries }
+      : undefined,
   });
 }
 
@@ -120,6 +123,7 @@ export function connectionFromItem(item: StoredItem): Connection {
   const pendingUserAction = read.nullableMap('pending_user_action');
   const lastSyncOutcome = read.nullableString('last_sync_outcome');
   const pendingSync = read.nullableMap('pending_sync');
+  const providerUpdate = read.nullableMap('provider_update');
   return {
     userId: read.string('user_id'),
     connectionId: read.string('connection_id'),
@@ -150,6 +154,9 @@ export function connectionFromItem(item: StoredItem): Connection {
     nextSyncAt: read.nullableString('next_sync_at'),
     ...(pendingSync
       ? { pendingSync: { syncRunId: pendingSync.string('sync_run_id'), requestedAt: pendingSync.string('requested_at') } }
+      : {}),
+    ...(providerUpdate
+      ? { providerUpdate: { notBefore: providerUpdate.nullableString('not_before'), outdatedRetries: providerUpdate.number('outdated_retries') } }
       : {}),
   };
 }
