@@ -60,3 +60,10 @@ export function redeliveryDelaySeconds(
 export function retryAfterOf(error: unknown): number | undefined {
   return error instanceof ProviderError ? error.retryAfterSeconds : undefined;
 }
+
+/**
+ * The app-webhook queue's policy: 30 s, 60 s, 120 s … doubling up to 30 minutes (plus up to 30 s of jitter), so
+ * the eight deliveries the queue allows span about an hour: an app endpoint restarting or briefly overloaded
+ * gets its events, and one that stays down dead-letters them (alarm; replay with `npm run replay-app-events`).
+ */
+export const appWebhookRedeliveryBackoff: RedeliveryBackoffPolicy = { baseSeconds: 30, maxSeconds: 1800 };
