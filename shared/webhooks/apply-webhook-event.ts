@@ -16,12 +16,16 @@ import { nextAutoSyncAt } from '../sync/schedule';
 import type { WebhookEventJob } from '../banking/ports';
 import type { WebhookInterpreter } from '../providers/ports';
 import type { WebhookAction } from '../providers/ports';
+import { connectionStatusChangedEvent, statusChangedEventId } from '../events/model';
+import type { EventPublisher } from '../events/ports';
 
 export interface ApplyWebhookDeps extends SyncRequestDeps {
   readonly events: WebhookEventStore;
   readonly interpreterFor: (provider: Provider) => Promise<WebhookInterpreter>;
   /** Restores an auto-sync time when a connection leaves a status that waits for the user. */
   readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
+  /** Outbound app events (`connection.status_changed`). */
+  readonly publisher: EventPublisher;
 }
 
 
@@ -82,7 +86,7 @@ async function carryOut(deps: ApplyWebhookDeps, event: WebhookEvent): Promise<'p
     case 'sync':
       return (await syncUnlessRevoked(deps, connection, action.transactionHint)) ? 'processed' : 'ignored';
     case 'status': {
-      const changed = await applyStatus(deps, connection, action);
+      const changed = await applyStatus(deps, connection, action, event.eventId);
       if (!changed) return 'ignored';
       if (action.thenSync) await syncUnlessRevoked(deps, changed);
       return 'processed';
@@ -105,12 +109,23 @@ async function syncUnlessRevoked(
   return true;
 }
 
-/** Stores the new status; returns the connection as stored, or null when the change did not apply. */
+/**
+ * Stores the new status; returns the connection as stored, or null when the change did not apply.
+ *
+ * The `connection.status_changed` event is staged before the write and published after it (outbox): a retry
+ * of this webhook event that finds the status already stored publishes what the first attempt staged.
+ */
 async function applyStatus(
   deps: ApplyWebhookDeps,
   connection: Connection,
   action: WebhookAction & { kind: 'status' },
+  webhookEventId: string,
 ): Promise<Connection | null> {
+  const eventId = statusChangedEventId(connection.connectionId, webhookEventId);
+  const expected = withStatus(connection, action, deps);
+  if (expected.status !== connection.status) {
+    await deps.publisher.stage([connectionStatusChangedEvent(connection.status, expected, webhookEventId, deps.clock.now().toISOString())]);
+  }
   let applies = true;
   const stored = await updateConnection(
     deps.connections,
@@ -129,8 +144,10 @@ async function applyStatus(
   );
   if (!applies || !stored) {
     logger.info('webhook status change not applied', { status: action.status, current: stored?.status ?? null });
+    await deps.publisher.discard([eventId]);
     return null;
   }
+  await deps.publisher.flush([eventId]);
   logger.info('connection status set by webhook', { status: stored.status, reason: stored.statusReason?.code ?? null });
   return stored;
 }
