@@ -5,7 +5,7 @@ import { providerPart } from '../../shared/providers/registry';
 import { applyWebhookEvent, type ApplyWebhookDeps } from '../../shared/webhooks/apply-webhook-event';
 import { autoSyncConfig } from '../../shared/wiring/config';
 import { syncJobQueue } from '../../shared/wiring/queues';
-import { eventPublisher } from '../../shared/wiring/events';
+import { eventPublisher, institutionHealth } from '../../shared/wiring/events';
 import { connectionStore, syncRunStore, webhookEventStore } from '../../shared/wiring/stores';
 
 const deps: ApplyWebhookDeps = {
@@ -17,6 +17,7 @@ const deps: ApplyWebhookDeps = {
   interpreterFor: providerPart((provider) => provider.interpretWebhook, 'webhook interpretation'),
   autoSync: { intervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS, random: Math.random },
   publisher: eventPublisher(),
+  institutions: institutionHealth(),
 };
 
 export const handler = sqsWorker({

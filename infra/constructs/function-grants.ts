@@ -109,7 +109,6 @@ export function grantCatalogAccess(
       // The outbox row is written with table:write; this grant adds the bus and the webhook delivery queue.
       targets.eventBus.grantPutEventsTo(role);
       fn.addEnvironment(eventBusCatalog.nameEnvVar, targets.eventBus.eventBusName);
-      fn.addEnvironment('CONSENT_WARNING_DAYS', String(endpoints.consentWarningDays));
       if (endpoints.appWebhookUrl) {
         const definition = queueCatalog.appWebhooks;
         targets.queues.appWebhooks.grantSendMessages(role);
@@ -127,6 +126,8 @@ export function grantCatalogAccess(
   }
 
   if (tableIndexesGranted) {
+    // Whatever reads connections presents their next step (renew a consent this many days ahead) or warns.
+    fn.addEnvironment('CONSENT_WARNING_DAYS', String(endpoints.consentWarningDays));
     // cdk-nag names the finding after the table's logical id: `Resource::<BankingTable1A2B3C4D.Arn>/index/*`.
     const tableLogicalId = Stack.of(targets.table).getLogicalId(targets.table.node.defaultChild as CfnTable);
     Validations.of(role).acknowledge({

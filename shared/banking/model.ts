@@ -94,6 +94,11 @@ export interface Connection {
    * that would only re-read the same data; the worker clears it when the run starts.
    */
   readonly pendingSync?: PendingSync | null;
+  /**
+   * The access end date (`consent.expiresAt`) a `consent.expiring` event was already sent for; a renewed consent
+   * has a new date and is warned about again.
+   */
+  readonly consentWarningSentFor?: string | null;
 }
 
 export interface PendingSync {

@@ -49,3 +49,9 @@ export const appEventSettings = {
 export const consentWarningSettings = {
   CONSENT_WARNING_DAYS: z.coerce.number().int().min(1).max(90).default(7),
 };
+
+/** Plaid institution errors across this many connections within the window mark an institution degraded. */
+export const institutionHealthSettings = {
+  INSTITUTION_DOWN_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(3),
+  INSTITUTION_DOWN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+};

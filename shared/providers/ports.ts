@@ -176,6 +176,13 @@ export type WebhookAction =
       /** Queue a sync once the status is stored (e.g. a repaired login has data waiting). */
       readonly thenSync?: boolean;
     }
+  /** The provider reports an institution's health (Pluggy connector status): no connection involved. */
+  | {
+      readonly kind: 'institution';
+      readonly institutionId: string;
+      readonly status: 'operational' | 'degraded';
+      readonly note: string;
+    }
   /** Worth keeping as processed, nothing to change (e.g. a webhook URL change was confirmed). */
   | { readonly kind: 'record'; readonly note: string }
   /** Acknowledged and deliberately not acted on. */

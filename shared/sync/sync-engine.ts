@@ -38,6 +38,7 @@ import { ConnectionStateError, type ProviderSyncSource } from '../providers/port
 import { nextAutoSyncAt } from './schedule';
 import { statusChangedEventId } from '../events/model';
 import { runEventIds, stageRunEvents, type SyncEventDeps } from '../events/sync-events';
+import type { InstitutionHealthMonitor } from '../institutions/institution-health';
 import { TransactionChangeWriter } from './transaction-writer';
 
 export interface SyncEngineDeps extends SyncEventDeps {
@@ -50,6 +51,8 @@ export interface SyncEngineDeps extends SyncEventDeps {
   readonly sourceFor: (provider: Provider) => Promise<ProviderSyncSource>;
   readonly clock: Clock;
   readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
+  /** Told how each run went, to notice an institution that is down (and back). */
+  readonly institutions?: InstitutionHealthMonitor;
 }
 
 const FINAL_OUTCOMES: ReadonlySet<SyncRun['outcome']> = new Set(['succeeded', 'partial', 'failed']);
@@ -152,6 +155,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     await finishRunEvents(deps, committed, expectedStatus, job.syncRunId);
     await deps.syncRuns.put(run);
     await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
+    await observeInstitution(() => deps.institutions?.syncSucceeded(committed));
     recordRunMetrics(run, finished.getTime() - started.getTime());
     logger.info('sync finished', { outcome, ...counts, account_errors: accountErrors.length });
     return run;
@@ -185,6 +189,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     run = finalRun;
     await deps.syncRuns.put(run);
     await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
+    await observeInstitution(() => deps.institutions?.syncFailed(recorded, described.code));
     recordRunMetrics(run, finished.getTime() - started.getTime(), described.code);
     if (described.retryable) {
       logger.warn('sync failed, will retry', { code: described.code });
@@ -230,6 +235,15 @@ async function connectionRemovedDuringRun(deps: SyncEngineDeps, connection: Conn
  */
 async function finishRunEvents(deps: SyncEngineDeps, stored: Connection, expectedStatus: ConnectionStatus, syncRunId: string): Promise<void> {
   if (stored.status !== expectedStatus) await deps.events.discard([statusChangedEventId(stored.connectionId, syncRunId)]);
+}
+
+/** Institution health is bookkeeping around the sync: its failure is logged, never fails the run. */
+async function observeInstitution(observe: () => Promise<void> | undefined): Promise<void> {
+  try {
+    await observe();
+  } catch (error) {
+    logger.warn('institution health not updated', { error: error as Error });
+  }
 }
 
 function recordRunMetrics(run: SyncRun, durationMs: number, failureCode?: string): void {

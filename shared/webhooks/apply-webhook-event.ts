@@ -18,6 +18,7 @@ import type { WebhookInterpreter } from '../providers/ports';
 import type { WebhookAction } from '../providers/ports';
 import { connectionStatusChangedEvent, statusChangedEventId } from '../events/model';
 import type { EventPublisher } from '../events/ports';
+import type { InstitutionHealthService } from '../institutions/institution-health';
 
 export interface ApplyWebhookDeps extends SyncRequestDeps {
   readonly events: WebhookEventStore;
@@ -26,6 +27,8 @@ export interface ApplyWebhookDeps extends SyncRequestDeps {
   readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
   /** Outbound app events (`connection.status_changed`). */
   readonly publisher: EventPublisher;
+  /** Institution health, told about provider-reported institution status (Pluggy connector status). */
+  readonly institutions?: Pick<InstitutionHealthService, 'reportStatus'>;
 }
 
 
@@ -67,6 +70,11 @@ async function carryOut(deps: ApplyWebhookDeps, event: WebhookEvent): Promise<'p
   if (action.kind === 'ignore') {
     logger.info('webhook event ignored', { type: event.type, note: action.note });
     return 'ignored';
+  }
+  if (action.kind === 'institution') {
+    if (!deps.institutions) return 'ignored';
+    await deps.institutions.reportStatus({ provider: event.provider, institutionId: action.institutionId }, null, action.status, action.note);
+    return 'processed';
   }
   // Events about the provider itself (Pluggy connector status) concern no connection.
   if (action.kind === 'record' && event.providerItemId === null) {

@@ -6,7 +6,9 @@ import { SecretReader } from '../adapters/secrets/secret-reader';
 import { SqsAppWebhookQueue } from '../adapters/sqs/sqs-app-webhook-queue';
 import { systemClock } from '../adapters/system-clock';
 import { eventBus, queues, secrets } from '../catalog/resources';
-import { appEventSettings, consentWarningSettings, readEnv } from '../config/env';
+import { appEventSettings, consentWarningSettings, institutionHealthSettings, readEnv } from '../config/env';
+import { DynamoInstitutionHealthStore } from '../adapters/dynamodb/institution-health-store';
+import { InstitutionHealthService } from '../institutions/institution-health';
 import { ConfigError } from '../errors/app-error';
 import type { AppWebhookTarget } from '../events/deliver-app-webhook';
 import { OutboxEventPublisher } from '../events/event-publisher';
@@ -50,3 +52,17 @@ export const appWebhookTarget = once(() => {
 
 /** Delays a failed delivery's redelivery exponentially (the delivery worker's `beforeRetry`). */
 export const appWebhookRedeliveryDelay = once(() => new SqsRedeliveryDelay(appWebhookRedeliveryBackoff));
+
+export const institutionHealthStore = once(() => new DynamoInstitutionHealthStore({ tableName: tableConfig().TABLE_NAME }));
+
+/** Institution health for the workers that observe it (sync, webhooks); publishes through the outbox. */
+export const institutionHealth = once(() => {
+  const config = readEnv(institutionHealthSettings);
+  return new InstitutionHealthService({
+    health: institutionHealthStore(),
+    publisher: eventPublisher(),
+    clock: systemClock,
+    threshold: config.INSTITUTION_DOWN_THRESHOLD,
+    windowMinutes: config.INSTITUTION_DOWN_WINDOW_MINUTES,
+  });
+});

@@ -3,7 +3,7 @@ import { systemClock } from '../adapters/system-clock';
 import type { SyncEngineDeps } from '../sync/sync-engine';
 import { providerPart } from '../providers/registry';
 import { autoSyncConfig } from './config';
-import { eventPublisher } from './events';
+import { eventPublisher, institutionHealth } from './events';
 import { accountStore, categoryStore, connectionStore, syncRunStore, transactionStore } from './stores';
 import { tokenVault } from './vault';
 
@@ -20,5 +20,6 @@ export function syncEngineDeps(): SyncEngineDeps {
     clock: systemClock,
     autoSync: { intervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS, random: Math.random },
     events: eventPublisher(),
+    institutions: institutionHealth(),
   };
 }

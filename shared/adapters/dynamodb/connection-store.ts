@@ -21,6 +21,7 @@ import {
   connectionFromItem,
   connectionKey,
   connectionToItem,
+  consentPartitionKey,
   duePartitionKey,
   dueSortKey,
   providerItemPartitionKey,
@@ -255,6 +256,34 @@ export class DynamoConnectionStore implements ConnectionStore {
       },
     ];
     for (const chunk of chunked(deletes, MAX_TRANSACTION_ACTIONS)) await transactWrite(this.table, chunk);
+  }
+
+  /**
+   * One page of a shard of the consent-expiry index: connections whose consent (or access) ends at or before
+   * `endsBefore` and that have not been warned about that date, soonest first.
+   */
+  async listConsentsEndingBefore(shard: number, endsBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>> {
+    if (!Number.isInteger(shard) || shard < 0 || shard >= this.dueIndexShards) {
+      throw new Error(`Shard must be an integer in 0..${this.dueIndexShards - 1}, got ${shard}`);
+    }
+    const partition = consentPartitionKey(shard);
+    const upperBound = `${endsBefore}#${HIGHEST_KEY_CHARACTER}`;
+    const page = await queryPage(
+      this.table,
+      {
+        index: 'GSI3',
+        query: {
+          KeyConditionExpression: 'GSI3PK = :pk AND GSI3SK < :upper',
+          ExpressionAttributeValues: { ':pk': partition, ':upper': upperBound },
+          ScanIndexForward: true,
+        },
+        cursor: { equals: { GSI3PK: partition }, sortKey: { attribute: 'GSI3SK', max: upperBound } },
+        selectiveFilter: false,
+      },
+      limit,
+      cursor,
+    );
+    return { items: page.items.map(connectionFromItem), nextCursor: page.nextCursor };
   }
 
   /**
