@@ -447,7 +447,8 @@ export const scheduled: readonly ScheduledDefinition[] = [
     entry: 'functions/schedule/consent-expiry-warnings.ts',
     summary: 'Publishes consent.expiring once per consent that ends within CONSENT_WARNING_DAYS (sharded expiry index).',
     grants: ['table:read', 'table:write', 'events:publish'],
-    everyMinutes: 60,
+    // Cheap: each tick reads only the sparse expiry index, which holds just the consents not yet warned about.
+    everyMinutes: 30,
     timeoutSeconds: 300,
   },
 ];
