@@ -10,7 +10,8 @@
  * may contribute environment for the services after it and lines for the banner, and knows how to stop.
  */
 import { randomBytes } from 'node:crypto';
-import { defaultResourcePrefix } from '../shared/catalog/resources';
+import { defaultResourcePrefix, eventBusName, secretName, secrets } from '../shared/catalog/resources';
+import { signingKeyOf } from '../shared/events/standard-webhooks';
 import { startLocalAws } from './aws/moto';
 import { startPlaidSandbox } from './sandboxes/plaid/plaid-sandbox';
 import { startPluggySandbox } from './sandboxes/pluggy/pluggy-sandbox';
@@ -72,6 +73,26 @@ const pluggyWebhookSecret = (() => {
   return () => process.env.PLUGGY_WEBHOOK_SECRET?.trim() || (generated ??= randomBytes(24).toString('base64url'));
 })();
 
+/** `APP_WEBHOOK_SECRET` (Standard Webhooks `whsec_<base64>`), checked before anything starts. */
+function appWebhookSecret(): string | undefined {
+  const secret = process.env.APP_WEBHOOK_SECRET?.trim();
+  if (secret) signingKeyOf(secret);
+  return secret || undefined;
+}
+
+function appEventsBanner(prefix: string): string[] {
+  const url = process.env.APP_WEBHOOK_URL?.trim();
+  const port = process.env.PORT ?? '4000';
+  const lines = [`Events: curl -N http://127.0.0.1:${port}/dev/events   (bus ${eventBusName(prefix)})`];
+  if (url) {
+    lines.push(
+      `        signed webhooks → ${url}` +
+        (appWebhookSecret() ? ' (APP_WEBHOOK_SECRET)' : ` (secret generated in ${secretName(secrets.appWebhook, prefix)}; set APP_WEBHOOK_SECRET to choose it)`),
+    );
+  }
+  return lines;
+}
+
 const services: readonly LocalService[] = [
   {
     name: 'Plaid',
@@ -130,12 +151,16 @@ const services: readonly LocalService[] = [
           // Always written, so switching between the sandbox and real Pluggy takes effect on the next start.
           pluggy: realPluggyCredentials() ?? { ...localProviderCredentials.pluggy },
           pluggyWebhook: realPluggyWebhookSecret() ?? { ...localProviderCredentials.pluggyWebhook },
+          ...(appWebhookSecret() ? { appWebhook: { signing_secret: appWebhookSecret()! } } : {}),
         },
         log: (line) => consoleLog.info(line),
       });
       return {
         environment,
-        banner: [`AWS (${aws.startedHere ? 'moto, started here' : 'already running'}): ${aws.endpoint}  prefix ${prefix}`],
+        banner: [
+          `AWS (${aws.startedHere ? 'moto, started here' : 'already running'}): ${aws.endpoint}  prefix ${prefix}`,
+          ...appEventsBanner(prefix),
+        ],
         stop: () => aws.stop(),
       };
     },

@@ -6,6 +6,7 @@ import { applyWebhookEvent, type ApplyWebhookDeps } from '../../shared/webhooks/
 import { autoSyncConfig } from '../../shared/wiring/config';
 import { syncJobQueue } from '../../shared/wiring/queues';
 import { revokeAccount } from '../../shared/banking/account-revocation';
+import { eventPublisher, institutionHealth } from '../../shared/wiring/events';
 import { accountStore, connectionStore, syncRunStore, transactionStore, webhookEventStore } from '../../shared/wiring/stores';
 
 const accountData = { accounts: accountStore(), transactions: transactionStore(), clock: systemClock };
@@ -19,6 +20,8 @@ const deps: ApplyWebhookDeps = {
   interpreterFor: providerPart((provider) => provider.interpretWebhook, 'webhook interpretation'),
   autoSync: { intervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS, random: Math.random },
   revokeAccount: (connection, providerAccountId) => revokeAccount(accountData, connection, providerAccountId),
+  publisher: eventPublisher(),
+  institutions: institutionHealth(),
 };
 
 export const handler = sqsWorker({

@@ -49,7 +49,9 @@ export type Grant =
   | `tokens:${'encrypt' | 'decrypt'}:plaid`
   | 'apiKeyCache:pluggy'
   | `queue:${QueueId}`
-  | `secret:${SecretId}`;
+  | `secret:${SecretId}`
+  /** Publish app events: write the outbox (needs table:write), put on the event bus, queue webhook deliveries. */
+  | 'events:publish';
 
 /** How API Gateway throttles a route: user routes share one budget, webhooks and public routes have their own. */
 export type ThrottleGroup = 'user' | 'webhook' | 'public';
@@ -484,7 +486,7 @@ export const workers: readonly WorkerDefinition[] = [
     entry: 'functions/workers/sync-connection.ts',
     queue: 'sync',
     summary: 'Runs one sync of one connection (FIFO per connection): accounts, balances, transaction changes.',
-    grants: ['table:read', 'table:write', 'tokens:decrypt:plaid', 'apiKeyCache:pluggy', 'secret:plaid', 'secret:pluggy'],
+    grants: ['table:read', 'table:write', 'tokens:decrypt:plaid', 'apiKeyCache:pluggy', 'secret:plaid', 'secret:pluggy', 'events:publish'],
     batchSize: 1,
     // Bounds provider traffic from syncs; the FIFO group already keeps each connection to one run at a time.
     maxConcurrency: 10,
@@ -495,7 +497,7 @@ export const workers: readonly WorkerDefinition[] = [
     entry: 'functions/workers/apply-webhook-event.ts',
     queue: 'webhookEvents',
     summary: 'Applies one stored webhook event: connection status changes and webhook-triggered syncs.',
-    grants: ['table:read', 'table:write', 'queue:sync'],
+    grants: ['table:read', 'table:write', 'queue:sync', 'events:publish'],
     batchSize: 10,
     maxConcurrency: 5,
     timeoutSeconds: 60,
@@ -512,6 +514,17 @@ export const workers: readonly WorkerDefinition[] = [
     maxConcurrency: 2,
     timeoutSeconds: 60,
   },
+  {
+    id: 'deliverAppWebhook',
+    entry: 'functions/workers/deliver-app-webhook.ts',
+    queue: 'appWebhooks',
+    summary: "Delivers app events to the app's webhook URL, signed per Standard Webhooks; retried with backoff, then dead-lettered.",
+    grants: ['table:read', 'table:write', 'secret:appWebhook'],
+    batchSize: 10,
+    // One app endpoint on the other side: a handful of concurrent deliveries keeps it from being flooded.
+    maxConcurrency: 5,
+    timeoutSeconds: 60,
+  },
 ];
 
 export const scheduled: readonly ScheduledDefinition[] = [
@@ -522,6 +535,15 @@ export const scheduled: readonly ScheduledDefinition[] = [
     // table:write: enqueuing leases each due connection (moves its next sync time forward) so it is enqueued once.
     grants: ['table:read', 'table:write', 'queue:sync'],
     everyMinutes: 15,
+    timeoutSeconds: 300,
+  },
+  {
+    id: 'consentExpiryWarnings',
+    entry: 'functions/schedule/consent-expiry-warnings.ts',
+    summary: 'Publishes consent.expiring once per consent that ends within CONSENT_WARNING_DAYS (sharded expiry index).',
+    grants: ['table:read', 'table:write', 'events:publish'],
+    // Cheap: each tick reads only the sparse expiry index, which holds just the consents not yet warned about.
+    everyMinutes: 30,
     timeoutSeconds: 300,
   },
 ];

@@ -50,6 +50,10 @@ export interface DeploymentSettings {
   readonly redirectUriAllowList: readonly string[];
   /** Existing SNS topic that receives dead-letter alarms; without it alarms only change state. */
   readonly alarmTopicArn: string | undefined;
+  /** The app's endpoint for signed event webhooks; without it events go to the EventBridge bus only. */
+  readonly appWebhookUrl: string | undefined;
+  /** Days before a consent ends that `consent.expiring` is sent. */
+  readonly consentWarningDays: number;
 }
 
 /** The CDK context keys this app reads, with the default each one falls back to (documented in the README). */
@@ -73,6 +77,8 @@ export const contextKeys = {
   publicBurstLimit: 'publicBurstLimit',
   redirectUriAllowList: 'redirectUriAllowList',
   alarmTopicArn: 'alarmTopicArn',
+  appWebhookUrl: 'appWebhookUrl',
+  consentWarningDays: 'consentWarningDays',
 } as const;
 
 const retentionDays = new Set<number>(
@@ -141,6 +147,8 @@ const contextSchema = z.object({
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN')
       .optional(),
   ),
+  [contextKeys.appWebhookUrl]: z.preprocess(blankToUndefined, httpsUrl.optional()),
+  [contextKeys.consentWarningDays]: z.coerce.number().int().min(1).max(90).default(7),
 });
 
 /**
@@ -190,5 +198,7 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     publicBurstLimit: context[contextKeys.publicBurstLimit],
     redirectUriAllowList: context[contextKeys.redirectUriAllowList],
     alarmTopicArn: context[contextKeys.alarmTopicArn],
+    appWebhookUrl: context[contextKeys.appWebhookUrl],
+    consentWarningDays: context[contextKeys.consentWarningDays],
   };
 }

@@ -8,10 +8,17 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import type { CfnTable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { Key } from 'aws-cdk-lib/aws-kms';
+import type { EventBus } from 'aws-cdk-lib/aws-events';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Grant } from '../catalog/routes';
-import { queues as queueCatalog, secrets as secretCatalog, type QueueId, type SecretId } from '../../shared/catalog/resources';
+import {
+  eventBus as eventBusCatalog,
+  queues as queueCatalog,
+  secrets as secretCatalog,
+  type QueueId,
+  type SecretId,
+} from '../../shared/catalog/resources';
 import type { BankingFunction } from './banking-function';
 
 /** The stateful resources grants refer to. */
@@ -20,6 +27,7 @@ export interface GrantTargets {
   readonly tokenKey: Key;
   readonly queues: Readonly<Record<QueueId, Queue>>;
   readonly secrets: Readonly<Record<SecretId, Secret>>;
+  readonly eventBus: EventBus;
 }
 
 /** Settings handed to functions that hold a provider credential, next to the credential itself. */
@@ -29,6 +37,9 @@ export interface ProviderEndpoints {
   readonly pluggyEnvironment: string;
   /** Base URL the providers call back (webhook URLs are built from it). */
   readonly publicBaseUrl: string;
+  /** The app's webhook endpoint for outbound events, when the deployment has one. */
+  readonly appWebhookUrl: string | undefined;
+  readonly consentWarningDays: number;
 }
 
 export interface DueIndexSettings {
@@ -91,6 +102,16 @@ export function grantCatalogAccess(
       secret.grantRead(role);
       fn.addEnvironment(definition.arnEnvVar, secret.secretArn);
       addProviderEndpoints(target, secretId, endpoints);
+    } else if (grant === 'events:publish') {
+      // The outbox row is written with table:write; this grant adds the bus and the webhook delivery queue.
+      targets.eventBus.grantPutEventsTo(role);
+      fn.addEnvironment(eventBusCatalog.nameEnvVar, targets.eventBus.eventBusName);
+      if (endpoints.appWebhookUrl) {
+        const definition = queueCatalog.appWebhooks;
+        targets.queues.appWebhooks.grantSendMessages(role);
+        fn.addEnvironment(definition.urlEnvVar, targets.queues.appWebhooks.queueUrl);
+        fn.addEnvironment('APP_WEBHOOK_URL', endpoints.appWebhookUrl);
+      }
     } else {
       throw new Error(`Unknown grant "${String(grant)}"`);
     }
@@ -102,6 +123,8 @@ export function grantCatalogAccess(
   }
 
   if (tableIndexesGranted) {
+    // Whatever reads connections presents their next step (renew a consent this many days ahead) or warns.
+    fn.addEnvironment('CONSENT_WARNING_DAYS', String(endpoints.consentWarningDays));
     // cdk-nag names the finding after the table's logical id: `Resource::<BankingTable1A2B3C4D.Arn>/index/*`.
     const tableLogicalId = Stack.of(targets.table).getLogicalId(targets.table.node.defaultChild as CfnTable);
     Validations.of(role).acknowledge({
@@ -181,5 +204,7 @@ function addProviderEndpoints(target: BankingFunction, secretId: SecretId, endpo
     fn.addEnvironment('PLUGGY_BASE_URL', endpoints.pluggyBaseUrl);
     fn.addEnvironment('PLUGGY_ENV', endpoints.pluggyEnvironment);
     fn.addEnvironment('PUBLIC_API_BASE_URL', endpoints.publicBaseUrl);
+  } else if (secretId === 'appWebhook' && endpoints.appWebhookUrl) {
+    fn.addEnvironment('APP_WEBHOOK_URL', endpoints.appWebhookUrl);
   }
 }

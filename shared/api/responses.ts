@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { accountTypes, connectionStatuses, providers } from '../banking/model';
+import { nextStepActions } from '../banking/next-step';
 
 const timestamp = z.string().describe('ISO 8601 timestamp (UTC)');
 const nullableTimestamp = timestamp.nullable();
@@ -49,8 +50,14 @@ export const connection = z
   .object({
     id: z.string(),
     provider,
-    institution: z.object({ id: z.string(), name: z.string() }),
-    status: z.enum(connectionStatuses),
+    institution: z.object({
+      id: z.string(),
+      name: z.string(),
+      status: z.enum(['operational', 'degraded']).describe('degraded: the bank is known to be down; its connections wait.'),
+    }),
+    status: z
+      .enum([...connectionStatuses, 'institution_unavailable'])
+      .describe('institution_unavailable: the bank is down; auto-sync waits for it to recover (nothing for the user to do).'),
     status_reason: statusReason,
     products: z.array(z.string()),
     product_tag: z.string().nullable(),
@@ -68,6 +75,17 @@ export const connection = z
       .object({ not_before: nullableTimestamp, outdated_retries: z.number().int() })
       .nullable()
       .describe("When the provider allows the next request for fresh data (null: now), and how many automatic OUTDATED retries were used (Pluggy)."),
+    next_step: z
+      .object({
+        action: z.enum(nextStepActions),
+        message: z.string(),
+        method: z.enum(['POST']).nullable(),
+        path: z.string().nullable().describe('The API call that starts the step, relative to the API base URL.'),
+        url: z.string().nullable().describe('Where the user goes instead (an Open Finance authorization page).'),
+        due_by: nullableTimestamp.describe('When the step must be done by (consent or access end), when known.'),
+      })
+      .nullable()
+      .describe('What the user should do next (renew a consent, sign in again, wait for the bank), or null.'),
   })
   .meta({ id: 'Connection' });
 

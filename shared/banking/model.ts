@@ -96,6 +96,11 @@ export interface Connection {
   readonly pendingSync?: PendingSync | null;
   /** What the provider allows us to ask of it next (Pluggy's item update limits); absent until it matters. */
   readonly providerUpdate?: ProviderUpdateState | null;
+  /**
+   * The access end date (`consent.expiresAt`) a `consent.expiring` event was already sent for; a renewed consent
+   * has a new date and is warned about again.
+   */
+  readonly consentWarningSentFor?: string | null;
 }
 
 /**
@@ -288,4 +293,11 @@ export interface ItemGuard {
   readonly institutionId: string;
   readonly fingerprint: string;
   readonly connectionId: string;
+}
+
+/** The consent or access end date the user must act before, if the connection has one and it is not revoked. */
+export function accessEndsAt(connection: Pick<Connection, 'consent'>): string | null {
+  const consent = connection.consent;
+  if (!consent || consent.revokedAt || !consent.expiresAt) return null;
+  return consent.expiresAt;
 }

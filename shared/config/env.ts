@@ -37,3 +37,21 @@ export const autoSyncSettings = {
   /** Number of partitions of the due index; more shards spread scheduler reads across partitions. */
   DUE_INDEX_SHARDS: z.coerce.number().int().min(1).max(64).default(8),
 };
+
+/** Outbound app events: the bus, and the app's webhook endpoint with its delivery queue when configured. */
+export const appEventSettings = {
+  EVENT_BUS_NAME: z.string().min(1),
+  APP_WEBHOOK_URL: z.url().optional(),
+  APP_WEBHOOK_QUEUE_URL: z.url().optional(),
+};
+
+/** How many days before a consent ends `consent.expiring` is sent (and the connection shows a renew step). */
+export const consentWarningSettings = {
+  CONSENT_WARNING_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+};
+
+/** Plaid institution errors across this many connections within the window mark an institution degraded. */
+export const institutionHealthSettings = {
+  INSTITUTION_DOWN_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(3),
+  INSTITUTION_DOWN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+};

@@ -185,6 +185,13 @@ export type WebhookAction =
     }
   /** The user revoked one account of the connection; the connection and its other accounts carry on. */
   | { readonly kind: 'account_revoked'; readonly providerAccountId: string; readonly reason: StatusReason }
+  /** The provider reports an institution's health (Pluggy connector status): no connection involved. */
+  | {
+      readonly kind: 'institution';
+      readonly institutionId: string;
+      readonly status: 'operational' | 'degraded';
+      readonly note: string;
+    }
   /** Worth keeping as processed, nothing to change (e.g. a webhook URL change was confirmed). */
   | { readonly kind: 'record'; readonly note: string }
   /** Acknowledged and deliberately not acted on. */

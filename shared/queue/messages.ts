@@ -34,3 +34,9 @@ export const webhookEventMessage = z.object({
   provider: z.enum(providers),
   eventId: z.string().min(1),
 });
+
+/** An app event waiting for webhook delivery; `replay` delivers it again even if it was delivered before. */
+export const appWebhookMessage = z.object({
+  eventId: z.string().min(1),
+  replay: z.boolean().optional(),
+});

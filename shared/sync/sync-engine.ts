@@ -38,9 +38,12 @@ import { countMetric, countMetricBy, durationMetric } from '../observability/met
 import { storeAccounts } from './account-writer';
 import { ConnectionStateError, type ProviderSyncSource } from '../providers/ports';
 import { nextAutoSyncAt } from './schedule';
+import { statusChangedEventId } from '../events/model';
+import { runEventIds, stageRunEvents, type SyncEventDeps } from '../events/sync-events';
+import type { InstitutionHealthMonitor } from '../institutions/institution-health';
 import { TransactionChangeWriter } from './transaction-writer';
 
-export interface SyncEngineDeps {
+export interface SyncEngineDeps extends SyncEventDeps {
   readonly connections: ConnectionStore;
   readonly accounts: AccountStore;
   readonly transactions: TransactionStore;
@@ -50,6 +53,8 @@ export interface SyncEngineDeps {
   readonly sourceFor: (provider: Provider) => Promise<ProviderSyncSource>;
   readonly clock: Clock;
   readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
+  /** Told how each run went, to notice an institution that is down (and back). */
+  readonly institutions?: InstitutionHealthMonitor;
 }
 
 const FINAL_OUTCOMES: ReadonlySet<SyncRun['outcome']> = new Set(['succeeded', 'partial', 'failed']);
@@ -80,6 +85,8 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   const recorded = await deps.syncRuns.get(connection.connectionId, job.syncRunId);
   if (recorded && FINAL_OUTCOMES.has(recorded.outcome)) {
     logger.info('sync skipped: this run already finished', { outcome: recorded.outcome });
+    // Publishes what an attempt that died after recording the run left staged (nothing otherwise).
+    await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
     return recorded;
   }
   const started = deps.clock.now();
@@ -102,7 +109,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     pendingSync: current.pendingSync?.syncRunId === job.syncRunId ? null : (current.pendingSync ?? null),
   });
   if (!(await setStatus(deps, connection, markStarted))) {
-    return connectionRemovedDuringRun(deps, connection);
+    return connectionRemovedDuringRun(deps, connection, job.syncRunId);
   }
 
   try {
@@ -144,6 +151,9 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       message: failure.message,
     }));
     const outcome = accountErrors.length > 0 ? 'partial' : 'succeeded';
+    run = { ...run, outcome, finishedAt: finished.toISOString(), counts, accountErrors };
+    const expectedStatus = successorStatus('syncing', statusBefore);
+    await stageRunEvents(deps, { ...connection, ...refreshed, status: expectedStatus, statusReason: null }, statusBefore, run);
     // The cursor is committed only here, after every batch it covers has been stored.
     const committed = await setStatus(deps, connection, (current) => ({
       ...current,
@@ -155,9 +165,11 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       lastSyncOutcome: outcome,
       nextSyncAt: nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
     }));
-    if (!committed) return connectionRemovedDuringRun(deps, connection);
-    run = { ...run, outcome, finishedAt: finished.toISOString(), counts, accountErrors };
+    if (!committed) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
+    await finishRunEvents(deps, committed, expectedStatus, job.syncRunId);
     await deps.syncRuns.put(run);
+    await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
+    await observeInstitution(() => deps.institutions?.syncSucceeded(committed));
     recordRunMetrics(run, finished.getTime() - started.getTime());
     logger.info('sync finished', { outcome, ...counts, account_errors: accountErrors.length });
     return run;
@@ -167,28 +179,32 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     const status: ConnectionStatus = described.connectionStatus ?? (described.retryable ? statusBefore : 'error');
     // A provider state failure may carry what the user needs next (authorization URL, lapsed consent).
     const refreshedOnFailure = error instanceof ConnectionStateError ? error.connectionFields : {};
+    const failureReason = { code: described.code, message: described.message };
+    const finalRun: SyncRun = {
+      ...run,
+      outcome: described.retryable ? 'retrying' : 'failed',
+      finishedAt: finished.toISOString(),
+      // Plaid's request_id travels with the run: Plaid support asks for it.
+      error: { ...failureReason, ...(described.providerRequestId ? { providerRequestId: described.providerRequestId } : {}) },
+    };
+    const reasonAfter = described.connectionStatus || !described.retryable ? failureReason : connection.statusReason;
+    await stageRunEvents(deps, { ...connection, ...refreshedOnFailure, status, statusReason: reasonAfter }, statusBefore, finalRun);
     const recorded = await setStatus(deps, connection, (current) => ({
       ...current,
       ...(current.status === 'syncing' ? refreshedOnFailure : {}),
       status: current.status === 'syncing' ? status : current.status,
-      statusReason: described.connectionStatus || !described.retryable ? { code: described.code, message: described.message } : current.statusReason,
+      statusReason: described.connectionStatus || !described.retryable ? failureReason : current.statusReason,
       lastSyncOutcome: described.retryable ? 'retrying' : 'failed',
       nextSyncAt: statusesNeedingUser.has(status)
         ? null
         : nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
     }));
-    if (!recorded) return connectionRemovedDuringRun(deps, connection);
-    run = {
-      ...run,
-      outcome: described.retryable ? 'retrying' : 'failed',
-      finishedAt: finished.toISOString(),
-      error: {
-        code: described.code,
-        message: described.message,
-        ...(described.providerRequestId ? { providerRequestId: described.providerRequestId } : {}),
-      },
-    };
+    if (!recorded) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
+    await finishRunEvents(deps, recorded, status, job.syncRunId);
+    run = finalRun;
     await deps.syncRuns.put(run);
+    await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
+    await observeInstitution(() => deps.institutions?.syncFailed(recorded, described.code));
     recordRunMetrics(run, finished.getTime() - started.getTime(), described.code);
     if (described.retryable) {
       logger.warn('sync failed, will retry', { code: described.code, provider_request_id: described.providerRequestId });
@@ -234,10 +250,28 @@ function setStatus(
  * The user deleted the connection while this run was writing. The delete purged what existed then; rows
  * this run stored afterwards would be orphans nobody can see or delete, so they are purged again here.
  */
-async function connectionRemovedDuringRun(deps: SyncEngineDeps, connection: Connection): Promise<null> {
+async function connectionRemovedDuringRun(deps: SyncEngineDeps, connection: Connection, syncRunId: string): Promise<null> {
   logger.info('sync abandoned: the connection was deleted while it ran');
+  await deps.events.discard(runEventIds(connection.connectionId, syncRunId));
   await purgeConnectionData(deps, connection);
   return null;
+}
+
+/**
+ * Another writer set the status while the run went on (a webhook): the status stored is theirs, and so is the
+ * event about it; the one this run staged describes a change that did not happen.
+ */
+async function finishRunEvents(deps: SyncEngineDeps, stored: Connection, expectedStatus: ConnectionStatus, syncRunId: string): Promise<void> {
+  if (stored.status !== expectedStatus) await deps.events.discard([statusChangedEventId(stored.connectionId, syncRunId)]);
+}
+
+/** Institution health is bookkeeping around the sync: its failure is logged, never fails the run. */
+async function observeInstitution(observe: () => Promise<void> | undefined): Promise<void> {
+  try {
+    await observe();
+  } catch (error) {
+    logger.warn('institution health not updated', { error: error as Error });
+  }
 }
 
 function recordRunMetrics(run: SyncRun, durationMs: number, failureCode?: string): void {

@@ -16,6 +16,9 @@ import { nextAutoSyncAt } from '../sync/schedule';
 import type { WebhookEventJob } from '../banking/ports';
 import type { WebhookInterpreter } from '../providers/ports';
 import type { WebhookAction } from '../providers/ports';
+import { connectionStatusChangedEvent, statusChangedEventId } from '../events/model';
+import type { EventPublisher } from '../events/ports';
+import type { InstitutionHealthService } from '../institutions/institution-health';
 
 export interface ApplyWebhookDeps extends SyncRequestDeps {
   readonly events: WebhookEventStore;
@@ -24,6 +27,10 @@ export interface ApplyWebhookDeps extends SyncRequestDeps {
   readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
   /** Marks one account revoked and deletes its data (shared/banking/account-revocation.ts); false when unknown. */
   readonly revokeAccount: (connection: Connection, providerAccountId: string) => Promise<boolean>;
+  /** Outbound app events (`connection.status_changed`). */
+  readonly publisher: EventPublisher;
+  /** Institution health, told about provider-reported institution status (Pluggy connector status). */
+  readonly institutions?: Pick<InstitutionHealthService, 'reportStatus'>;
 }
 
 
@@ -66,6 +73,11 @@ async function carryOut(deps: ApplyWebhookDeps, event: WebhookEvent): Promise<'p
     logger.info('webhook event ignored', { type: event.type, note: action.note });
     return 'ignored';
   }
+  if (action.kind === 'institution') {
+    if (!deps.institutions) return 'ignored';
+    await deps.institutions.reportStatus({ provider: event.provider, institutionId: action.institutionId }, null, action.status, action.note);
+    return 'processed';
+  }
   // Events about the provider itself (Pluggy connector status) concern no connection.
   if (action.kind === 'record' && event.providerItemId === null) {
     logger.info('webhook event recorded', { type: event.type, note: action.note });
@@ -89,7 +101,7 @@ async function carryOut(deps: ApplyWebhookDeps, event: WebhookEvent): Promise<'p
       return revoked ? 'processed' : 'ignored';
     }
     case 'status': {
-      const changed = await applyStatus(deps, connection, action);
+      const changed = await applyStatus(deps, connection, action, event.eventId);
       if (!changed) return 'ignored';
       if (action.thenSync) await syncUnlessRevoked(deps, changed);
       return 'processed';
@@ -112,12 +124,23 @@ async function syncUnlessRevoked(
   return true;
 }
 
-/** Stores the new status; returns the connection as stored, or null when the change did not apply. */
+/**
+ * Stores the new status; returns the connection as stored, or null when the change did not apply.
+ *
+ * The `connection.status_changed` event is staged before the write and published after it (outbox): a retry
+ * of this webhook event that finds the status already stored publishes what the first attempt staged.
+ */
 async function applyStatus(
   deps: ApplyWebhookDeps,
   connection: Connection,
   action: WebhookAction & { kind: 'status' },
+  webhookEventId: string,
 ): Promise<Connection | null> {
+  const eventId = statusChangedEventId(connection.connectionId, webhookEventId);
+  const expected = withStatus(connection, action, deps);
+  if (expected.status !== connection.status) {
+    await deps.publisher.stage([connectionStatusChangedEvent(connection.status, expected, webhookEventId, deps.clock.now().toISOString())]);
+  }
   let applies = true;
   const stored = await updateConnection(
     deps.connections,
@@ -136,8 +159,10 @@ async function applyStatus(
   );
   if (!applies || !stored) {
     logger.info('webhook status change not applied', { status: action.status, current: stored?.status ?? null });
+    await deps.publisher.discard([eventId]);
     return null;
   }
+  await deps.publisher.flush([eventId]);
   logger.info('connection status set by webhook', { status: stored.status, reason: stored.statusReason?.code ?? null });
   return stored;
 }

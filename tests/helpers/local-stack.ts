@@ -60,6 +60,8 @@ export interface LocalStackOptions {
   readonly site?: boolean;
   /** Options for the Pluggy sandbox (page sizes and the like). */
   readonly pluggy?: Omit<PluggySandboxOptions, 'port' | 'webhookSigningSecret'>;
+  /** Deliver app events to this URL, signed with this `whsec_` secret (APP_WEBHOOK_URL / the app-webhook secret). */
+  readonly appWebhook?: { readonly url: string; readonly secret: string };
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -70,13 +72,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     region: base.AWS_REGION,
     prefix,
     visibilityTimeoutSeconds: testVisibilityTimeoutSeconds,
-    ...(options.pluggyWebhookSigningSecret
-      ? {
-          secretValues: {
-            pluggyWebhook: { ...localProviderCredentials.pluggyWebhook, webhook_signing_secret: options.pluggyWebhookSigningSecret },
-          },
-        }
-      : {}),
+    secretValues: {
+      ...(options.pluggyWebhookSigningSecret
+        ? { pluggyWebhook: { ...localProviderCredentials.pluggyWebhook, webhook_signing_secret: options.pluggyWebhookSigningSecret } }
+        : {}),
+      ...(options.appWebhook ? { appWebhook: { signing_secret: options.appWebhook.secret } } : {}),
+    },
   });
   const plaid = await startPlaidSandbox({ port: 0, webhookRetryDelaysMs: [200, 500] });
   const pluggy = await startPluggySandbox({
@@ -94,6 +95,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Function timeouts stretched for the emulator (see local/workers/lambda-runtime.ts).
     LOCAL_TIMEOUT_MULTIPLIER: process.env.LOCAL_TIMEOUT_MULTIPLIER ?? '4',
     POWERTOOLS_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'ERROR',
+    ...(options.appWebhook ? { APP_WEBHOOK_URL: options.appWebhook.url } : {}),
   };
   Object.assign(process.env, env);
 

@@ -385,6 +385,33 @@ describe('BankingStack (default context, real catalog)', () => {
     });
   });
 
+  describe('app events', () => {
+    it('creates the event bus; publishers may put events on it and read its name, nothing else may', () => {
+      template.hasResourceProperties('AWS::Events::EventBus', { Name: `${prefix}-events` });
+      const busId = logicalIdOf(stack.eventBus);
+      for (const row of allRows) {
+        const publishes = row.grants.includes('events:publish');
+        const onBus = statementsOn(statementsOf(template, stack, fn(row.id)), busId);
+        expect(actionsOf(onBus), row.id).toEqual(publishes ? ['events:PutEvents'] : []);
+        expect(environmentOf(template, stack, fn(row.id)).EVENT_BUS_NAME !== undefined, row.id).toBe(publishes);
+      }
+    });
+
+    it('without appWebhookUrl, publishers neither queue deliveries nor see an app webhook URL', () => {
+      for (const row of allRows.filter((candidate) => candidate.grants.includes('events:publish'))) {
+        const environment = environmentOf(template, stack, fn(row.id));
+        expect(environment.APP_WEBHOOK_URL, row.id).toBeUndefined();
+        expect(environment.APP_WEBHOOK_QUEUE_URL, row.id).toBeUndefined();
+      }
+    });
+
+    it('the delivery worker consumes the app-webhook queue, whose DLQ has an alarm', () => {
+      const worker = workers.find((row) => row.queue === 'appWebhooks');
+      expect(worker?.entry).toBe('functions/workers/deliver-app-webhook.ts');
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: `${prefix}-${queues.appWebhooks.baseName}-dlq-not-empty` });
+    });
+  });
+
   describe('HTTP API', () => {
     it('has one route per catalog row, behind the JWT authorizer exactly when auth is "user"', () => {
       const authorizers = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'));

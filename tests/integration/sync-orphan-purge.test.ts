@@ -9,6 +9,7 @@ import { ConflictError } from '../../shared/errors/app-error';
 import { runSync, type SyncEngineDeps } from '../../shared/sync/sync-engine';
 import { accountStore, categoryStore, connectionStore, syncRunStore, transactionStore } from '../../shared/wiring/stores';
 import { makeAccount, makeConnection, makeSyncRun, makeTransaction } from '../helpers/dynamodb-fixtures';
+import { testOutbox } from '../helpers/fakes/events';
 
 function deps(): SyncEngineDeps {
   return {
@@ -25,6 +26,7 @@ function deps(): SyncEngineDeps {
       throw new ConflictError('UNEXPECTED', 'the provider must not be called for a deleted connection');
     },
     clock: { now: () => new Date() },
+    events: testOutbox({ now: () => new Date() }).publisher,
     autoSync: { intervalHours: 12, random: () => 0.5 },
   };
 }

@@ -13,6 +13,7 @@ import {
   TestClock,
 } from '../helpers/fakes/banking-stores';
 import { plaidBody, testConnection } from './plaid-webhook-support';
+import { testOutbox } from '../helpers/fakes/events';
 
 describe('applyWebhookEvent with Plaid webhooks', () => {
   let clock: TestClock;
@@ -22,6 +23,7 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
   let syncQueue: RecordingSyncQueue;
   let deps: ApplyWebhookDeps;
   let revokedAccounts: string[];
+  let outbox: ReturnType<typeof testOutbox>;
 
   beforeEach(() => {
     clock = new TestClock(new Date('2025-03-02T08:00:00.000Z'));
@@ -30,7 +32,9 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
     syncRuns = new InMemorySyncRunStore();
     syncQueue = new RecordingSyncQueue();
     revokedAccounts = [];
+    outbox = testOutbox(clock);
     deps = {
+      publisher: outbox.publisher,
       events,
       connections,
       syncRuns,
@@ -118,6 +122,41 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
       nextSyncAt: null,
     });
     expect(syncQueue.sent).toEqual([]);
+  });
+
+  it('publishes connection.status_changed once, with the user\'s next step, and not again on redelivery', async () => {
+    const job = await given(testConnection(), {
+      webhook_type: 'ITEM',
+      webhook_code: 'ERROR',
+      error: { error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED', display_message: null, status: 400 },
+    });
+    await applyWebhookEvent(deps, job);
+    events.rows.get('plaid#evt_1')!.event = { ...storedEvent(), status: 'received' };
+    await applyWebhookEvent(deps, job);
+
+    expect(outbox.bus.types()).toEqual(['connection.status_changed']);
+    expect(outbox.webhooks.sent).toEqual([outbox.bus.put_[0]!.id]);
+    expect(outbox.bus.put_[0]).toMatchObject({
+      userId: 'user_1',
+      data: {
+        connection_id: 'conn_1',
+        old_status: 'healthy',
+        new_status: 'login_required',
+        next_step: { action: 'reauthenticate', method: 'POST', path: '/api/v1/banking/connections/conn_1/credentials' },
+      },
+    });
+  });
+
+  it('a status change whose publication failed is published by the retry, once', async () => {
+    const job = await given(testConnection(), { webhook_type: 'ITEM', webhook_code: 'USER_PERMISSION_REVOKED' });
+    outbox.bus.failNext = 1;
+    await expect(applyWebhookEvent(deps, job)).rejects.toThrow('bus unavailable');
+    expect(stored().status).toBe('revoked');
+    expect(outbox.bus.put_).toEqual([]);
+
+    await applyWebhookEvent(deps, job);
+    await applyWebhookEvent(deps, job);
+    expect(outbox.bus.put_).toEqual([expect.objectContaining({ type: 'connection.status_changed', data: expect.objectContaining({ new_status: 'revoked' }) })]);
   });
 
   it('ITEM ERROR with another code marks the connection error and keeps auto-sync', async () => {

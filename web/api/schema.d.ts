@@ -449,9 +449,17 @@ export interface components {
             institution: {
                 id: string;
                 name: string;
+                /**
+                 * @description degraded: the bank is known to be down; its connections wait.
+                 * @enum {string}
+                 */
+                status: "operational" | "degraded";
             };
-            /** @enum {string} */
-            status: "healthy" | "syncing" | "login_required" | "pending_expiration" | "revoked" | "new_accounts_available" | "error" | "mfa_required" | "user_action_required" | "consent_expired";
+            /**
+             * @description institution_unavailable: the bank is down; auto-sync waits for it to recover (nothing for the user to do).
+             * @enum {string}
+             */
+            status: "healthy" | "syncing" | "login_required" | "pending_expiration" | "revoked" | "new_accounts_available" | "error" | "mfa_required" | "user_action_required" | "consent_expired" | "institution_unavailable";
             status_reason: {
                 code: string;
                 message: string;
@@ -476,6 +484,19 @@ export interface components {
             provider_update: {
                 not_before: string | null;
                 outdated_retries: number;
+            } | null;
+            /** @description What the user should do next (renew a consent, sign in again, wait for the bank), or null. */
+            next_step: {
+                /** @enum {string} */
+                action: "reauthenticate" | "renew_consent" | "answer_mfa" | "authorize_at_bank" | "relink" | "review_new_accounts" | "retry_sync" | "wait_for_institution";
+                message: string;
+                method: "POST" | null;
+                /** @description The API call that starts the step, relative to the API base URL. */
+                path: string | null;
+                /** @description Where the user goes instead (an Open Finance authorization page). */
+                url: string | null;
+                /** @description When the step must be done by (consent or access end), when known. */
+                due_by: string | null;
             } | null;
         };
         /** @description Open Finance consent (Pluggy). */

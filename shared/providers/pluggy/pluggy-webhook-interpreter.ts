@@ -65,7 +65,7 @@ export function interpretPluggyWebhook(body: string): WebhookAction {
     case 'item/deleted':
       return { kind: 'status', status: 'revoked', reason: { code: 'ITEM_DELETED', message: MESSAGES.deleted } };
     case 'connector/status_updated':
-      return { kind: 'record', note: `connector status: ${connectorStatusOf(webhook)}` };
+      return connectorStatusAction(webhook);
     default:
       return { kind: 'ignore', note: `${webhook.event} events are not used by this service` };
   }
@@ -89,6 +89,26 @@ function hintOf(webhook: PluggyWebhookBody, change: 'updated' | 'deleted') {
     providerAccountId: webhook.accountId ?? null,
     updatedIds: change === 'updated' ? ids : [],
     deletedIds: change === 'deleted' ? ids : [],
+  };
+}
+
+/**
+ * Connector health (`ONLINE` | `OFFLINE` | `UNSTABLE`, Pluggy OpenAPI `Connector.health.status`): anything but
+ * ONLINE makes the institution unavailable until ONLINE comes back. Our institution id for a Pluggy connection
+ * is the connector id (`pluggy-linking.ts`).
+ */
+function connectorStatusAction(webhook: PluggyWebhookBody): WebhookAction {
+  const data = webhook.data as { status?: unknown; connectorId?: unknown } | undefined;
+  const connectorId = (webhook as { connectorId?: unknown }).connectorId ?? data?.connectorId;
+  const status = data?.status;
+  if ((typeof connectorId !== 'number' && typeof connectorId !== 'string') || typeof status !== 'string') {
+    return { kind: 'record', note: `connector status: ${connectorStatusOf(webhook)}` };
+  }
+  return {
+    kind: 'institution',
+    institutionId: String(connectorId),
+    status: status === 'ONLINE' ? 'operational' : 'degraded',
+    note: `Pluggy reports connector ${String(connectorId)} ${status}`,
   };
 }
 
