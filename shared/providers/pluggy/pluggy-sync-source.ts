@@ -29,6 +29,7 @@
  */
 import type { Consent, Connection } from '../../banking/model';
 import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
+import { NEUTRAL_MESSAGES } from '../../errors/neutral-messages';
 import { logger } from '../../observability/logger';
 import { countMetric, countMetricBy } from '../../observability/metrics';
 import {
@@ -43,7 +44,6 @@ import {
 } from '../ports';
 import { sleepFor } from '../../retry/policies';
 import { MAX_TRANSACTION_IDS_PER_QUERY, type PluggyApi, type TransactionQuery } from './pluggy-api';
-import { PLUGGY_NEUTRAL_MESSAGE } from './pluggy-errors';
 import { consentLapsed, currentConsent, itemCondition, toProviderAccount, toProviderTransaction } from './pluggy-mapping';
 import type { PluggyAccount, PluggyItem, PluggyTransaction } from './pluggy-schemas';
 
@@ -137,7 +137,7 @@ export class PluggySyncSource implements ProviderSyncSource {
       countMetric('PluggyConsentsLapsed');
       throw new ConnectionStateError('pluggy', 'consent_expired', {
         providerCode: consent.revokedAt ? 'CONSENT_REVOKED' : 'CONSENT_EXPIRED',
-        message: PLUGGY_NEUTRAL_MESSAGE.consent_expired,
+        message: NEUTRAL_MESSAGES.consent_expired,
         connectionFields: { consent, pendingUserAction: null },
       });
     }
