@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../errors/app-error';
 import { requireAccount } from './ownership';
 import type { AccountStore, TokenVault } from './ports';
+import { tokenContextOf } from './token-context';
 
 const storedNumbers = z.object({
   account: z.string(),
@@ -20,11 +21,7 @@ export async function revealAccountNumbers(
 ) {
   const account = await requireAccount(deps.accounts, userId, accountId);
   if (!account.numbers) throw new NotFoundError('account numbers');
-  const plaintext = await deps.vault.decrypt(account.numbers, {
-    userId: account.userId,
-    connectionId: account.connectionId,
-    provider: account.provider,
-  });
+  const plaintext = await deps.vault.decrypt(account.numbers, tokenContextOf(account));
   const numbers = storedNumbers.parse(JSON.parse(plaintext));
   return { accountId: account.accountId, ...numbers };
 }

@@ -10,6 +10,7 @@ import type { Account, Connection } from '../../banking/model';
 import { requireConnection } from '../../banking/ownership';
 import type { Clock, ConnectionStore, SyncRunStore, SyncJobQueue, TokenVault } from '../../banking/ports';
 import { requestSync } from '../../banking/sync-requests';
+import { tokenContextOf } from '../../banking/token-context';
 import { logger } from '../../observability/logger';
 import { toAccount } from '../../sync/account-writer';
 import { nextAutoSyncAt } from '../../sync/schedule';
@@ -50,7 +51,7 @@ export async function createPlaidLinkToken(deps: PlaidLinkingDeps, userId: strin
     if (connection.provider !== 'plaid' || !connection.accessToken) {
       throw new ValidationError('Not a Plaid connection', [{ field: 'body.connection_id', message: 'Not a Plaid connection' }]);
     }
-    accessToken = await deps.vault.decrypt(connection.accessToken, tokenContext(connection));
+    accessToken = await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection));
     accountSelection = input.accountSelection ?? connection.status === 'new_accounts_available';
   }
   const token = await deps.gateway.createLinkToken({
@@ -87,7 +88,7 @@ export async function exchangePlaidPublicToken(deps: PlaidLinkingDeps, userId: s
   const { accessToken, itemId } = await deps.gateway.exchangePublicToken(input.publicToken);
   const now = deps.clock.now();
   const connectionId = newId('conn', now);
-  const context = { userId, connectionId, provider: 'plaid' as const };
+  const context = tokenContextOf({ userId, connectionId, provider: 'plaid' });
   try {
     const [item, providerAccounts] = await Promise.all([
       deps.gateway.getItem(accessToken),
@@ -153,8 +154,4 @@ async function queueFirstSync(deps: PlaidLinkingDeps, userId: string, connection
     logger.warn('first sync could not be queued; auto-sync will pick the connection up', { error: error as Error });
     return null;
   }
-}
-
-function tokenContext(connection: Connection) {
-  return { userId: connection.userId, connectionId: connection.connectionId, provider: connection.provider };
 }

@@ -31,7 +31,7 @@ import type { Consent, Connection } from '../../banking/model';
 import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
 import { NEUTRAL_MESSAGES } from '../../errors/neutral-messages';
 import { logger } from '../../observability/logger';
-import { countMetric, countMetricBy } from '../../observability/metrics';
+import { countMetric, countMetricBy, detailMetricNames } from '../../observability/metrics';
 import {
   ConnectionStateError,
   type AccountFailure,
@@ -105,7 +105,7 @@ export class PluggySyncSource implements ProviderSyncSource {
       if (retry > this.settings.outdatedRetries) {
         const code = item.error?.code ?? item.executionStatus ?? 'OUTDATED';
         logger.warn('Pluggy item still outdated after retries', { code, retries: this.settings.outdatedRetries });
-        countMetricBy('PluggyItemErrors', 'code', code);
+        countMetricBy(detailMetricNames.pluggyItemErrors, 'code', code);
         throw new ProviderError('pluggy', 'permanent', {
           providerCode: 'ITEM_OUTDATED',
           message: 'The bank could not be updated; it will be tried again at the next sync',
@@ -126,7 +126,7 @@ export class PluggySyncSource implements ProviderSyncSource {
         });
       case 'error':
         logger.error('Pluggy item in error', { code: condition.reason.code, status: item.status });
-        countMetricBy('PluggyItemErrors', 'code', condition.reason.code);
+        countMetricBy(detailMetricNames.pluggyItemErrors, 'code', condition.reason.code);
         throw new ProviderError('pluggy', 'permanent', { providerCode: 'ITEM_ERROR', message: condition.reason.message });
       default:
         break;
@@ -134,7 +134,7 @@ export class PluggySyncSource implements ProviderSyncSource {
 
     const consent = await this.consentOf(item);
     if (consent && consentLapsed(consent, this.now())) {
-      countMetric('PluggyConsentsLapsed');
+      countMetric(detailMetricNames.pluggyConsentsLapsed);
       throw new ConnectionStateError('pluggy', 'consent_expired', {
         providerCode: consent.revokedAt ? 'CONSENT_REVOKED' : 'CONSENT_EXPIRED',
         message: NEUTRAL_MESSAGES.consent_expired,
@@ -169,7 +169,7 @@ export class PluggySyncSource implements ProviderSyncSource {
         if (error instanceof ProviderError && CONNECTION_LEVEL.has(error.kind)) throw error;
         const code = error instanceof ProviderError ? error.code : 'UNEXPECTED_ERROR';
         logger.warn('Pluggy account could not be synced; the others go on', { provider_account_id: account.id, code });
-        countMetric('PluggyAccountSyncFailures');
+        countMetric(detailMetricNames.pluggyAccountSyncFailures);
         failures.push({
           providerAccountId: account.id,
           code,
