@@ -6,12 +6,11 @@
  */
 import { ItemAlreadyExistsError, ValidationError } from '../../errors/app-error';
 import { newId, accountIdFor } from '../../banking/ids';
-import type { Account, Connection } from '../../banking/model';
+import type { Account } from '../../banking/model';
 import { requireConnection } from '../../banking/ownership';
+import { newConnection, queueSyncAfterLinking } from '../../banking/new-connection';
 import type { Clock, ConnectionStore, SyncRunStore, SyncJobQueue, TokenVault } from '../../banking/ports';
-import { requestSync } from '../../banking/sync-requests';
 import { tokenContextOf } from '../../banking/token-context';
-import { logger } from '../../observability/logger';
 import { toAccount } from '../../sync/account-writer';
 import { nextAutoSyncAt } from '../../sync/schedule';
 import { accountFingerprint, itemGuards, type AccountIdentity } from '../item-guards';
@@ -96,27 +95,20 @@ export async function exchangePlaidPublicToken(deps: PlaidLinkingDeps, userId: s
     ]);
     const institutionId = item.institutionId ?? input.institution?.id ?? 'unknown';
     const nowIso = now.toISOString();
-    const connection: Connection = {
-      userId,
-      connectionId,
-      provider: 'plaid',
-      providerItemId: itemId,
-      institution: { id: institutionId, name: item.institutionName ?? input.institution?.name ?? institutionId },
-      products: item.products,
-      productTag: input.productTag ?? null,
-      status: 'healthy',
-      statusReason: null,
-      accessToken: await deps.vault.encrypt(accessToken, context),
-      syncCursor: null,
-      consent: null,
-      pendingUserAction: null,
-      createdAt: nowIso,
-      updatedAt: nowIso,
-      lastSyncAt: null,
-      lastSyncOutcome: null,
-      // The first sync is queued below; this is the fallback if that job is ever lost.
-      nextSyncAt: nextAutoSyncAt(now, deps.autoSyncIntervalHours, Math.random),
-    };
+    const connection = newConnection(
+      {
+        userId,
+        connectionId,
+        provider: 'plaid',
+        providerItemId: itemId,
+        institution: { id: institutionId, name: item.institutionName ?? input.institution?.name ?? institutionId },
+        products: item.products,
+        productTag: input.productTag ?? null,
+        accessToken: await deps.vault.encrypt(accessToken, context),
+        nextSyncAt: nextAutoSyncAt(now, deps.autoSyncIntervalHours, Math.random),
+      },
+      now,
+    );
     const numbers = item.products.includes('auth') ? await deps.gateway.getAccountNumbers(accessToken) : new Map();
     const accounts: Account[] = [];
     for (const reported of providerAccounts) {
@@ -130,7 +122,9 @@ export async function exchangePlaidPublicToken(deps: PlaidLinkingDeps, userId: s
     }
     const guards = itemGuards(userId, 'plaid', institutionId, connectionId, providerAccounts);
     await deps.connections.createWithAccounts(connection, accounts, guards);
-    return { connection, accounts, syncRunId: await queueFirstSync(deps, userId, connectionId) };
+    // Plaid sends SYNC_UPDATES_AVAILABLE only after the first /transactions/sync call
+    // (https://plaid.com/docs/api/products/transactions/#sync_updates_available), so the first sync is queued now.
+    return { connection, accounts, syncRunId: await queueSyncAfterLinking(deps, userId, connectionId, 'link') };
   } catch (error) {
     if (error instanceof ItemAlreadyExistsError) {
       // The duplicate was only detectable after the exchange (no metadata, or a race): remove the new
@@ -138,20 +132,5 @@ export async function exchangePlaidPublicToken(deps: PlaidLinkingDeps, userId: s
       await deps.gateway.removeItem(accessToken);
     }
     throw error;
-  }
-}
-
-/**
- * Plaid starts sending SYNC_UPDATES_AVAILABLE only after the first `/transactions/sync` call, so the first
- * sync is queued right away. The connection is already stored at this point and the public token is spent:
- * failing the request now would leave the user unable to retry, so a failed enqueue is logged and left to
- * the auto-sync fallback (`nextSyncAt`).
- */
-async function queueFirstSync(deps: PlaidLinkingDeps, userId: string, connectionId: string): Promise<string | null> {
-  try {
-    return (await requestSync(deps, userId, connectionId, 'link')).syncRunId;
-  } catch (error) {
-    logger.warn('first sync could not be queued; auto-sync will pick the connection up', { error: error as Error });
-    return null;
   }
 }
