@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../errors/app-error';
 import { requireAccount } from './ownership';
 import type { AccountStore, ConnectionStore, TokenVault } from './ports';
+import { tokenContextOf } from './token-context';
 
 const storedNumbers = z.object({
   account: z.string(),
@@ -34,11 +35,7 @@ export async function revealAccountNumbers(
     }
     throw new NotFoundError('account numbers');
   }
-  const plaintext = await deps.vault.decrypt(account.numbers, {
-    userId: account.userId,
-    connectionId: account.connectionId,
-    provider: account.provider,
-  });
+  const plaintext = await deps.vault.decrypt(account.numbers, tokenContextOf(account));
   const numbers = storedNumbers.parse(JSON.parse(plaintext));
   return { accountId: account.accountId, ...numbers };
 }

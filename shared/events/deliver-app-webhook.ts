@@ -9,7 +9,7 @@
  */
 import type { Clock } from '../banking/ports';
 import { logger } from '../observability/logger';
-import { countMetric } from '../observability/metrics';
+import { countMetric, detailMetricNames } from '../observability/metrics';
 import type { AppEventStore, WebhookSender } from './ports';
 import { signedWebhookHeaders } from './standard-webhooks';
 
@@ -63,7 +63,7 @@ export async function deliverAppWebhook(
     const response = await deps.sender.post(target.url, headers, body);
     if (response.status >= 200 && response.status < 300) {
       await deps.events.recordDelivery(event.id, { delivered: true, at: now.toISOString(), error: null });
-      countMetric('AppWebhooksDelivered');
+      countMetric(detailMetricNames.appWebhooksDelivered);
       logger.info('app event delivered', { event_id: event.id, type: event.type, status: response.status });
       return 'delivered';
     }
@@ -72,6 +72,6 @@ export async function deliverAppWebhook(
     answer = (error as Error).name || 'network error';
   }
   await deps.events.recordDelivery(event.id, { delivered: false, at: now.toISOString(), error: answer });
-  countMetric('AppWebhooksFailed');
+  countMetric(detailMetricNames.appWebhooksFailed);
   throw new AppWebhookRejectedError(answer);
 }

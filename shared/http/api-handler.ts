@@ -21,7 +21,7 @@ import {
 } from '../errors/app-error';
 import { describeError } from '../errors/error-mapper';
 import { clearLogContext, logger, withLogContext } from '../observability/logger';
-import { countMetric, flushMetrics } from '../observability/metrics';
+import { countMetric, detailMetricNames, flushMetrics } from '../observability/metrics';
 import { findHeader } from './headers';
 import { parseWithSchema } from './validation';
 
@@ -100,7 +100,7 @@ export async function runRoute(event: HttpEvent, run: (requestId: string) => Pro
     } else {
       logger.info('request rejected', { route, code: described.code, status: described.httpStatus, provider_request_id: described.providerRequestId });
     }
-    countMetric(described.httpStatus >= 500 ? 'ApiServerErrors' : 'ApiClientErrors');
+    countMetric(described.httpStatus >= 500 ? detailMetricNames.apiServerErrors : detailMetricNames.apiClientErrors);
     // An internal error carries the request id, so a caller can report it and an operator find the log line.
     const details = described.code === 'INTERNAL_ERROR' ? { request_id: requestId } : described.details;
     result = errorResult(described.httpStatus, described.code, described.message, details, requestId);

@@ -15,7 +15,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 import { describeError } from '../errors/error-mapper';
 import { clearLogContext, logger, withLogContext, type LogContext } from '../observability/logger';
-import { countMetric, flushMetrics } from '../observability/metrics';
+import { countMetric, flushMetrics, workerMetricName } from '../observability/metrics';
 
 export interface WorkerOptions<Schema extends z.ZodType> {
   readonly name: string;
@@ -68,7 +68,7 @@ async function processRecord<Schema extends z.ZodType>(options: WorkerOptions<Sc
     message = parsed.data;
   } catch (error) {
     logger.error('unreadable queue message', { worker: options.name, error: error as Error });
-    countMetric(`${options.name}PoisonMessages`);
+    countMetric(workerMetricName(options.name, 'poisonMessages'));
     return false;
   }
   if (options.logContext) withLogContext(options.logContext(message));
@@ -88,7 +88,7 @@ async function processRecord<Schema extends z.ZodType>(options: WorkerOptions<Sc
       receive_count: record.attributes?.ApproximateReceiveCount,
       error: error as Error,
     });
-    countMetric(`${options.name}Retries`);
+    countMetric(workerMetricName(options.name, 'retries'));
     if (options.beforeRetry) {
       await options.beforeRetry(record, error).catch((hookError: unknown) =>
         logger.warn('could not delay the redelivery; the queue visibility timeout applies', { worker: options.name, error: hookError as Error }),

@@ -32,9 +32,10 @@ import type {
 } from '../banking/ports';
 import { accountIdFor } from '../banking/ids';
 import { syncRunRecord } from '../banking/sync-requests';
+import { tokenContextOf } from '../banking/token-context';
 import { describeError } from '../errors/error-mapper';
 import { logger } from '../observability/logger';
-import { countMetric, countMetricBy, durationMetric } from '../observability/metrics';
+import { countMetric, countMetricBy, durationMetric, metricNames } from '../observability/metrics';
 import { storeAccounts } from './account-writer';
 import { ConnectionStateError, type ProviderSyncSource } from '../providers/ports';
 import { nextAutoSyncAt } from './schedule';
@@ -99,7 +100,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     startedAt: started.toISOString(),
   });
   await deps.syncRuns.put(run);
-  countMetric('SyncRunsStarted');
+  countMetric(metricNames.syncRunsStarted);
   const statusBefore = connection.status === 'syncing' ? 'healthy' : connection.status;
   // Starting clears the pending-sync marker if it names this run: a request from now on may see data this
   // run has already read past, so it gets a run of its own (see requestSync).
@@ -114,11 +115,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
 
   try {
     const accessToken = connection.accessToken
-      ? await deps.vault.decrypt(connection.accessToken, {
-          userId: connection.userId,
-          connectionId: connection.connectionId,
-          provider: connection.provider,
-        })
+      ? await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection))
       : null;
     const session = {
       connection,
@@ -275,10 +272,10 @@ async function observeInstitution(observe: () => Promise<void> | undefined): Pro
 }
 
 function recordRunMetrics(run: SyncRun, durationMs: number, failureCode?: string): void {
-  countMetric(run.outcome === 'succeeded' || run.outcome === 'partial' ? 'SyncRunsSucceeded' : 'SyncRunsFailed');
-  if (failureCode) countMetricBy('SyncRunsFailedByReason', 'reason', failureCode);
-  durationMetric('SyncDuration', durationMs);
-  countMetric('TransactionsAdded', run.counts.added);
-  countMetric('TransactionsModified', run.counts.modified);
-  countMetric('TransactionsRemoved', run.counts.removed);
+  countMetric(run.outcome === 'succeeded' || run.outcome === 'partial' ? metricNames.syncRunsSucceeded : metricNames.syncRunsFailed);
+  if (failureCode) countMetricBy(metricNames.syncRunsFailedByReason, 'reason', failureCode);
+  durationMetric(metricNames.syncDuration, durationMs);
+  countMetric(metricNames.transactionsAdded, run.counts.added);
+  countMetric(metricNames.transactionsModified, run.counts.modified);
+  countMetric(metricNames.transactionsRemoved, run.counts.removed);
 }

@@ -11,7 +11,7 @@ import type { TransactionChangeHint, WebhookEventStore } from '../banking/ports'
 import { requestSync, type SyncRequestDeps } from '../banking/sync-requests';
 import { describeError } from '../errors/error-mapper';
 import { logger, withLogContext } from '../observability/logger';
-import { countMetric } from '../observability/metrics';
+import { countMetric, detailMetricNames, metricNames } from '../observability/metrics';
 import { nextAutoSyncAt } from '../sync/schedule';
 import type { WebhookEventJob } from '../banking/ports';
 import type { WebhookInterpreter } from '../providers/ports';
@@ -53,7 +53,7 @@ export async function applyWebhookEvent(deps: ApplyWebhookDeps, job: WebhookEven
   try {
     const status = await carryOut(deps, event);
     await deps.events.save({ ...event, status, processedAt: deps.clock.now().toISOString(), attempts: event.attempts + 1 });
-    countMetric(status === 'processed' ? 'WebhookEventsProcessed' : 'WebhookEventsIgnored');
+    countMetric(status === 'processed' ? detailMetricNames.webhookEventsProcessed : detailMetricNames.webhookEventsIgnored);
     logger.info('webhook event applied', { type: event.type, event_id: event.eventId, status });
     return status;
   } catch (error) {
@@ -61,7 +61,7 @@ export async function applyWebhookEvent(deps: ApplyWebhookDeps, job: WebhookEven
     await deps.events
       .save({ ...event, status: retryable ? 'received' : 'failed', attempts: event.attempts + 1 })
       .catch((saveError: unknown) => logger.error('could not record webhook event failure', { error: saveError as Error }));
-    countMetric('WebhookEventsFailed');
+    countMetric(metricNames.webhookEventsFailed);
     throw error;
   }
 }

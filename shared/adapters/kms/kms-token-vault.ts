@@ -61,7 +61,7 @@ export class KmsTokenVault implements TokenVault {
    * @param keyId ARN, key id or alias of the token key (functions get `TOKEN_KEY_ID`).
    * @example
    * const vault = new KmsTokenVault(config.TOKEN_KEY_ID);
-   * const stored = await vault.encrypt(accessToken, { userId, connectionId, provider: 'plaid' });
+   * const stored = await vault.encrypt(accessToken, tokenContextOf(connection)); // shared/banking/token-context.ts
    */
   constructor(
     private readonly keyId: string,

@@ -6,12 +6,13 @@
  */
 import { ItemAlreadyExistsError, ValidationError } from '../../errors/app-error';
 import { describeError } from '../../errors/error-mapper';
-import { newId, accountIdFor } from '../../banking/ids';
-import type { Account, Connection } from '../../banking/model';
-import { requireConnection } from '../../banking/ownership';
-import type { Clock, ConnectionStore, SyncRunStore, SyncJobQueue, TokenVault } from '../../banking/ports';
-import { requestSync } from '../../banking/sync-requests';
 import { logger } from '../../observability/logger';
+import { newId, accountIdFor } from '../../banking/ids';
+import type { Account } from '../../banking/model';
+import { requireConnection } from '../../banking/ownership';
+import { newConnection, queueSyncAfterLinking } from '../../banking/new-connection';
+import type { Clock, ConnectionStore, SyncRunStore, SyncJobQueue, TokenVault } from '../../banking/ports';
+import { tokenContextOf } from '../../banking/token-context';
 import { toAccount } from '../../sync/account-writer';
 import { nextAutoSyncAt } from '../../sync/schedule';
 import { accountFingerprint, itemGuards, type AccountIdentity } from '../item-guards';
@@ -58,7 +59,7 @@ export async function createPlaidLinkToken(deps: PlaidLinkingDeps, userId: strin
     if (connection.provider !== 'plaid' || !connection.accessToken) {
       throw new ValidationError('Not a Plaid connection', [{ field: 'body.connection_id', message: 'Not a Plaid connection' }]);
     }
-    accessToken = await deps.vault.decrypt(connection.accessToken, tokenContext(connection));
+    accessToken = await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection));
     accountSelection = input.accountSelection ?? connection.status === 'new_accounts_available';
   }
   const token = await deps.gateway.createLinkToken({
@@ -97,7 +98,7 @@ export async function exchangePlaidPublicToken(deps: PlaidLinkingDeps, userId: s
   const { accessToken, itemId } = await deps.gateway.exchangePublicToken(input.publicToken);
   const now = deps.clock.now();
   const connectionId = newId('conn', now);
-  const context = { userId, connectionId, provider: 'plaid' as const };
+  const context = tokenContextOf({ userId, connectionId, provider: 'plaid' });
   try {
     const [item, providerAccounts] = await Promise.all([
       deps.gateway.getItem(accessToken),
@@ -105,27 +106,20 @@ export async function exchangePlaidPublicToken(deps: PlaidLinkingDeps, userId: s
     ]);
     const institutionId = item.institutionId ?? input.institution?.id ?? 'unknown';
     const nowIso = now.toISOString();
-    const connection: Connection = {
-      userId,
-      connectionId,
-      provider: 'plaid',
-      providerItemId: itemId,
-      institution: { id: institutionId, name: item.institutionName ?? input.institution?.name ?? institutionId },
-      products: item.products,
-      productTag: input.productTag ?? null,
-      status: 'healthy',
-      statusReason: null,
-      accessToken: await deps.vault.encrypt(accessToken, context),
-      syncCursor: null,
-      consent: null,
-      pendingUserAction: null,
-      createdAt: nowIso,
-      updatedAt: nowIso,
-      lastSyncAt: null,
-      lastSyncOutcome: null,
-      // The first sync is queued below; this is the fallback if that job is ever lost.
-      nextSyncAt: nextAutoSyncAt(now, deps.autoSyncIntervalHours, Math.random),
-    };
+    const connection = newConnection(
+      {
+        userId,
+        connectionId,
+        provider: 'plaid',
+        providerItemId: itemId,
+        institution: { id: institutionId, name: item.institutionName ?? input.institution?.name ?? institutionId },
+        products: item.products,
+        productTag: input.productTag ?? null,
+        accessToken: await deps.vault.encrypt(accessToken, context),
+        nextSyncAt: nextAutoSyncAt(now, deps.autoSyncIntervalHours, Math.random),
+      },
+      now,
+    );
     const numbers = item.products.includes('auth') ? await deps.gateway.getAccountNumbers(accessToken) : new Map();
     const accounts: Account[] = [];
     for (const reported of providerAccounts) {
@@ -139,7 +133,9 @@ export async function exchangePlaidPublicToken(deps: PlaidLinkingDeps, userId: s
     }
     const guards = itemGuards(userId, 'plaid', institutionId, connectionId, providerAccounts);
     await deps.connections.createWithAccounts(connection, accounts, guards);
-    return { connection, accounts, syncRunId: await queueFirstSync(deps, userId, connectionId) };
+    // Plaid sends SYNC_UPDATES_AVAILABLE only after the first /transactions/sync call
+    // (https://plaid.com/docs/api/products/transactions/#sync_updates_available), so the first sync is queued now.
+    return { connection, accounts, syncRunId: await queueSyncAfterLinking(deps, userId, connectionId, 'link') };
   } catch (error) {
     // The Item exists at Plaid from the exchange on, and is billed until /item/remove ("required to end
     // subscription billing", https://plaid.com/docs/api/items/#itemremove). Whatever failed afterwards (a
@@ -161,23 +157,4 @@ async function removeOrphanedItem(deps: PlaidLinkingDeps, accessToken: string, i
       provider_request_id: described.providerRequestId,
     });
   }
-}
-
-/**
- * Plaid starts sending SYNC_UPDATES_AVAILABLE only after the first `/transactions/sync` call, so the first
- * sync is queued right away. The connection is already stored at this point and the public token is spent:
- * failing the request now would leave the user unable to retry, so a failed enqueue is logged and left to
- * the auto-sync fallback (`nextSyncAt`).
- */
-async function queueFirstSync(deps: PlaidLinkingDeps, userId: string, connectionId: string): Promise<string | null> {
-  try {
-    return (await requestSync(deps, userId, connectionId, 'link')).syncRunId;
-  } catch (error) {
-    logger.warn('first sync could not be queued; auto-sync will pick the connection up', { error: error as Error });
-    return null;
-  }
-}
-
-function tokenContext(connection: Connection) {
-  return { userId: connection.userId, connectionId: connection.connectionId, provider: connection.provider };
 }

@@ -7,6 +7,7 @@
  * code description and — for input the user can correct — Pluggy's message are copied out.
  */
 import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
+import { NEUTRAL_MESSAGES } from '../../errors/neutral-messages';
 import { errorBody } from './pluggy-schemas';
 
 /** Codes whose meaning the status alone would get wrong. */
@@ -30,21 +31,6 @@ const KIND_BY_CODE: Readonly<Record<string, ProviderFailureKind>> = {
   CLIENT_DISABLED: 'permanent',
   // Retired endpoints (v1 /transactions answers 410 for accounts created since June 2026).
   ENDPOINT_DEPRECATED: 'permanent',
-};
-
-/** Neutral messages, shown when Pluggy's own message is developer text (everything but user input). */
-export const PLUGGY_NEUTRAL_MESSAGE: Readonly<Record<ProviderFailureKind, string>> = {
-  rate_limited: 'The bank data provider is busy; try again shortly',
-  transient: 'The bank or the data provider is temporarily unavailable',
-  login_required: 'The bank login needs to be renewed',
-  mfa_required: 'The bank asks for an extra verification step',
-  user_action_required: 'The bank asks the user to complete an action',
-  revoked: 'Access to this bank connection was revoked',
-  consent_expired: 'The consent for this bank connection expired or was revoked',
-  item_not_found: 'The bank connection no longer exists at the provider',
-  invalid_input: 'The provider rejected the request',
-  mutation_during_pagination: 'Transactions changed while being read',
-  permanent: 'The bank data provider rejected the request',
 };
 
 /** Pluggy's messages are bounded here; a message is shown to the caller only for input they can correct. */
@@ -91,7 +77,7 @@ export function pluggyErrorFrom(failure: PluggyHttpFailure): ProviderError {
   const retryAfterSeconds = kind === 'rate_limited' ? rateLimitWaitSeconds(failure.headers) : undefined;
   return new ProviderError('pluggy', kind, {
     providerCode,
-    message: kind === 'invalid_input' && pluggyMessage ? pluggyMessage : PLUGGY_NEUTRAL_MESSAGE[kind],
+    message: kind === 'invalid_input' && pluggyMessage ? pluggyMessage : NEUTRAL_MESSAGES[kind],
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
   });
 }
@@ -101,7 +87,7 @@ export function pluggyNetworkError(error: unknown): ProviderError {
   const code = (error as { code?: unknown })?.code;
   return new ProviderError('pluggy', 'transient', {
     providerCode: typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'NETWORK_ERROR',
-    message: PLUGGY_NEUTRAL_MESSAGE.transient,
+    message: NEUTRAL_MESSAGES.transient,
   });
 }
 

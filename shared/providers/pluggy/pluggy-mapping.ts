@@ -21,6 +21,7 @@
  * - Account numbers are never kept: the mask is the last four digits of `number`.
  */
 import type { AccountType, Consent, ConnectionStatus, PendingUserAction, ProviderCategoryRef, StatusReason } from '../../banking/model';
+import { NEUTRAL_MESSAGES } from '../../errors/neutral-messages';
 import { decimalFromNumber, negateDecimal } from '../../money/decimal';
 import type { ProviderAccount, ProviderTransaction } from '../ports';
 import type { PluggyAccount, PluggyConsent, PluggyItem, PluggyTransaction } from './pluggy-schemas';
@@ -130,14 +131,6 @@ export type ItemCondition =
   | { readonly kind: 'needs_user'; readonly status: ConnectionStatus; readonly reason: StatusReason; readonly pendingUserAction: PendingUserAction | null }
   | { readonly kind: 'error'; readonly reason: StatusReason };
 
-const MESSAGES = {
-  login: 'The bank login needs to be renewed',
-  mfa: 'The bank asks for an extra verification step',
-  action: 'The bank asks the user to authorize access',
-  outdated: 'The last update at the bank failed; it will be retried',
-  error: 'The bank data provider reported a problem with this connection',
-} as const;
-
 export function itemCondition(item: PluggyItem): ItemCondition {
   const code = item.error?.code ?? item.executionStatus ?? item.status;
   switch (item.status) {
@@ -147,12 +140,12 @@ export function itemCondition(item: PluggyItem): ItemCondition {
     case 'MERGING':
       return { kind: 'in_progress' };
     case 'LOGIN_ERROR':
-      return { kind: 'needs_user', status: 'login_required', reason: { code, message: MESSAGES.login }, pendingUserAction: null };
+      return { kind: 'needs_user', status: 'login_required', reason: { code, message: NEUTRAL_MESSAGES.login_required }, pendingUserAction: null };
     case 'WAITING_USER_INPUT':
       return {
         kind: 'needs_user',
         status: 'mfa_required',
-        reason: { code: 'WAITING_USER_INPUT', message: item.parameter?.label ? `${MESSAGES.mfa}: ${item.parameter.label}` : MESSAGES.mfa },
+        reason: { code: 'WAITING_USER_INPUT', message: item.parameter?.label ? `${NEUTRAL_MESSAGES.mfa_required}: ${item.parameter.label}` : NEUTRAL_MESSAGES.mfa_required },
         // What to ask the user, and until when Pluggy waits for the answer (the prompt expires).
         pendingUserAction: item.parameter
           ? {
@@ -166,7 +159,7 @@ export function itemCondition(item: PluggyItem): ItemCondition {
       return {
         kind: 'needs_user',
         status: 'user_action_required',
-        reason: { code: 'WAITING_USER_ACTION', message: MESSAGES.action },
+        reason: { code: 'WAITING_USER_ACTION', message: NEUTRAL_MESSAGES.user_action_required },
         pendingUserAction: {
           url: userActionUrl(item.userAction?.attributes),
           expiresAt: item.userAction?.expiresAt ?? null,
@@ -174,10 +167,10 @@ export function itemCondition(item: PluggyItem): ItemCondition {
         },
       };
     case 'OUTDATED':
-      return { kind: 'outdated', reason: { code, message: MESSAGES.outdated } };
+      return { kind: 'outdated', reason: { code, message: NEUTRAL_MESSAGES.update_failed } };
     default:
       // ERROR, and any status Pluggy adds later.
-      return { kind: 'error', reason: { code, message: MESSAGES.error } };
+      return { kind: 'error', reason: { code, message: NEUTRAL_MESSAGES.connection_error } };
   }
 }
 

@@ -42,8 +42,9 @@
  */
 import type { Consent, Connection, ProviderUpdateState } from '../../banking/model';
 import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
+import { NEUTRAL_MESSAGES } from '../../errors/neutral-messages';
 import { logger } from '../../observability/logger';
-import { countMetric, countMetricBy } from '../../observability/metrics';
+import { countMetric, countMetricBy, detailMetricNames } from '../../observability/metrics';
 import {
   ConnectionStateError,
   type AccountFailure,
@@ -56,7 +57,7 @@ import {
 } from '../ports';
 import { sleepFor } from '../../retry/policies';
 import { MAX_TRANSACTION_IDS_PER_QUERY, type PluggyApi, type TransactionQuery } from './pluggy-api';
-import { PLUGGY_NEUTRAL_MESSAGE, PluggyUpdateTooSoonError } from './pluggy-errors';
+import { PluggyUpdateTooSoonError } from './pluggy-errors';
 import { consentLapsed, currentConsent, itemCondition, saoPauloDayOf, toProviderAccount, toProviderTransaction } from './pluggy-mapping';
 import type { PluggyAccount, PluggyItem, PluggyTransaction } from './pluggy-schemas';
 
@@ -139,7 +140,7 @@ export class PluggySyncSource implements ProviderSyncSource {
         // Not an error of the connection: Pluggy keeps what it collected last, which this run reads.
         const notBefore = error.notBefore ?? new Date(serverTime.getTime() + DEFAULT_UPDATE_INTERVAL_MS).toISOString();
         logger.info('Pluggy allows no update yet; reading what it has', { not_before: notBefore });
-        countMetric('PluggyUpdatesTooSoon');
+        countMetric(detailMetricNames.pluggyUpdatesTooSoon);
         update = { ...update, notBefore };
       }
     }
@@ -148,7 +149,7 @@ export class PluggySyncSource implements ProviderSyncSource {
     if (item.status === 'OUTDATED' && update.outdatedRetries >= this.settings.outdatedRetries) {
       const code = item.error?.code ?? item.executionStatus ?? 'OUTDATED';
       logger.warn('Pluggy item still outdated after retries', { code, retries: update.outdatedRetries });
-      countMetricBy('PluggyItemErrors', 'code', code);
+      countMetricBy(detailMetricNames.pluggyItemErrors, 'code', code);
       throw new ConnectionStateError('pluggy', 'permanent', {
         providerCode: 'ITEM_OUTDATED',
         message: 'The bank could not be updated; it will be tried again at the next sync',
@@ -169,7 +170,7 @@ export class PluggySyncSource implements ProviderSyncSource {
         break;
       case 'error':
         logger.error('Pluggy item in error', { code: condition.reason.code, status: item.status });
-        countMetricBy('PluggyItemErrors', 'code', condition.reason.code);
+        countMetricBy(detailMetricNames.pluggyItemErrors, 'code', condition.reason.code);
         throw new ProviderError('pluggy', 'permanent', { providerCode: 'ITEM_ERROR', message: condition.reason.message });
       default:
         break;
@@ -177,10 +178,10 @@ export class PluggySyncSource implements ProviderSyncSource {
 
     const consent = await this.consentOf(item);
     if (consent && consentLapsed(consent, this.now())) {
-      countMetric('PluggyConsentsLapsed');
+      countMetric(detailMetricNames.pluggyConsentsLapsed);
       throw new ConnectionStateError('pluggy', 'consent_expired', {
         providerCode: consent.revokedAt ? 'CONSENT_REVOKED' : 'CONSENT_EXPIRED',
-        message: PLUGGY_NEUTRAL_MESSAGE.consent_expired,
+        message: NEUTRAL_MESSAGES.consent_expired,
         connectionFields: { consent, pendingUserAction: null, providerUpdate },
       });
     }
@@ -213,7 +214,7 @@ export class PluggySyncSource implements ProviderSyncSource {
         if (error instanceof ProviderError && CONNECTION_LEVEL.has(error.kind)) throw error;
         const code = error instanceof ProviderError ? error.code : 'UNEXPECTED_ERROR';
         logger.warn('Pluggy account could not be synced; the others go on', { provider_account_id: account.id, code });
-        countMetric('PluggyAccountSyncFailures');
+        countMetric(detailMetricNames.pluggyAccountSyncFailures);
         failures.push({
           providerAccountId: account.id,
           code,
