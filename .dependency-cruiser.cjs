@@ -19,12 +19,13 @@ const domain = '^shared/(banking|sync|linking|webhooks|api|money|errors|config)/
 const sdkPackages = '(^|/)node_modules/(@aws-sdk/|@aws-lambda-powertools/|plaid/|undici/|openapi-fetch/)';
 
 /**
- * Use-case modules: what an adapter must never call back into. The banking folder's model, ports and ids
- * are vocabulary, not use-cases, so adapters may import them.
+ * Use-case modules: what an adapter must never call back into. The banking folder's model, ports, ids and
+ * token-context (the vault's encryption context of a row) are vocabulary, not use-cases, so adapters may
+ * import them.
  */
 const useCases = [
   '^shared/(sync|webhooks|linking|api|wiring)/',
-  '^shared/banking/(?!(model|ports|ids)\\.ts$)',
+  '^shared/banking/(?!(model|ports|ids|token-context)\\.ts$)',
   '^shared/queue/sqs-worker\\.ts$',
   '^shared/http/(api-handler|webhook-handler)\\.ts$',
 ];

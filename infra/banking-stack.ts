@@ -15,8 +15,9 @@
  */
 import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { AccountRootPrincipal, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -26,6 +27,8 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   bankingTable,
+  eventBus as eventBusCatalog,
+  eventBusName,
   queues as queueCatalog,
   secretName,
   secrets as secretCatalog,
@@ -95,6 +98,8 @@ export class BankingStack extends Stack {
   readonly tokenKey: Key;
   readonly queues: Readonly<Record<QueueId, WorkQueue>>;
   readonly secrets: Readonly<Record<SecretId, Secret>>;
+  /** Where outbound app events go (`shared/events/`); the app's other services subscribe with rules. */
+  readonly eventBus: EventBus;
   readonly httpApi: BankingHttpApi;
   readonly authentication: UserAuthentication;
   /** Alarms on sync failure rate, webhook rejection rate and the scheduler, and the operations dashboard. */
@@ -118,6 +123,10 @@ export class BankingStack extends Stack {
       enableKeyRotation: true,
       // Losing the key makes every stored access token undecryptable; it must outlive the stack.
       removalPolicy: RemovalPolicy.RETAIN,
+      // Not CDK's default policy (the account root may do kms:*, so any IAM policy in the account could grant
+      // Decrypt): the account administers the key, and each function role that uses it is named in the key
+      // policy with the encryption-context conditions of its grant (constructs/function-grants.ts).
+      policy: new PolicyDocument({ statements: [tokenKeyAdministration()] }),
     });
 
     const alarmTopic = settings.alarmTopicArn
@@ -127,6 +136,10 @@ export class BankingStack extends Stack {
       new WorkQueue(this, `${pascal(definition.id)}Queue`, { definition, prefix: settings.prefix, alarmTopic }),
     );
     this.secrets = mapRecord(secretCatalog, (definition) => this.createSecret(definition.id));
+    this.eventBus = new EventBus(this, 'EventBus', {
+      eventBusName: eventBusName(settings.prefix),
+      description: `Outbound app events (source ${eventBusCatalog.source}): sync, connection, transaction, consent, institution`,
+    });
 
     this.authentication = new UserAuthentication(this, 'Authentication', {
       prefix: settings.prefix,
@@ -136,8 +149,11 @@ export class BankingStack extends Stack {
       prefix: settings.prefix,
       methods: catalog.routes.map((route) => route.method),
       corsOrigins: settings.corsOrigins,
-      rateLimit: settings.apiRateLimit,
-      burstLimit: settings.apiBurstLimit,
+      throttles: {
+        user: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
+        webhook: { rateLimit: settings.webhookRateLimit, burstLimit: settings.webhookBurstLimit },
+        public: { rateLimit: settings.publicRateLimit, burstLimit: settings.publicBurstLimit },
+      },
       logRetention: settings.logRetention,
     });
 
@@ -259,12 +275,7 @@ export class BankingStack extends Stack {
     });
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason:
-        id === 'userHash'
-          ? 'This key derives the stable, opaque user ids sent to providers; rotating it would orphan every ' +
-            'provider-side user id, so it is changed only by a planned migration, never on a schedule.'
-          : `The ${id} credentials are issued by the provider and can only be rotated in its dashboard; ` +
-            'a rotation Lambda has no API to call, so rotation is a documented manual procedure.',
+      reason: secretRotationNote(id),
     });
     return secret;
   }
@@ -278,6 +289,10 @@ export class BankingStack extends Stack {
       environment: {
         POWERTOOLS_SERVICE_NAME: this.settings.prefix,
         POWERTOOLS_METRICS_NAMESPACE: this.settings.prefix,
+        // Checked by the request schemas of the routes that take a redirect URI (shared/api/redirect-uri.ts).
+        ...(this.settings.redirectUriAllowList.length > 0
+          ? { REDIRECT_URI_ALLOWLIST: this.settings.redirectUriAllowList.join(',') }
+          : {}),
       },
     });
     const targets: GrantTargets = {
@@ -285,6 +300,7 @@ export class BankingStack extends Stack {
       tokenKey: this.tokenKey,
       queues: mapRecord(this.queues, (workQueue): Queue => workQueue.queue),
       secrets: this.secrets,
+      eventBus: this.eventBus,
     };
     grantCatalogAccess(
       fn,
@@ -295,6 +311,8 @@ export class BankingStack extends Stack {
         pluggyBaseUrl: this.settings.pluggyBaseUrl,
         pluggyEnvironment: this.settings.pluggyEnvironment,
         publicBaseUrl: this.settings.publicBaseUrl ?? this.httpApi.endpoint,
+        appWebhookUrl: this.settings.appWebhookUrl,
+        consentWarningDays: this.settings.consentWarningDays,
       },
       this.settings,
     );
@@ -316,6 +334,7 @@ export class BankingStack extends Stack {
     }
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'TokenKeyArn', { value: this.tokenKey.keyArn });
+    new CfnOutput(this, 'EventBusName', { description: `App events, source ${eventBusCatalog.source}`, value: this.eventBus.eventBusName });
     for (const [queueId, workQueue] of Object.entries(this.queues)) {
       new CfnOutput(this, `${pascal(queueId)}QueueUrl`, { value: workQueue.queue.queueUrl });
       new CfnOutput(this, `${pascal(queueId)}DeadLetterQueueUrl`, { value: workQueue.deadLetterQueue.queueUrl });
@@ -377,6 +396,56 @@ export function validateCatalog(catalog: FunctionCatalog): void {
   }
 
   if (problems.length > 0) throw new Error(`Invalid function catalog: ${problems.join('; ')}`);
+}
+
+/**
+ * What AWS's default key policy gives key administrators, granted to the account (so IAM policies decide who
+ * administers), without the cryptographic operations.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators
+ */
+function tokenKeyAdministration(): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'AccountAdministersTheKey',
+    principals: [new AccountRootPrincipal()],
+    actions: [
+      'kms:Create*',
+      'kms:Describe*',
+      'kms:Enable*',
+      'kms:List*',
+      'kms:Put*',
+      'kms:Update*',
+      'kms:Revoke*',
+      'kms:Disable*',
+      'kms:Get*',
+      'kms:Delete*',
+      'kms:TagResource',
+      'kms:UntagResource',
+      'kms:ScheduleKeyDeletion',
+      'kms:CancelKeyDeletion',
+      'kms:RotateKeyOnDemand',
+    ],
+    resources: ['*'],
+  });
+}
+
+function secretRotationNote(id: SecretId): string {
+  switch (id) {
+    case 'userHash':
+      return (
+        'This key derives the stable, opaque user ids sent to providers; rotating it would orphan every ' +
+        'provider-side user id, so it is changed only by a planned migration, never on a schedule.'
+      );
+    case 'appWebhook':
+      return (
+        'The app verifies webhooks with this same secret; rotating it needs the app to accept the new one first, ' +
+        'so rotation is a coordinated manual procedure (README, "Events for your app").'
+      );
+    default:
+      return (
+        `The ${id} credentials are issued by the provider and can only be rotated in its dashboard; ` +
+        'a rotation Lambda has no API to call, so rotation is a documented manual procedure.'
+      );
+  }
 }
 
 function pascal(id: string): string {

@@ -10,7 +10,8 @@
  * may contribute environment for the services after it and lines for the banner, and knows how to stop.
  */
 import { randomBytes } from 'node:crypto';
-import { defaultResourcePrefix } from '../shared/catalog/resources';
+import { defaultResourcePrefix, eventBusName, secretName, secrets } from '../shared/catalog/resources';
+import { signingKeyOf } from '../shared/events/standard-webhooks';
 import { startLocalAws } from './aws/moto';
 import { startPlaidSandbox } from './sandboxes/plaid/plaid-sandbox';
 import { startPluggySandbox } from './sandboxes/pluggy/pluggy-sandbox';
@@ -53,11 +54,17 @@ function realPlaidCredentials(): { client_id: string; secret: string } | null {
  * default https://api.pluggy.ai, whose sandbox connectors are offered in the widget); they are stored in the
  * local Pluggy secret with `PLUGGY_WEBHOOK_SECRET` (the value to register with `npm run pluggy:register-webhook`).
  */
-function realPluggyCredentials(): { client_id: string; client_secret: string; webhook_secret: string } | null {
+function realPluggyCredentials(): { client_id: string; client_secret: string } | null {
   const clientId = process.env.PLUGGY_CLIENT_ID?.trim();
   const clientSecret = process.env.PLUGGY_CLIENT_SECRET?.trim();
   if (!clientId || !clientSecret) return null;
-  return { client_id: clientId, client_secret: clientSecret, webhook_secret: pluggyWebhookSecret() };
+  return { client_id: clientId, client_secret: clientSecret };
+}
+
+/** The webhook half (its own secret, like in AWS): the client id deliveries name and the registered secret. */
+function realPluggyWebhookSecret(): { client_id: string; webhook_secret: string } | null {
+  const credentials = realPluggyCredentials();
+  return credentials ? { client_id: credentials.client_id, webhook_secret: pluggyWebhookSecret() } : null;
 }
 
 /** `PLUGGY_WEBHOOK_SECRET`, or one random value per run (webhooks then need a registration made in this run). */
@@ -65,6 +72,26 @@ const pluggyWebhookSecret = (() => {
   let generated: string | undefined;
   return () => process.env.PLUGGY_WEBHOOK_SECRET?.trim() || (generated ??= randomBytes(24).toString('base64url'));
 })();
+
+/** `APP_WEBHOOK_SECRET` (Standard Webhooks `whsec_<base64>`), checked before anything starts. */
+function appWebhookSecret(): string | undefined {
+  const secret = process.env.APP_WEBHOOK_SECRET?.trim();
+  if (secret) signingKeyOf(secret);
+  return secret || undefined;
+}
+
+function appEventsBanner(prefix: string): string[] {
+  const url = process.env.APP_WEBHOOK_URL?.trim();
+  const port = process.env.PORT ?? '4000';
+  const lines = [`Events: curl -N http://127.0.0.1:${port}/dev/events   (bus ${eventBusName(prefix)})`];
+  if (url) {
+    lines.push(
+      `        signed webhooks → ${url}` +
+        (appWebhookSecret() ? ' (APP_WEBHOOK_SECRET)' : ` (secret generated in ${secretName(secrets.appWebhook, prefix)}; set APP_WEBHOOK_SECRET to choose it)`),
+    );
+  }
+  return lines;
+}
 
 const services: readonly LocalService[] = [
   {
@@ -123,12 +150,17 @@ const services: readonly LocalService[] = [
           ...(realPlaidCredentials() ? { plaid: realPlaidCredentials()! } : {}),
           // Always written, so switching between the sandbox and real Pluggy takes effect on the next start.
           pluggy: realPluggyCredentials() ?? { ...localProviderCredentials.pluggy },
+          pluggyWebhook: realPluggyWebhookSecret() ?? { ...localProviderCredentials.pluggyWebhook },
+          ...(appWebhookSecret() ? { appWebhook: { signing_secret: appWebhookSecret()! } } : {}),
         },
         log: (line) => consoleLog.info(line),
       });
       return {
         environment,
-        banner: [`AWS (${aws.startedHere ? 'moto, started here' : 'already running'}): ${aws.endpoint}  prefix ${prefix}`],
+        banner: [
+          `AWS (${aws.startedHere ? 'moto, started here' : 'already running'}): ${aws.endpoint}  prefix ${prefix}`,
+          ...appEventsBanner(prefix),
+        ],
         stop: () => aws.stop(),
       };
     },
@@ -159,7 +191,7 @@ const services: readonly LocalService[] = [
         pluggyBaseUrl: process.env.PLUGGY_BASE_URL!,
         clientId: local.client_id,
         clientSecret: local.client_secret,
-        webhookSecret: local.webhook_secret,
+        webhookSecret: localProviderCredentials.pluggyWebhook.webhook_secret,
         secretHeader: process.env.PLUGGY_WEBHOOK_SECRET_HEADER || 'X-Webhook-Secret',
         apiBaseUrl: process.env.PUBLIC_API_BASE_URL!,
       });

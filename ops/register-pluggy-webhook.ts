@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { PluggyApi } from '../shared/providers/pluggy/pluggy-api';
 import { PluggyClient } from '../shared/providers/pluggy/pluggy-client';
 import { DEFAULT_PLUGGY_SECRET_HEADER } from '../shared/providers/pluggy/pluggy-webhook-verifier';
-import { pluggySecretReader } from '../shared/adapters/secrets/secret-reader';
+import { pluggySecretReader, pluggyWebhookSecretReader } from '../shared/adapters/secrets/secret-reader';
 import { localProviderCredentials } from '../local/aws/provision';
 
 export interface WebhookRegistrationInput {
@@ -59,12 +59,15 @@ async function credentialsFromEnvironment(): Promise<Omit<WebhookRegistrationInp
   const env = process.env;
   if (env.PLUGGY_SECRET_ARN) {
     const secret = await pluggySecretReader().read();
-    if (!secret.webhook_secret) throw new Error('The Pluggy secret has no webhook_secret; set one first (README, "Deploy")');
+    const webhook = await pluggyWebhookSecretReader().read();
+    if (!webhook.webhook_secret) {
+      throw new Error('The Pluggy webhook secret has no webhook_secret; set one first (README, "Deploy")');
+    }
     return {
       pluggyBaseUrl: env.PLUGGY_BASE_URL ?? 'https://api.pluggy.ai',
       clientId: secret.client_id,
       clientSecret: secret.client_secret,
-      webhookSecret: secret.webhook_secret,
+      webhookSecret: webhook.webhook_secret,
     };
   }
   if (env.PLUGGY_CLIENT_ID && env.PLUGGY_CLIENT_SECRET) {
@@ -81,7 +84,7 @@ async function credentialsFromEnvironment(): Promise<Omit<WebhookRegistrationInp
     pluggyBaseUrl: env.PLUGGY_BASE_URL ?? 'http://127.0.0.1:4020',
     clientId: local.client_id,
     clientSecret: local.client_secret,
-    webhookSecret: local.webhook_secret,
+    webhookSecret: localProviderCredentials.pluggyWebhook.webhook_secret,
   };
 }
 

@@ -21,6 +21,7 @@ import { CONNECTION_ENTITY, connectionFromItem } from '../shared/adapters/dynamo
 import type { PlaidSdkItemGateway } from '../shared/providers/plaid/plaid-item-gateway';
 import type { Connection } from '../shared/banking/model';
 import type { TokenVault } from '../shared/banking/ports';
+import { tokenContextOf } from '../shared/banking/token-context';
 import { ConfigError, ProviderError } from '../shared/errors/app-error';
 import { describeError } from '../shared/errors/error-mapper';
 import { tableConfig } from '../shared/wiring/config';
@@ -80,11 +81,7 @@ async function updateOne(deps: WebhookUpdateDeps, connection: Connection, webhoo
     return 'failed';
   }
   try {
-    const accessToken = await deps.vault.decrypt(connection.accessToken, {
-      userId: connection.userId,
-      connectionId: connection.connectionId,
-      provider: connection.provider,
-    });
+    const accessToken = await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection));
     await deps.gateway.updateWebhook(accessToken, webhookUrl);
     return 'updated';
   } catch (error) {

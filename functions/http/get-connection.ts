@@ -2,11 +2,16 @@ import { presentConnection } from '../../shared/api/presenters';
 import { connectionPath } from '../../shared/api/schemas';
 import { getConnection } from '../../shared/banking/connections';
 import { userRoute } from '../../shared/http/api-handler';
+import { degradedInstitutions } from '../../shared/institutions/institution-health';
+import { consentWarningConfig, institutionHealthStore } from '../../shared/wiring/events';
 import { connectionStore } from '../../shared/wiring/stores';
 
 const connections = connectionStore();
+const health = institutionHealthStore();
+const consentWarningDays = consentWarningConfig().CONSENT_WARNING_DAYS;
 
-export const handler = userRoute({ params: connectionPath }, async ({ userId, params }) => ({
-  status: 200,
-  body: presentConnection(await getConnection(connections, userId, params.connectionId)),
-}));
+export const handler = userRoute({ params: connectionPath }, async ({ userId, params }) => {
+  const connection = await getConnection(connections, userId, params.connectionId);
+  const degraded = await degradedInstitutions(health, [connection]);
+  return { status: 200, body: presentConnection(connection, { consentWarningDays, institutionDegraded: degraded.size > 0 }) };
+});

@@ -1,11 +1,21 @@
 import { presentConnection } from '../../shared/api/presenters';
 import { listConnections } from '../../shared/banking/connections';
 import { userRoute } from '../../shared/http/api-handler';
+import { degradedInstitutions, healthKeyString, keyOf } from '../../shared/institutions/institution-health';
+import { consentWarningConfig, institutionHealthStore } from '../../shared/wiring/events';
 import { connectionStore } from '../../shared/wiring/stores';
 
 const connections = connectionStore();
+const health = institutionHealthStore();
+const consentWarningDays = consentWarningConfig().CONSENT_WARNING_DAYS;
 
-export const handler = userRoute({}, async ({ userId }) => ({
-  status: 200,
-  body: (await listConnections(connections, userId)).map(presentConnection),
-}));
+export const handler = userRoute({}, async ({ userId }) => {
+  const listed = await listConnections(connections, userId);
+  const degraded = await degradedInstitutions(health, listed);
+  return {
+    status: 200,
+    body: listed.map((connection) =>
+      presentConnection(connection, { consentWarningDays, institutionDegraded: degraded.has(healthKeyString(keyOf(connection))) }),
+    ),
+  };
+});

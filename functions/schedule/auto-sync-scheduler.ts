@@ -5,6 +5,7 @@ import { countMetric, flushMetrics, metricNames } from '../../shared/observabili
 import { enqueueDueConnections, type SchedulerDeps, type SchedulerResult } from '../../shared/sync/auto-sync-scheduler';
 import { autoSyncConfig } from '../../shared/wiring/config';
 import { syncJobQueue } from '../../shared/wiring/queues';
+import { institutionHealthStore } from '../../shared/wiring/events';
 import { connectionStore } from '../../shared/wiring/stores';
 
 const deps: SchedulerDeps = {
@@ -12,6 +13,7 @@ const deps: SchedulerDeps = {
   syncQueue: syncJobQueue(),
   clock: systemClock,
   shardCount: autoSyncConfig().DUE_INDEX_SHARDS,
+  institutionHealth: institutionHealthStore(),
 };
 
 export const handler = async (event: ScheduledEvent): Promise<SchedulerResult> => {

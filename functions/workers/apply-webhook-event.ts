@@ -5,7 +5,11 @@ import { webhookInterpreterFor } from '../../shared/providers/registry';
 import { applyWebhookEvent, type ApplyWebhookDeps } from '../../shared/webhooks/apply-webhook-event';
 import { autoSyncConfig } from '../../shared/wiring/config';
 import { syncJobQueue } from '../../shared/wiring/queues';
-import { connectionStore, syncRunStore, webhookEventStore } from '../../shared/wiring/stores';
+import { revokeAccount } from '../../shared/banking/account-revocation';
+import { eventPublisher, institutionHealth } from '../../shared/wiring/events';
+import { accountStore, connectionStore, syncRunStore, transactionStore, webhookEventStore } from '../../shared/wiring/stores';
+
+const accountData = { accounts: accountStore(), transactions: transactionStore(), clock: systemClock };
 
 const deps: ApplyWebhookDeps = {
   events: webhookEventStore(),
@@ -15,6 +19,9 @@ const deps: ApplyWebhookDeps = {
   clock: systemClock,
   interpreterFor: webhookInterpreterFor,
   autoSync: { intervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS, random: Math.random },
+  revokeAccount: (connection, providerAccountId) => revokeAccount(accountData, connection, providerAccountId),
+  publisher: eventPublisher(),
+  institutions: institutionHealth(),
 };
 
 export const handler = sqsWorker({

@@ -31,14 +31,30 @@ import {
 import * as r from '../../shared/api/responses';
 import type { QueueId, SecretId } from '../../shared/catalog/resources';
 
-/** What a function may touch. The stack turns each grant into the narrowest IAM permission it needs. */
+/**
+ * What a function may touch. The stack turns each grant into the narrowest IAM permission it needs.
+ *
+ * - `table:read` / `table:write`: the table's data actions (and its indexes).
+ * - `table:webhookIntake`: only what receiving a webhook takes: read an event, look up the connection and its
+ *   sync runs, and write webhook event rows (keys `WEBHOOK#…`) — nothing else in the table.
+ * - `tokens:<encrypt|decrypt>:<provider>`: KMS on the token key, only for ciphertexts whose encryption context
+ *   names that provider and a connection (`{user_id, connection_id, provider}`).
+ * - `apiKeyCache:pluggy`: KMS Encrypt and Decrypt only under the context of the cached Pluggy API key
+ *   (`{provider: pluggy, purpose: api-key-cache}`), plus the table rows of that cache.
+ */
 export type Grant =
   | 'table:read'
   | 'table:write'
-  | 'tokens:encrypt'
-  | 'tokens:decrypt'
+  | 'table:webhookIntake'
+  | `tokens:${'encrypt' | 'decrypt'}:plaid`
+  | 'apiKeyCache:pluggy'
   | `queue:${QueueId}`
-  | `secret:${SecretId}`;
+  | `secret:${SecretId}`
+  /** Publish app events: write the outbox (needs table:write), put on the event bus, queue webhook deliveries. */
+  | 'events:publish';
+
+/** How API Gateway throttles a route: user routes share one budget, webhooks and public routes have their own. */
+export type ThrottleGroup = 'user' | 'webhook' | 'public';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -71,9 +87,16 @@ export interface RouteDefinition {
    */
   readonly responses: SuccessResponses;
   /** Error statuses particular to this route, beyond those its shape implies (e.g. 410 for an expired cursor). */
-  readonly extraErrorStatuses?: readonly 410[];
+  readonly extraErrorStatuses?: readonly (409 | 410)[];
   /** Provider-authenticated routes (webhooks): the headers the provider signs or authenticates with. */
   readonly providerAuthHeaders?: readonly { readonly name: string; readonly description: string }[];
+  /** Throttle budget; defaults to `user` for JWT routes. Routes without a user must name theirs. */
+  readonly throttle?: ThrottleGroup;
+}
+
+/** The throttle budget a route draws on. */
+export function throttleGroupOf(route: Pick<RouteDefinition, 'auth' | 'throttle'>): ThrottleGroup {
+  return route.throttle ?? (route.auth === 'user' ? 'user' : 'public');
 }
 
 export type SuccessStatus = 200 | 201 | 202 | 204;
@@ -113,6 +136,7 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'Liveness check; answers without touching any dependency.',
     responses: { 200: r.health },
     grants: [],
+    throttle: 'public',
   },
   {
     id: 'createPlaidLinkToken',
@@ -123,7 +147,7 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'Plaid Link token for a new Item, or for update mode on an existing connection (connection_id).',
     body: plaidLinkTokenBody,
     responses: { 200: r.linkToken },
-    grants: ['table:read', 'tokens:decrypt', 'secret:plaid', 'secret:userHash'],
+    grants: ['table:read', 'tokens:decrypt:plaid', 'secret:plaid', 'secret:userHash'],
     timeoutSeconds: 30,
   },
   {
@@ -135,7 +159,7 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'Exchanges a Link public token: stores the encrypted access token, connection and accounts; queues the first sync.',
     body: plaidExchangeBody,
     responses: { 201: r.plaidExchange },
-    grants: ['table:read', 'table:write', 'tokens:encrypt', 'secret:plaid', 'queue:sync'],
+    grants: ['table:read', 'table:write', 'tokens:encrypt:plaid', 'secret:plaid', 'queue:sync'],
     timeoutSeconds: 60,
   },
   {
@@ -147,9 +171,9 @@ export const routes: readonly RouteDefinition[] = [
     summary:
       'Pluggy connect token (update mode with connection_id); connector filters come back as Pluggy Connect widget options, with a connect_url.',
     body: pluggyConnectTokenBody,
-    // table + tokens: the Pluggy API key is cached in the table, KMS-encrypted, across containers.
+    // apiKeyCache: the Pluggy API key is cached in the table, KMS-encrypted, across containers.
     responses: { 200: r.pluggyConnectToken },
-    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy', 'secret:userHash'],
+    grants: ['table:read', 'table:write', 'apiKeyCache:pluggy', 'secret:pluggy', 'secret:userHash'],
     timeoutSeconds: 30,
   },
   {
@@ -162,7 +186,7 @@ export const routes: readonly RouteDefinition[] = [
       "Creates a Pluggy connection from the item the widget created, after checking at Pluggy that it is the caller's; queues the first sync.",
     body: createConnectionBody,
     responses: { 201: r.createdConnection },
-    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy', 'secret:userHash', 'queue:sync'],
+    grants: ['table:read', 'table:write', 'apiKeyCache:pluggy', 'secret:pluggy', 'secret:userHash', 'queue:sync'],
     timeoutSeconds: 30,
   },
   {
@@ -193,7 +217,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: 'Removes the connection at its provider, then purges its accounts, transactions and guard rows.',
     responses: { 204: null },
-    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
+    grants: ['table:read', 'table:write', 'tokens:decrypt:plaid', 'apiKeyCache:pluggy', 'secret:plaid', 'secret:pluggy'],
     timeoutSeconds: 60,
   },
   {
@@ -234,8 +258,8 @@ export const routes: readonly RouteDefinition[] = [
     grants: [
       'table:read',
       'table:write',
-      'tokens:encrypt',
-      'tokens:decrypt',
+      'tokens:decrypt:plaid',
+      'apiKeyCache:pluggy',
       'secret:plaid',
       'secret:pluggy',
       'secret:userHash',
@@ -252,7 +276,7 @@ export const routes: readonly RouteDefinition[] = [
     summary: "Answers a Pluggy item's MFA prompt ({parameters: {name: value}}); queues the sync that follows the update.",
     body: connectionMfaBody,
     responses: { 202: r.mfaSubmitted },
-    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy', 'queue:sync'],
+    grants: ['table:read', 'table:write', 'apiKeyCache:pluggy', 'secret:pluggy', 'queue:sync'],
     timeoutSeconds: 30,
   },
   {
@@ -263,7 +287,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: 'Open Finance consent of the connection (read live from Pluggy): products, created/expires/revoked, valid.',
     responses: { 200: r.connectionConsent },
-    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy'],
+    grants: ['table:read', 'table:write', 'apiKeyCache:pluggy', 'secret:pluggy'],
     timeoutSeconds: 30,
   },
   {
@@ -295,7 +319,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     summary: 'Fetches live balances for the account from its provider.',
     responses: { 200: r.account },
-    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
+    grants: ['table:read', 'table:write', 'tokens:decrypt:plaid', 'apiKeyCache:pluggy', 'secret:plaid', 'secret:pluggy'],
     // Plaid: /accounts/balance/get "occasionally 30 s or more".
     timeoutSeconds: 60,
   },
@@ -305,9 +329,11 @@ export const routes: readonly RouteDefinition[] = [
     path: `${BANKING}/accounts/{accountId}/numbers`,
     entry: 'functions/http/get-account-numbers.ts',
     auth: 'user',
-    summary: "Account and routing numbers (Plaid auth), decrypted for the account's owner only.",
+    summary:
+      "Account and routing numbers (Plaid auth), decrypted for the account's owner only; 409 AUTH_NOT_AVAILABLE when the Item has no Auth, ACCOUNT_REVOKED when the user withdrew the account.",
     responses: { 200: r.accountNumbers },
-    grants: ['table:read', 'tokens:decrypt'],
+    extraErrorStatuses: [409],
+    grants: ['table:read', 'tokens:decrypt:plaid'],
   },
   {
     id: 'listTransactions',
@@ -417,6 +443,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/plaid-webhook.ts',
     // Plaid authenticates itself: the handler verifies the Plaid-Verification JWT over the raw body.
     auth: 'none',
+    throttle: 'webhook',
     summary: 'Plaid webhooks: verified (ES256 JWT, body hash), stored once, queued for the webhook worker; answers fast.',
     providerAuthHeaders: [
       {
@@ -425,7 +452,7 @@ export const routes: readonly RouteDefinition[] = [
       },
     ],
     responses: { 200: r.webhookReceipt },
-    grants: ['table:read', 'table:write', 'queue:webhookEvents', 'secret:plaid'],
+    grants: ['table:webhookIntake', 'queue:webhookEvents', 'secret:plaid'],
   },
   {
     id: 'pluggyWebhook',
@@ -434,13 +461,14 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/pluggy-webhook.ts',
     // Pluggy authenticates itself: the secret header registered with the webhook (and an optional HMAC).
     auth: 'none',
+    throttle: 'webhook',
     summary: 'Pluggy webhooks: secret header (and optional signature) and clientId checked, stored once by eventId, queued; answers fast.',
     providerAuthHeaders: [
       { name: 'X-Webhook-Secret', description: 'The secret header registered with the webhook (POST /webhooks at Pluggy); the header name is configurable.' },
       { name: 'X-Pluggy-Signature', description: 'Optional HMAC-SHA256 of the raw body, when a signing secret is configured.' },
     ],
     responses: { 200: r.webhookReceipt },
-    grants: ['table:read', 'table:write', 'queue:webhookEvents', 'secret:pluggy'],
+    grants: ['table:webhookIntake', 'queue:webhookEvents', 'secret:pluggyWebhook'],
   },
 ];
 
@@ -458,7 +486,7 @@ export const workers: readonly WorkerDefinition[] = [
     entry: 'functions/workers/sync-connection.ts',
     queue: 'sync',
     summary: 'Runs one sync of one connection (FIFO per connection): accounts, balances, transaction changes.',
-    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:plaid', 'secret:pluggy'],
+    grants: ['table:read', 'table:write', 'tokens:decrypt:plaid', 'apiKeyCache:pluggy', 'secret:plaid', 'secret:pluggy', 'events:publish'],
     batchSize: 1,
     // Bounds provider traffic from syncs; the FIFO group already keeps each connection to one run at a time.
     maxConcurrency: 10,
@@ -469,7 +497,7 @@ export const workers: readonly WorkerDefinition[] = [
     entry: 'functions/workers/apply-webhook-event.ts',
     queue: 'webhookEvents',
     summary: 'Applies one stored webhook event: connection status changes and webhook-triggered syncs.',
-    grants: ['table:read', 'table:write', 'queue:sync'],
+    grants: ['table:read', 'table:write', 'queue:sync', 'events:publish'],
     batchSize: 10,
     maxConcurrency: 5,
     timeoutSeconds: 60,
@@ -479,11 +507,22 @@ export const workers: readonly WorkerDefinition[] = [
     entry: 'functions/workers/write-provider-change.ts',
     queue: 'providerWrites',
     summary: "Sends users' category choices to Pluggy (PATCH /transactions/{id}); marks them synced, or failed once retries run out.",
-    // table + tokens: the Pluggy API key cache.
-    grants: ['table:read', 'table:write', 'tokens:encrypt', 'tokens:decrypt', 'secret:pluggy'],
+    // apiKeyCache: the Pluggy API key cache.
+    grants: ['table:read', 'table:write', 'apiKeyCache:pluggy', 'secret:pluggy'],
     batchSize: 5,
     // Pluggy rate-limits per IP and endpoint; a few writers at a time is plenty for category feedback.
     maxConcurrency: 2,
+    timeoutSeconds: 60,
+  },
+  {
+    id: 'deliverAppWebhook',
+    entry: 'functions/workers/deliver-app-webhook.ts',
+    queue: 'appWebhooks',
+    summary: "Delivers app events to the app's webhook URL, signed per Standard Webhooks; retried with backoff, then dead-lettered.",
+    grants: ['table:read', 'table:write', 'secret:appWebhook'],
+    batchSize: 10,
+    // One app endpoint on the other side: a handful of concurrent deliveries keeps it from being flooded.
+    maxConcurrency: 5,
     timeoutSeconds: 60,
   },
 ];
@@ -496,6 +535,15 @@ export const scheduled: readonly ScheduledDefinition[] = [
     // table:write: enqueuing leases each due connection (moves its next sync time forward) so it is enqueued once.
     grants: ['table:read', 'table:write', 'queue:sync'],
     everyMinutes: 15,
+    timeoutSeconds: 300,
+  },
+  {
+    id: 'consentExpiryWarnings',
+    entry: 'functions/schedule/consent-expiry-warnings.ts',
+    summary: 'Publishes consent.expiring once per consent that ends within CONSENT_WARNING_DAYS (sharded expiry index).',
+    grants: ['table:read', 'table:write', 'events:publish'],
+    // Cheap: each tick reads only the sparse expiry index, which holds just the consents not yet warned about.
+    everyMinutes: 30,
     timeoutSeconds: 300,
   },
 ];

@@ -1,9 +1,12 @@
 /**
  * The API Gateway HTTP API (payload v2) in front of the route functions: one route per catalog row, the
  * not-found function on `$default`, CORS preflight answered by API Gateway itself, and a `$default` stage with
- * JSON access logs and a throttle.
+ * JSON access logs and throttles: the stage default for user routes, and route-level limits of their own for
+ * the webhook routes and the public ones (health, unknown paths), so an anonymous flood on one of them is
+ * answered 429 there without using up what users and provider deliveries are admitted.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -13,13 +16,19 @@ import {
   HttpRouteKey,
   HttpStage,
   LogGroupLogDestination,
+  type CfnStage,
   type IHttpRouteAuthorizer,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { HttpMethod as CatalogHttpMethod, RouteDefinition } from '../catalog/routes';
+import { throttleGroupOf, type HttpMethod as CatalogHttpMethod, type RouteDefinition, type ThrottleGroup } from '../catalog/routes';
+
+export interface ThrottleLimits {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
 
 export interface BankingHttpApiProps {
   readonly prefix: string;
@@ -27,8 +36,8 @@ export interface BankingHttpApiProps {
   readonly methods: readonly CatalogHttpMethod[];
   /** Empty: no CORS configuration (same-origin or non-browser clients only). */
   readonly corsOrigins: readonly string[];
-  readonly rateLimit: number;
-  readonly burstLimit: number;
+  /** Per throttle group; `user` is the stage default, the others become route settings of their routes. */
+  readonly throttles: Readonly<Record<ThrottleGroup, ThrottleLimits>>;
   readonly logRetention: RetentionDays;
 }
 
@@ -58,9 +67,13 @@ const accessLogFields = {
 export class BankingHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  private readonly throttles: Readonly<Record<ThrottleGroup, ThrottleLimits>>;
+  /** Route key → its own throttle (webhook and public routes). */
+  private readonly routeThrottles = new Map<string, ThrottleLimits>();
 
   constructor(scope: Construct, id: string, props: BankingHttpApiProps) {
     super(scope, id);
+    this.throttles = props.throttles;
 
     this.api = new HttpApi(this, 'Api', {
       apiName: `${props.prefix}-api`,
@@ -97,9 +110,19 @@ export class BankingHttpApi extends Construct {
       },
       // Caps what one runaway client can cost in Lambda invocations and provider calls; API Gateway answers
       // 429 above it. The values come from context (apiRateLimit / apiBurstLimit).
-      throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+      throttle: props.throttles.user,
       detailedMetricsEnabled: true,
     });
+    const settings = (): Record<string, unknown> | undefined =>
+      this.routeThrottles.size === 0
+        ? undefined
+        : Object.fromEntries(
+            [...this.routeThrottles].map(([routeKey, limits]) => [
+              routeKey,
+              { ThrottlingRateLimit: limits.rateLimit, ThrottlingBurstLimit: limits.burstLimit },
+            ]),
+          );
+    (this.stage.node.defaultChild as CfnStage).routeSettings = Lazy.any({ produce: settings });
   }
 
   /** Base URL of the API (no trailing slash); paths from the catalog are appended as they are. */
@@ -114,6 +137,7 @@ export class BankingHttpApi extends Construct {
       integration: new HttpLambdaIntegration(`${route.id}Integration`, handler),
       authorizer: route.auth === 'user' ? userAuthorizer : undefined,
     });
+    this.throttleRoute(httpRoute, `${route.method} ${route.path}`, throttleGroupOf(route));
     if (route.auth === 'none') {
       Validations.of(httpRoute).acknowledge({
         id: 'AwsSolutions-APIG4',
@@ -134,6 +158,7 @@ export class BankingHttpApi extends Construct {
       routeKey: HttpRouteKey.DEFAULT,
       integration: new HttpLambdaIntegration(`${id}Integration`, handler),
     });
+    this.throttleRoute(fallback, '$default', 'public');
     Validations.of(fallback).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
@@ -141,5 +166,12 @@ export class BankingHttpApi extends Construct {
         'nothing and returns no data, and requiring a JWT there would turn a wrong path into a misleading 401.',
     });
     return fallback;
+  }
+
+  /** A route outside the user group gets its own route setting; the stage must then be created after it. */
+  private throttleRoute(route: HttpRoute, routeKey: string, group: ThrottleGroup): void {
+    if (group === 'user') return;
+    this.routeThrottles.set(routeKey, this.throttles[group]);
+    this.stage.node.addDependency(route);
   }
 }

@@ -37,11 +37,23 @@ export interface DeploymentSettings {
   readonly publicBaseUrl: string | undefined;
   readonly autoSyncIntervalHours: number;
   readonly dueIndexShards: number;
-  /** Steady-state request rate and burst the API stage admits before answering 429. */
+  /** Steady-state request rate and burst the API stage admits before answering 429 (user routes). */
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
+  /** Each webhook route's own rate and burst, so an anonymous flood cannot starve users (or the other way round). */
+  readonly webhookRateLimit: number;
+  readonly webhookBurstLimit: number;
+  /** Each public route's (health, unknown paths) own rate and burst. */
+  readonly publicRateLimit: number;
+  readonly publicBurstLimit: number;
+  /** Redirect URIs callers may pass to the providers (origins or exact URLs); empty: any https URL. */
+  readonly redirectUriAllowList: readonly string[];
   /** Existing SNS topic that receives dead-letter alarms; without it alarms only change state. */
   readonly alarmTopicArn: string | undefined;
+  /** The app's endpoint for signed event webhooks; without it events go to the EventBridge bus only. */
+  readonly appWebhookUrl: string | undefined;
+  /** Days before a consent ends that `consent.expiring` is sent. */
+  readonly consentWarningDays: number;
 }
 
 /** The CDK context keys this app reads, with the default each one falls back to (documented in the README). */
@@ -59,7 +71,14 @@ export const contextKeys = {
   dueIndexShards: 'dueIndexShards',
   apiRateLimit: 'apiRateLimit',
   apiBurstLimit: 'apiBurstLimit',
+  webhookRateLimit: 'webhookRateLimit',
+  webhookBurstLimit: 'webhookBurstLimit',
+  publicRateLimit: 'publicRateLimit',
+  publicBurstLimit: 'publicBurstLimit',
+  redirectUriAllowList: 'redirectUriAllowList',
   alarmTopicArn: 'alarmTopicArn',
+  appWebhookUrl: 'appWebhookUrl',
+  consentWarningDays: 'consentWarningDays',
 } as const;
 
 const retentionDays = new Set<number>(
@@ -116,6 +135,11 @@ const contextSchema = z.object({
   [contextKeys.dueIndexShards]: autoSyncSettings.DUE_INDEX_SHARDS,
   [contextKeys.apiRateLimit]: z.coerce.number().positive().default(50),
   [contextKeys.apiBurstLimit]: z.coerce.number().int().positive().default(100),
+  [contextKeys.webhookRateLimit]: z.coerce.number().positive().default(20),
+  [contextKeys.webhookBurstLimit]: z.coerce.number().int().positive().default(40),
+  [contextKeys.publicRateLimit]: z.coerce.number().positive().default(5),
+  [contextKeys.publicBurstLimit]: z.coerce.number().int().positive().default(10),
+  [contextKeys.redirectUriAllowList]: commaList.pipe(z.array(httpsUrl)).default([]),
   [contextKeys.alarmTopicArn]: z.preprocess(
     blankToUndefined,
     z
@@ -123,6 +147,8 @@ const contextSchema = z.object({
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN')
       .optional(),
   ),
+  [contextKeys.appWebhookUrl]: z.preprocess(blankToUndefined, httpsUrl.optional()),
+  [contextKeys.consentWarningDays]: z.coerce.number().int().min(1).max(90).default(7),
 });
 
 /**
@@ -166,6 +192,13 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     dueIndexShards: context[contextKeys.dueIndexShards],
     apiRateLimit: context[contextKeys.apiRateLimit],
     apiBurstLimit: context[contextKeys.apiBurstLimit],
+    webhookRateLimit: context[contextKeys.webhookRateLimit],
+    webhookBurstLimit: context[contextKeys.webhookBurstLimit],
+    publicRateLimit: context[contextKeys.publicRateLimit],
+    publicBurstLimit: context[contextKeys.publicBurstLimit],
+    redirectUriAllowList: context[contextKeys.redirectUriAllowList],
     alarmTopicArn: context[contextKeys.alarmTopicArn],
+    appWebhookUrl: context[contextKeys.appWebhookUrl],
+    consentWarningDays: context[contextKeys.consentWarningDays],
   };
 }

@@ -6,12 +6,19 @@
  */
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { CfnTable, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { Key } from 'aws-cdk-lib/aws-kms';
+import type { EventBus } from 'aws-cdk-lib/aws-events';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Grant } from '../catalog/routes';
-import { queues as queueCatalog, secrets as secretCatalog, type QueueId, type SecretId } from '../../shared/catalog/resources';
+import {
+  eventBus as eventBusCatalog,
+  queues as queueCatalog,
+  secrets as secretCatalog,
+  type QueueId,
+  type SecretId,
+} from '../../shared/catalog/resources';
 import type { BankingFunction } from './banking-function';
 
 /** The stateful resources grants refer to. */
@@ -20,6 +27,7 @@ export interface GrantTargets {
   readonly tokenKey: Key;
   readonly queues: Readonly<Record<QueueId, Queue>>;
   readonly secrets: Readonly<Record<SecretId, Secret>>;
+  readonly eventBus: EventBus;
 }
 
 /** Settings handed to functions that hold a provider credential, next to the credential itself. */
@@ -29,6 +37,9 @@ export interface ProviderEndpoints {
   readonly pluggyEnvironment: string;
   /** Base URL the providers call back (webhook URLs are built from it). */
   readonly publicBaseUrl: string;
+  /** The app's webhook endpoint for outbound events, when the deployment has one. */
+  readonly appWebhookUrl: string | undefined;
+  readonly consentWarningDays: number;
 }
 
 export interface DueIndexSettings {
@@ -69,15 +80,12 @@ export function grantCatalogAccess(
       targets.table.grantWriteData(role);
       fn.addEnvironment('TABLE_NAME', targets.table.tableName);
       tableIndexesGranted = true;
-    } else if (grant === 'tokens:encrypt' || grant === 'tokens:decrypt') {
-      // Key.grantEncrypt would also allow ReEncrypt* and GenerateDataKey*, which the token vault never calls;
-      // a function that stores tokens gets Encrypt alone and one that uses them gets Decrypt alone.
-      role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: [grant === 'tokens:encrypt' ? 'kms:Encrypt' : 'kms:Decrypt'],
-          resources: [targets.tokenKey.keyArn],
-        }),
-      );
+    } else if (grant === 'table:webhookIntake') {
+      grantWebhookIntake(role, targets.table);
+      fn.addEnvironment('TABLE_NAME', targets.table.tableName);
+      tableIndexesGranted = true;
+    } else if (grant.startsWith('tokens:') || grant === 'apiKeyCache:pluggy') {
+      grantTokenKeyUse(role, targets.tokenKey, grant);
       fn.addEnvironment('TOKEN_KEY_ID', targets.tokenKey.keyArn);
     } else if (grant.startsWith('queue:')) {
       const queueId = grant.slice('queue:'.length) as QueueId;
@@ -94,6 +102,16 @@ export function grantCatalogAccess(
       secret.grantRead(role);
       fn.addEnvironment(definition.arnEnvVar, secret.secretArn);
       addProviderEndpoints(target, secretId, endpoints);
+    } else if (grant === 'events:publish') {
+      // The outbox row is written with table:write; this grant adds the bus and the webhook delivery queue.
+      targets.eventBus.grantPutEventsTo(role);
+      fn.addEnvironment(eventBusCatalog.nameEnvVar, targets.eventBus.eventBusName);
+      if (endpoints.appWebhookUrl) {
+        const definition = queueCatalog.appWebhooks;
+        targets.queues.appWebhooks.grantSendMessages(role);
+        fn.addEnvironment(definition.urlEnvVar, targets.queues.appWebhooks.queueUrl);
+        fn.addEnvironment('APP_WEBHOOK_URL', endpoints.appWebhookUrl);
+      }
     } else {
       throw new Error(`Unknown grant "${String(grant)}"`);
     }
@@ -105,6 +123,8 @@ export function grantCatalogAccess(
   }
 
   if (tableIndexesGranted) {
+    // Whatever reads connections presents their next step (renew a consent this many days ahead) or warns.
+    fn.addEnvironment('CONSENT_WARNING_DAYS', String(endpoints.consentWarningDays));
     // cdk-nag names the finding after the table's logical id: `Resource::<BankingTable1A2B3C4D.Arn>/index/*`.
     const tableLogicalId = Stack.of(targets.table).getLogicalId(targets.table.node.defaultChild as CfnTable);
     Validations.of(role).acknowledge({
@@ -116,6 +136,65 @@ export function grantCatalogAccess(
   }
 }
 
+/**
+ * Receiving a webhook reads the stored event (GetItem), the connection by provider item id and its sync runs
+ * (Query), and writes only webhook event rows (PutItem, UpdateItem), which `dynamodb:LeadingKeys` pins to the
+ * `WEBHOOK#` partition keys (shared/adapters/dynamodb/entities/webhook-event.ts). No Scan, no delete, no batch
+ * writes, and no write to a connection, account or transaction row.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+ */
+function grantWebhookIntake(role: IRole, table: Table): void {
+  const tableResources = [table.tableArn, `${table.tableArn}/index/*`];
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: tableResources }));
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOK#*'] } },
+    }),
+  );
+}
+
+/** Encryption-context keys of a connection's ciphertext (shared/adapters/kms/kms-token-vault.ts). */
+const connectionContextKeys = ['user_id', 'connection_id', 'provider'];
+/** Encryption-context keys and values of the cached Pluggy API key (shared/adapters/pluggy/pluggy-api-key.ts). */
+const pluggyApiKeyContext = { provider: 'pluggy', purpose: 'api-key-cache' };
+
+/**
+ * KMS on the token key, limited by encryption context to one provider and purpose: a Pluggy-only function
+ * cannot decrypt a Plaid access token, and the API-key cache grant decrypts nothing but the cached key.
+ * KMS evaluates `kms:EncryptionContext:<key>` against the context of the request, which must equal the one
+ * the ciphertext was made with (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
+ * `ForAllValues` on the context keys refuses a context with extra pairs, so one grant cannot pose as another.
+ * The statement goes into the role's policy and, with the role as principal, into the key policy, which
+ * names every user of the key (see BankingStack: the account itself only administers the key).
+ * Key.grantEncrypt would also allow ReEncrypt* and GenerateDataKey*, which the token vault never calls.
+ */
+function grantTokenKeyUse(role: IRole, key: Key, grant: Grant): void {
+  const [actions, conditions] =
+    grant === 'apiKeyCache:pluggy'
+      ? [
+          ['kms:Encrypt', 'kms:Decrypt'],
+          {
+            StringEquals: prefixKeys(pluggyApiKeyContext),
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': Object.keys(pluggyApiKeyContext) },
+          },
+        ]
+      : [
+          [grant.startsWith('tokens:encrypt:') ? 'kms:Encrypt' : 'kms:Decrypt'],
+          {
+            StringEquals: prefixKeys({ provider: grant.slice(grant.lastIndexOf(':') + 1) }),
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': connectionContextKeys },
+          },
+        ];
+  role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [key.keyArn], conditions }));
+  key.addToResourcePolicy(new PolicyStatement({ actions, resources: ['*'], principals: [role], conditions }));
+}
+
+function prefixKeys(context: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(context).map(([name, value]) => [`kms:EncryptionContext:${name}`, value]));
+}
+
 function addProviderEndpoints(target: BankingFunction, secretId: SecretId, endpoints: ProviderEndpoints): void {
   const fn = target.function;
   if (secretId === 'plaid') {
@@ -125,5 +204,7 @@ function addProviderEndpoints(target: BankingFunction, secretId: SecretId, endpo
     fn.addEnvironment('PLUGGY_BASE_URL', endpoints.pluggyBaseUrl);
     fn.addEnvironment('PLUGGY_ENV', endpoints.pluggyEnvironment);
     fn.addEnvironment('PUBLIC_API_BASE_URL', endpoints.publicBaseUrl);
+  } else if (secretId === 'appWebhook' && endpoints.appWebhookUrl) {
+    fn.addEnvironment('APP_WEBHOOK_URL', endpoints.appWebhookUrl);
   }
 }

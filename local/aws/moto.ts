@@ -463,7 +463,8 @@ async function spawnMoto(
     cwd: projectRoot,
     detached: true,
     stdio: ['ignore', logFd, logFd],
-    env: { ...env, PYTHONUNBUFFERED: '1' },
+    // The launcher forces this too; passing it here keeps the intent visible where the server is started.
+    env: { ...env, PYTHONUNBUFFERED: '1', MOTO_DISABLE_GLOBAL_CORS: 'true' },
   });
   closeSync(logFd);
   let exitCode: number | null | undefined;

@@ -18,6 +18,13 @@ batch (the auto-sync scheduler test sends thousands). The launcher
   * computes those counts and the visible-message list against one clock reading per call, with the same
     comparisons moto makes (`now > visible_at`, `now < delayed_until`).
 
+moto's server also answers every web origin's CORS preflight (flask-cors on the whole app), so while it runs
+any page open in the developer's browser could read the secrets, scan the table or call KMS on 127.0.0.1
+(moto checks no signatures). The launcher
+  * sets MOTO_DISABLE_GLOBAL_CORS before moto is imported (moto reads it at import: moto/settings.py), so no
+    answer carries Access-Control-Allow-Origin and browsers keep cross-origin pages out. The SDKs are not
+    browsers and never look at CORS, so the stack itself is unaffected.
+
 Usage: python moto_server.py -H 127.0.0.1 -p 4566
 """
 
@@ -25,6 +32,9 @@ import argparse
 import copy
 import os
 import threading
+
+# Forced rather than defaulted: no inherited environment may switch cross-origin access back on.
+os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
 
 from moto.core.utils import unix_time_millis
 from moto.dynamodb.models import DynamoDBBackend, Table

@@ -1,14 +1,22 @@
 /**
  * Creates the service's stateful resources on a local AWS endpoint (moto, or LocalStack through
  * `AWS_ENDPOINT_URL`) from the same catalog the CDK stack reads (`shared/catalog/resources.ts`): the table with
- * its GSIs and TTL, the token KMS key and alias, every queue with its dead-letter queue, and the provider
- * secrets with local development values.
+ * its GSIs and TTL, the token KMS key and alias, every queue with its dead-letter queue, the provider
+ * secrets with local development values, and the app-event bus (plus, offline only, a rule that copies every
+ * event to a "dev tap" queue, which the local gateway streams at `GET /dev/events`).
  *
  * Idempotent: resources that exist are reused and brought in line with the catalog (queue attributes,
  * missing secret fields); existing secret values are kept, so the user-hash key stays stable across runs.
  * The result is the environment the functions expect, the same variables the CDK stack sets in AWS.
  */
 import { randomBytes } from 'node:crypto';
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+  ResourceAlreadyExistsException,
+} from '@aws-sdk/client-eventbridge';
 import {
   CreateTableCommand,
   DescribeTimeToLiveCommand,
@@ -39,6 +47,8 @@ import {
 import {
   bankingTable,
   deadLetterQueueName,
+  eventBus,
+  eventBusName,
   deadLetterRetentionDays,
   defaultResourcePrefix,
   queueName,
@@ -75,11 +85,17 @@ export function deadLetterUrlEnvVar(definition: QueueDefinition): string {
 }
 
 /** Credentials the local Plaid and Pluggy sandboxes accept; the provisioned secrets hold these. */
+/** Pluggy client ids are UUIDs; the webhook secret names the same client, whose id the payloads carry. */
+const localPluggyClientId = '6c1a3b0e-5d2f-4e7a-9b8c-0f1e2d3c4b5a';
+
 export const localProviderCredentials = {
   plaid: { client_id: 'local-client', secret: 'local-secret' },
   pluggy: {
-    client_id: 'local-pluggy-client',
+    client_id: localPluggyClientId,
     client_secret: 'local-pluggy-secret',
+  },
+  pluggyWebhook: {
+    client_id: localPluggyClientId,
     webhook_secret: 'local-pluggy-webhook-secret',
   },
 } as const;
@@ -90,9 +106,14 @@ function localSecretValue(definition: SecretDefinition): Record<string, string> 
       return { ...localProviderCredentials.plaid };
     case 'pluggy':
       return { ...localProviderCredentials.pluggy };
+    case 'pluggyWebhook':
+      return { ...localProviderCredentials.pluggyWebhook };
     case 'userHash':
       // A fresh random key per environment, like the generated secret in AWS; kept on re-provisioning.
       return { key: randomBytes(32).toString('base64url') };
+    case 'appWebhook':
+      // Standard Webhooks form; `npm run dev` stores APP_WEBHOOK_SECRET here instead when it is set.
+      return { signing_secret: `whsec_${randomBytes(32).toString('base64')}` };
   }
 }
 
@@ -117,6 +138,7 @@ interface Clients {
   readonly kms: KMSClient;
   readonly sqs: SQSClient;
   readonly secretsManager: SecretsManagerClient;
+  readonly eventBridge: EventBridgeClient;
 }
 
 const prefixPattern = /^[A-Za-z0-9][A-Za-z0-9-]{0,39}$/;
@@ -141,11 +163,12 @@ export async function provisionLocalAws(options: ProvisionOptions): Promise<Loca
     kms: new KMSClient(config),
     sqs: new SQSClient(config),
     secretsManager: new SecretsManagerClient(config),
+    eventBridge: new EventBridgeClient(config),
   };
   const log = options.log ?? (() => {});
 
   try {
-    const [table, tokenKeyArn, queueUrls, secretArns] = await Promise.all([
+    const [table, tokenKeyArn, queueUrls, secretArns, bus] = await Promise.all([
       provisionTable(clients.dynamodb, prefix),
       provisionTokenKey(clients.kms, prefix),
       Promise.all(
@@ -158,6 +181,7 @@ export async function provisionLocalAws(options: ProvisionOptions): Promise<Loca
           provisionSecret(clients.secretsManager, definition, prefix, options.secretValues?.[definition.id]),
         ),
       ),
+      provisionEventBus(clients.eventBridge, clients.sqs, prefix),
     ]);
     log(`provisioned table ${table}, key ${tokenKeyAlias(prefix)}, ${queueUrls.length} queues, ${secretArns.length} secrets`);
 
@@ -176,6 +200,8 @@ export async function provisionLocalAws(options: ProvisionOptions): Promise<Loca
       environment[deadLetterUrlEnvVar(queue.definition)] = queue.deadLetterUrl;
     }
     for (const secret of secretArns) environment[secret.definition.arnEnvVar] = secret.arn;
+    environment[eventBus.nameEnvVar] = bus.name;
+    environment[DEV_EVENTS_QUEUE_ENV] = bus.devTapQueueUrl;
     return environment as LocalAwsEnvironment;
   } finally {
     for (const client of Object.values(clients)) client.destroy();
@@ -332,6 +358,34 @@ async function ensureQueue(
   const arn = described.Attributes?.QueueArn;
   if (!arn) throw new Error(`SQS returned no ARN for queue ${name}`);
   return { url, arn };
+}
+
+/** Where the offline stack finds the queue the dev tap rule copies every app event to. */
+export const DEV_EVENTS_QUEUE_ENV = 'DEV_EVENTS_QUEUE_URL';
+
+/**
+ * The app-event bus, and a rule sending every event of our source to the `<prefix>-dev-events` queue. The
+ * rule is what an app's own subscriber would be in AWS; offline it lets `GET /dev/events` show what was
+ * published on the real bus API rather than on a side channel.
+ */
+async function provisionEventBus(
+  eventBridge: EventBridgeClient,
+  sqs: SQSClient,
+  prefix: string,
+): Promise<{ name: string; devTapQueueUrl: string }> {
+  const name = eventBusName(prefix);
+  try {
+    await eventBridge.send(new CreateEventBusCommand({ Name: name }));
+  } catch (error) {
+    if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+  }
+  const tap = await ensureQueue(sqs, `${prefix}-dev-events`, { MessageRetentionPeriod: String(3600) });
+  const rule = `${prefix}-dev-tap`;
+  await eventBridge.send(
+    new PutRuleCommand({ Name: rule, EventBusName: name, EventPattern: JSON.stringify({ source: [eventBus.source] }), State: 'ENABLED' }),
+  );
+  await eventBridge.send(new PutTargetsCommand({ Rule: rule, EventBusName: name, Targets: [{ Id: 'dev-tap', Arn: tap.arn }] }));
+  return { name, devTapQueueUrl: tap.url };
 }
 
 async function provisionSecret(

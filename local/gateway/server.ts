@@ -12,6 +12,9 @@
  * | handler still running after 30 s             | 503 `{"message":"Service Unavailable"}`            |
  * | CORS preflight (when `CORS_ORIGINS` is set)  | 204 with the configured CORS headers               |
  *
+ * Offline only, with `DEV_EVENTS_QUEUE_URL` set (the provisioner's dev tap): `GET /dev/events` streams the app
+ * events published on the local bus as Server-Sent Events (`dev-events.ts`).
+ *
  * @example
  * const gateway = await startGateway({ port: 0 });   // random port
  * await fetch(`${gateway.url}/api/v1/health`);
@@ -39,6 +42,8 @@ import {
   preflightHeaders,
   type CorsSettings,
 } from './cors';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DEV_EVENTS_PATH, DevEventStream } from './dev-events';
 import { buildHttpApiEvent, newRequestId, splitTarget, type RouteContext } from './http-api-event';
 import { apiGatewayMessage, internalServerError, responseFromResult, type GatewayResponse } from './http-api-result';
 import type { SiteHandler } from '../web/dev-site';
@@ -74,6 +79,8 @@ export interface GatewayOptions {
    * path outside `/api/`. Default: none, the gateway serves only the route table like API Gateway.
    */
   readonly site?: SiteHandler;
+  /** Queue the dev tap rule fills; default env `DEV_EVENTS_QUEUE_URL`. Without it `/dev/events` is not served. */
+  readonly devEventsQueueUrl?: string;
 }
 
 export interface RunningGateway {
@@ -99,8 +106,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       : undefined;
   const log = options.log ?? consoleLog;
   const gateway = new LocalGateway(matcher, authorizer, cors, options.root ?? projectRoot, log, options.site);
+  const devEventsQueueUrl = options.devEventsQueueUrl ?? process.env.DEV_EVENTS_QUEUE_URL;
+  const devEvents = devEventsQueueUrl ? new DevEventStream(devEventsQueueUrl, localSqsClient(), log) : undefined;
 
   const server = createServer((request, response) => {
+    if (devEvents && request.method === 'GET' && splitTarget(request.url ?? '/').rawPath === DEV_EVENTS_PATH) {
+      devEvents.open(request, response);
+      return;
+    }
     gateway.handle(request, response).catch((error: unknown) => {
       log.error(`gateway failure: ${describeFailure(error)}`);
       if (!response.headersSent) send(response, internalServerError(), newRequestId());
@@ -122,12 +135,21 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   return {
     url: `http://${GATEWAY_HOST}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      const closed = new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeIdleConnections();
-      }),
+      });
+      // Open event streams never end on their own; ending them lets close() finish.
+      await devEvents?.close();
+      await closed;
+    },
   };
+}
+
+function localSqsClient(): SQSClient {
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  return new SQSClient({ region: process.env.AWS_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) });
 }
 
 function portFromEnv(): number {

@@ -6,6 +6,7 @@
  * it); in AWS it is unset and the SDK's regional endpoints apply.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -41,4 +42,10 @@ let secretsManager: SecretsManagerClient | undefined;
 export function secretsManagerClient(): SecretsManagerClient {
   secretsManager ??= new SecretsManagerClient(clientOptions());
   return secretsManager;
+}
+
+let eventBridge: EventBridgeClient | undefined;
+export function eventBridgeClient(): EventBridgeClient {
+  eventBridge ??= new EventBridgeClient(clientOptions());
+  return eventBridge;
 }

@@ -4,7 +4,8 @@
  */
 import type { Account, Category, Connection, SyncRun, Transaction } from '../banking/model';
 import type { TransactionChanges } from '../banking/transaction-feed';
-import { effectiveCategoryId } from '../banking/model';
+import { effectiveCategoryId, statusesNeedingUser } from '../banking/model';
+import { nextStepFor } from '../banking/next-step';
 import type { Page } from '../banking/ports';
 import type { PluggyConnectTokenResult } from '../providers/pluggy/pluggy-linking';
 import type { MfaPrompt } from '../providers/pluggy/pluggy-ports';
@@ -23,13 +24,36 @@ import type {
   TransactionChangesBody,
 } from './responses';
 
-export function presentConnection(connection: Connection): ConnectionBody {
+export interface ConnectionPresentation {
+  /** Days ahead a consent end date shows as a renew step; default 7. */
+  readonly consentWarningDays?: number;
+  /** The institution is known to be down: the connection shows `institution_unavailable` and waits. */
+  readonly institutionDegraded?: boolean;
+  readonly now?: Date;
+}
+
+/**
+ * `institution_unavailable` replaces a status that only says "not working" (error, or healthy/syncing with
+ * auto-sync paused) while the bank is down; statuses that need the user keep priority, since the user's step
+ * stays the same whatever the bank's health.
+ */
+function presentedStatus(connection: Connection, institutionDegraded: boolean): ConnectionBody['status'] {
+  if (!institutionDegraded || statusesNeedingUser.has(connection.status)) return connection.status;
+  return 'institution_unavailable';
+}
+
+export function presentConnection(connection: Connection, presentation: ConnectionPresentation = {}): ConnectionBody {
   const consent = connection.consent;
+  const degraded = presentation.institutionDegraded === true;
+  const step = nextStepFor(connection, presentation.now ?? new Date(), {
+    institutionDegraded: degraded,
+    ...(presentation.consentWarningDays ? { consentWarningDays: presentation.consentWarningDays } : {}),
+  });
   return {
     id: connection.connectionId,
     provider: connection.provider,
-    institution: { id: connection.institution.id, name: connection.institution.name },
-    status: connection.status,
+    institution: { id: connection.institution.id, name: connection.institution.name, status: degraded ? 'degraded' : 'operational' },
+    status: presentedStatus(connection, degraded),
     status_reason: connection.statusReason,
     products: [...connection.products],
     product_tag: connection.productTag,
@@ -54,6 +78,19 @@ export function presentConnection(connection: Connection): ConnectionBody {
           instructions: connection.pendingUserAction.instructions,
         }
       : null,
+    // When the provider allows the next request for fresh data (null: now), and automatic retries used.
+    provider_update: connection.providerUpdate
+      ? { not_before: connection.providerUpdate.notBefore, outdated_retries: connection.providerUpdate.outdatedRetries }
+      : null,
+    /** What the user should do next (renew a consent, sign in again, wait for the bank), or null. */
+    next_step: step && {
+      action: step.action,
+      message: step.message,
+      method: step.method,
+      path: step.path,
+      url: step.url,
+      due_by: step.dueBy,
+    },
   };
 }
 
@@ -82,6 +119,7 @@ export function presentAccount(account: Account): AccountBody {
       updated_at: account.balances.updatedAt,
     },
     has_numbers: account.numbers !== null,
+    status: account.status ?? 'active',
     created_at: account.createdAt,
     updated_at: account.updatedAt,
   };
@@ -135,7 +173,7 @@ export function presentSyncRun(run: SyncRun): SyncRunBody {
     started_at: run.startedAt,
     finished_at: run.finishedAt,
     counts: { ...run.counts },
-    error: run.error,
+    error: run.error && { code: run.error.code, message: run.error.message, provider_request_id: run.error.providerRequestId ?? null },
     account_errors: run.accountErrors.map((failure) => ({
       account_id: failure.accountId,
       code: failure.code,

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { accountTypes, connectionStatuses, providers } from '../banking/model';
+import { nextStepActions } from '../banking/next-step';
 
 const timestamp = z.string().describe('ISO 8601 timestamp (UTC)');
 const nullableTimestamp = timestamp.nullable();
@@ -49,8 +50,14 @@ export const connection = z
   .object({
     id: z.string(),
     provider,
-    institution: z.object({ id: z.string(), name: z.string() }),
-    status: z.enum(connectionStatuses),
+    institution: z.object({
+      id: z.string(),
+      name: z.string(),
+      status: z.enum(['operational', 'degraded']).describe('degraded: the bank is known to be down; its connections wait.'),
+    }),
+    status: z
+      .enum([...connectionStatuses, 'institution_unavailable'])
+      .describe('institution_unavailable: the bank is down; auto-sync waits for it to recover (nothing for the user to do).'),
     status_reason: statusReason,
     products: z.array(z.string()),
     product_tag: z.string().nullable(),
@@ -64,6 +71,21 @@ export const connection = z
       .object({ url: z.string().nullable(), expires_at: nullableTimestamp, instructions: z.string().nullable() })
       .nullable()
       .describe('What the user must do at the bank (Open Finance authorization link), when the connection waits for it.'),
+    provider_update: z
+      .object({ not_before: nullableTimestamp, outdated_retries: z.number().int() })
+      .nullable()
+      .describe("When the provider allows the next request for fresh data (null: now), and how many automatic OUTDATED retries were used (Pluggy)."),
+    next_step: z
+      .object({
+        action: z.enum(nextStepActions),
+        message: z.string(),
+        method: z.enum(['POST']).nullable(),
+        path: z.string().nullable().describe('The API call that starts the step, relative to the API base URL.'),
+        url: z.string().nullable().describe('Where the user goes instead (an Open Finance authorization page).'),
+        due_by: nullableTimestamp.describe('When the step must be done by (consent or access end), when known.'),
+      })
+      .nullable()
+      .describe('What the user should do next (renew a consent, sign in again, wait for the bank), or null.'),
   })
   .meta({ id: 'Connection' });
 
@@ -86,6 +108,7 @@ export const account = z
       updated_at: nullableTimestamp,
     }),
     has_numbers: z.boolean(),
+    status: z.enum(['active', 'revoked']).describe('revoked: the user withdrew access to this account at the bank; it no longer syncs.'),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -135,7 +158,13 @@ export const syncRun = z
     started_at: timestamp,
     finished_at: nullableTimestamp,
     counts: z.object({ added: z.number().int(), modified: z.number().int(), removed: z.number().int(), accounts: z.number().int() }),
-    error: statusReason,
+    error: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        provider_request_id: z.string().nullable().describe("The provider's request id (Plaid), for its support."),
+      })
+      .nullable(),
     account_errors: z.array(z.object({ account_id: z.string(), code: z.string(), message: z.string() })),
   })
   .meta({ id: 'SyncRun' });

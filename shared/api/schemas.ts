@@ -5,6 +5,7 @@
 import * as z from '../validation/zod';
 import { FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT } from '../banking/transaction-feed';
 import { BULK_CATEGORIZE_LIMIT } from '../banking/transactions';
+import { redirectUri } from './redirect-uri';
 
 const id = z.string().check(z.trim(), z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_:.-]+$/, 'Must be an id'));
 const isoDate = z.iso.date({ message: 'Must be a date in YYYY-MM-DD form' });
@@ -88,10 +89,13 @@ export const categoryDeleteQuery = z
     }),
   );
 
-/** A body that may be omitted entirely (clients may post the link-token request with no body). */
+/**
+ * A body that may be omitted entirely (clients may post the link-token request with no body). Only a missing
+ * body counts as empty: a JSON `null` (or any other non-object) is a wrong body and fails validation.
+ */
 function optionalBody<T extends z.ZodMiniType>(schema: T): z.ZodMiniPipe<z.ZodMiniTransform<unknown, unknown>, T> {
   return z.pipe(
-    z.transform((value: unknown): unknown => value ?? {}),
+    z.transform((value: unknown): unknown => (value === undefined ? {} : value)),
     schema,
   );
 }
@@ -108,7 +112,7 @@ export const plaidLinkTokenBody = optionalBody(
     products: z.optional(z.array(plaidProduct).check(z.minLength(1), z.maxLength(10))),
     connection_id: z.optional(id),
     account_selection: z.optional(z.boolean()),
-    redirect_uri: z.optional(z.url()),
+    redirect_uri: z.optional(redirectUri),
   }),
 );
 
@@ -152,7 +156,7 @@ export const pluggyConnectTokenBody = optionalBody(
     connector_types: z.optional(z.array(pluggyEnum).check(z.maxLength(10))),
     connector_ids: z.optional(z.array(z.number().check(z.int(), z.gte(0))).check(z.maxLength(100))),
     products_types: z.optional(z.array(pluggyEnum).check(z.maxLength(20))),
-    oauth_redirect_uri: z.optional(z.url()),
+    oauth_redirect_uri: z.optional(redirectUri),
     connection_id: z.optional(id),
   }),
 );
@@ -171,8 +175,8 @@ export const createConnectionBody = z.strictObject({
 export const connectionCredentialsBody = optionalBody(
   z.strictObject({
     parameters: z.optional(pluggyParameters),
-    oauth_redirect_uri: z.optional(z.url()),
-    redirect_uri: z.optional(z.url()),
+    oauth_redirect_uri: z.optional(redirectUri),
+    redirect_uri: z.optional(redirectUri),
     account_selection: z.optional(z.boolean()),
   }),
 );

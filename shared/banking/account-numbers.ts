@@ -3,9 +3,10 @@
  * context; decrypted only here, for the account's owner, and never logged.
  */
 import * as z from '../validation/zod';
-import { NotFoundError } from '../errors/app-error';
+import { ConflictError, NotFoundError } from '../errors/app-error';
 import { requireAccount } from './ownership';
-import type { AccountStore, TokenVault } from './ports';
+import type { AccountStore, ConnectionStore, TokenVault } from './ports';
+import { tokenContextOf } from './token-context';
 
 const storedNumbers = z.object({
   account: z.string(),
@@ -14,17 +15,27 @@ const storedNumbers = z.object({
 });
 
 export async function revealAccountNumbers(
-  deps: { accounts: AccountStore; vault: TokenVault },
+  deps: { accounts: AccountStore; connections: ConnectionStore; vault: TokenVault },
   userId: string,
   accountId: string,
 ) {
   const account = await requireAccount(deps.accounts, userId, accountId);
-  if (!account.numbers) throw new NotFoundError('account numbers');
-  const plaintext = await deps.vault.decrypt(account.numbers, {
-    userId: account.userId,
-    connectionId: account.connectionId,
-    provider: account.provider,
-  });
+  if (account.status === 'revoked') {
+    throw new ConflictError('ACCOUNT_REVOKED', 'The user revoked access to this account at the bank; its numbers are no longer valid');
+  }
+  if (!account.numbers) {
+    // Link asks for Auth only where the bank and the accounts support it, so a Plaid connection may lack it.
+    const connection = await deps.connections.get(userId, account.connectionId);
+    if (connection?.provider === 'plaid' && !connection.products.includes('auth')) {
+      throw new ConflictError(
+        'AUTH_NOT_AVAILABLE',
+        'Account numbers are not available: this bank connection does not include Plaid Auth (the bank or its accounts do not support it)',
+        { connection_id: connection.connectionId, products: connection.products },
+      );
+    }
+    throw new NotFoundError('account numbers');
+  }
+  const plaintext = await deps.vault.decrypt(account.numbers, tokenContextOf(account));
   const numbers = storedNumbers.parse(JSON.parse(plaintext));
   return { accountId: account.accountId, ...numbers };
 }

@@ -60,7 +60,11 @@ export async function purgeConnectionData(
   await purgeConnectionRows(deps, connection);
 }
 
-async function purgeConnectionRows(deps: Omit<RemoveConnectionDeps, 'removerFor'>, connection: Connection): Promise<void> {
+/** Deletes a connection's transactions, accounts and sync runs (not the connection row itself). */
+export async function purgeConnectionRows(
+  deps: Omit<RemoveConnectionDeps, 'removerFor'>,
+  connection: Pick<Connection, 'userId' | 'connectionId'>,
+): Promise<void> {
   let cursor: string | null = null;
   do {
     const page: Page<{ userId: string; transactionId: string }> = await deps.transactions.listByConnection(

@@ -94,6 +94,23 @@ export interface Connection {
    * that would only re-read the same data; the worker clears it when the run starts.
    */
   readonly pendingSync?: PendingSync | null;
+  /** What the provider allows us to ask of it next (Pluggy's item update limits); absent until it matters. */
+  readonly providerUpdate?: ProviderUpdateState | null;
+  /**
+   * The access end date (`consent.expiresAt`) a `consent.expiring` event was already sent for; a renewed consent
+   * has a new date and is warned about again.
+   */
+  readonly consentWarningSentFor?: string | null;
+}
+
+/**
+ * A provider limits how often a client may ask it to collect fresh data (Pluggy: `PATCH /items/{id}` answers
+ * 409 CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY). `notBefore` is when the next request is allowed, in the
+ * provider's clock; `outdatedRetries` counts automatic retries of a failed collection since the last success.
+ */
+export interface ProviderUpdateState {
+  readonly notBefore: string | null;
+  readonly outdatedRetries: number;
 }
 
 export interface PendingSync {
@@ -103,6 +120,10 @@ export interface PendingSync {
 
 export const accountTypes = ['checking', 'savings', 'credit_card', 'loan', 'investment', 'other'] as const;
 export type AccountType = (typeof accountTypes)[number];
+
+/** `revoked`: the user withdrew this one account at the institution; the connection's other accounts carry on. */
+export const accountStatuses = ['active', 'revoked'] as const;
+export type AccountStatus = (typeof accountStatuses)[number];
 
 export interface Balances {
   readonly current: string | null;
@@ -128,6 +149,8 @@ export interface Account {
   readonly balances: Balances;
   /** Account and routing numbers (Plaid auth), encrypted; only `GET /accounts/{id}/numbers` decrypts them. */
   readonly numbers: EncryptedSecret | null;
+  /** Absent means `active`. */
+  readonly status?: AccountStatus;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -223,6 +246,11 @@ export interface SyncCounts {
   readonly accounts: number;
 }
 
+export interface SyncRunError extends StatusReason {
+  /** The provider's id for the failed request (Plaid `request_id`); absent when the provider gave none. */
+  readonly providerRequestId?: string;
+}
+
 export interface SyncRun {
   readonly userId: string;
   readonly connectionId: string;
@@ -232,7 +260,7 @@ export interface SyncRun {
   readonly startedAt: string;
   readonly finishedAt: string | null;
   readonly counts: SyncCounts;
-  readonly error: StatusReason | null;
+  readonly error: SyncRunError | null;
   /** Accounts that failed while the others synced (Pluggy syncs account by account). */
   readonly accountErrors: readonly { accountId: string; code: string; message: string }[];
 }
@@ -265,4 +293,11 @@ export interface ItemGuard {
   readonly institutionId: string;
   readonly fingerprint: string;
   readonly connectionId: string;
+}
+
+/** The consent or access end date the user must act before, if the connection has one and it is not revoked. */
+export function accessEndsAt(connection: Pick<Connection, 'consent'>): string | null {
+  const consent = connection.consent;
+  if (!consent || consent.revokedAt || !consent.expiresAt) return null;
+  return consent.expiresAt;
 }

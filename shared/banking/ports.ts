@@ -153,10 +153,19 @@ export interface WebhookEventStore {
 }
 
 /** Encryption context that binds a ciphertext to its owner; a ciphertext moved to another row won't decrypt. */
-export interface TokenContext {
+export type TokenContext = ConnectionTokenContext | ServiceKeyContext;
+
+/** A connection's secret (access token, account numbers). */
+export interface ConnectionTokenContext {
   readonly userId: string;
   readonly connectionId: string;
   readonly provider: Provider;
+}
+
+/** A secret of the service itself (a provider API key cached for every function), named by its purpose. */
+export interface ServiceKeyContext {
+  readonly provider: Provider;
+  readonly purpose: 'api-key-cache';
 }
 
 export interface TokenVault {

@@ -15,7 +15,7 @@
  */
 import { describeError } from '../errors/error-mapper';
 import { logger } from '../observability/logger';
-import { countMetric } from '../observability/metrics';
+import { countMetric, metricNames } from '../observability/metrics';
 import type { CategorySync, Provider, Transaction } from './model';
 import type { Clock, ProviderWriteJob, TransactionStore } from './ports';
 import type { ProviderCategoryWriter } from '../providers/ports';
@@ -77,7 +77,7 @@ export async function writeTransactionCategory(
       updatedAt: deps.clock.now().toISOString(),
       error: described.retryable ? `Gave up after ${attempt.receiveCount} attempts: ${described.message}` : described.message,
     });
-    countMetric('CategoryWritesFailed');
+    countMetric(metricNames.categoryWritesFailed);
     logger.warn('category write failed for good', { code: described.code, retryable: described.retryable });
     // A retryable failure on the last delivery goes on to the dead-letter queue (visible, redrivable).
     if (described.retryable) throw error;
@@ -91,7 +91,7 @@ export async function writeTransactionCategory(
     return 'superseded';
   }
   await mark(deps, current, { status: 'synced', updatedAt: deps.clock.now().toISOString(), error: null });
-  countMetric('CategoryWritesSynced');
+  countMetric(metricNames.categoryWritesSynced);
   return 'synced';
 }
 

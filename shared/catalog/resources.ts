@@ -39,7 +39,7 @@ export const bankingTable: TableDefinition = {
   ],
 };
 
-export type QueueId = 'sync' | 'webhookEvents' | 'providerWrites';
+export type QueueId = 'sync' | 'webhookEvents' | 'providerWrites' | 'appWebhooks';
 
 export interface QueueDefinition {
   readonly id: QueueId;
@@ -95,6 +95,20 @@ export const queues: Readonly<Record<QueueId, QueueDefinition>> = {
     retentionDays: 4,
     urlEnvVar: 'PROVIDER_WRITE_QUEUE_URL',
   },
+  /**
+   * App events waiting for webhook delivery to the app (`APP_WEBHOOK_URL`). Eight deliveries with the worker's
+   * exponential backoff (`appWebhookRedeliveryBackoff`) span about an hour before a message is dead-lettered;
+   * the visibility timeout is the backoff's upper bound per retry.
+   */
+  appWebhooks: {
+    id: 'appWebhooks',
+    baseName: 'banking-app-webhooks',
+    fifo: false,
+    visibilityTimeoutSeconds: 1800,
+    maxReceiveCount: 8,
+    retentionDays: 4,
+    urlEnvVar: 'APP_WEBHOOK_QUEUE_URL',
+  },
 };
 
 /** Dead letters are kept for the longest retention SQS allows, so a fix can be shipped before redriving. */
@@ -118,7 +132,7 @@ export function tokenKeyAlias(prefix: string): string {
   return `alias/${prefix}-${tokenKey.aliasSuffix}`;
 }
 
-export type SecretId = 'plaid' | 'pluggy' | 'userHash';
+export type SecretId = 'plaid' | 'pluggy' | 'pluggyWebhook' | 'userHash' | 'appWebhook';
 
 export interface SecretDefinition {
   readonly id: SecretId;
@@ -141,9 +155,21 @@ export const secrets: Readonly<Record<SecretId, SecretDefinition>> = {
   pluggy: {
     id: 'pluggy',
     nameSuffix: 'pluggy',
-    description: 'Pluggy API credentials and webhook secret: {"client_id","client_secret","webhook_secret"}',
+    description: 'Pluggy API credentials: {"client_id","client_secret"}',
     arnEnvVar: 'PLUGGY_SECRET_ARN',
-    fields: ['client_id', 'client_secret', 'webhook_secret'],
+    fields: ['client_id', 'client_secret'],
+  },
+  /**
+   * What the public Pluggy webhook route needs and nothing more: the secret registered as a header with our
+   * webhook, the optional HMAC signing key, and the client id the deliveries must name. Kept apart from the
+   * API credentials so the one function anyone on the internet can invoke never holds `client_secret`.
+   */
+  pluggyWebhook: {
+    id: 'pluggyWebhook',
+    nameSuffix: 'pluggy-webhook',
+    description: 'Pluggy webhook authentication: {"client_id","webhook_secret"} and optionally "webhook_signing_secret"',
+    arnEnvVar: 'PLUGGY_WEBHOOK_SECRET_ARN',
+    fields: ['client_id', 'webhook_secret'],
   },
   userHash: {
     id: 'userHash',
@@ -152,10 +178,31 @@ export const secrets: Readonly<Record<SecretId, SecretDefinition>> = {
     arnEnvVar: 'USER_HASH_SECRET_ARN',
     fields: ['key'],
   },
+  appWebhook: {
+    id: 'appWebhook',
+    nameSuffix: 'app-webhook',
+    description: 'Signing secret of the webhooks sent to the app (Standard Webhooks, "whsec_" + base64): {"signing_secret"}',
+    arnEnvVar: 'APP_WEBHOOK_SECRET_ARN',
+    fields: ['signing_secret'],
+  },
 };
 
 export function secretName(definition: SecretDefinition, prefix: string): string {
   return `${prefix}/${definition.nameSuffix}`;
+}
+
+/**
+ * The EventBridge bus outbound app events go to (`shared/events/`). Subscribers match on `source` and on
+ * `detail-type` (the event type, e.g. `sync.completed`).
+ */
+export const eventBus = {
+  nameSuffix: 'events',
+  source: 'open-banking.banking',
+  nameEnvVar: 'EVENT_BUS_NAME',
+} as const;
+
+export function eventBusName(prefix: string): string {
+  return `${prefix}-${eventBus.nameSuffix}`;
 }
 
 /** Default resource-name prefix; CDK context `prefix` or env `RESOURCE_PREFIX` overrides it. */

@@ -37,3 +37,21 @@ export const autoSyncSettings = {
   /** Number of partitions of the due index; more shards spread scheduler reads across partitions. */
   DUE_INDEX_SHARDS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(64)), 8),
 };
+
+/** Outbound app events: the bus, and the app's webhook endpoint with its delivery queue when configured. */
+export const appEventSettings = {
+  EVENT_BUS_NAME: z.string().check(z.minLength(1)),
+  APP_WEBHOOK_URL: z.optional(z.url()),
+  APP_WEBHOOK_QUEUE_URL: z.optional(z.url()),
+};
+
+/** How many days before a consent ends `consent.expiring` is sent (and the connection shows a renew step). */
+export const consentWarningSettings = {
+  CONSENT_WARNING_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(90)), 7),
+};
+
+/** Plaid institution errors across this many connections within the window mark an institution degraded. */
+export const institutionHealthSettings = {
+  INSTITUTION_DOWN_THRESHOLD: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 3),
+  INSTITUTION_DOWN_WINDOW_MINUTES: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1440)), 30),
+};

@@ -141,6 +141,8 @@ export class ProviderError extends AppError {
       retryAfterSeconds?: number;
       /** More caller-safe fields for `details` (e.g. Plaid's `display_message`). */
       extraDetails?: Readonly<Record<string, unknown>>;
+      /** The provider's id for the failed request (Plaid `request_id`), which its support asks for. */
+      requestId?: string;
       cause?: unknown;
     },
   ) {
@@ -150,9 +152,11 @@ export class ProviderError extends AppError {
     });
     this.code = options.providerCode;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.requestId = options.requestId;
   }
 
   readonly retryAfterSeconds: number | undefined;
+  readonly requestId: string | undefined;
 }
 
 /** Narrows an unknown catch value to an Error (anything else thrown is wrapped, never lost). */

@@ -29,6 +29,8 @@ export interface ErrorDescription {
   readonly retryable: boolean;
   /** The status a connection should take because of this error, when it says something about the connection. */
   readonly connectionStatus?: ConnectionStatus;
+  /** The provider's id for the failed request (Plaid `request_id`), for logs and sync runs. */
+  readonly providerRequestId?: string;
 }
 
 const providerKinds: Readonly<
@@ -58,7 +60,13 @@ export function describeError(error: unknown): ErrorDescription {
       details: error.details,
       retryable: kind.retryable,
       ...(kind.connectionStatus ? { connectionStatus: kind.connectionStatus } : {}),
+      ...(error.requestId ? { providerRequestId: error.requestId } : {}),
     };
+  }
+  if (error instanceof ConfigError) {
+    // Secret names, environment variable names and ARNs say how the deployment is built; the caller (possibly
+    // anonymous: webhooks, health) gets the opaque 500 and the request id, the log gets the detail.
+    return { ...internalError, retryable: false };
   }
   if (error instanceof AppError) {
     return {
@@ -71,14 +79,17 @@ export function describeError(error: unknown): ErrorDescription {
   }
   // Unknown failures (SDK errors, bugs) are retryable for workers: most are throttling or network blips,
   // and a message that keeps failing ends in the dead-letter queue where it is visible.
-  return {
-    httpStatus: 500,
-    code: 'INTERNAL_ERROR',
-    message: 'Internal error',
-    details: null,
-    retryable: true,
-  };
+  return internalError;
 }
+
+/** What a caller learns of a failure that is ours: nothing but that it happened. */
+const internalError: ErrorDescription = {
+  httpStatus: 500,
+  code: 'INTERNAL_ERROR',
+  message: 'Internal error',
+  details: null,
+  retryable: true,
+};
 
 function httpStatusOf(error: AppError): number {
   if (error instanceof ValidationError || error instanceof MalformedJsonError) return 400;
@@ -89,6 +100,5 @@ function httpStatusOf(error: AppError): number {
   if (error instanceof GoneError) return 410;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof UnsupportedMediaTypeError) return 415;
-  if (error instanceof ConfigError) return 500;
   return 500;
 }

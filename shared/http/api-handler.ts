@@ -21,7 +21,7 @@ import {
 } from '../errors/app-error';
 import { describeError } from '../errors/error-mapper';
 import { clearLogContext, logger, withLogContext } from '../observability/logger';
-import { countMetric, flushMetrics } from '../observability/metrics';
+import { countMetric, detailMetricNames, flushMetrics } from '../observability/metrics';
 import { findHeader } from './headers';
 import { parseWithSchema } from './validation';
 
@@ -96,12 +96,14 @@ export async function runRoute(event: HttpEvent, run: (requestId: string) => Pro
   } catch (error) {
     const described = describeError(error);
     if (described.httpStatus >= 500) {
-      logger.error('request failed', { route, error: error as Error });
+      logger.error('request failed', { route, code: described.code, provider_request_id: described.providerRequestId, error: error as Error });
     } else {
-      logger.info('request rejected', { route, code: described.code, status: described.httpStatus });
+      logger.info('request rejected', { route, code: described.code, status: described.httpStatus, provider_request_id: described.providerRequestId });
     }
-    countMetric(described.httpStatus >= 500 ? 'ApiServerErrors' : 'ApiClientErrors');
-    result = errorResult(described.httpStatus, described.code, described.message, described.details, requestId);
+    countMetric(described.httpStatus >= 500 ? detailMetricNames.apiServerErrors : detailMetricNames.apiClientErrors);
+    // An internal error carries the request id, so a caller can report it and an operator find the log line.
+    const details = described.code === 'INTERNAL_ERROR' ? { request_id: requestId } : described.details;
+    result = errorResult(described.httpStatus, described.code, described.message, details, requestId);
   }
   logger.info('request completed', { route, status: result.statusCode, duration_ms: Date.now() - started });
   flushMetrics();

@@ -41,6 +41,7 @@ export interface LogContext {
   provider?: string;
   sync_run_id?: string;
   message_id?: string;
+  event_id?: string;
 }
 
 /** Adds correlation ids to every line logged until {@link clearLogContext} (called per invocation). */

@@ -4,7 +4,9 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-export { metricNames, type MetricName } from './metric-names';
+import type { EmittedMetricName } from './metric-names';
+
+export { detailMetricNames, metricNames, workerMetricName, type EmittedMetricName, type MetricName } from './metric-names';
 
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'OpenBanking',
@@ -13,11 +15,11 @@ export const metrics = new Metrics({
 
 export { MetricUnit };
 
-export function countMetric(name: string, value = 1): void {
+export function countMetric(name: EmittedMetricName, value = 1): void {
   metrics.addMetric(name, MetricUnit.Count, value);
 }
 
-export function durationMetric(name: string, milliseconds: number): void {
+export function durationMetric(name: EmittedMetricName, milliseconds: number): void {
   metrics.addMetric(name, MetricUnit.Milliseconds, milliseconds);
 }
 
@@ -27,7 +29,7 @@ export function flushMetrics(): void {
 }
 
 /** A count with one dimension (e.g. failures by reason), published on its own so it never mixes dimensions. */
-export function countMetricBy(name: string, dimension: string, value: string, count = 1): void {
+export function countMetricBy(name: EmittedMetricName, dimension: string, value: string, count = 1): void {
   metrics.singleMetric().addDimension(dimension, value).addMetric(name, MetricUnit.Count, count);
 }
 
@@ -48,7 +50,7 @@ const overlappingSetsTolerantLogger = {
 export type DimensionSet = Readonly<Record<string, string>>;
 
 export interface MetricValue {
-  readonly name: string;
+  readonly name: EmittedMetricName;
   readonly unit: (typeof MetricUnit)[keyof typeof MetricUnit];
   readonly value: number;
 }
@@ -59,7 +61,7 @@ export interface MetricValue {
  * a dashboard shows). Written immediately, independent of the shared buffer and its flush.
  *
  * @example
- * publishMetrics([{}, { provider: 'plaid' }], [{ name: 'ProviderCalls', unit: MetricUnit.Count, value: 1 }]);
+ * publishMetrics([{}, { provider: 'plaid' }], [{ name: metricNames.providerCalls, unit: MetricUnit.Count, value: 1 }]);
  */
 export function publishMetrics(dimensionSets: readonly DimensionSet[], values: readonly MetricValue[]): void {
   if (values.length === 0) return;

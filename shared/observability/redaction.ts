@@ -2,12 +2,24 @@
  * Redaction of anything token- or number-like before it reaches a log line.
  *
  * Two layers: keys whose name marks a secret (access_token, secret, authorization, account/routing
- * numbers, ...) have their value replaced whatever it is, and string values that look like a provider
- * token (`access-sandbox-…`, `public-…`, a JWT) or a long digit run (an account or card number) are
- * masked wherever they appear.
+ * numbers, a bare `number`, CPF/CNPJ, ...) have their value replaced whatever it is, and string values that
+ * look like a provider token (`access-sandbox-…`, `public-…`, a JWT), a long digit run (an account or card
+ * number), an IBAN, a CPF/CNPJ in any format or a Brazilian agency/account number are masked wherever they
+ * appear.
  */
 
-const SECRET_KEY = /(token|secret|password|authorization|api[-_]?key|ciphertext|routing|account[-_]?number|^account$|^numbers$|iban|credential|signature|verification|cookie)/i;
+const SECRET_KEY = new RegExp(
+  [
+    'token|secret|password|passcode|authorization|api[-_]?key|private[-_]?key|signing[-_]?key|^key$|ciphertext',
+    'credential|signature|verification|cookie',
+    // Account identifiers: Plaid `numbers.{ach,eft,international,bacs}` rows (account, routing, wire_routing,
+    // iban, bic...), Pluggy `number` / `bankData.transferNumber`, and short account numbers under any of them.
+    'routing|account[-_]?number|^account$|^numbers?$|transfer[-_]?number|iban|sort[-_]?code|^bsb$',
+    // Brazilian personal and company tax ids (Pluggy identity, item parameters).
+    '^cpf$|^cnpj$|document[-_]?number|tax[-_]?(?:id|number)',
+  ].join('|'),
+  'i',
+);
 
 /** Plaid tokens: access-<env>-<uuid>, public-<env>-<uuid>, link-<env>-<uuid>. The one definition of the shape. */
 export const PLAID_TOKEN_PATTERN = /\b(?:access|public|link|processor)-(?:sandbox|production|development|local)-[A-Za-z0-9-]+/g;
@@ -23,6 +35,13 @@ const TOKEN_VALUE_PATTERNS: readonly RegExp[] = [
   /(?<![\w-])\d{8,}(?![\w-])/g,
   // Card numbers written in groups of four.
   /\b\d{4}(?:[ -]\d{4}){2,}\b/g,
+  // IBANs (ISO 13616): country, check digits, then up to 30 letters/digits, in print (groups of 4) or electronic form.
+  /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g,
+  // CPF (000.000.000-00) and CNPJ (00.000.000/0000-00) as they are usually written; bare ones are digit runs.
+  /\b\d{3}\.\d{3}\.\d{3}-\d{2}\b/g,
+  /\b\d{2}\.\d{3}\.\d{3}\/\d{4}-\d{2}\b/g,
+  // Brazilian agency/account with check digit (0001/12345-6), the form Pluggy's transfer numbers take.
+  /\b\d{3,5}\/\d{3,12}-[0-9Xx]\b/g,
 ];
 
 export const REDACTED = '[REDACTED]';

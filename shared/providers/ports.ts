@@ -3,7 +3,7 @@
  * implement {@link ProviderSyncSource}; they translate amounts to our sign convention (negative = money
  * out), map account types, and map their errors to `ProviderError` kinds before anything reaches the engine.
  */
-import type { AccountType, Connection, ConnectionStatus, Provider, ProviderCategoryRef, StatusReason, Transaction } from '../banking/model';
+import type { AccountType, Connection, ConnectionStatus, Provider, ProviderCategoryRef, StatusReason, SyncTrigger, Transaction } from '../banking/model';
 import type { TransactionChangeHint } from '../banking/ports';
 import { ProviderError, type ProviderFailureKind } from '../errors/app-error';
 import type { WebhookVerifier } from './webhook-verification';
@@ -65,10 +65,17 @@ export interface SyncSession {
   readonly accessToken: string | null;
   /** Transactions a webhook named as updated or deleted, to be read again (Pluggy); absent otherwise. */
   readonly transactionHint?: TransactionChangeHint | null;
+  /** Why this run happens: only a user's own request may ask a provider to collect fresh data. */
+  readonly trigger?: SyncTrigger;
+  /**
+   * Provider ids of the stored transactions of one provider account dated `dateFrom` (`YYYY-MM-DD`) or later:
+   * what a source that re-reads a recent window compares with to find rows deleted at the provider.
+   */
+  readonly storedTransactionIds?: (providerAccountId: string, dateFrom: string) => Promise<string[]>;
 }
 
 /** The connection fields a provider state check refreshes. */
-export type RefreshedConnectionFields = Partial<Pick<Connection, 'consent' | 'pendingUserAction'>>;
+export type RefreshedConnectionFields = Partial<Pick<Connection, 'consent' | 'pendingUserAction' | 'providerUpdate'>>;
 
 /**
  * A provider failure that also says what to store on the connection: the authorization URL and its expiry
@@ -175,6 +182,15 @@ export type WebhookAction =
       readonly consentRevoked?: boolean;
       /** Queue a sync once the status is stored (e.g. a repaired login has data waiting). */
       readonly thenSync?: boolean;
+    }
+  /** The user revoked one account of the connection; the connection and its other accounts carry on. */
+  | { readonly kind: 'account_revoked'; readonly providerAccountId: string; readonly reason: StatusReason }
+  /** The provider reports an institution's health (Pluggy connector status): no connection involved. */
+  | {
+      readonly kind: 'institution';
+      readonly institutionId: string;
+      readonly status: 'operational' | 'degraded';
+      readonly note: string;
     }
   /** Worth keeping as processed, nothing to change (e.g. a webhook URL change was confirmed). */
   | { readonly kind: 'record'; readonly note: string }

@@ -33,3 +33,9 @@ export const webhookEventMessage = z.object({
   provider: z.enum(providers),
   eventId: z.string().check(z.minLength(1)),
 });
+
+/** An app event waiting for webhook delivery; `replay` delivers it again even if it was delivered before. */
+export const appWebhookMessage = z.object({
+  eventId: z.string().check(z.minLength(1)),
+  replay: z.optional(z.boolean()),
+});

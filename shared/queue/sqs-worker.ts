@@ -16,7 +16,7 @@ import type * as z from 'zod/v4/core';
 import { safeParse } from 'zod/v4/core';
 import { describeError } from '../errors/error-mapper';
 import { clearLogContext, logger, withLogContext, type LogContext } from '../observability/logger';
-import { countMetric, flushMetrics } from '../observability/metrics';
+import { countMetric, flushMetrics, workerMetricName } from '../observability/metrics';
 
 export interface WorkerOptions<Schema extends z.$ZodType> {
   readonly name: string;
@@ -69,7 +69,7 @@ async function processRecord<Schema extends z.$ZodType>(options: WorkerOptions<S
     message = parsed.data;
   } catch (error) {
     logger.error('unreadable queue message', { worker: options.name, error: error as Error });
-    countMetric(`${options.name}PoisonMessages`);
+    countMetric(workerMetricName(options.name, 'poisonMessages'));
     return false;
   }
   if (options.logContext) withLogContext(options.logContext(message));
@@ -79,16 +79,17 @@ async function processRecord<Schema extends z.$ZodType>(options: WorkerOptions<S
   } catch (error) {
     const described = describeError(error);
     if (!described.retryable) {
-      logger.warn('message dropped: failure is not retryable', { worker: options.name, code: described.code });
+      logger.warn('message dropped: failure is not retryable', { worker: options.name, code: described.code, provider_request_id: described.providerRequestId });
       return true;
     }
     logger.warn('message failed, will be retried', {
       worker: options.name,
       code: described.code,
+      provider_request_id: described.providerRequestId,
       receive_count: record.attributes?.ApproximateReceiveCount,
       error: error as Error,
     });
-    countMetric(`${options.name}Retries`);
+    countMetric(workerMetricName(options.name, 'retries'));
     if (options.beforeRetry) {
       await options.beforeRetry(record, error).catch((hookError: unknown) =>
         logger.warn('could not delay the redelivery; the queue visibility timeout applies', { worker: options.name, error: hookError as Error }),

@@ -39,6 +39,9 @@ export const providerCallRetry: RetryPolicy = { maxAttempts: 4, baseDelayMs: 250
 export const dynamoDbBatchRetry: RetryPolicy = { maxAttempts: 8, baseDelayMs: 50, maxDelayMs: 3_000 };
 
 /** SQS `SendMessageBatch` entries reported in `Failed` (other than the sender's fault). */
+/** EventBridge PutEvents entries that failed (throttling, internal errors) are sent again, like SQS batches. */
+export const eventBusPutRetry: RetryPolicy = { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 1_000 };
+
 export const sqsSendRetry: RetryPolicy = { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 1_000 };
 
 /**
@@ -81,6 +84,13 @@ export const syncRedeliveryBackoff: RedeliveryBackoffPolicy = { baseSeconds: 60,
  * a provider outage of that length, and a provider that is down is not called every two minutes meanwhile.
  */
 export const providerWriteRedeliveryBackoff: RedeliveryBackoffPolicy = { baseSeconds: 30, maxSeconds: 900 };
+
+/**
+ * Deliveries of events to the app's webhook URL: 30 s, 60 s, 120 s … doubling up to 30 minutes (plus up to 30 s
+ * of jitter), so the eight deliveries the queue allows span about an hour: an app endpoint restarting or briefly
+ * overloaded gets its events, and one that stays down dead-letters them (alarm; `npm run replay-app-events`).
+ */
+export const appWebhookRedeliveryBackoff: RedeliveryBackoffPolicy = { baseSeconds: 30, maxSeconds: 1800 };
 
 /** SQS refuses a visibility timeout above 12 hours. */
 const SQS_MAX_VISIBILITY_SECONDS = 43_200;

@@ -10,6 +10,8 @@ import type { ProviderAccount } from '../providers/ports';
 export interface StoredAccounts {
   readonly accountCount: number;
   readonly written: number;
+  /** Accounts the user revoked (USER_ACCOUNT_REVOKED): sync leaves their data alone. */
+  readonly revoked: readonly Account[];
   accountIdOf(providerAccountId: string): string;
 }
 
@@ -33,6 +35,7 @@ export async function storeAccounts(
   return {
     accountCount: providerAccounts.length,
     written: changed.length,
+    revoked: [...existing.values()].filter((account) => account.status === 'revoked'),
     accountIdOf: (providerAccountId) => accountIdFor(connection.connectionId, providerAccountId),
   };
 }
@@ -63,6 +66,7 @@ export function toAccount(
     mask: reported.mask,
     balances: { ...reported.balances, updatedAt: balancesMoved ? now : (prior?.balances.updatedAt ?? now) },
     numbers: prior?.numbers ?? null,
+    ...(prior?.status ? { status: prior.status } : {}),
     createdAt: prior?.createdAt ?? now,
     updatedAt: prior?.updatedAt ?? now,
   };

@@ -23,6 +23,7 @@ import { statusesNeedingUser, type Connection } from '../banking/model';
 import type { Clock, DueConnectionIndex, Page, SyncJob, SyncJobQueue } from '../banking/ports';
 import { asError } from '../errors/app-error';
 import { logger } from '../observability/logger';
+import { degradedInstitutions, healthKeyString, keyOf, type InstitutionHealthStore } from '../institutions/institution-health';
 
 
 
@@ -35,6 +36,11 @@ export interface SchedulerDeps {
   readonly leaseMinutes?: number;
   /** Due-index rows read per query; default {@link DEFAULT_PAGE_SIZE}. */
   readonly pageSize?: number;
+  /**
+   * Institution health: connections of an institution that is down are leased like the others but not
+   * enqueued, so auto-sync pauses for them and tries again when the lease runs out.
+   */
+  readonly institutionHealth?: Pick<InstitutionHealthStore, 'getMany'>;
 }
 
 export interface SchedulerResult {
@@ -113,7 +119,11 @@ async function scheduleShard(
     }
     // The deduplication id names the due time that was read, not the lease: that is what made it due.
     const dueAtById = new Map(candidates.map((connection) => [connection.connectionId, connection.nextSyncAt]));
-    const jobs = (lease?.leased ?? []).map((connection) =>
+    const leased = lease?.leased ?? [];
+    const down = deps.institutionHealth ? await degradedInstitutions(deps.institutionHealth, leased) : new Set<string>();
+    const paused = leased.filter((connection) => down.has(healthKeyString(keyOf(connection))));
+    if (paused.length > 0) logger.info('auto-sync paused for connections of unavailable institutions', { shard, paused: paused.length });
+    const jobs = leased.filter((connection) => !paused.includes(connection)).map((connection) =>
       scheduledJob(connection, dueAtById.get(connection.connectionId) ?? connection.nextSyncAt, now),
     );
     await deps.syncQueue.enqueue(jobs);

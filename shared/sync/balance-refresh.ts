@@ -8,6 +8,7 @@ import type { LiveBalanceSource } from '../providers/ports';
 import type { Account, Provider } from '../banking/model';
 import { requireAccount, requireConnection } from '../banking/ownership';
 import type { AccountStore, Clock, ConnectionStore, TokenVault } from '../banking/ports';
+import { tokenContextOf } from '../banking/token-context';
 
 export interface BalanceRefreshDeps {
   readonly accounts: AccountStore;
@@ -21,11 +22,7 @@ export async function refreshAccountBalance(deps: BalanceRefreshDeps, userId: st
   const account = await requireAccount(deps.accounts, userId, accountId);
   const connection = await requireConnection(deps.connections, userId, account.connectionId);
   const accessToken = connection.accessToken
-    ? await deps.vault.decrypt(connection.accessToken, {
-        userId,
-        connectionId: connection.connectionId,
-        provider: connection.provider,
-      })
+    ? await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection))
     : null;
   const source = await deps.balanceSourceFor(connection.provider);
   const reported = await source.liveBalances(connection, accessToken, [

@@ -10,7 +10,8 @@
  * re-running a sync with nothing new leaves the stored data exactly as it was.
  */
 import { updateConnection } from '../banking/connection-updates';
-import { purgeConnectionData } from '../banking/connections';
+import { purgeAccountTransactions } from '../banking/account-revocation';
+import { purgeConnectionData, purgeConnectionRows } from '../banking/connections';
 import {
   statusesNeedingUser,
   type Connection,
@@ -29,16 +30,21 @@ import type {
   TokenVault,
   TransactionStore,
 } from '../banking/ports';
+import { accountIdFor } from '../banking/ids';
 import { syncRunRecord } from '../banking/sync-requests';
+import { tokenContextOf } from '../banking/token-context';
 import { describeError } from '../errors/error-mapper';
 import { logger } from '../observability/logger';
-import { countMetric, countMetricBy, durationMetric } from '../observability/metrics';
+import { countMetric, countMetricBy, durationMetric, metricNames } from '../observability/metrics';
 import { storeAccounts } from './account-writer';
 import { ConnectionStateError, type ProviderSyncSource } from '../providers/ports';
 import { nextAutoSyncAt } from './schedule';
+import { statusChangedEventId } from '../events/model';
+import { runEventIds, stageRunEvents, type SyncEventDeps } from '../events/sync-events';
+import type { InstitutionHealthMonitor } from '../institutions/institution-health';
 import { TransactionChangeWriter } from './transaction-writer';
 
-export interface SyncEngineDeps {
+export interface SyncEngineDeps extends SyncEventDeps {
   readonly connections: ConnectionStore;
   readonly accounts: AccountStore;
   readonly transactions: TransactionStore;
@@ -48,6 +54,8 @@ export interface SyncEngineDeps {
   readonly sourceFor: (provider: Provider) => Promise<ProviderSyncSource>;
   readonly clock: Clock;
   readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
+  /** Told how each run went, to notice an institution that is down (and back). */
+  readonly institutions?: InstitutionHealthMonitor;
 }
 
 const FINAL_OUTCOMES: ReadonlySet<SyncRun['outcome']> = new Set(['succeeded', 'partial', 'failed']);
@@ -63,7 +71,10 @@ const STATUSES_KEPT_AFTER_SUCCESS: ReadonlySet<ConnectionStatus> = new Set(['pen
 export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncRun | null> {
   const connection = await deps.connections.get(job.userId, job.connectionId);
   if (!connection) {
-    logger.info('sync skipped: connection no longer exists');
+    // An earlier attempt of this job may have written rows before it died; with the connection gone nothing
+    // else would ever remove them. Purging an id that never had rows costs a few empty queries.
+    logger.info('sync skipped: connection no longer exists; purging anything an earlier attempt wrote');
+    await purgeConnectionRows(deps, job);
     return null;
   }
   if (job.trigger === 'schedule' && statusesNeedingUser.has(connection.status)) {
@@ -75,6 +86,8 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   const recorded = await deps.syncRuns.get(connection.connectionId, job.syncRunId);
   if (recorded && FINAL_OUTCOMES.has(recorded.outcome)) {
     logger.info('sync skipped: this run already finished', { outcome: recorded.outcome });
+    // Publishes what an attempt that died after recording the run left staged (nothing otherwise).
+    await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
     return recorded;
   }
   const started = deps.clock.now();
@@ -87,7 +100,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     startedAt: started.toISOString(),
   });
   await deps.syncRuns.put(run);
-  countMetric('SyncRunsStarted');
+  countMetric(metricNames.syncRunsStarted);
   const statusBefore = connection.status === 'syncing' ? 'healthy' : connection.status;
   // Starting clears the pending-sync marker if it names this run: a request from now on may see data this
   // run has already read past, so it gets a run of its own (see requestSync).
@@ -97,23 +110,26 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     pendingSync: current.pendingSync?.syncRunId === job.syncRunId ? null : (current.pendingSync ?? null),
   });
   if (!(await setStatus(deps, connection, markStarted))) {
-    return connectionRemovedDuringRun(deps, connection);
+    return connectionRemovedDuringRun(deps, connection, job.syncRunId);
   }
 
   try {
     const accessToken = connection.accessToken
-      ? await deps.vault.decrypt(connection.accessToken, {
-          userId: connection.userId,
-          connectionId: connection.connectionId,
-          provider: connection.provider,
-        })
+      ? await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection))
       : null;
-    const session = { connection, accessToken, transactionHint: job.transactionHint ?? null };
+    const session = {
+      connection,
+      accessToken,
+      transactionHint: job.transactionHint ?? null,
+      trigger: job.trigger,
+      storedTransactionIds: (providerAccountId: string, dateFrom: string) => storedTransactionIds(deps, connection, providerAccountId, dateFrom),
+    };
     const source = await deps.sourceFor(connection.provider);
     const refreshed = await source.checkConnection(session);
     const providerAccounts = await source.listAccounts(session);
     const stored = await storeAccounts(deps.accounts, connection, providerAccounts, deps.clock.now().toISOString());
-    const writer = new TransactionChangeWriter(deps.transactions, deps.categories, connection, deps.clock);
+    const revokedAccounts = new Set(stored.revoked.map((account) => account.providerAccountId));
+    const writer = new TransactionChangeWriter(deps.transactions, deps.categories, connection, deps.clock, revokedAccounts);
     const pulled = await source.pullTransactions(
       session,
       connection.syncCursor,
@@ -121,6 +137,8 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       () => writer.restart(),
     );
     await writer.finish();
+    // A run that overlapped the revocation may have stored rows of a revoked account after its purge.
+    for (const account of stored.revoked) await purgeAccountTransactions(deps, account);
 
     const finished = deps.clock.now();
     const counts: SyncCounts = { ...writer.counts, accounts: stored.accountCount };
@@ -130,6 +148,9 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       message: failure.message,
     }));
     const outcome = accountErrors.length > 0 ? 'partial' : 'succeeded';
+    run = { ...run, outcome, finishedAt: finished.toISOString(), counts, accountErrors };
+    const expectedStatus = successorStatus('syncing', statusBefore);
+    await stageRunEvents(deps, { ...connection, ...refreshed, status: expectedStatus, statusReason: null }, statusBefore, run);
     // The cursor is committed only here, after every batch it covers has been stored.
     const committed = await setStatus(deps, connection, (current) => ({
       ...current,
@@ -141,9 +162,11 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       lastSyncOutcome: outcome,
       nextSyncAt: nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
     }));
-    if (!committed) return connectionRemovedDuringRun(deps, connection);
-    run = { ...run, outcome, finishedAt: finished.toISOString(), counts, accountErrors };
+    if (!committed) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
+    await finishRunEvents(deps, committed, expectedStatus, job.syncRunId);
     await deps.syncRuns.put(run);
+    await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
+    await observeInstitution(() => deps.institutions?.syncSucceeded(committed));
     recordRunMetrics(run, finished.getTime() - started.getTime());
     logger.info('sync finished', { outcome, ...counts, account_errors: accountErrors.length });
     return run;
@@ -153,30 +176,38 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     const status: ConnectionStatus = described.connectionStatus ?? (described.retryable ? statusBefore : 'error');
     // A provider state failure may carry what the user needs next (authorization URL, lapsed consent).
     const refreshedOnFailure = error instanceof ConnectionStateError ? error.connectionFields : {};
+    const failureReason = { code: described.code, message: described.message };
+    const finalRun: SyncRun = {
+      ...run,
+      outcome: described.retryable ? 'retrying' : 'failed',
+      finishedAt: finished.toISOString(),
+      // Plaid's request_id travels with the run: Plaid support asks for it.
+      error: { ...failureReason, ...(described.providerRequestId ? { providerRequestId: described.providerRequestId } : {}) },
+    };
+    const reasonAfter = described.connectionStatus || !described.retryable ? failureReason : connection.statusReason;
+    await stageRunEvents(deps, { ...connection, ...refreshedOnFailure, status, statusReason: reasonAfter }, statusBefore, finalRun);
     const recorded = await setStatus(deps, connection, (current) => ({
       ...current,
       ...(current.status === 'syncing' ? refreshedOnFailure : {}),
       status: current.status === 'syncing' ? status : current.status,
-      statusReason: described.connectionStatus || !described.retryable ? { code: described.code, message: described.message } : current.statusReason,
+      statusReason: described.connectionStatus || !described.retryable ? failureReason : current.statusReason,
       lastSyncOutcome: described.retryable ? 'retrying' : 'failed',
       nextSyncAt: statusesNeedingUser.has(status)
         ? null
         : nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
     }));
-    if (!recorded) return connectionRemovedDuringRun(deps, connection);
-    run = {
-      ...run,
-      outcome: described.retryable ? 'retrying' : 'failed',
-      finishedAt: finished.toISOString(),
-      error: { code: described.code, message: described.message },
-    };
+    if (!recorded) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
+    await finishRunEvents(deps, recorded, status, job.syncRunId);
+    run = finalRun;
     await deps.syncRuns.put(run);
+    await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
+    await observeInstitution(() => deps.institutions?.syncFailed(recorded, described.code));
     recordRunMetrics(run, finished.getTime() - started.getTime(), described.code);
     if (described.retryable) {
-      logger.warn('sync failed, will retry', { code: described.code });
+      logger.warn('sync failed, will retry', { code: described.code, provider_request_id: described.providerRequestId });
       throw error;
     }
-    logger.warn('sync failed', { code: described.code, status });
+    logger.warn('sync failed', { code: described.code, status, provider_request_id: described.providerRequestId });
     return run;
   }
 }
@@ -188,6 +219,19 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
 function successorStatus(current: ConnectionStatus, before: ConnectionStatus): ConnectionStatus {
   if (current !== 'syncing') return current;
   return STATUSES_KEPT_AFTER_SUCCESS.has(before) ? before : 'healthy';
+}
+
+/** Provider ids of the connection's stored rows of one account dated `dateFrom` or later, every page. */
+async function storedTransactionIds(deps: SyncEngineDeps, connection: Connection, providerAccountId: string, dateFrom: string): Promise<string[]> {
+  const accountId = accountIdFor(connection.connectionId, providerAccountId);
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await deps.transactions.list(connection.userId, { accountId, dateFrom }, 500, cursor);
+    ids.push(...page.items.map((row) => row.providerTransactionId));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return ids;
 }
 
 /** Applies a change to the stored connection; null when the connection no longer exists. */
@@ -203,17 +247,35 @@ function setStatus(
  * The user deleted the connection while this run was writing. The delete purged what existed then; rows
  * this run stored afterwards would be orphans nobody can see or delete, so they are purged again here.
  */
-async function connectionRemovedDuringRun(deps: SyncEngineDeps, connection: Connection): Promise<null> {
+async function connectionRemovedDuringRun(deps: SyncEngineDeps, connection: Connection, syncRunId: string): Promise<null> {
   logger.info('sync abandoned: the connection was deleted while it ran');
+  await deps.events.discard(runEventIds(connection.connectionId, syncRunId));
   await purgeConnectionData(deps, connection);
   return null;
 }
 
+/**
+ * Another writer set the status while the run went on (a webhook): the status stored is theirs, and so is the
+ * event about it; the one this run staged describes a change that did not happen.
+ */
+async function finishRunEvents(deps: SyncEngineDeps, stored: Connection, expectedStatus: ConnectionStatus, syncRunId: string): Promise<void> {
+  if (stored.status !== expectedStatus) await deps.events.discard([statusChangedEventId(stored.connectionId, syncRunId)]);
+}
+
+/** Institution health is bookkeeping around the sync: its failure is logged, never fails the run. */
+async function observeInstitution(observe: () => Promise<void> | undefined): Promise<void> {
+  try {
+    await observe();
+  } catch (error) {
+    logger.warn('institution health not updated', { error: error as Error });
+  }
+}
+
 function recordRunMetrics(run: SyncRun, durationMs: number, failureCode?: string): void {
-  countMetric(run.outcome === 'succeeded' || run.outcome === 'partial' ? 'SyncRunsSucceeded' : 'SyncRunsFailed');
-  if (failureCode) countMetricBy('SyncRunsFailedByReason', 'reason', failureCode);
-  durationMetric('SyncDuration', durationMs);
-  countMetric('TransactionsAdded', run.counts.added);
-  countMetric('TransactionsModified', run.counts.modified);
-  countMetric('TransactionsRemoved', run.counts.removed);
+  countMetric(run.outcome === 'succeeded' || run.outcome === 'partial' ? metricNames.syncRunsSucceeded : metricNames.syncRunsFailed);
+  if (failureCode) countMetricBy(metricNames.syncRunsFailedByReason, 'reason', failureCode);
+  durationMetric(metricNames.syncDuration, durationMs);
+  countMetric(metricNames.transactionsAdded, run.counts.added);
+  countMetric(metricNames.transactionsModified, run.counts.modified);
+  countMetric(metricNames.transactionsRemoved, run.counts.removed);
 }

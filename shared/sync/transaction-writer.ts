@@ -8,7 +8,14 @@
  *   pending transaction's user fields, so an edit made while pending survives posting;
  * - removed transactions become tombstones (the change feed reports them), never plain deletes;
  * - removals are deferred to the end of the run, because the pending side of a pending→posted pair may be
- *   removed in an earlier page than the posted side is added, and its user fields are needed until then.
+ *   removed in an earlier page than the posted side is added, and its user fields are needed until then;
+ * - a posted transaction whose `pending_transaction_id` names a stored row replaces that row: the pending
+ *   row is deleted once the posted one (carrying its user fields) is stored. The provider does not always
+ *   report that removal: a pass restarted after TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION, or a job
+ *   redelivered after failing midway, resumes from the committed cursor, and a pending row that an aborted
+ *   pass stored and that posted since then appeared and vanished inside the resumed window, so Plaid never
+ *   lists it in `removed` (https://plaid.com/docs/api/products/transactions/#transactionssync,
+ *   https://plaid.com/docs/transactions/transactions-data/#pending-and-posted-transactions).
  */
 import { transactionIdFor, accountIdFor } from '../banking/ids';
 import type { Category, Connection, Transaction } from '../banking/model';
@@ -25,11 +32,15 @@ export class TransactionChangeWriter {
     private readonly categories: CategoryStore,
     private readonly connection: Connection,
     private readonly clock: Clock,
+    /** Provider ids of accounts the user revoked: their transactions are not stored again. */
+    private readonly revokedAccounts: ReadonlySet<string> = new Set(),
   ) {}
 
   async apply(batch: ChangeBatch): Promise<void> {
     const latest = new Map<string, ProviderTransaction>();
-    for (const change of [...batch.added, ...batch.modified]) latest.set(change.providerTransactionId, change);
+    for (const change of [...batch.added, ...batch.modified]) {
+      if (!this.revokedAccounts.has(change.providerAccountId)) latest.set(change.providerTransactionId, change);
+    }
     const incoming = [...latest.values()];
     const idOf = (providerId: string) => transactionIdFor(this.connection.connectionId, providerId);
     const lookups = new Set<string>();
@@ -42,11 +53,17 @@ export class TransactionChangeWriter {
     );
     const now = this.clock.now().toISOString();
     const writes: Transaction[] = [];
+    const replaced = new Map<string, Transaction>();
     for (const change of incoming) {
       const prior = stored.get(idOf(change.providerTransactionId));
-      const pendingPredecessor = change.pendingProviderTransactionId
-        ? stored.get(idOf(change.pendingProviderTransactionId))
-        : undefined;
+      const pendingPredecessor =
+        change.pendingProviderTransactionId && change.pendingProviderTransactionId !== change.providerTransactionId
+          ? stored.get(idOf(change.pendingProviderTransactionId))
+          : undefined;
+      // Checked even when the posted row is already stored: a run that died between the two writes left it behind.
+      if (pendingPredecessor && !latest.has(pendingPredecessor.providerTransactionId)) {
+        replaced.set(pendingPredecessor.transactionId, pendingPredecessor);
+      }
       const next = this.toTransaction(change, prior ?? pendingPredecessor, prior, now);
       if (prior && sameProviderData(prior, next)) continue;
       writes.push(next);
@@ -55,6 +72,12 @@ export class TransactionChangeWriter {
     }
     await this.store.putMany(writes);
     await this.registerCategories(writes, now);
+    // Only after the posted rows (with the pending rows' user fields) are stored; as tombstones, so the change
+    // feed tells clients the pending row is gone.
+    if (replaced.size > 0) {
+      await this.store.removeMany([...replaced.values()]);
+      this.counts.removed += replaced.size;
+    }
     for (const providerId of batch.removed) this.deferredRemovals.add(providerId);
   }
 

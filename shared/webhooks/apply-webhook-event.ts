@@ -11,17 +11,26 @@ import type { TransactionChangeHint, WebhookEventStore } from '../banking/ports'
 import { requestSync, type SyncRequestDeps } from '../banking/sync-requests';
 import { describeError } from '../errors/error-mapper';
 import { logger, withLogContext } from '../observability/logger';
-import { countMetric } from '../observability/metrics';
+import { countMetric, detailMetricNames, metricNames } from '../observability/metrics';
 import { nextAutoSyncAt } from '../sync/schedule';
 import type { WebhookEventJob } from '../banking/ports';
 import type { WebhookInterpreter } from '../providers/ports';
 import type { WebhookAction } from '../providers/ports';
+import { connectionStatusChangedEvent, statusChangedEventId } from '../events/model';
+import type { EventPublisher } from '../events/ports';
+import type { InstitutionHealthService } from '../institutions/institution-health';
 
 export interface ApplyWebhookDeps extends SyncRequestDeps {
   readonly events: WebhookEventStore;
   readonly interpreterFor: (provider: Provider) => Promise<WebhookInterpreter>;
   /** Restores an auto-sync time when a connection leaves a status that waits for the user. */
   readonly autoSync: { readonly intervalHours: number; readonly random: () => number };
+  /** Marks one account revoked and deletes its data (shared/banking/account-revocation.ts); false when unknown. */
+  readonly revokeAccount: (connection: Connection, providerAccountId: string) => Promise<boolean>;
+  /** Outbound app events (`connection.status_changed`). */
+  readonly publisher: EventPublisher;
+  /** Institution health, told about provider-reported institution status (Pluggy connector status). */
+  readonly institutions?: Pick<InstitutionHealthService, 'reportStatus'>;
 }
 
 
@@ -44,7 +53,7 @@ export async function applyWebhookEvent(deps: ApplyWebhookDeps, job: WebhookEven
   try {
     const status = await carryOut(deps, event);
     await deps.events.save({ ...event, status, processedAt: deps.clock.now().toISOString(), attempts: event.attempts + 1 });
-    countMetric(status === 'processed' ? 'WebhookEventsProcessed' : 'WebhookEventsIgnored');
+    countMetric(status === 'processed' ? detailMetricNames.webhookEventsProcessed : detailMetricNames.webhookEventsIgnored);
     logger.info('webhook event applied', { type: event.type, event_id: event.eventId, status });
     return status;
   } catch (error) {
@@ -52,7 +61,7 @@ export async function applyWebhookEvent(deps: ApplyWebhookDeps, job: WebhookEven
     await deps.events
       .save({ ...event, status: retryable ? 'received' : 'failed', attempts: event.attempts + 1 })
       .catch((saveError: unknown) => logger.error('could not record webhook event failure', { error: saveError as Error }));
-    countMetric('WebhookEventsFailed');
+    countMetric(metricNames.webhookEventsFailed);
     throw error;
   }
 }
@@ -63,6 +72,11 @@ async function carryOut(deps: ApplyWebhookDeps, event: WebhookEvent): Promise<'p
   if (action.kind === 'ignore') {
     logger.info('webhook event ignored', { type: event.type, note: action.note });
     return 'ignored';
+  }
+  if (action.kind === 'institution') {
+    if (!deps.institutions) return 'ignored';
+    await deps.institutions.reportStatus({ provider: event.provider, institutionId: action.institutionId }, null, action.status, action.note);
+    return 'processed';
   }
   // Events about the provider itself (Pluggy connector status) concern no connection.
   if (action.kind === 'record' && event.providerItemId === null) {
@@ -81,8 +95,13 @@ async function carryOut(deps: ApplyWebhookDeps, event: WebhookEvent): Promise<'p
       return 'processed';
     case 'sync':
       return (await syncUnlessRevoked(deps, connection, action.transactionHint)) ? 'processed' : 'ignored';
+    case 'account_revoked': {
+      const revoked = await deps.revokeAccount(connection, action.providerAccountId);
+      logger.info(revoked ? 'account revoked by webhook' : 'webhook names an account the connection does not have', { code: action.reason.code });
+      return revoked ? 'processed' : 'ignored';
+    }
     case 'status': {
-      const changed = await applyStatus(deps, connection, action);
+      const changed = await applyStatus(deps, connection, action, event.eventId);
       if (!changed) return 'ignored';
       if (action.thenSync) await syncUnlessRevoked(deps, changed);
       return 'processed';
@@ -105,12 +124,23 @@ async function syncUnlessRevoked(
   return true;
 }
 
-/** Stores the new status; returns the connection as stored, or null when the change did not apply. */
+/**
+ * Stores the new status; returns the connection as stored, or null when the change did not apply.
+ *
+ * The `connection.status_changed` event is staged before the write and published after it (outbox): a retry
+ * of this webhook event that finds the status already stored publishes what the first attempt staged.
+ */
 async function applyStatus(
   deps: ApplyWebhookDeps,
   connection: Connection,
   action: WebhookAction & { kind: 'status' },
+  webhookEventId: string,
 ): Promise<Connection | null> {
+  const eventId = statusChangedEventId(connection.connectionId, webhookEventId);
+  const expected = withStatus(connection, action, deps);
+  if (expected.status !== connection.status) {
+    await deps.publisher.stage([connectionStatusChangedEvent(connection.status, expected, webhookEventId, deps.clock.now().toISOString())]);
+  }
   let applies = true;
   const stored = await updateConnection(
     deps.connections,
@@ -129,8 +159,10 @@ async function applyStatus(
   );
   if (!applies || !stored) {
     logger.info('webhook status change not applied', { status: action.status, current: stored?.status ?? null });
+    await deps.publisher.discard([eventId]);
     return null;
   }
+  await deps.publisher.flush([eventId]);
   logger.info('connection status set by webhook', { status: stored.status, reason: stored.statusReason?.code ?? null });
   return stored;
 }

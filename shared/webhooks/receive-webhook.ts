@@ -17,7 +17,7 @@
 import type { Connection, Provider, WebhookEvent } from '../banking/model';
 import type { Clock, ConnectionStore, SyncRunStore, WebhookEventQueue, WebhookEventStore } from '../banking/ports';
 import { logger, withLogContext } from '../observability/logger';
-import { countMetric, countMetricBy, metricNames, MetricUnit, publishMetrics } from '../observability/metrics';
+import { countMetric, countMetricBy, detailMetricNames, metricNames, MetricUnit, publishMetrics } from '../observability/metrics';
 import { contentEventIds } from './event-ids';
 import type { DescribedWebhook, WebhookSource } from '../providers/ports';
 import { WebhookVerificationError, type ReceivedWebhook } from '../providers/webhook-verification';
@@ -60,7 +60,7 @@ export async function receiveWebhook(
       // The total is what an alarm watches; per provider and per reason say whose key or secret is wrong, or
       // whether it is an attack.
       publishMetrics([{}, { provider }], [{ name: metricNames.webhooksRejected, unit: MetricUnit.Count, value: 1 }]);
-      countMetricBy('WebhooksRejectedByReason', 'reason', error.reason);
+      countMetricBy(metricNames.webhooksRejectedByReason, 'reason', error.reason);
     }
     throw error;
   }
@@ -86,7 +86,7 @@ export async function receiveWebhook(
 
   if (!actionable) {
     logger.warn('webhook for an unknown item', { type: described.type, event_id: eventId });
-    countMetric('WebhooksUnknownItem');
+    countMetric(detailMetricNames.webhooksUnknownItem);
     return { outcome: 'unknown_item', eventId };
   }
   await enqueue(deps, event);
@@ -145,7 +145,7 @@ async function acknowledgeDuplicate(
       await deps.events.save(reopened);
       await enqueue(deps, reopened);
       logger.info('repeated webhook queued again: no sync after its arrival covers it', { type: stored.type, event_id: stored.eventId });
-      countMetric('WebhooksRepeated');
+      countMetric(detailMetricNames.webhooksRepeated);
       return { outcome: 'queued', eventId: stored.eventId };
     }
   }
@@ -157,7 +157,7 @@ async function acknowledgeDuplicate(
     return { outcome: 'queued', eventId: stored.eventId };
   }
   logger.info('duplicate webhook acknowledged', { type: stored.type, event_id: stored.eventId, status: stored.status });
-  countMetric('WebhooksDuplicate');
+  countMetric(detailMetricNames.webhooksDuplicate);
   return { outcome: 'duplicate', eventId: stored.eventId };
 }
 

@@ -3,6 +3,7 @@ import { systemClock } from '../adapters/system-clock';
 import type { SyncEngineDeps } from '../sync/sync-engine';
 import { providerPart } from '../providers/registry';
 import { autoSyncConfig } from './config';
+import { eventPublisher, institutionHealth } from './events';
 import { accountStore, categoryStore, connectionStore, syncRunStore, transactionStore } from './stores';
 import { tokenVault } from './vault';
 
@@ -18,5 +19,7 @@ export function syncEngineDeps(): SyncEngineDeps {
     sourceFor: providerPart((provider) => provider.syncSource(), 'sync'),
     clock: systemClock,
     autoSync: { intervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS, random: Math.random },
+    events: eventPublisher(),
+    institutions: institutionHealth(),
   };
 }

@@ -28,11 +28,11 @@ export const repositoryRoot = path.resolve(import.meta.dirname, '../..');
 const defaultPaths = ['shared', 'functions', 'infra', 'local', 'ops', 'bench'];
 
 /**
- * Modules every folder may use: the data model and ports, ids, errors, logging and metrics, money, the
- * resource catalog and configuration. Imports of these do not make two folders depend on each other.
+ * Modules every folder may use: the data model and ports, ids, the vault's encryption context, errors,
+ * logging and metrics, money, the resource catalog and configuration. Imports of these do not make two folders depend on each other.
  */
 const sharedVocabulary =
-  /^shared\/(banking\/(model|ports|ids)\.ts$|providers\/(ports|webhook-verification)\.ts$|(errors|observability|money|catalog|config)\/)/;
+  /^shared\/(banking\/(model|ports|ids|token-context)\.ts$|providers\/(ports|webhook-verification)\.ts$|(errors|observability|money|catalog|config)\/)/;
 
 /** Composition roots that live beside what they compose; for folder cycles they count as wiring. */
 const compositionRoots = /^shared\/(wiring\/|providers\/(registry\.ts$|[^/]+\/[^/]+-module\.ts$))/;

@@ -17,7 +17,7 @@ import { localProviderCredentials, provisionLocalAws } from '../../local/aws/pro
 import { startGateway, type RunningGateway } from '../../local/gateway/server';
 import { createDevSite } from '../../local/web/dev-site';
 import { startPlaidSandbox, type PlaidSandbox } from '../../local/sandboxes/plaid/plaid-sandbox';
-import { startPluggySandbox, type PluggySandbox } from '../../local/sandboxes/pluggy/pluggy-sandbox';
+import { startPluggySandbox, type PluggySandbox, type PluggySandboxOptions } from '../../local/sandboxes/pluggy/pluggy-sandbox';
 import { silentLog } from '../../local/workers/lambda-runtime';
 import { startQueuePoller, type RunningQueuePoller } from '../../local/workers/queue-poller';
 import { localAwsEnv } from '../setup/local-aws-context';
@@ -52,12 +52,16 @@ export interface LocalStackOptions {
   /** Start the queue poller (default true). Tests that drive workers by hand turn it off. */
   readonly poller?: boolean;
   /**
-   * Sign Pluggy webhook deliveries with this HMAC key (the sandbox's `X-Pluggy-Signature`); the Pluggy secret
-   * then holds it as `webhook_signing_secret`, so the webhook route checks the signature too.
+   * Sign Pluggy webhook deliveries with this HMAC key (the sandbox's `X-Pluggy-Signature`); the Pluggy
+   * webhook secret then holds it as `webhook_signing_secret`, so the webhook route checks the signature too.
    */
   readonly pluggyWebhookSigningSecret?: string;
   /** Serve the dev console and `/docs` beside the API, as `npm run dev` does (browser tests). */
   readonly site?: boolean;
+  /** Options for the Pluggy sandbox (page sizes and the like). */
+  readonly pluggy?: Omit<PluggySandboxOptions, 'port' | 'webhookSigningSecret'>;
+  /** Deliver app events to this URL, signed with this `whsec_` secret (APP_WEBHOOK_URL / the app-webhook secret). */
+  readonly appWebhook?: { readonly url: string; readonly secret: string };
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -68,18 +72,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     region: base.AWS_REGION,
     prefix,
     visibilityTimeoutSeconds: testVisibilityTimeoutSeconds,
-    ...(options.pluggyWebhookSigningSecret
-      ? {
-          secretValues: {
-            pluggy: { ...localProviderCredentials.pluggy, webhook_signing_secret: options.pluggyWebhookSigningSecret },
-          },
-        }
-      : {}),
+    secretValues: {
+      ...(options.pluggyWebhookSigningSecret
+        ? { pluggyWebhook: { ...localProviderCredentials.pluggyWebhook, webhook_signing_secret: options.pluggyWebhookSigningSecret } }
+        : {}),
+      ...(options.appWebhook ? { appWebhook: { signing_secret: options.appWebhook.secret } } : {}),
+    },
   });
   const plaid = await startPlaidSandbox({ port: 0, webhookRetryDelaysMs: [200, 500] });
   const pluggy = await startPluggySandbox({
     port: 0,
     webhookRetryDelaysMs: [200, 500],
+    ...options.pluggy,
     ...(options.pluggyWebhookSigningSecret ? { webhookSigningSecret: options.pluggyWebhookSigningSecret } : {}),
   });
   const env: Record<string, string> = {
@@ -91,6 +95,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Function timeouts stretched for the emulator (see local/workers/lambda-runtime.ts).
     LOCAL_TIMEOUT_MULTIPLIER: process.env.LOCAL_TIMEOUT_MULTIPLIER ?? '4',
     POWERTOOLS_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'ERROR',
+    ...(options.appWebhook ? { APP_WEBHOOK_URL: options.appWebhook.url } : {}),
   };
   Object.assign(process.env, env);
 

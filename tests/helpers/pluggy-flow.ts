@@ -6,6 +6,7 @@
 import { expect } from 'vitest';
 import { localProviderCredentials } from '../../local/aws/provision';
 import { eventually } from './eventually';
+import { finishedSyncRun } from './plaid-flow';
 import type { LocalStack } from './local-stack';
 
 export const PLUGGY_BANK = 0;
@@ -21,7 +22,7 @@ export async function registerWebhook(stack: LocalStack): Promise<void> {
     pluggyBaseUrl: stack.pluggy.url,
     clientId: local.client_id,
     clientSecret: local.client_secret,
-    webhookSecret: local.webhook_secret,
+    webhookSecret: localProviderCredentials.pluggyWebhook.webhook_secret,
     secretHeader: 'X-Webhook-Secret',
     apiBaseUrl: stack.gatewayUrl,
   });
@@ -98,4 +99,11 @@ export async function sandboxControl(stack: LocalStack, method: string, path: st
   const text = await response.text();
   expect(response.status, text).toBeLessThan(300);
   return text ? JSON.parse(text) : null;
+}
+
+/** The user forces a sync of a connection; resolves with the finished run. */
+export async function forcedSync(stack: LocalStack, userId: string, connectionId: string, timeoutMs = 60_000): Promise<any> {
+  const requested = await stack.api(userId, 'POST', `/banking/connections/${connectionId}/sync`);
+  expect(requested.status).toBe(202);
+  return finishedSyncRun(stack, userId, connectionId, requested.body.sync_run_id, timeoutMs);
 }

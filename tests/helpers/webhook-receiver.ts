@@ -15,6 +15,8 @@ export interface ReceivedWebhook {
 export interface WebhookReceiver {
   readonly url: string;
   readonly received: ReceivedWebhook[];
+  /** Every request, including those answered with an injected failure, in arrival order. */
+  readonly attempts: ReceivedWebhook[];
   /** Answer the next `count` deliveries with `status` instead of 200. */
   failNext(count: number, status?: number): void;
   /** Resolves with the first webhook (already received or arriving later) that matches; rejects after `timeoutMs`. */
@@ -24,6 +26,7 @@ export interface WebhookReceiver {
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
+  const attempts: ReceivedWebhook[] = [];
   const waiters: Array<{ predicate: (webhook: ReceivedWebhook) => boolean; resolve: (webhook: ReceivedWebhook) => void }> = [];
   let failures: { count: number; status: number } = { count: 0, status: 500 };
 
@@ -31,13 +34,15 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      const rawBody = Buffer.concat(chunks).toString('utf8');
       if (failures.count > 0) {
+        attempts.push({ path: request.url ?? '/', headers: request.headers, rawBody, body: {} });
         failures = { ...failures, count: failures.count - 1 };
         response.writeHead(failures.status).end();
         return;
       }
-      const rawBody = Buffer.concat(chunks).toString('utf8');
       const webhook: ReceivedWebhook = { path: request.url ?? '/', headers: request.headers, rawBody, body: JSON.parse(rawBody) as Record<string, unknown> };
+      attempts.push(webhook);
       received.push(webhook);
       response.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
       for (const waiter of [...waiters]) {
@@ -54,6 +59,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    attempts,
     failNext(count, status = 500) {
       failures = { count, status };
     },

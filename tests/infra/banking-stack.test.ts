@@ -156,17 +156,18 @@ describe('BankingStack (default context, real catalog)', () => {
   });
 
   describe('grants', () => {
-    it('gives kms:Encrypt and kms:Decrypt only to functions whose rows grant tokens:encrypt / tokens:decrypt', () => {
+    it('gives kms:Encrypt and kms:Decrypt only to functions whose rows grant token or API-key-cache use', () => {
       const tokenHolders = allRows.filter((row) => row.grants.some((grant) => grant.startsWith('tokens:')));
       expect(tokenHolders.length, 'the catalog has token users').toBeGreaterThan(0);
 
       for (const row of allRows) {
         const kmsActions = actionsOf(statementsOf(template, stack, fn(row.id))).filter((action) => action.startsWith('kms:'));
+        const cache = row.grants.includes('apiKeyCache:pluggy');
         const expected = [
-          ...(row.grants.includes('tokens:encrypt') ? ['kms:Encrypt'] : []),
-          ...(row.grants.includes('tokens:decrypt') ? ['kms:Decrypt'] : []),
+          ...(row.grants.includes('tokens:encrypt:plaid') || cache ? ['kms:Encrypt'] : []),
+          ...(row.grants.includes('tokens:decrypt:plaid') || cache ? ['kms:Decrypt'] : []),
         ];
-        expect(kmsActions.sort(), row.id).toEqual(expected.sort());
+        expect([...new Set(kmsActions)].sort(), row.id).toEqual(expected.sort());
         expect('TOKEN_KEY_ID' in environmentOf(template, stack, fn(row.id)), row.id).toBe(expected.length > 0);
       }
     });
@@ -187,9 +188,10 @@ describe('BankingStack (default context, real catalog)', () => {
       const tableId = logicalIdOf(stack.table);
       for (const row of allRows) {
         const onTable = actionsOf(statementsOn(statementsOf(template, stack, fn(row.id)), tableId));
-        expect(onTable.includes('dynamodb:Query'), `${row.id} reads`).toBe(row.grants.includes('table:read'));
-        expect(onTable.includes('dynamodb:PutItem'), `${row.id} writes`).toBe(row.grants.includes('table:write'));
-        const usesTable = row.grants.includes('table:read') || row.grants.includes('table:write');
+        const intake = row.grants.includes('table:webhookIntake');
+        expect(onTable.includes('dynamodb:Query'), `${row.id} reads`).toBe(row.grants.includes('table:read') || intake);
+        expect(onTable.includes('dynamodb:PutItem'), `${row.id} writes`).toBe(row.grants.includes('table:write') || intake);
+        const usesTable = row.grants.includes('table:read') || row.grants.includes('table:write') || intake;
         expect('TABLE_NAME' in environmentOf(template, stack, fn(row.id)), row.id).toBe(usesTable);
       }
     });
@@ -380,6 +382,33 @@ describe('BankingStack (default context, real catalog)', () => {
           Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(stack, fn(job.id)), 'Arn'] } })],
         });
       }
+    });
+  });
+
+  describe('app events', () => {
+    it('creates the event bus; publishers may put events on it and read its name, nothing else may', () => {
+      template.hasResourceProperties('AWS::Events::EventBus', { Name: `${prefix}-events` });
+      const busId = logicalIdOf(stack.eventBus);
+      for (const row of allRows) {
+        const publishes = row.grants.includes('events:publish');
+        const onBus = statementsOn(statementsOf(template, stack, fn(row.id)), busId);
+        expect(actionsOf(onBus), row.id).toEqual(publishes ? ['events:PutEvents'] : []);
+        expect(environmentOf(template, stack, fn(row.id)).EVENT_BUS_NAME !== undefined, row.id).toBe(publishes);
+      }
+    });
+
+    it('without appWebhookUrl, publishers neither queue deliveries nor see an app webhook URL', () => {
+      for (const row of allRows.filter((candidate) => candidate.grants.includes('events:publish'))) {
+        const environment = environmentOf(template, stack, fn(row.id));
+        expect(environment.APP_WEBHOOK_URL, row.id).toBeUndefined();
+        expect(environment.APP_WEBHOOK_QUEUE_URL, row.id).toBeUndefined();
+      }
+    });
+
+    it('the delivery worker consumes the app-webhook queue, whose DLQ has an alarm', () => {
+      const worker = workers.find((row) => row.queue === 'appWebhooks');
+      expect(worker?.entry).toBe('functions/workers/deliver-app-webhook.ts');
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: `${prefix}-${queues.appWebhooks.baseName}-dlq-not-empty` });
     });
   });
 

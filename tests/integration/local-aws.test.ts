@@ -3,6 +3,7 @@
  * behaves the way the workers rely on (redrive to the dead-letter queue after maxReceiveCount).
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -24,6 +25,7 @@ import {
   tableName,
   tokenKeyAlias,
 } from '../../shared/catalog/resources';
+import { startLocalAws } from '../../local/aws/moto';
 import { deadLetterUrlEnvVar, provisionLocalAws } from '../../local/aws/provision';
 import { localAwsClientConfig, localAwsEnv } from '../setup/local-aws-context';
 
@@ -165,3 +167,54 @@ describe('the emulator honours the redrive policy', () => {
     expect(deadLettered.Messages?.map((message) => message.Body)).toEqual(['poison']);
   });
 });
+
+describe('the emulator refuses cross-origin browser access', () => {
+  // A server of its own on a free port, started by the project's launcher: the shared one on 4566 may have
+  // been started from another checkout, so it says nothing about what this launcher does.
+  it('answers a foreign-origin preflight and request without Access-Control-Allow-Origin', async () => {
+    const port = await freePort();
+    const aws = await startLocalAws({
+      address: { host: '127.0.0.1', port },
+      env: { ...process.env, AWS_ENDPOINT_URL: '' },
+      log: () => {},
+    });
+    try {
+      expect(aws.startedHere).toBe(true);
+      const origin = 'https://attacker.example';
+      const preflight = await fetch(`${aws.endpoint}/`, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization,content-type,x-amz-target',
+        },
+      });
+      await preflight.arrayBuffer();
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+      expect(preflight.headers.get('access-control-allow-headers')).toBeNull();
+
+      // A "simple" cross-origin request (no preflight): the browser would still need the header to let the
+      // page read the answer.
+      const simple = await fetch(`${aws.endpoint}/`, {
+        method: 'POST',
+        headers: { Origin: origin, 'Content-Type': 'text/plain' },
+        body: 'Action=ListQueues&Version=2012-11-05',
+      });
+      await simple.arrayBuffer();
+      expect(simple.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await aws.stop();
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -35,6 +35,7 @@ const WEBHOOK_SCHEMAS: Readonly<Record<string, string>> = {
   'ITEM/LOGIN_REPAIRED': 'ItemLoginRepairedWebhook',
   'ITEM/PENDING_DISCONNECT': 'PendingDisconnectWebhook',
   'ITEM/USER_PERMISSION_REVOKED': 'UserPermissionRevokedWebhook',
+  'ITEM/USER_ACCOUNT_REVOKED': 'UserAccountRevokedWebhook',
   'ITEM/NEW_ACCOUNTS_AVAILABLE': 'NewAccountsAvailableWebhook',
 };
 
@@ -409,6 +410,62 @@ describe('Plaid sandbox: credentials, tokens and test users', () => {
   });
 });
 
+describe('Plaid sandbox: products an Item must have and products it gets where supported', () => {
+  const base = { client_name: 'Tests', language: 'en', country_codes: [CountryCode.Us], user: { client_user_id: 'u' } };
+
+  it('refuses a link token without `products` or with a product listed twice, as the spec says', async () => {
+    const onlyIfSupported = await plaidFailure(plaid.linkTokenCreate({ ...base, required_if_supported_products: [Products.Auth] }));
+    expect(onlyIfSupported.body).toMatchObject({ error_code: 'MISSING_FIELDS' });
+    expect(onlyIfSupported.body.error_message).toContain('products');
+    const overlap = await plaidFailure(
+      plaid.linkTokenCreate({ ...base, products: [Products.Transactions, Products.Auth], required_if_supported_products: [Products.Auth] }),
+    );
+    expect(overlap.body).toMatchObject({ error_type: 'INVALID_REQUEST', error_code: 'INVALID_FIELD' });
+    expect(overlap.body.error_message).toContain('auth');
+  });
+
+  it('an institution without Auth cannot be linked with auth in `products`, and is linked without it when auth is only required if supported', async () => {
+    const strict = await plaid.linkTokenCreate({ ...base, products: [Products.Transactions, Products.Auth] });
+    const refused = await control('POST', '/sandbox/local/link/complete', { link_token: strict.data.link_token, institution_id: 'ins_local_no_auth' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.plaid_error).toMatchObject({ error_code: 'PRODUCTS_NOT_SUPPORTED' });
+    const direct = await plaidFailure(
+      plaid.sandboxPublicTokenCreate({ institution_id: 'ins_local_no_auth', initial_products: [Products.Transactions, Products.Auth] }),
+    );
+    expect(direct.body.error_code).toBe('PRODUCTS_NOT_SUPPORTED');
+
+    const lenient = await plaid.linkTokenCreate({ ...base, products: [Products.Transactions], required_if_supported_products: [Products.Auth] });
+    const linked = await control('POST', '/sandbox/local/link/complete', { link_token: lenient.data.link_token, institution_id: 'ins_local_no_auth' });
+    expect(linked.status).toBe(200);
+    const accessToken = (await plaid.itemPublicTokenExchange({ public_token: linked.body.public_token })).data.access_token;
+    const item = (await plaid.itemGet({ access_token: accessToken })).data.item;
+    expect(item.products).toEqual([Products.Transactions]);
+    expect(item.available_products).not.toContain(Products.Auth);
+    const auth = await plaidFailure(plaid.authGet({ access_token: accessToken }));
+    expect(auth.body.error_code).toBe('PRODUCTS_NOT_SUPPORTED');
+
+    // Where the institution has Auth, the same link token yields an Item with both.
+    const both = await control('POST', '/sandbox/local/link/complete', { link_token: lenient.data.link_token, institution_id: 'ins_109508' });
+    const bothToken = (await plaid.itemPublicTokenExchange({ public_token: both.body.public_token })).data.access_token;
+    expect((await plaid.itemGet({ access_token: bothToken })).data.item.products).toEqual([Products.Transactions, Products.Auth]);
+  });
+
+  it('a credit-card-only login has no account Auth covers: NO_AUTH_ACCOUNTS when auth is required, no auth when only required if supported', async () => {
+    const strict = await plaid.linkTokenCreate({ ...base, products: [Products.Transactions, Products.Auth] });
+    const refused = await control('POST', '/sandbox/local/link/complete', { link_token: strict.data.link_token, username: 'user_credit_only', password: 'pass_good' });
+    expect(refused.body.plaid_error).toMatchObject({ error_type: 'ITEM_ERROR', error_code: 'NO_AUTH_ACCOUNTS' });
+
+    const lenient = await plaid.linkTokenCreate({ ...base, products: [Products.Transactions], required_if_supported_products: [Products.Auth] });
+    const linked = await control('POST', '/sandbox/local/link/complete', { link_token: lenient.data.link_token, username: 'user_credit_only', password: 'pass_good' });
+    expect(linked.body.metadata.accounts.map((account: { subtype: string }) => account.subtype)).toEqual(['credit card']);
+    const accessToken = (await plaid.itemPublicTokenExchange({ public_token: linked.body.public_token })).data.access_token;
+    expect((await plaid.itemGet({ access_token: accessToken })).data.item.products).toEqual([Products.Transactions]);
+    const auth = await plaidFailure(plaid.authGet({ access_token: accessToken }));
+    expect(auth.body.error_code).toBe('NO_AUTH_ACCOUNTS');
+    expect((await plaid.itemGet({ access_token: accessToken })).data.item.products).toEqual([Products.Transactions]);
+  });
+});
+
 describe('Plaid sandbox: /transactions/sync semantics', () => {
   it('pages a 2,000-transaction history with count 500 completely and without duplicates', async () => {
     const { accessToken } = await linkItem({ username: 'user_large_history', password: 'txn_count_2000' });
@@ -444,6 +501,36 @@ describe('Plaid sandbox: /transactions/sync semantics', () => {
     const restarted = await syncAll(otherToken);
     expect(restarted.added.filter((transaction) => !transaction.pending).length).toBeGreaterThan(1_000);
     expect(new Set(restarted.added.map((transaction) => transaction.transaction_id)).size).toBe(restarted.added.length);
+  });
+
+  it('advance_during_pagination: the data really changes between pages; a pending row served before the change and posted since is never reported removed', async () => {
+    // Two days of a 1,200-transaction history: most everyday purchases are still pending, on every page.
+    const created = await plaid.sandboxPublicTokenCreate({
+      institution_id: 'ins_109508',
+      initial_products: [Products.Transactions],
+      options: { override_username: 'user_large_history', override_password: 'txn_count_1200', transactions: { days_requested: 2 } },
+    });
+    const accessToken = (await plaid.itemPublicTokenExchange({ public_token: created.data.public_token })).data.access_token;
+    const armed = await control('POST', '/sandbox/local/faults', { endpoint: '/transactions/sync', fault: { type: 'advance_during_pagination' } });
+    expect(armed.status).toBe(201);
+
+    const first = await plaid.transactionsSync({ access_token: accessToken, count: 500 });
+    expect(first.data.has_more).toBe(true);
+    const servedPending = new Set(first.data.added.filter((transaction) => transaction.pending).map((transaction) => transaction.transaction_id));
+    expect(servedPending.size).toBeGreaterThan(0);
+    const mutated = await plaidFailure(plaid.transactionsSync({ access_token: accessToken, cursor: first.data.next_cursor, count: 500 }));
+    expect(mutated.body.error_code).toBe('TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION');
+    expect(sandbox.recorder.list({ path: '/transactions/sync' }).at(-1)?.fault).toBe('advance_during_pagination');
+
+    // The restarted loop (from the loop's first cursor) shows the posted rows, naming the pending ones...
+    const replay = await syncAll(accessToken);
+    expect(replay.restarts).toBe(0);
+    const postedFor = new Set(replay.added.map((transaction) => transaction.pending_transaction_id).filter((id): id is string => id !== null));
+    for (const pendingId of servedPending) expect(postedFor.has(pendingId)).toBe(true);
+    // ...but neither the pending rows themselves nor their removal: they appeared and vanished inside the window.
+    const replayIds = new Set([...replay.added, ...replay.modified].map((transaction) => transaction.transaction_id));
+    for (const pendingId of servedPending) expect(replayIds.has(pendingId)).toBe(false);
+    expect(replay.removed).toEqual([]);
   });
 
   it('reports pending→posted as removed pending + added posted after the Item clock advances, then fires SYNC_UPDATES_AVAILABLE', async () => {
@@ -623,6 +710,22 @@ describe('Plaid sandbox: webhooks and balances', () => {
     const { accessToken: silentToken } = await linkItem({ webhook: null });
     const noWebhook = await plaidFailure(plaid.sandboxItemFireWebhook({ access_token: silentToken, webhook_code: WebhookCode.NewAccountsAvailable }));
     expect(noWebhook.body.error_code).toBe('SANDBOX_WEBHOOK_INVALID');
+  });
+
+  it('USER_ACCOUNT_REVOKED names one account, whose numbers /auth/get no longer returns; the other accounts are untouched', async () => {
+    const { accessToken, itemId } = await linkItem();
+    const before = (await plaid.authGet({ access_token: accessToken })).data.numbers.ach.map((numbers) => numbers.account_id);
+    expect(before).toHaveLength(2);
+    const fired = await plaid.sandboxItemFireWebhook({ access_token: accessToken, webhook_code: WebhookCode.UserAccountRevoked });
+    expect(fired.data.webhook_fired).toBe(true);
+    const webhook = await receiver.waitFor(isWebhook(itemId, 'USER_ACCOUNT_REVOKED'));
+    await verifyWebhook(webhook);
+    const revokedId = webhook.body.account_id as string;
+    expect(before).toContain(revokedId);
+    const after = (await plaid.authGet({ access_token: accessToken })).data.numbers.ach.map((numbers) => numbers.account_id);
+    expect(after).toEqual(before.filter((id) => id !== revokedId));
+    // The Item itself stays healthy.
+    expect((await plaid.accountsGet({ access_token: accessToken })).data.item.error).toBeNull();
   });
 
   it('changes a balance through the control endpoint and reports it from /accounts/get', async () => {

@@ -48,6 +48,8 @@ describe('Plaid sync under faults', () => {
       { timeoutMs: 60_000, intervalMs: 100 },
     );
     expect(retrying.error).toMatchObject({ code: 'TRANSACTIONS_SYNC_LIMIT' });
+    const limited = stack.plaid.recorder.list({ path: sync, afterSeq: firstSeq }).filter((call) => call.status === 429);
+    expect(limited.map((call) => (call.responseBody as { request_id: string }).request_id)).toContain(retrying.error.provider_request_id);
     const waiting = await connectionOf(stack, item);
     expect(['healthy', 'syncing']).toContain(waiting.status);
     expect(waiting.status_reason).toBeNull();
@@ -116,6 +118,14 @@ describe('Plaid sync under faults', () => {
     expect(requested.status).toBe(202);
     const run = await finishedRun(stack, item, 'the forced sync finished', (candidate) => candidate.id === requested.body.sync_run_id);
     expect(run).toMatchObject({ outcome: 'failed', error: { code: 'ITEM_LOGIN_REQUIRED' } });
+    // Plaid's request_id of the failed call is kept on the run (Plaid support asks for it).
+    const failedCall = stack.plaid.recorder
+      .list({ path: '/transactions/sync', kind: 'provider' })
+      .filter((call) => call.fault === 'error:ITEM_LOGIN_REQUIRED' && (call.requestBody as { access_token?: string }).access_token === item.accessToken);
+    expect(failedCall).toHaveLength(1);
+    const plaidRequestId = (failedCall[0]!.responseBody as { request_id: string }).request_id;
+    expect(plaidRequestId).toMatch(/^[A-Za-z0-9]{15}$/);
+    expect(run.error.provider_request_id).toBe(plaidRequestId);
 
     const connection = await connectionOf(stack, item);
     expect(connection).toMatchObject({ status: 'login_required', status_reason: { code: 'ITEM_LOGIN_REQUIRED' }, next_sync_at: null });

@@ -267,4 +267,27 @@ describe('POST /api/v1/webhooks/plaid → webhook worker', () => {
     expect((await receive(asEvent(beforeRotation))).statusCode).toBe(401);
     await drain(webhookQueue);
   });
+
+  // Kept last: the flood uses up this container's allowance for looking up new kids.
+  it('turns 25 forged deliveries with fresh kids into at most a few key lookups at Plaid', async () => {
+    const { accessToken, itemId, connection } = await sandboxItem({ linked: true });
+    await plaid.sandboxItemFireWebhook({ access_token: accessToken, webhook_code: WebhookCode.NewAccountsAvailable });
+    const fired = await caught(itemId, 'NEW_ACCOUNTS_AVAILABLE');
+    const keyLookups = () => sandbox.recorder.list({ path: '/webhook_verification_key/get', afterSeq: before }).length;
+    const before = sandbox.recorder.lastSeq();
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i += 1) {
+      // Each forger signs with its own P-256 key under a kid Plaid never issued.
+      const forged = new WebhookSigner(nowSeconds).sign(fired.rawBody);
+      statuses.push((await receive(asEvent(fired, { token: forged }))).statusCode ?? 0);
+    }
+
+    expect(statuses).toEqual(Array.from({ length: 25 }, () => 401));
+    expect(keyLookups()).toBeLessThanOrEqual(4);
+    expect((await events.listByConnection(connection.connectionId, 10, null)).items).toEqual([]);
+    // The genuine delivery is still accepted: its key is cached.
+    expect((await receive(asEvent(fired))).statusCode).toBe(200);
+    await drain(webhookQueue);
+  });
 });

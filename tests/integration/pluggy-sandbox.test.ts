@@ -7,6 +7,8 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPluggySandbox, type PluggySandbox } from '../../local/sandboxes/pluggy/pluggy-sandbox';
+import { localProviderCredentials } from '../../local/aws/provision';
+import { saoPauloDay } from '../../local/sandboxes/pluggy/history-generator';
 import { pluggySpecPath, loadPluggyValidator } from '../helpers/pluggy-spec';
 import type { OpenApiValidator } from '../helpers/openapi-validator';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -74,7 +76,7 @@ function specProblems(): string[] {
     if (body === undefined) continue;
     const response = validator.validateResponse(match.template, exchange.status, body, method);
     if (response.valid) continue;
-    if (response.errors.some((error) => error.startsWith('no JSON schema')) && exchange.status >= 400) {
+    if (response.errors.some((error) => error.startsWith('no JSON schema') || error.includes('is not a documented response')) && exchange.status >= 400) {
       // Statuses the document does not list for this operation (403, 429, …) still carry Pluggy's error body.
       problems.push(...validator.validateSchema('GlobalErrorResponse', body).errors.map((error) => `${label} ${exchange.status}: ${error}`));
     } else {
@@ -165,8 +167,9 @@ async function allTransactions(accountId: string, query = ''): Promise<{ rows: a
   const nextLinks: string[] = [];
   let next: string | null = `?accountId=${accountId}${query}`;
   let pages = 0;
-  while (next !== null) {
-    const reply = await call('GET', `/v2/transactions${next}`);
+  for (let first = true; next !== null; first = false) {
+    // The SDK's way (pluggy-node fetchAllTransactions): `after` from `next`, the filters sent again.
+    const reply = await call('GET', `/v2/transactions${next}${first ? '' : query}`);
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     rows.push(...reply.body.results);
     pages += 1;
@@ -178,6 +181,12 @@ async function allTransactions(accountId: string, query = ''): Promise<{ rows: a
 
 async function control(method: string, path: string, body?: unknown): Promise<Reply> {
   return call(method, `/sandbox/local${path}`, { body, key: null });
+}
+
+/** Moves the sandbox clock on; the API key (2 hours) is minted again if that outlived it. */
+async function passTime(seconds: number): Promise<void> {
+  expect((await control('POST', '/clock', { advance_seconds: seconds })).status).toBe(200);
+  apiKey = await authenticate();
 }
 
 function webhooksFor(itemId: string, event?: string): ReceivedWebhook[] {
@@ -361,10 +370,11 @@ describe('Pluggy Bank: connect, sync, categorise, refresh, delete', () => {
   it('filters /v2/transactions by date, creation time and ids, and rejects page-number parameters', async () => {
     const rows = (await allTransactions(checking.id)).rows;
     const middle = rows[Math.floor(rows.length / 2)];
-    const day = (middle.date as string).slice(0, 10);
+    const day = saoPauloDay(middle.date as string);
     const sameDay = (await allTransactions(checking.id, `&dateFrom=${day}&dateTo=${day}`)).rows;
     expect(sameDay.length).toBeGreaterThan(0);
-    expect(sameDay.every((row) => (row.date as string).startsWith(day))).toBe(true);
+    // Date-only bounds are São Paulo calendar days.
+    expect(sameDay.every((row) => saoPauloDay(row.date as string) === day)).toBe(true);
 
     const ids = rows.slice(0, 3).map((row) => row.id);
     expect((await allTransactions(checking.id, `&ids=${ids.join(',')}`)).rows.map((row) => row.id).sort()).toEqual([...ids].sort());
@@ -524,7 +534,9 @@ describe('credentials and execution errors', () => {
     expect((await control('POST', '/outcomes', { itemId: item.id, outcomes: ['SITE_NOT_AVAILABLE', 'SITE_NOT_AVAILABLE'] })).status).toBe(201);
     const statuses: string[] = [];
     for (let run = 0; run < 3; run += 1) {
-      await call('PATCH', `/items/${item.id}`, { body: {} });
+      // Client updates of one Item are at least 24 hours apart (409 otherwise): let a day pass each time.
+      await passTime(25 * 3600);
+      expect((await call('PATCH', `/items/${item.id}`, { body: {} })).status).toBe(200);
       statuses.push((await control('POST', `/items/${item.id}/complete`)).body.item.status);
     }
     expect(statuses).toEqual(['OUTDATED', 'OUTDATED', 'UPDATED']);
@@ -563,7 +575,8 @@ describe('Open Finance connector', () => {
     await control('POST', `/consents/${consent.id}/expire`);
     expect((await call('GET', `/accounts?itemId=${created.id}`)).body.results).toEqual([]);
     expect((await call('GET', `/v2/transactions?accountId=${accounts[0].id}`)).body).toEqual({ results: [], next: null });
-    await call('PATCH', `/items/${created.id}`, { body: {} });
+    await passTime(25 * 3600);
+    expect((await call('PATCH', `/items/${created.id}`, { body: {} })).status).toBe(200);
     expect((await control('POST', `/items/${created.id}/complete`)).body.item.status).toBe('WAITING_USER_ACTION');
     await control('POST', `/items/${created.id}/authorize`, { consentExpiresInDays: 90 });
     sandbox.completeExecution(created.id);
@@ -747,15 +760,97 @@ describe('faults and rate limits', () => {
   });
 });
 
+describe('as strict as Pluggy', () => {
+  it('answers GET /webhooks with an empty 204 when none is registered', async () => {
+    const fresh = await startPluggySandbox({ port: 0 });
+    try {
+      const auth = await fetch(`${fresh.url}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(fresh.credentials) });
+      const { apiKey: key } = (await auth.json()) as { apiKey: string };
+      const listed = await fetch(`${fresh.url}/webhooks`, { headers: { 'X-API-KEY': key } });
+      expect(listed.status).toBe(204);
+      expect(await listed.text()).toBe('');
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it('refuses client item updates more often than every 24 hours (409) and more than 20 a minute (429)', async () => {
+    const item = await connectedItem();
+    const refused = await call('PATCH', `/items/${item.id}`, { body: {} });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ codeDescription: 'CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY', data: { minUpdateFrequencyAllowedInHours: 24, lastUpdatedAt: item.lastUpdatedAt } });
+    // The server's Date header follows the sandbox clock, so a client can measure "not before" in Pluggy's time.
+    await passTime(24 * 3600 + 60);
+    const allowed = await call('PATCH', `/items/${item.id}`, { body: {} });
+    expect(allowed.status).toBe(200);
+    expect(Date.parse(allowed.headers.get('date')!)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    // New credentials are not limited by frequency, only by the endpoint's rate limit.
+    sandbox.completeExecution(item.id);
+    let limited: Reply | undefined;
+    for (let attempt = 0; attempt < 25 && limited === undefined; attempt += 1) {
+      const reply = await call('PATCH', `/items/${item.id}`, { body: { parameters: { user: 'user-ok', password: 'password-ok' } } });
+      if (reply.status === 429) limited = reply;
+      else sandbox.completeExecution(item.id);
+    }
+    expect(limited?.headers.get('retry-after')).toBe('60');
+  });
+
+  it('continues a cursor only with the same filters sent again', async () => {
+    const small = await startPluggySandbox({ port: 0, transactionsPageSize: 20 });
+    try {
+      const auth = await fetch(`${small.url}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(small.credentials) });
+      const headers = { 'Content-Type': 'application/json', 'X-API-KEY': ((await auth.json()) as { apiKey: string }).apiKey };
+      const get = async (path: string) => fetch(`${small.url}${path}`, { headers });
+      const item = (await (await fetch(`${small.url}/items`, { method: 'POST', headers, body: JSON.stringify({ connectorId: 0, parameters: { user: 'user-ok', password: 'password-ok' } }) })).json()) as { id: string; createdAt: string };
+      small.completeExecution(item.id);
+      const accountId = small.state.findItem(item.id)!.accounts[0]!.id;
+      const createdAtFrom = encodeURIComponent(new Date(Date.parse(item.createdAt) - 60_000).toISOString());
+      const first = (await (await get(`/v2/transactions?accountId=${accountId}&createdAtFrom=${createdAtFrom}`)).json()) as { next: string };
+      expect(first.next).toMatch(/^\?accountId=[0-9a-f-]{36}&after=[^&]+$/);
+      // `next` alone drops the filter: refused rather than silently widening the listing.
+      expect((await get(`/v2/transactions${first.next}`)).status).toBe(400);
+      expect((await get(`/v2/transactions${first.next}&createdAtFrom=${createdAtFrom}`)).status).toBe(200);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it('pages consents 20 at a time and gives bank accounts an available balance with the pending rows', async () => {
+    const item = await connectedItem();
+    const paged = await call('GET', `/consents?itemId=${item.id}&page=1&pageSize=5`);
+    expect(paged.body).toMatchObject({ page: 1, total: 0, totalPages: 0, results: [] });
+    expect((await call('GET', `/consents?itemId=${item.id}&pageSize=501`)).status).toBe(400);
+    const checking = (await call('GET', `/accounts?itemId=${item.id}&type=BANK`)).body.results[0];
+    const rows = (await allTransactions(checking.id)).rows;
+    const pending = rows.filter((row) => row.status === 'PENDING').reduce((sum, row) => sum + row.amount, 0);
+    expect(pending).not.toBe(0);
+    expect(checking.bankData.closingBalance).toBeCloseTo(checking.balance + pending, 2);
+  });
+
+  it('loses webhook events on request, and only those', async () => {
+    const item = await connectedItem('user-ok', { webhookUrl: `${receiver.url}/dropped` });
+    await control('POST', '/webhooks/drop', { events: ['item/updated'], count: 1 });
+    sandbox.refresh(item.id);
+    sandbox.completeExecution(item.id);
+    await sandbox.webhooks.idle();
+    const events = sandbox.webhooks.events({ itemId: item.id });
+    expect(events.filter((event) => event.event === 'item/updated').map((event) => event.dropped)).toEqual([true]);
+    expect(events.filter((event) => event.event === 'transactions/created').every((event) => !event.dropped)).toBe(true);
+    expect(webhooksFor(item.id, 'item/updated')).toEqual([]);
+  });
+});
+
 describe('defaults', () => {
   it('accepts the provisioned local keys and does not sign webhooks without a secret', async () => {
     const previous = process.env.PLUGGY_SANDBOX_WEBHOOK_SIGNING_SECRET;
     delete process.env.PLUGGY_SANDBOX_WEBHOOK_SIGNING_SECRET;
     const plain = await startPluggySandbox({ port: 0, itemDeleteStatus: 204 });
     try {
-      expect(plain.credentials).toEqual({ clientId: 'local-pluggy-client', clientSecret: 'local-pluggy-secret' });
+      expect(plain.credentials).toEqual({ clientId: localProviderCredentials.pluggy.client_id, clientSecret: 'local-pluggy-secret' });
+      // Pluggy's client ids are UUIDs.
+      expect(plain.credentials.clientId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       expect(plain.webhooks.signingSecret).toBeUndefined();
-      const auth = await fetch(`${plain.url}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ clientId: 'local-pluggy-client', clientSecret: 'local-pluggy-secret' }) });
+      const auth = await fetch(`${plain.url}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ clientId: localProviderCredentials.pluggy.client_id, clientSecret: 'local-pluggy-secret' }) });
       const { apiKey: key } = (await auth.json()) as { apiKey: string };
       const headers = { 'Content-Type': 'application/json', 'X-API-KEY': key };
       const item = (await (await fetch(`${plain.url}/items`, { method: 'POST', headers, body: JSON.stringify({ connectorId: 0, parameters: { user: 'user-ok', password: 'password-ok' }, webhookUrl: `${receiver.url}/plain` }) })).json()) as { id: string };

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
 import { allTransactions, finishedSyncRun } from '../helpers/plaid-flow';
 import {
+  connection,
   connectionReaches,
+  forcedSync,
   connectPluggyBank,
   createConnection,
   createItemAsWidget,
@@ -27,12 +29,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function forcedSync(userId: string, connectionId: string) {
-  const requested = await stack.api(userId, 'POST', `/banking/connections/${connectionId}/sync`);
-  expect(requested.status).toBe(202);
-  return finishedSyncRun(stack, userId, connectionId, requested.body.sync_run_id, 30_000);
-}
-
 /** Pluggy's own update (auto-sync) ends in OUTDATED, then the next `failures - 1` updates fail too. */
 async function outdatedItem(itemId: string, failures: number): Promise<void> {
   await sandboxControl(stack, 'POST', '/outcomes', { itemId, outcomes: Array.from({ length: failures }, () => 'UNEXPECTED_ERROR') });
@@ -40,32 +36,58 @@ async function outdatedItem(itemId: string, failures: number): Promise<void> {
   await itemSettled(stack, itemId, ['OUTDATED']);
 }
 
-function itemUpdatesRequested(itemId: string): number {
-  return stack.pluggy.recorder.list({ path: `/items/${itemId}`, kind: 'provider' }).filter((exchange) => exchange.method === 'PATCH').length;
+function itemUpdateStatuses(itemId: string): number[] {
+  return stack.pluggy.recorder.list({ path: `/items/${itemId}`, kind: 'provider' }).filter((exchange) => exchange.method === 'PATCH').map((exchange) => exchange.status);
+}
+
+/** Pluggy's clock moves a day on (client updates of an item are at least 24 hours apart). */
+async function passDay(): Promise<void> {
+  await sandboxControl(stack, 'POST', '/clock', { advance_seconds: 24 * 3600 + 60 });
 }
 
 describe('Pluggy sync: item states, accounts, consent', () => {
-  it('retries an OUTDATED item twice and succeeds; a third OUTDATED ends in error', async () => {
+  it('retries an OUTDATED item twice at most, each no earlier than Pluggy allows; a third OUTDATED ends in error', async () => {
     const linked = await connectPluggyBank(stack, 'ps-olga');
     const connectionId = linked.connection.id;
     expect((await finishedSyncRun(stack, 'ps-olga', connectionId, linked.sync_run_id!)).outcome).toBe('succeeded');
 
+    // Pluggy's own update fails; the item was updated minutes ago, so a client update is refused (409) for a day:
+    // the sync reads what Pluggy has and records when it may ask.
     await outdatedItem(linked.itemId, 2);
-    const recovered = await forcedSync('ps-olga', connectionId);
+    const early = await forcedSync(stack, 'ps-olga', connectionId);
+    expect(early.outcome).toBe('succeeded');
+    expect(itemUpdateStatuses(linked.itemId)).toEqual([409]);
+    expect((await connection(stack, 'ps-olga', connectionId)).provider_update).toMatchObject({ not_before: expect.any(String), outdated_retries: 0 });
+    // Asked again before that time: no PATCH at all.
+    await forcedSync(stack, 'ps-olga', connectionId);
+    expect(itemUpdateStatuses(linked.itemId)).toEqual([409]);
+
+    // A day later the first retry is allowed and fails again; a day after that the second works.
+    await passDay();
+    expect((await forcedSync(stack, 'ps-olga', connectionId)).outcome).toBe('succeeded');
+    expect(itemUpdateStatuses(linked.itemId)).toEqual([409, 200]);
+    expect((await connection(stack, 'ps-olga', connectionId)).provider_update.outdated_retries).toBe(1);
+    await passDay();
+    const recovered = await forcedSync(stack, 'ps-olga', connectionId);
     expect(recovered.outcome).toBe('succeeded');
     // The update that finally worked collected Pluggy's new activity, which this sync stored.
     expect(recovered.counts.added).toBeGreaterThan(0);
-    expect(itemUpdatesRequested(linked.itemId)).toBe(2);
+    expect(itemUpdateStatuses(linked.itemId)).toEqual([409, 200, 200]);
     await connectionReaches(stack, 'ps-olga', connectionId, 'healthy');
 
+    // Three failures in a row: two retries, then the connection is in error (auto-sync keeps trying).
     await outdatedItem(linked.itemId, 3);
-    const failed = await forcedSync('ps-olga', connectionId);
+    await passDay();
+    expect((await forcedSync(stack, 'ps-olga', connectionId)).outcome).toBe('succeeded');
+    await passDay();
+    const failed = await forcedSync(stack, 'ps-olga', connectionId);
     expect(failed).toMatchObject({ outcome: 'failed', error: { code: 'ITEM_OUTDATED' } });
-    expect(itemUpdatesRequested(linked.itemId)).toBe(4);
+    expect(itemUpdateStatuses(linked.itemId)).toEqual([409, 200, 200, 200, 200]);
     const broken = await connectionReaches(stack, 'ps-olga', connectionId, 'error');
-    // Not a state the user must fix: auto-sync keeps trying.
     expect(broken.next_sync_at).not.toBeNull();
-  }, 60_000);
+    // The other tests read consents and keys against our own clock.
+    stack.pluggy.clock.reset();
+  }, 120_000);
 
   it('records a failing account on the run and reads its window again next time', async () => {
     const linked = await connectPluggyBank(stack, 'ps-paul');
@@ -82,7 +104,7 @@ describe('Pluggy sync: item states, accounts, consent', () => {
       fault: { type: 'status', status: 503 },
       count: 20,
     });
-    const partial = await forcedSync('ps-paul', connectionId);
+    const partial = await forcedSync(stack, 'ps-paul', connectionId);
     expect(partial.outcome).toBe('partial');
     expect(partial.account_errors).toEqual([{ account_id: card.id, code: 'SERVICE_UNAVAILABLE', message: expect.any(String) }]);
     const afterPartial = await allTransactions(stack, 'ps-paul');
@@ -90,7 +112,7 @@ describe('Pluggy sync: item states, accounts, consent', () => {
     expect(afterPartial.length).toBeGreaterThan(before.length);
 
     await sandboxControl(stack, 'DELETE', '/faults');
-    const healed = await forcedSync('ps-paul', connectionId);
+    const healed = await forcedSync(stack, 'ps-paul', connectionId);
     expect(healed.outcome).toBe('succeeded');
     const cardRows = (await allTransactions(stack, 'ps-paul')).filter((row) => row.account_id === card.id);
     expect(cardRows.length).toBe(before.filter((row) => row.account_id === card.id).length + 2);
@@ -107,7 +129,7 @@ describe('Pluggy sync: item states, accounts, consent', () => {
 
     const { consents } = await sandboxControl(stack, 'GET', `/consents?item_id=${itemId}`);
     await sandboxControl(stack, 'POST', `/consents/${consents[0].id}/expire`);
-    const stopped = await forcedSync('ps-rita', created.connection.id);
+    const stopped = await forcedSync(stack, 'ps-rita', created.connection.id);
     expect(stopped).toMatchObject({ outcome: 'failed', error: { code: 'CONSENT_EXPIRED' } });
     const lapsed = await connectionReaches(stack, 'ps-rita', created.connection.id, 'consent_expired');
     expect(lapsed.consent.valid).toBe(false);

@@ -37,7 +37,7 @@ async function postWebhook(body: string, headers: Record<string, string>) {
 }
 
 const sign = (body: string) => createHmac('sha256', SIGNING_KEY).update(body).digest('hex');
-const secretHeader = { 'X-Webhook-Secret': localProviderCredentials.pluggy.webhook_secret };
+const secretHeader = { 'X-Webhook-Secret': localProviderCredentials.pluggyWebhook.webhook_secret };
 
 async function webhookRuns(): Promise<any[]> {
   const runs = await stack.api(user, 'GET', `/banking/connections/${linked.connection.id}/sync-runs?limit=100`);

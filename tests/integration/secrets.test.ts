@@ -8,10 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { secrets } from '../../shared/catalog/resources';
 import {
   pluggySecretReader,
+  pluggyWebhookSecretReader,
   plaidSecretReader,
   SecretReader,
   userHashSecretReader,
 } from '../../shared/adapters/secrets/secret-reader';
+import { localProviderCredentials } from '../../local/aws/provision';
 import { ConfigError } from '../../shared/errors/app-error';
 import { localAwsClientConfig, localAwsEnv } from '../setup/local-aws-context';
 
@@ -63,6 +65,10 @@ describe('SecretReader', () => {
     const userHash = await userHashSecretReader().read();
 
     expect(Object.keys(pluggy).sort()).toEqual([...secrets.pluggy.fields].sort());
+    // The webhook half lives in its own secret, without the API client secret.
+    const pluggyWebhook = await pluggyWebhookSecretReader().read();
+    expect(pluggyWebhook).toMatchObject({ client_id: localProviderCredentials.pluggy.client_id, webhook_secret: 'local-pluggy-webhook-secret' });
+    expect(pluggyWebhook).not.toHaveProperty('client_secret');
     expect(userHash.key.length).toBeGreaterThan(20);
   });
 

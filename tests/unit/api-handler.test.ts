@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { NotFoundError } from '../../shared/errors/app-error';
+import { ConfigError, NotFoundError } from '../../shared/errors/app-error';
 import { MAX_BODY_BYTES, userRoute, type HttpResult } from '../../shared/http/api-handler';
+import { captureOutput } from './captured-output';
 
 function event(overrides: Partial<APIGatewayProxyEventV2WithJWTAuthorizer> & { sub?: string | null } = {}) {
   const { sub = 'user-1', ...rest } = overrides;
@@ -32,6 +33,7 @@ const route = userRoute(
   async ({ userId, params, query, body }) => {
     if (body.name === 'missing') throw new NotFoundError('thing');
     if (body.name === 'boom') throw new Error('access-sandbox-0000 leaked');
+    if (body.name === 'misconfigured') throw new ConfigError('PLAID_SECRET_ARN is not set (ARN or name of the plaid secret)', { details: { secret: 'plaid' } });
     return { status: 201, body: { userId, thing: params.thingId, limit: query.limit, name: body.name } };
   },
 );
@@ -95,6 +97,29 @@ describe('userRoute', () => {
     expect(result.body).not.toContain('access-sandbox');
     expect(result.body).not.toContain('at ');
     expect(json(result).error?.code).toBe('INTERNAL_ERROR');
+  });
+
+  it('answers a configuration problem with a generic 500 naming only the request id, and logs the detail', async () => {
+    const lines = captureOutput();
+    let result: HttpResult;
+    try {
+      result = await route(event({ body: '{"name":"misconfigured"}' }));
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(result.statusCode).toBe(500);
+    expect(json(result).error).toEqual({ code: 'INTERNAL_ERROR', message: 'Internal error', details: { request_id: 'req-123' } });
+    expect(result.body).not.toContain('PLAID_SECRET_ARN');
+    expect(result.body).not.toContain('plaid');
+    expect(lines.join('')).toContain('PLAID_SECRET_ARN is not set');
+  });
+
+  it('answers a JSON null or any non-object where an object body is expected with 400', async () => {
+    for (const body of ['null', '[]', '"lamp"', '42', 'true']) {
+      const result = await route(event({ body }));
+      expect(result.statusCode, body).toBe(400);
+      expect(json(result).error?.code, body).toBe('VALIDATION_FAILED');
+    }
   });
 
   it('refuses a call without verified claims', async () => {

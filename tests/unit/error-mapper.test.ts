@@ -91,6 +91,16 @@ describe('Plaid errors as the API shows them', () => {
     expect(JSON.stringify(described)).not.toContain('access-sandbox-abc');
   });
 
+  it("keeps Plaid's request_id on the error and in its description, for logs and sync runs", () => {
+    const error = plaidErrorFrom(
+      plaidFailure(400, { error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED', display_message: null, request_id: 'm8MDnv9okwxFNBV' }),
+    );
+    expect(error.requestId).toBe('m8MDnv9okwxFNBV');
+    expect(describeError(error).providerRequestId).toBe('m8MDnv9okwxFNBV');
+    const withoutId = plaidErrorFrom(plaidFailure(500, { error_type: 'API_ERROR', error_code: 'INTERNAL_SERVER_ERROR', request_id: undefined }));
+    expect(describeError(withoutId)).not.toHaveProperty('providerRequestId');
+  });
+
   it('never echoes a token a developer message might quote', () => {
     const error = plaidErrorFrom(
       plaidFailure(400, { error_type: 'INVALID_INPUT', error_code: 'INVALID_PUBLIC_TOKEN', error_message: 'public-sandbox-1234-abcd is expired' }),

@@ -6,6 +6,7 @@
 import { createHash, createHmac, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { PlaidVerificationKey } from '../../shared/providers/plaid/plaid-webhook-verifier';
 import type { Connection } from '../../shared/banking/model';
+import { ProviderError } from '../../shared/errors/app-error';
 
 export interface TestSigningKey {
   readonly kid: string;
@@ -88,7 +89,10 @@ export class FakeKeyServer {
     await Promise.resolve();
     if (this.failing) throw new Error('key server unavailable');
     const key = this.keys.get(kid);
-    if (!key) throw new Error(`no key ${kid}`);
+    // As Plaid answers an unknown key_id: a 400 INVALID_INPUT error, which callPlaid turns into this.
+    if (!key) {
+      throw new ProviderError('plaid', 'permanent', { providerCode: 'INVALID_WEBHOOK_VERIFICATION_KEY_ID', message: 'invalid key_id provided' });
+    }
     return { ...key };
   };
 }

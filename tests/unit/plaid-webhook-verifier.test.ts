@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PlaidWebhookVerifier, VerificationKeyCache } from '../../shared/providers/plaid/plaid-webhook-verifier';
 import { WebhookVerificationError, type WebhookRejectionReason } from '../../shared/providers/webhook-verification';
 import { TestClock } from '../helpers/fakes/banking-stores';
 import { FakeKeyServer, newSigningKey, plaidBody, signPlaidWebhook, type TestSigningKey } from './plaid-webhook-support';
+import { captureOutput } from './captured-output';
 
 const body = plaidBody({
   environment: 'sandbox',
@@ -84,8 +85,8 @@ describe('PlaidWebhookVerifier', () => {
   });
 
   it('rejects a token re-signed with another key under the same kid', async () => {
-    const plaidKey = newSigningKey('kid-shared');
-    const attackerKey = newSigningKey('kid-shared');
+    const plaidKey = newSigningKey('000000a0-0000-4000-8000-000000000001');
+    const attackerKey = newSigningKey('000000a0-0000-4000-8000-000000000001');
     const { deliver, clock } = setup(plaidKey);
     expect(await rejection(deliver(signPlaidWebhook(body, attackerKey, { iat: clock.epochSeconds })))).toBe('bad_signature');
   });
@@ -166,15 +167,15 @@ describe('PlaidWebhookVerifier', () => {
   it('rejects a kid Plaid does not know', async () => {
     const key = newSigningKey();
     const { deliver, clock } = setup(key);
-    expect(await rejection(deliver(signPlaidWebhook(body, newSigningKey('kid-unknown'), { iat: clock.epochSeconds })))).toBe(
+    expect(await rejection(deliver(signPlaidWebhook(body, newSigningKey('000000a1-0000-4000-8000-000000000002'), { iat: clock.epochSeconds })))).toBe(
       'key_unavailable',
     );
   });
 
   it('on an unknown kid re-fetches every cached key not yet expired, and so learns of a rotation', async () => {
     // GIVEN key A cached from an earlier delivery
-    const keyA = newSigningKey('kid-a');
-    const keyB = newSigningKey('kid-b');
+    const keyA = newSigningKey('000000a2-0000-4000-8000-000000000003');
+    const keyB = newSigningKey('000000a3-0000-4000-8000-000000000004');
     const { deliver, clock, keys } = setup(keyA);
     await deliver(signPlaidWebhook(body, keyA, { iat: clock.epochSeconds }));
 
@@ -184,22 +185,22 @@ describe('PlaidWebhookVerifier', () => {
     await expect(deliver(signPlaidWebhook(body, keyB, { iat: clock.epochSeconds }))).resolves.toBeUndefined();
 
     // THEN both were fetched, and A is now refused without another lookup
-    expect(keys.lookups).toEqual(['kid-a', 'kid-b', 'kid-a']);
+    expect(keys.lookups).toEqual(['000000a2-0000-4000-8000-000000000003', '000000a3-0000-4000-8000-000000000004', '000000a2-0000-4000-8000-000000000003']);
     expect(await rejection(deliver(signPlaidWebhook(body, keyA, { iat: clock.epochSeconds })))).toBe('key_expired');
     expect(keys.lookups).toHaveLength(3);
   });
 
   it('does not re-fetch keys already known to be expired', async () => {
-    const keyA = newSigningKey('kid-a');
-    const keyB = newSigningKey('kid-b');
-    const keyC = newSigningKey('kid-c');
+    const keyA = newSigningKey('000000a2-0000-4000-8000-000000000003');
+    const keyB = newSigningKey('000000a3-0000-4000-8000-000000000004');
+    const keyC = newSigningKey('000000a4-0000-4000-8000-000000000005');
     const { deliver, clock, keys } = setup(keyA, keyB, keyC);
     keys.expire(keyA.kid, clock.epochSeconds);
     await rejection(deliver(signPlaidWebhook(body, keyA, { iat: clock.epochSeconds })));
     await deliver(signPlaidWebhook(body, keyB, { iat: clock.epochSeconds }));
     await deliver(signPlaidWebhook(body, keyC, { iat: clock.epochSeconds }));
     // A (expired) is never asked for again; B (current) is refreshed when C shows up.
-    expect(keys.lookups).toEqual(['kid-a', 'kid-b', 'kid-c', 'kid-b']);
+    expect(keys.lookups).toEqual(['000000a2-0000-4000-8000-000000000003', '000000a3-0000-4000-8000-000000000004', '000000a4-0000-4000-8000-000000000005', '000000a3-0000-4000-8000-000000000004']);
   });
 
   it('shares one lookup between concurrent deliveries signed with a new kid', async () => {
@@ -211,11 +212,93 @@ describe('PlaidWebhookVerifier', () => {
   });
 
   it('ignores a key served under another kid or of another curve', async () => {
-    const key = newSigningKey('kid-x');
+    const key = newSigningKey('000000a5-0000-4000-8000-000000000006');
     const { deliver, clock, keys } = setup();
-    keys.keys.set('kid-x', { ...key.jwk, kid: 'kid-y' });
+    keys.keys.set('000000a5-0000-4000-8000-000000000006', { ...key.jwk, kid: '000000a6-0000-4000-8000-000000000007' });
     expect(await rejection(deliver(signPlaidWebhook(body, key, { iat: clock.epochSeconds })))).toBe('key_unavailable');
-    keys.keys.set('kid-x', { ...key.jwk, crv: 'P-384' });
+    keys.keys.set('000000a5-0000-4000-8000-000000000006', { ...key.jwk, crv: 'P-384' });
     expect(await rejection(deliver(signPlaidWebhook(body, key, { iat: clock.epochSeconds })))).toBe('key_unavailable');
+  });
+
+  it('refuses a kid that is not shaped like a Plaid key id without any lookup', async () => {
+    const key = newSigningKey();
+    const { deliver, clock, keys } = setup(key);
+    for (const kid of ['kid-1', 'x'.repeat(6_000), '../../etc/passwd', `${key.kid}0`]) {
+      expect(await rejection(deliver(signPlaidWebhook(body, key, { iat: clock.epochSeconds, kid })))).toBe('malformed_signature');
+    }
+    expect(keys.lookups).toEqual([]);
+  });
+
+  it('25 forged deliveries with fresh kids cause at most a few lookups, and refused kids are remembered', async () => {
+    // GIVEN a current key in the cache
+    const key = newSigningKey();
+    const { deliver, clock, keys } = setup(key);
+    await deliver(signPlaidWebhook(body, key, { iat: clock.epochSeconds }));
+    keys.lookups.length = 0;
+    clock.advanceSeconds(60);
+
+    // WHEN 25 deliveries signed by an attacker, each under a fresh kid, arrive at once
+    const forgedKids: string[] = [];
+    for (let i = 0; i < 25; i += 1) {
+      const forged = newSigningKey();
+      forgedKids.push(forged.kid);
+      expect(await rejection(deliver(signPlaidWebhook(body, forged, { iat: clock.epochSeconds })))).toBe('key_unavailable');
+    }
+
+    // THEN only the first few kids were looked up (plus one rotation check of the current key)
+    expect(keys.lookups).toEqual([forgedKids[0], key.kid, forgedKids[1], forgedKids[2]]);
+    // AND the same forged kid again costs nothing, even once the allowance is back
+    clock.advanceSeconds(60);
+    expect(await rejection(deliver(signPlaidWebhook(body, newSigningKey(forgedKids[0]), { iat: clock.epochSeconds })))).toBe(
+      'key_unavailable',
+    );
+    expect(keys.lookups).toHaveLength(4);
+    // AND the genuine key still verifies without a lookup
+    await expect(deliver(signPlaidWebhook(body, key, { iat: clock.epochSeconds }))).resolves.toBeUndefined();
+    expect(keys.lookups).toHaveLength(4);
+  });
+
+  it('gives the allowance for new kids back over time, one lookup every 20 seconds', async () => {
+    const { deliver, clock, keys } = setup();
+    for (let i = 0; i < 5; i += 1) await rejection(deliver(signPlaidWebhook(body, newSigningKey(), { iat: clock.epochSeconds })));
+    expect(keys.lookups).toHaveLength(3);
+    clock.advanceSeconds(20);
+    for (let i = 0; i < 3; i += 1) await rejection(deliver(signPlaidWebhook(body, newSigningKey(), { iat: clock.epochSeconds })));
+    expect(keys.lookups).toHaveLength(4);
+    // A key Plaid publishes later is found once the allowance allows a lookup.
+    clock.advanceSeconds(20);
+    const rotated = newSigningKey();
+    keys.publish(rotated);
+    await expect(deliver(signPlaidWebhook(body, rotated, { iat: clock.epochSeconds }))).resolves.toBeUndefined();
+  });
+
+  it('re-fetches a cached key after at most 10 minutes and so stops accepting it once Plaid expired it', async () => {
+    const key = newSigningKey();
+    const { deliver, clock, keys } = setup(key);
+    await deliver(signPlaidWebhook(body, key, { iat: clock.epochSeconds }));
+    keys.expire(key.kid, clock.epochSeconds + 60);
+
+    clock.advanceSeconds(9 * 60);
+    await expect(deliver(signPlaidWebhook(body, key, { iat: clock.epochSeconds }))).resolves.toBeUndefined();
+    expect(keys.lookups).toHaveLength(1);
+
+    clock.advanceSeconds(2 * 60);
+    expect(await rejection(deliver(signPlaidWebhook(body, key, { iat: clock.epochSeconds })))).toBe('key_expired');
+    expect(keys.lookups).toEqual([key.kid, key.kid]);
+  });
+
+  it('logs no more than a short prefix of a kid', async () => {
+    const lines = captureOutput();
+    try {
+      const { deliver, clock } = setup();
+      const forged = newSigningKey();
+      await rejection(deliver(signPlaidWebhook(body, forged, { iat: clock.epochSeconds })));
+      const output = lines.join('');
+      expect(output).toContain('Plaid verification key fetch failed');
+      expect(output).toContain(forged.kid.slice(0, 8));
+      expect(output).not.toContain(forged.kid);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });

@@ -13,6 +13,7 @@ import {
   TestClock,
 } from '../helpers/fakes/banking-stores';
 import { plaidBody, testConnection } from './plaid-webhook-support';
+import { testOutbox } from '../helpers/fakes/events';
 
 describe('applyWebhookEvent with Plaid webhooks', () => {
   let clock: TestClock;
@@ -21,6 +22,8 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
   let syncRuns: InMemorySyncRunStore;
   let syncQueue: RecordingSyncQueue;
   let deps: ApplyWebhookDeps;
+  let revokedAccounts: string[];
+  let outbox: ReturnType<typeof testOutbox>;
 
   beforeEach(() => {
     clock = new TestClock(new Date('2025-03-02T08:00:00.000Z'));
@@ -28,7 +31,10 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
     connections = new InMemoryConnectionStore();
     syncRuns = new InMemorySyncRunStore();
     syncQueue = new RecordingSyncQueue();
+    revokedAccounts = [];
+    outbox = testOutbox(clock);
     deps = {
+      publisher: outbox.publisher,
       events,
       connections,
       syncRuns,
@@ -37,6 +43,10 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
       interpreterFor: webhookInterpreterFor,
       // random() = 0.5 means no jitter: the next auto-sync is exactly intervalHours away.
       autoSync: { intervalHours: 12, random: () => 0.5 },
+      revokeAccount: async (_connection, providerAccountId) => {
+        revokedAccounts.push(providerAccountId);
+        return providerAccountId === 'acc_1';
+      },
     };
   });
 
@@ -114,6 +124,41 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
     expect(syncQueue.sent).toEqual([]);
   });
 
+  it('publishes connection.status_changed once, with the user\'s next step, and not again on redelivery', async () => {
+    const job = await given(testConnection(), {
+      webhook_type: 'ITEM',
+      webhook_code: 'ERROR',
+      error: { error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED', display_message: null, status: 400 },
+    });
+    await applyWebhookEvent(deps, job);
+    events.rows.get('plaid#evt_1')!.event = { ...storedEvent(), status: 'received' };
+    await applyWebhookEvent(deps, job);
+
+    expect(outbox.bus.types()).toEqual(['connection.status_changed']);
+    expect(outbox.webhooks.sent).toEqual([outbox.bus.put_[0]!.id]);
+    expect(outbox.bus.put_[0]).toMatchObject({
+      userId: 'user_1',
+      data: {
+        connection_id: 'conn_1',
+        old_status: 'healthy',
+        new_status: 'login_required',
+        next_step: { action: 'reauthenticate', method: 'POST', path: '/api/v1/banking/connections/conn_1/credentials' },
+      },
+    });
+  });
+
+  it('a status change whose publication failed is published by the retry, once', async () => {
+    const job = await given(testConnection(), { webhook_type: 'ITEM', webhook_code: 'USER_PERMISSION_REVOKED' });
+    outbox.bus.failNext = 1;
+    await expect(applyWebhookEvent(deps, job)).rejects.toThrow('bus unavailable');
+    expect(stored().status).toBe('revoked');
+    expect(outbox.bus.put_).toEqual([]);
+
+    await applyWebhookEvent(deps, job);
+    await applyWebhookEvent(deps, job);
+    expect(outbox.bus.put_).toEqual([expect.objectContaining({ type: 'connection.status_changed', data: expect.objectContaining({ new_status: 'revoked' }) })]);
+  });
+
   it('ITEM ERROR with another code marks the connection error and keeps auto-sync', async () => {
     const job = await given(testConnection(), {
       webhook_type: 'ITEM',
@@ -165,8 +210,26 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
     expect(stored().statusReason?.message).toContain('INSTITUTION_TOKEN_EXPIRATION');
   });
 
-  it.each(['USER_PERMISSION_REVOKED', 'USER_ACCOUNT_REVOKED'])('%s revokes the connection', async (code) => {
-    const job = await given(testConnection(), { webhook_type: 'ITEM', webhook_code: code, account_id: 'acc_1' });
+  it('USER_ACCOUNT_REVOKED revokes the named account only: the connection stays healthy and keeps its auto-sync', async () => {
+    const connection = testConnection();
+    const job = await given(connection, { webhook_type: 'ITEM', webhook_code: 'USER_ACCOUNT_REVOKED', account_id: 'acc_1' });
+    expect(await applyWebhookEvent(deps, job)).toBe('processed');
+    expect(revokedAccounts).toEqual(['acc_1']);
+    expect(stored()).toEqual(connection);
+    expect(syncQueue.sent).toEqual([]);
+  });
+
+  it('USER_ACCOUNT_REVOKED for an account the connection does not have is ignored', async () => {
+    const job = await given(testConnection(), { webhook_type: 'ITEM', webhook_code: 'USER_ACCOUNT_REVOKED', account_id: 'acc_other' });
+    expect(await applyWebhookEvent(deps, job)).toBe('ignored');
+    expect(stored().status).toBe('healthy');
+  });
+
+  it.each([
+    ['USER_PERMISSION_REVOKED', { account_id: 'acc_1' }],
+    ['USER_ACCOUNT_REVOKED', {}],
+  ])('%s (%o) revokes the connection', async (code, extra) => {
+    const job = await given(testConnection(), { webhook_type: 'ITEM', webhook_code: code, ...extra });
     await applyWebhookEvent(deps, job);
     expect(stored()).toMatchObject({
       status: 'revoked',

@@ -44,10 +44,10 @@ function fakeApi(options: {
   const statuses = [...(options.statuses ?? ['UPDATED'])];
   const calls = { getItem: 0, updateItem: 0, queries: [] as Record<string, string>[] };
   const api = {
-    getItem: async () => {
+    getItemAt: async () => {
       calls.getItem += 1;
       const status = statuses.length > 1 ? statuses.shift()! : statuses[0]!;
-      return item(status, options.itemFields);
+      return { item: item(status, options.itemFields), serverTime: new Date(clock) };
     },
     updateItem: async () => {
       calls.updateItem += 1;
@@ -62,6 +62,7 @@ function fakeApi(options: {
       }
       let rows = (options.transactions ?? []).filter((candidate) => candidate.accountId === query.accountId);
       if (query.createdAtFrom) rows = rows.filter((candidate) => candidate.createdAt! >= query.createdAtFrom!);
+      if (query.dateFrom) rows = rows.filter((candidate) => candidate.date.slice(0, 10) >= query.dateFrom!);
       if (query.ids) rows = rows.filter((candidate) => query.ids!.split(',').includes(candidate.id));
       const start = query.after ? Number(query.after) : 0;
       const page = rows.slice(start, start + 2);
@@ -80,8 +81,8 @@ function fakeApi(options: {
   return { source, calls, sleeps };
 }
 
-function session(syncCursor: string | null = null, transactionHint: SyncSession['transactionHint'] = null): SyncSession {
-  const connection = { providerItemId: 'item-1', syncCursor } as Connection;
+function session(syncCursor: string | null = null, transactionHint: SyncSession['transactionHint'] = null, fields: Partial<Connection> = {}): SyncSession {
+  const connection = { providerItemId: 'item-1', syncCursor, ...fields } as Connection;
   return { connection, accessToken: null, transactionHint };
 }
 
@@ -95,18 +96,33 @@ async function pull(source: PluggySyncSource, current: SyncSession, cursor: stri
 describe('PluggySyncSource.checkConnection', () => {
   it('waits for an updating item, then goes on', async () => {
     const { source, sleeps } = fakeApi({ statuses: ['UPDATING', 'UPDATING', 'UPDATED'] });
-    await expect(source.checkConnection(session())).resolves.toEqual({ consent: null, pendingUserAction: null });
+    await expect(source.checkConnection(session())).resolves.toEqual({ consent: null, pendingUserAction: null, providerUpdate: null });
     expect(sleeps).toHaveLength(2);
   });
 
-  it('asks Pluggy to update an OUTDATED item again, twice at most', async () => {
-    const twice = fakeApi({ statuses: ['OUTDATED', 'UPDATING', 'OUTDATED', 'UPDATING', 'UPDATED'] });
-    await twice.source.checkConnection(session());
-    expect(twice.calls.updateItem).toBe(2);
+  it('asks Pluggy to update an OUTDATED item once per sync, twice at most, and never before the time Pluggy allows', async () => {
+    const first = fakeApi({ statuses: ['OUTDATED', 'UPDATING', 'OUTDATED'] });
+    await expect(first.source.checkConnection(session())).resolves.toMatchObject({ providerUpdate: { notBefore: null, outdatedRetries: 1 } });
+    expect(first.calls.updateItem).toBe(1);
 
-    const thrice = fakeApi({ statuses: ['OUTDATED', 'OUTDATED', 'OUTDATED'] });
-    await expect(thrice.source.checkConnection(session())).rejects.toMatchObject({ kind: 'permanent', code: 'ITEM_OUTDATED' });
-    expect(thrice.calls.updateItem).toBe(2);
+    const last = fakeApi({ statuses: ['OUTDATED', 'UPDATING', 'OUTDATED'] });
+    const retried = session(null, null, { providerUpdate: { notBefore: null, outdatedRetries: 1 } });
+    await expect(last.source.checkConnection(retried)).rejects.toMatchObject({ kind: 'permanent', code: 'ITEM_OUTDATED' });
+    expect(last.calls.updateItem).toBe(1);
+
+    // Not yet allowed: nothing asked, the item's last data is read.
+    const early = fakeApi({ statuses: ['OUTDATED'] });
+    const waiting = session(null, null, { providerUpdate: { notBefore: '2026-03-02T00:00:00.000Z', outdatedRetries: 1 } });
+    await expect(early.source.checkConnection(waiting)).resolves.toMatchObject({ providerUpdate: { notBefore: '2026-03-02T00:00:00.000Z', outdatedRetries: 1 } });
+    expect(early.calls.updateItem).toBe(0);
+
+    // Only a user's forced sync asks for an update of an up-to-date item; a scheduled one reads.
+    const scheduled = fakeApi({});
+    await scheduled.source.checkConnection({ ...session(), trigger: 'schedule' });
+    expect(scheduled.calls.updateItem).toBe(0);
+    const forced = fakeApi({ statuses: ['UPDATED', 'UPDATING', 'UPDATED'] });
+    await forced.source.checkConnection({ ...session(), trigger: 'manual' });
+    expect(forced.calls.updateItem).toBe(1);
   });
 
   it('fails as transient when the item keeps collecting past the wait', async () => {
@@ -156,7 +172,8 @@ describe('PluggySyncSource.pullTransactions', () => {
     const { source, calls } = fakeApi({ accounts: [account('acc-1'), account('card-1', 'CREDIT')], transactions });
     const first = await pull(source, session(), null);
     expect(first.added.sort()).toEqual(['c1', 't1', 't2', 't3']);
-    expect(calls.queries.filter((query) => query.accountId === 'acc-1')).toHaveLength(2);
+    // Two pages by creation time, one for the recent days by date.
+    expect(calls.queries.filter((query) => query.accountId === 'acc-1')).toHaveLength(3);
     expect(JSON.parse(first.result.nextCursor!)).toEqual({
       v: 1,
       accounts: { 'acc-1': '2026-02-20T10:00:00.000Z', 'card-1': '2026-02-05T10:00:00.000Z' },
@@ -189,7 +206,10 @@ describe('PluggySyncSource.pullTransactions', () => {
     await source.checkConnection(secondSession);
     const second = await pull(source, secondSession, first.result.nextCursor);
     expect(calls.queries.find((query) => query.accountId === 'acc-1')?.createdAtFrom).toBe('2026-02-20T10:00:00.001Z');
-    expect(calls.queries).toHaveLength(2);
+    // One read by creation time per account, plus the recent-window read by date (RECENT_WINDOW_DAYS).
+    expect(calls.queries.filter((query) => query.createdAtFrom !== undefined)).toHaveLength(2);
+    expect(calls.queries.filter((query) => query.dateFrom !== undefined && query.createdAtFrom === undefined)).toHaveLength(2);
+    expect(calls.queries).toHaveLength(4);
     expect(second.added).toEqual([]);
   });
 

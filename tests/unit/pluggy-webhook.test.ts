@@ -134,10 +134,19 @@ describe('interpretPluggyWebhook', () => {
     expect(act({ event: 'item/waiting_user_input' })).toMatchObject({ kind: 'status', status: 'mfa_required', thenSync: true });
     expect(act({ event: 'item/deleted' })).toMatchObject({ kind: 'status', status: 'revoked', reason: { code: 'ITEM_DELETED' } });
     expect(act({ event: 'item/login_succeeded' }).kind).toBe('record');
+    // Connector health marks the institution (our institution id for Pluggy is the connector id).
     expect(act({ event: 'connector/status_updated', itemId: undefined, connectorId: 3, data: { status: 'OFFLINE' } })).toEqual({
-      kind: 'record',
-      note: 'connector status: 3 OFFLINE',
+      kind: 'institution',
+      institutionId: '3',
+      status: 'degraded',
+      note: 'Pluggy reports connector 3 OFFLINE',
     });
+    expect(act({ event: 'connector/status_updated', itemId: undefined, connectorId: 3, data: { status: 'ONLINE' } })).toMatchObject({
+      kind: 'institution',
+      status: 'operational',
+    });
+    // Without a connector id or status there is nothing to mark: recorded as before.
+    expect(act({ event: 'connector/status_updated', itemId: undefined, data: {} })).toMatchObject({ kind: 'record' });
     expect(act({ event: 'payment_intent/created' }).kind).toBe('ignore');
   });
 });

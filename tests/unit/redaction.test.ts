@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../shared/observability/logger';
 import { REDACTED, redact, redactString } from '../../shared/observability/redaction';
+import { captureOutput } from './captured-output';
 
 const plaidAccessToken = 'access-sandbox-de3ce8ef-33f8-452c-a685-8671031fc0f6';
 const jwt =
@@ -21,6 +22,22 @@ describe('redactString', () => {
     ['an account number (8+ digits)', 'account 000123456789 closed', '000123456789'],
     ['a routing number after a colon', 'routing:021000021', '021000021'],
     ['a card number in groups of four', 'card 4111 1111 1111 1111', '4111 1111 1111 1111'],
+  ])('masks %s', (_label, input, secret) => {
+    const output = redactString(input);
+
+    expect(output).not.toContain(secret);
+    expect(output).toContain(REDACTED);
+  });
+
+  it.each([
+    ['an IBAN in print form', 'pay to GB82 WEST 1234 5698 7654 32 today', 'GB82 WEST 1234 5698 7654 32'],
+    ['an IBAN in electronic form', 'iban=DE89370400440532013000', 'DE89370400440532013000'],
+    ['a Brazilian IBAN', 'destino BR1800360305000010009795493C1', 'BR1800360305000010009795493C1'],
+    ['a formatted CPF', 'titular 123.456.789-09', '123.456.789-09'],
+    ['a bare CPF', 'cpf 12345678909', '12345678909'],
+    ['a formatted CNPJ', 'empresa 12.345.678/0001-95', '12.345.678/0001-95'],
+    ['a bare CNPJ', 'cnpj 12345678000195', '12345678000195'],
+    ['a Brazilian agency/account number', 'conta 0001/1234567-8', '0001/1234567-8'],
   ])('masks %s', (_label, input, secret) => {
     const output = redactString(input);
 
@@ -67,6 +84,32 @@ describe('redact', () => {
     });
   });
 
+  it('replaces account and routing numbers of any length, documents and known secret fields by key', () => {
+    const input = {
+      pluggy_account: { number: '1234567', mask: '4567' },
+      numbers: { ach: [{ account: '1111222', routing: '011401533', wire_routing: '021000021' }] },
+      bankData: { transferNumber: '0001/12345-6' },
+      owner: { cpf: '12345678909', cnpj: '12345678000195', document_number: '123' },
+      client_secret: 's1',
+      clientSecret: 's2',
+      webhook_secret: 's3',
+      webhook_signing_secret: 's4',
+      apiKey: 's5',
+      'X-API-KEY': 's6',
+      key: 'user-hash-key',
+      password: 'p',
+      count: 3,
+    };
+
+    const output = redact(input) as Record<string, Record<string, unknown>>;
+    const text = JSON.stringify(output);
+    for (const secret of ['1234567', '1111222', '011401533', '021000021', '0001/12345-6', '12345678909', '12345678000195', 's1', 's2', 's3', 's4', 's5', 's6', 'user-hash-key']) {
+      expect(text, secret).not.toContain(`"${secret}"`);
+    }
+    expect(output.pluggy_account).toEqual({ number: REDACTED, mask: '4567' });
+    expect((output as unknown as { count: number }).count).toBe(3);
+  });
+
   it('masks token-shaped strings under innocent keys', () => {
     const output = redact({ note: `retry with ${plaidAccessToken}`, list: [jwt] });
 
@@ -98,18 +141,6 @@ describe('redact', () => {
 });
 
 describe('logger', () => {
-  /** Powertools writes INFO to stdout and WARN/ERROR to stderr; both are captured. */
-  function captureOutput(): string[] {
-    const lines: string[] = [];
-    const capture = (chunk: unknown) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-    return lines;
-  }
-
   it('writes no token, JWT or account number, whether in the message, an attribute or an error', () => {
     const lines = captureOutput();
 

@@ -18,6 +18,7 @@ import {
   InMemoryTransactionStore,
   TestClock,
 } from '../helpers/fakes/banking-stores';
+import { testOutbox } from '../helpers/fakes/events';
 import { providerTransaction, ScriptedSyncSource } from '../helpers/fakes/providers';
 import { testConnection } from './plaid-webhook-support';
 
@@ -67,6 +68,7 @@ beforeEach(async () => {
     vault,
     sourceFor: async () => source,
     clock,
+    events: testOutbox(clock).publisher,
     autoSync: { intervalHours: 12, random: () => 0 },
   };
 });

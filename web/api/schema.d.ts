@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Account and routing numbers (Plaid auth), decrypted for the account's owner only. */
+        /** Account and routing numbers (Plaid auth), decrypted for the account's owner only; 409 AUTH_NOT_AVAILABLE when the Item has no Auth, ACCOUNT_REVOKED when the user withdrew the account. */
         get: operations["getAccountNumbers"];
         put?: never;
         post?: never;
@@ -424,6 +424,11 @@ export interface components {
                 updated_at: string | null;
             };
             has_numbers: boolean;
+            /**
+             * @description revoked: the user withdrew access to this account at the bank; it no longer syncs.
+             * @enum {string}
+             */
+            status: "active" | "revoked";
             /** @description ISO 8601 timestamp (UTC) */
             created_at: string;
             /** @description ISO 8601 timestamp (UTC) */
@@ -444,9 +449,17 @@ export interface components {
             institution: {
                 id: string;
                 name: string;
+                /**
+                 * @description degraded: the bank is known to be down; its connections wait.
+                 * @enum {string}
+                 */
+                status: "operational" | "degraded";
             };
-            /** @enum {string} */
-            status: "healthy" | "syncing" | "login_required" | "pending_expiration" | "revoked" | "new_accounts_available" | "error" | "mfa_required" | "user_action_required" | "consent_expired";
+            /**
+             * @description institution_unavailable: the bank is down; auto-sync waits for it to recover (nothing for the user to do).
+             * @enum {string}
+             */
+            status: "healthy" | "syncing" | "login_required" | "pending_expiration" | "revoked" | "new_accounts_available" | "error" | "mfa_required" | "user_action_required" | "consent_expired" | "institution_unavailable";
             status_reason: {
                 code: string;
                 message: string;
@@ -466,6 +479,24 @@ export interface components {
                 url: string | null;
                 expires_at: string | null;
                 instructions: string | null;
+            } | null;
+            /** @description When the provider allows the next request for fresh data (null: now), and how many automatic OUTDATED retries were used (Pluggy). */
+            provider_update: {
+                not_before: string | null;
+                outdated_retries: number;
+            } | null;
+            /** @description What the user should do next (renew a consent, sign in again, wait for the bank), or null. */
+            next_step: {
+                /** @enum {string} */
+                action: "reauthenticate" | "renew_consent" | "answer_mfa" | "authorize_at_bank" | "relink" | "review_new_accounts" | "retry_sync" | "wait_for_institution";
+                message: string;
+                method: "POST" | null;
+                /** @description The API call that starts the step, relative to the API base URL. */
+                path: string | null;
+                /** @description Where the user goes instead (an Open Finance authorization page). */
+                url: string | null;
+                /** @description When the step must be done by (consent or access end), when known. */
+                due_by: string | null;
             } | null;
         };
         /** @description Open Finance consent (Pluggy). */
@@ -550,6 +581,8 @@ export interface components {
             error: {
                 code: string;
                 message: string;
+                /** @description The provider's request id (Plaid), for its support. */
+                provider_request_id: string | null;
             } | null;
             account_errors: {
                 account_id: string;
@@ -824,6 +857,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };

@@ -331,6 +331,7 @@ const statusText: Record<Connection['status'], string> = {
   mfa_required: 'Code required',
   user_action_required: 'Authorization required',
   consent_expired: 'Consent expired',
+  institution_unavailable: 'Bank unavailable',
 };
 
 function button(label: string, onClick: () => unknown, attributes: Record<string, string> = {}): HTMLElement {

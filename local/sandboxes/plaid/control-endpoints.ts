@@ -22,10 +22,30 @@ export interface MutationDuringPaginationFault {
   type: 'mutation_during_pagination';
 }
 
-export type PlaidFault = CommonFault | MutationDuringPaginationFault;
+/**
+ * Plaid-only fault: the Item's data really changes between two pages of one loop. Before the next sync call
+ * that continues a pagination loop, the Item's clock advances `days` (pending transactions post, new pending
+ * ones appear), so that call answers TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION because the data moved,
+ * and the restarted loop sees the new data: a pending row served by the aborted pass that posted meanwhile
+ * "appeared and vanished" inside the restarted window and is never reported as removed (see
+ * transaction-ledger.ts; docs https://plaid.com/docs/api/products/transactions/#transactionssync).
+ */
+export interface AdvanceDuringPaginationFault {
+  type: 'advance_during_pagination';
+  days?: number;
+}
+
+export type PlaidFault = CommonFault | MutationDuringPaginationFault | AdvanceDuringPaginationFault;
+
+/** Faults that only hit a /transactions/sync call continuing a pagination loop. */
+export const MID_PAGINATION_FAULTS: ReadonlySet<PlaidFault['type']> = new Set(['mutation_during_pagination', 'advance_during_pagination']);
 
 export const plaidFaultRuleSchema = faultRuleSchema<PlaidFault>(
-  z.discriminatedUnion('type', [...commonFaultSchemas, z.object({ type: z.literal('mutation_during_pagination') })]) as z.ZodType<PlaidFault>,
+  z.discriminatedUnion('type', [
+    ...commonFaultSchemas,
+    z.object({ type: z.literal('mutation_during_pagination') }),
+    z.object({ type: z.literal('advance_during_pagination'), days: z.number().int().min(1).max(30).optional() }),
+  ]) as z.ZodType<PlaidFault>,
 );
 
 export interface ControlContext {
@@ -164,7 +184,8 @@ const CONTROL_ROUTES: Readonly<Record<string, ControlHandler>> = {
     if (!institution) throw new PlaidSandboxError('INVALID_INSTITUTION');
     const item = context.state.createItem({
       institution,
-      products: linkToken.products.filter((product) => institution.products.includes(product)),
+      products: linkToken.products,
+      productsIfSupported: linkToken.productsIfSupported,
       username: input.username ?? 'user_good',
       password: input.password ?? 'pass_good',
       webhook: linkToken.webhook ?? null,

@@ -65,6 +65,11 @@ export const SANDBOX_INSTITUTIONS: readonly SandboxInstitution[] = [
     products: CA_PRODUCTS,
     numbersKind: 'eft',
   }),
+  // Local addition (not a Plaid Sandbox institution): a bank Plaid offers Transactions but not Auth for,
+  // as many US credit unions are (https://plaid.com/docs/api/institutions/ `products`).
+  institution('ins_local_no_auth', 'Platypus Transactions-Only Credit Union', {
+    products: US_PRODUCTS.filter((product) => product !== Products.Auth),
+  }),
   institution('ins_132363', 'Unhealthy Platypus Bank - Degraded'),
   institution('ins_132361', 'Unhealthy Platypus Bank - Down', { linkErrorCode: 'INSTITUTION_DOWN' }),
 ];

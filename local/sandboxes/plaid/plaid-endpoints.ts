@@ -123,22 +123,26 @@ function linkTokenCreate(context: EndpointContext, { body, requestId }: PlaidCal
 
   const accessToken = optionalString(body, 'access_token');
   const products = productList(body, 'products');
-  const otherProducts = [
-    ...productList(body, 'required_if_supported_products'),
-    ...productList(body, 'optional_products'),
-    ...productList(body, 'additional_consented_products'),
-  ];
+  const ifSupported = [...productList(body, 'required_if_supported_products'), ...productList(body, 'optional_products')];
+  const otherProducts = [...ifSupported, ...productList(body, 'additional_consented_products')];
   if (accessToken !== undefined) {
     // Update mode: the Item must exist; its health does not matter (repairing it is the point).
     context.state.itemForAccessToken(accessToken);
-  } else if (products.length === 0 && otherProducts.length === 0) {
+  } else if (products.length === 0) {
+    // "The `products` array must have at least one product" (spec LinkTokenCreateRequest.required_if_supported_products).
     throw missingFields('products');
+  }
+  // "There should be no overlap between this array and the `products`, `optional_products`, or
+  // `additional_consented_products` arrays" (same place).
+  const overlap = otherProducts.find((product, index) => products.includes(product) || otherProducts.indexOf(product) !== index);
+  if (overlap !== undefined) {
+    throw invalidField(`${overlap} is listed more than once across products, required_if_supported_products, optional_products and additional_consented_products`);
   }
   const webhook = optionalWebhookUrl(body, 'webhook');
   const transactions = optionalObject(body, 'transactions');
   const daysRequested = transactions ? optionalInteger(transactions, 'days_requested', 1, 730) : undefined;
 
-  const record = context.state.createLinkToken({ accessToken, products: [...products, ...otherProducts], webhook, daysRequested });
+  const record = context.state.createLinkToken({ accessToken, products, productsIfSupported: ifSupported, webhook, daysRequested });
   return { link_token: record.token, expiration: isoSeconds(record.expiresAtMs), request_id: requestId };
 }
 
@@ -148,10 +152,6 @@ function sandboxPublicTokenCreate(context: EndpointContext, { body, requestId }:
   if (!institution) throw new PlaidSandboxError('INVALID_INSTITUTION');
   const products = productList(body, 'initial_products');
   if (products.length === 0) throw invalidField('initial_products must contain at least one product');
-  const unsupported = products.filter((product) => !institution.products.includes(product));
-  if (unsupported.length > 0) {
-    throw new PlaidSandboxError('PRODUCTS_NOT_SUPPORTED', { detail: `the following products are not supported by this institution: ${unsupported.join(', ')}` });
-  }
 
   const options = optionalObject(body, 'options') ?? {};
   const webhook = optionalWebhookUrl(options, 'webhook') ?? null;
@@ -198,8 +198,8 @@ function authGet(context: EndpointContext, { body, requestId }: PlaidCall): Auth
   const item = context.state.healthyItemForAccessToken(accessTokenOf(body));
   context.state.ensureProduct(item, Products.Auth);
   const accounts = context.state.accounts(item, accountIdsOption(body));
-  // Only depository accounts carry account and routing numbers.
-  const depository = accounts.filter((account) => account.role !== 'credit');
+  // Only depository accounts carry account and routing numbers, and a revoked account's are no longer valid.
+  const depository = accounts.filter((account) => account.role !== 'credit' && !account.revoked);
   const ach: NumbersACH[] =
     item.institution.numbersKind === 'ach'
       ? depository.map((account) => ({
@@ -476,8 +476,12 @@ function fireableWebhookBody(context: EndpointContext, item: SandboxItem, code: 
       return { ...envelope, consent_expiration_time: weekAhead };
     case 'USER_PERMISSION_REVOKED':
       return { ...envelope, error: new PlaidSandboxError('USER_PERMISSION_REVOKED').toEmbeddedError() };
-    case 'USER_ACCOUNT_REVOKED':
-      return { ...envelope, account_id: item.accounts[0]?.base.account_id ?? '' };
+    case 'USER_ACCOUNT_REVOKED': {
+      // Plaid's fire_webhook names no account; the Item's first (checking) account is the one revoked.
+      const account = item.accounts[0];
+      if (account) account.revoked = true;
+      return { ...envelope, account_id: account?.base.account_id ?? '' };
+    }
     default:
       return { ...envelope, error: null };
   }

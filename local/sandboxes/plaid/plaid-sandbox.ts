@@ -19,7 +19,7 @@ import { SandboxClock } from '../common/sandbox-clock';
 import { consoleLog, silentLog, type SandboxLog } from '../common/sandbox-log';
 import { WebhookDispatcher, type WebhookDelivery } from '../common/webhook-dispatcher';
 import { handleLinkStandIn, LINK_STAND_IN_PREFIX, type StandInReply } from './link-stand-in';
-import { CONTROL_PREFIX, handleControlRequest, type ControlContext, type PlaidFault } from './control-endpoints';
+import { CONTROL_PREFIX, handleControlRequest, MID_PAGINATION_FAULTS, type ControlContext, type PlaidFault } from './control-endpoints';
 import { PlaidSandboxError, RATE_LIMIT_CODE_BY_ENDPOINT } from './errors';
 import { PLAID_ENDPOINTS, type EndpointContext } from './plaid-endpoints';
 import { accountView } from './sandbox-item';
@@ -166,7 +166,7 @@ export async function startPlaidSandbox(options: PlaidSandboxOptions = {}): Prom
       requestBody = body;
       authenticate(request, body);
 
-      const fault = faults.take(path, (candidate) => candidate.type !== 'mutation_during_pagination' || isMidPaginationCursor(body.cursor));
+      const fault = faults.take(path, (candidate) => !MID_PAGINATION_FAULTS.has(candidate.type) || isMidPaginationCursor(body.cursor));
       if (fault) {
         faultLabel = describeFault(fault as PlaidFault & Record<string, unknown>);
         if (fault.type === 'disconnect') {
@@ -176,6 +176,10 @@ export async function startPlaidSandbox(options: PlaidSandboxOptions = {}): Prom
           return;
         }
         if (fault.type === 'delay') await sleep(fault.ms);
+        if (fault.type === 'advance_during_pagination' && typeof body.access_token === 'string') {
+          // The data moves; the handler then finds the cursor's revision stale and answers the mutation error itself.
+          state.advance(state.itemForAccessToken(body.access_token), fault.days ?? 1, 0);
+        }
         const injected = faultError(fault, path);
         if (injected) throw injected;
       }

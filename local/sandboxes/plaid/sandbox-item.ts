@@ -34,6 +34,12 @@ export interface SandboxAccount {
   /** Balances are mutable (control endpoint `/sandbox/local/balance`); the rest is fixed at link time. */
   readonly base: AccountBase;
   readonly numbers: AccountNumbers;
+  /**
+   * The user revoked this one account at the institution (USER_ACCOUNT_REVOKED). Its tokenized numbers are
+   * no longer valid, so /auth/get leaves it out (spec UserAccountRevokedWebhook). Whether Plaid keeps listing
+   * the account and its transactions is not documented; the sandbox keeps both, the stricter case for a client.
+   */
+  revoked: boolean;
 }
 
 export interface SandboxItem {
@@ -84,8 +90,9 @@ const ACCOUNT_TEMPLATES: readonly AccountTemplate[] = [
   { role: 'credit', name: 'Plaid Credit Card', officialName: 'Plaid Diamond 12.5% APR Interest Credit Card', type: AccountType.Credit, subtype: AccountSubtype.CreditCard, mask: '3333', available: null, current: 410, limit: 2000 },
 ];
 
-export function createAccounts(institution: SandboxInstitution): SandboxAccount[] {
-  return ACCOUNT_TEMPLATES.map((template) => ({
+export function createAccounts(institution: SandboxInstitution, profile: HistoryProfile): SandboxAccount[] {
+  const templates = profile.kind === 'standard' && profile.creditOnly ? ACCOUNT_TEMPLATES.filter((template) => template.role === 'credit') : ACCOUNT_TEMPLATES;
+  return templates.map((template) => ({
     role: template.role,
     base: {
       account_id: randomAlphanumeric(37),
@@ -104,6 +111,7 @@ export function createAccounts(institution: SandboxInstitution): SandboxAccount[
     },
     // Plaid's Sandbox numbers follow this pattern too (1111222233330000 for the 0000 checking account).
     numbers: { account: `111122223333${template.mask}`, routing: '011401533', wireRouting: '021000021', institutionNumber: '021', branch: '01140' },
+    revoked: false,
   }));
 }
 

@@ -35,7 +35,10 @@ export interface LinkTokenRecord {
   readonly expiresAtMs: number;
   /** Set in update mode: the Item the Link session repairs. */
   readonly accessToken?: string;
+  /** `products`: the Item must support every one of them. */
   readonly products: Products[];
+  /** `required_if_supported_products` and `optional_products`: added where institution and accounts allow. */
+  readonly productsIfSupported: Products[];
   readonly webhook?: string;
   readonly daysRequested?: number;
 }
@@ -48,7 +51,10 @@ interface PublicTokenRecord {
 
 export interface CreateItemInput {
   readonly institution: SandboxInstitution;
+  /** Products the Item must have: linking fails when the institution or the login's accounts lack one. */
   readonly products: Products[];
+  /** Products the Item gets only where the institution and the login's accounts support them. */
+  readonly productsIfSupported?: Products[];
   readonly username: string;
   readonly password: string;
   readonly webhook: string | null;
@@ -104,20 +110,33 @@ export class PlaidSandboxState {
   createItem(input: CreateItemInput): SandboxItem {
     if (input.institution.linkErrorCode) throw new PlaidSandboxError(input.institution.linkErrorCode);
     const profile = resolveTestUser(input.username, input.password);
+    const accounts = createAccounts(input.institution, profile);
+    // Only institutions supporting every product in `products` can be picked, and the Item must hold a
+    // compatible account for each (spec LinkTokenCreateRequest.products, docs /api/link/#linktokencreate).
+    const unsupported = input.products.filter((product) => !input.institution.products.includes(product));
+    if (unsupported.length > 0) {
+      throw new PlaidSandboxError('PRODUCTS_NOT_SUPPORTED', { detail: `the following products are not supported by this institution: ${unsupported.join(', ')}` });
+    }
+    for (const product of input.products) assertCompatibleAccount(product, accounts);
+    // required_if_supported_products: "only extracted and billed if the user selects an institution and
+    // account type that supports them" (spec LinkTokenCreateRequest.required_if_supported_products).
+    const ifSupported = (input.productsIfSupported ?? []).filter(
+      (product) => input.institution.products.includes(product) && compatibleAccountError(product, accounts) === undefined,
+    );
     const nowMs = this.clock.now();
     const item: SandboxItem = {
       itemId: randomAlphanumeric(37),
       accessToken: `access-${ENVIRONMENT}-${randomUUID()}`,
       institution: input.institution,
       profile,
-      products: dedupe(input.products.filter((product) => product !== Products.Balance)),
+      products: dedupe([...input.products, ...ifSupported].filter((product) => product !== Products.Balance)),
       webhook: input.webhook,
       error: null,
       createdAtMs: nowMs,
       anchorDay: epochDay(nowMs),
       dayOffset: 0,
       daysRequested: input.daysRequested,
-      accounts: createAccounts(input.institution),
+      accounts,
       ledger: undefined,
       syncStarted: false,
       historyReady: !profile.delayedHistory,
@@ -184,6 +203,7 @@ export class PlaidSandboxState {
     if (!item.institution.products.includes(product)) {
       throw new PlaidSandboxError('PRODUCTS_NOT_SUPPORTED', { detail: `the following products are not supported by this institution: ${product}` });
     }
+    assertCompatibleAccount(product, item.accounts);
     item.products.push(product);
   }
 
@@ -341,6 +361,20 @@ export class PlaidSandboxState {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
+}
+
+/**
+ * Auth covers checking and savings accounts only (docs /api/accounts/#account-type--product-support-matrix);
+ * an Item without one gets NO_AUTH_ACCOUNTS (docs /errors/item/#no_auth_accounts).
+ */
+function compatibleAccountError(product: Products, accounts: readonly SandboxAccount[]): PlaidSandboxError | undefined {
+  if (product === Products.Auth && !accounts.some((account) => account.role !== 'credit')) return new PlaidSandboxError('NO_AUTH_ACCOUNTS');
+  return undefined;
+}
+
+function assertCompatibleAccount(product: Products, accounts: readonly SandboxAccount[]): void {
+  const error = compatibleAccountError(product, accounts);
+  if (error) throw error;
 }
 
 function dedupe<T>(values: readonly T[]): T[] {

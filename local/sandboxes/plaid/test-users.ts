@@ -11,13 +11,21 @@
  * | `user_large_history`        | `txn_count_<N>` or other | exactly N (default 30,000) transactions; accepts create    |
  * | `user_delayed_history`      | `pass_good`              | first /transactions/sync answers NOT_READY and `""`, data  |
  * |                             |                          | follows shortly with SYNC_UPDATES_AVAILABLE                |
+ * | `user_credit_only`          | any non-blank            | local: only the credit card account, so Auth (which needs  |
+ * |                             |                          | a checking or savings account) cannot be added             |
  *
  * MFA passwords succeed directly: /sandbox/public_token/create has no Link session to ask the questions in.
  */
 import { PlaidSandboxError } from './errors';
 
 export type HistoryProfile =
-  | { readonly kind: 'standard'; readonly acceptsCustomTransactions: boolean; readonly delayedHistory: boolean }
+  | {
+      readonly kind: 'standard';
+      readonly acceptsCustomTransactions: boolean;
+      readonly delayedHistory: boolean;
+      /** The login holds only a credit card: no account Auth could cover. */
+      readonly creditOnly?: boolean;
+    }
   | { readonly kind: 'large'; readonly transactionCount: number; readonly acceptsCustomTransactions: true; readonly delayedHistory: false };
 
 export const DEFAULT_LARGE_HISTORY_COUNT = 30_000;
@@ -55,6 +63,9 @@ export function resolveTestUser(username: string, password: string): HistoryProf
       throw new PlaidSandboxError('INVALID_CREDENTIALS', { detail: `txn_count must be between 1 and ${MAX_LARGE_HISTORY_COUNT}` });
     }
     return { kind: 'large', transactionCount, acceptsCustomTransactions: true, delayedHistory: false };
+  }
+  if (username === 'user_credit_only') {
+    return { kind: 'standard', acceptsCustomTransactions: false, delayedHistory: false, creditOnly: true };
   }
   if (username === 'user_delayed_history' && password === 'pass_good') {
     return { kind: 'standard', acceptsCustomTransactions: false, delayedHistory: true };

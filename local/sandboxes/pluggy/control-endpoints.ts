@@ -114,6 +114,7 @@ function eventView(event: SentEvent): Record<string, unknown> {
     itemId: event.itemId ?? null,
     sentAt: event.sentAt,
     payload: JSON.parse(event.body) as unknown,
+    dropped: event.dropped,
     deliveries: event.deliveries.map((delivery) => ({ id: delivery.id, url: delivery.url, status: delivery.status, attempts: delivery.attempts, lastStatus: delivery.lastStatus ?? null })),
   };
 }
@@ -130,6 +131,7 @@ const outcomesSchema = z.object({
   outcomes: z.array(z.enum(FINAL_EXECUTION_STATUSES)).min(1).max(100),
 });
 const connectorStatusSchema = z.object({ status: z.enum(['ONLINE', 'UNSTABLE', 'OFFLINE']) });
+const dropSchema = z.object({ events: z.array(z.string().min(1)).max(50).optional(), count: z.number().int().min(1).max(10_000).optional() });
 
 /** What an auto-sync finds when the refresh control does not say. */
 export const DEFAULT_REFRESH_ACTIVITY: PendingActivity = { newTransactions: 2, postPending: true, deleteTransactions: 0 };
@@ -248,6 +250,17 @@ const CONTROL_ROUTES: ReadonlyArray<readonly [method: string, template: string, 
     if (!found) throw new ControlError(404, 'CONSENT_NOT_FOUND', 'no such consent');
     context.state.revokeConsent(found.consent);
     return ok({ consent: consentView(found.consent) });
+  }],
+
+  // Lose webhook events from now on (all, or the named types; `count` of them, or until DELETE).
+  ['POST', '/sandbox/local/webhooks/drop', (context, { body }) => {
+    const input = parseControlBody(dropSchema, body ?? {});
+    context.webhooks.dropDeliveries({ ...(input.events ? { events: input.events } : {}), ...(input.count !== undefined ? { remaining: input.count } : {}) });
+    return ok({ dropping: { events: input.events ?? 'all', count: input.count ?? null } });
+  }],
+  ['DELETE', '/sandbox/local/webhooks/drop', (context) => {
+    context.webhooks.dropDeliveries(null);
+    return ok({ dropping: null });
   }],
 
   ['GET', '/sandbox/local/category-updates', (context, { query }) => ok({ updates: context.state.categoryUpdates({ transactionId: query.get('transaction_id') ?? undefined, itemId: query.get('item_id') ?? undefined }) })],

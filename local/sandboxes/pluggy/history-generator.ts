@@ -7,8 +7,14 @@
  * paid by boleto, Pix in and out, debit and credit card purchases with merchants and installments, the card bill
  * paid from checking, savings interest.
  *
- * Dates are midnight in São Paulo written in UTC (`…T03:00:00.000Z`): Pluggy returns dates in UTC and tells
- * clients to convert to GMT-3 when they need the Brazilian calendar day (https://docs.pluggy.ai/docs/transactions).
+ * Dates are written in UTC, as Pluggy returns them, and mean São Paulo time; Pluggy tells clients to convert to
+ * GMT-3 when they need the Brazilian calendar day (https://docs.pluggy.ai/docs/transactions). Most rows are midnight in São Paulo
+ * (`…T03:00:00.000Z`); Pix transfers carry their time of day, so one made after 21:00 in São Paulo is stamped
+ * with the next UTC day (`…T01:30:00.000Z`) while it belongs to the day before on the user's statement.
+ *
+ * A bank account's `balance` counts posted transactions only; `bankData.closingBalance` ("Balance including not
+ * posted transactions" in the OAS, "available balance of the account" in the SDK's Account type) counts the
+ * pending ones too.
  */
 import { hashSeed, SeededRandom } from '../common/seeded-random';
 import type { ProductType } from './connectors';
@@ -40,6 +46,17 @@ export function brazilEpochDay(epochMs: number): number {
 /** `YYYY-MM-DDT03:00:00.000Z` for a Brazilian calendar day. */
 export function dayTimestamp(epochDay: number): string {
   return new Date(epochDay * DAY_MS + BRAZIL_OFFSET_MS).toISOString();
+}
+
+/** The São Paulo calendar day (`YYYY-MM-DD`) of a UTC timestamp. */
+export function saoPauloDay(timestamp: string): string {
+  return new Date(brazilEpochDay(Date.parse(timestamp)) * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** A Pix's time of day in São Paulo: 06:00 to 23:59, so a fair share fall on the next UTC day. */
+function pixTimestamp(epochDay: number, random: SeededRandom): string {
+  const minutes = random.integer(6 * 60, 24 * 60 - 1);
+  return new Date(epochDay * DAY_MS + BRAZIL_OFFSET_MS + minutes * 60_000).toISOString();
 }
 
 function dayOfMonth(epochDay: number): number {
@@ -226,7 +243,7 @@ function finalize(account: SandboxAccount, drafts: readonly Draft[], random: See
       id: seededUuid(random),
       accountId: account.id,
       sequence,
-      date: dayTimestamp(draft.epochDay),
+      date: draft.paymentData?.paymentMethod === 'PIX' ? pixTimestamp(draft.epochDay, random) : dayTimestamp(draft.epochDay),
       description: draft.description,
       descriptionRaw: draft.descriptionRaw,
       type: draft.type,
@@ -254,12 +271,18 @@ function finalize(account: SandboxAccount, drafts: readonly Draft[], random: See
 export function recomputeBalances(account: SandboxAccount, openingBalance: number): void {
   account.transactions.sort(compareTransactions);
   let running = openingBalance;
+  let pending = 0;
   for (const transaction of account.transactions) {
     running = round2(running + transaction.amount);
     transaction.balance = running;
+    if (transaction.status === 'PENDING') pending = round2(pending + transaction.amount);
   }
-  account.balance = account.type === 'CREDIT' ? Math.max(0, running) : running;
-  if (account.bankData) account.bankData.closingBalance = account.balance;
+  if (account.type === 'CREDIT') {
+    account.balance = Math.max(0, running);
+  } else {
+    account.balance = round2(running - pending);
+  }
+  if (account.bankData) account.bankData.closingBalance = running;
   if (account.creditData) {
     account.creditData.availableCreditLimit = round2(Math.max(0, account.creditData.creditLimit - account.balance));
     account.creditData.minimumPayment = round2(account.balance * 0.15);

@@ -21,9 +21,10 @@ import {
   transactionNotFound,
   webhookNotFound,
 } from './errors';
+import { saoPauloDay } from './history-generator';
 import { accountView, consentView, transactionView, type SandboxTransaction } from './resources';
 import { isProductType, type PluggySandboxState, type SandboxItem } from './sandbox-state';
-import { decodeCursor, nextLink, type TransactionFilters } from './transaction-cursor';
+import { decodeCursor, filtersFingerprint, nextLink, type TransactionFilters } from './transaction-cursor';
 import { webhookView, type PluggyWebhooks, type TriggeredBy } from './webhooks';
 
 export interface EndpointContext {
@@ -36,6 +37,8 @@ export interface EndpointContext {
   readonly transactionsPageSize: number;
   /** What `DELETE /items/{id}` answers: the OAS says 200 `{count}`, the consent docs 204. */
   readonly itemDeleteStatus: 200 | 204;
+  /** Hours between two client-requested updates of one Item (`PATCH /items/{id}` without credentials); 0 = none. */
+  readonly minUpdateFrequencyHours: number;
 }
 
 export interface EndpointRequest {
@@ -63,6 +66,8 @@ export interface EndpointDefinition {
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+/** Page-numbered lists answer 20 entries unless asked for more (SDK PageFilters). */
+const DEFAULT_PAGE_SIZE = 20;
 
 function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_PATTERN.test(value);
@@ -196,12 +201,13 @@ function validDateInput(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value));
 }
 
+// A date-only bound is a Brazilian calendar day: a Pix at 22:30 in São Paulo is stamped 01:30Z the next UTC day.
 function onOrAfter(transaction: SandboxTransaction, bound: string): boolean {
-  return DATE_PATTERN.test(bound) ? transaction.date.slice(0, 10) >= bound : Date.parse(transaction.date) >= Date.parse(bound);
+  return DATE_PATTERN.test(bound) ? saoPauloDay(transaction.date) >= bound : Date.parse(transaction.date) >= Date.parse(bound);
 }
 
 function onOrBefore(transaction: SandboxTransaction, bound: string): boolean {
-  return DATE_PATTERN.test(bound) ? transaction.date.slice(0, 10) <= bound : Date.parse(transaction.date) <= Date.parse(bound);
+  return DATE_PATTERN.test(bound) ? saoPauloDay(transaction.date) <= bound : Date.parse(transaction.date) <= Date.parse(bound);
 }
 
 function parseTransactionFilters(query: URLSearchParams): TransactionFilters {
@@ -357,7 +363,12 @@ function updateItem(context: EndpointContext, request: EndpointRequest): Endpoin
   const products = optionalProducts(body, problems);
   if (problems.length > 0) throw invalidParameters(problems);
   if (parameters !== undefined) validateConnectorParameters(item.connector, { ...item.parameters, ...parameters });
-  context.state.updateItem(item, { parameters, clientUserId, webhookUrl, products }, triggerOf(request.auth));
+  const trigger = triggerOf(request.auth);
+  // New credentials and the user's own update (Pluggy Connect) are how an Item is repaired; the frequency limit
+  // is on the client asking for fresh data (OAS items-update 409 "Client updates on this item are allowed at
+  // most every {minUpdateFrequencyAllowedInHours} hours").
+  if (parameters === undefined && trigger === 'CLIENT') context.state.checkClientUpdateFrequency(item, context.minUpdateFrequencyHours);
+  context.state.updateItem(item, { parameters, clientUserId, webhookUrl, products }, trigger);
   return ok(itemView(context, item));
 }
 
@@ -413,7 +424,9 @@ function listTransactionsV2(context: EndpointContext, request: EndpointRequest):
   const afterText = query.get('after');
   const cursor = afterText === null ? undefined : decodeCursor(afterText);
   if (afterText !== null && (cursor === undefined || cursor.accountId !== accountId)) throw invalidParameters(['after must be a valid cursor']);
-  const filters = cursor?.filters ?? parseTransactionFilters(query);
+  const filters = parseTransactionFilters(query);
+  // The cursor continues the listing it came from only: the filters must be sent again, unchanged.
+  if (cursor !== undefined && cursor.filters !== filtersFingerprint(filters)) throw invalidParameters(['after must be a valid cursor for these filters']);
 
   const entry = context.state.liveAccount(accountId);
   if (!entry) throw accountNotFound();
@@ -431,7 +444,7 @@ function listTransactionsV2(context: EndpointContext, request: EndpointRequest):
   const remaining = start < 0 ? [] : matching.slice(start);
   const pageRows = remaining.slice(0, context.transactionsPageSize);
   const last = pageRows[pageRows.length - 1];
-  const next = remaining.length > pageRows.length && last !== undefined ? nextLink({ accountId, date: last.date, sequence: last.sequence, filters }) : null;
+  const next = remaining.length > pageRows.length && last !== undefined ? nextLink({ accountId, date: last.date, sequence: last.sequence, filters: filtersFingerprint(filters) }) : null;
   return ok({ results: pageRows.map(transactionView), next });
 }
 
@@ -478,11 +491,36 @@ function getCategory(_context: EndpointContext, request: EndpointRequest): Endpo
   return ok(categoryView(category));
 }
 
+/**
+ * `page` (1-based) and `pageSize` (default 20, at most 500) of a page-numbered list (SDK PageFilters, used by
+ * `fetchConsents`); an out-of-range value is refused like Pluggy's validation layer does.
+ */
+function pageParams(query: URLSearchParams): { page: number; pageSize: number } {
+  const problems: string[] = [];
+  const read = (name: string, fallback: number, max: number): number => {
+    const raw = query.get(name);
+    if (raw === null) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < 1 || value > max) problems.push(`${name} must be an integer between 1 and ${max}`);
+    return value;
+  };
+  const result = { page: read('page', 1, Number.MAX_SAFE_INTEGER), pageSize: read('pageSize', DEFAULT_PAGE_SIZE, 500) };
+  if (problems.length > 0) throw invalidParameters(problems);
+  return result;
+}
+
+function pageOf<T>(entries: readonly T[], params: { page: number; pageSize: number }): Record<string, unknown> {
+  const start = (params.page - 1) * params.pageSize;
+  return { total: entries.length, totalPages: Math.ceil(entries.length / params.pageSize), page: params.page, results: entries.slice(start, start + params.pageSize) };
+}
+
+/** Consents of an Item, oldest first, 20 a page unless `pageSize` says otherwise (SDK ConsentFilters = PageFilters). */
 function listConsents(context: EndpointContext, request: EndpointRequest): EndpointReply {
-  rejectUnknownQuery(request.query, ['itemId']);
+  rejectUnknownQuery(request.query, ['itemId', 'page', 'pageSize']);
   const itemId = requireUuidParam(request.query.get('itemId'), 'itemId');
+  const params = pageParams(request.query);
   const item = authorizedItem(context, request, itemId);
-  return ok(page(item.consents.map(consentView)));
+  return ok(pageOf(item.consents.map(consentView), params));
 }
 
 function getConsent(context: EndpointContext, request: EndpointRequest): EndpointReply {
@@ -503,8 +541,11 @@ function createWebhook(context: EndpointContext, request: EndpointRequest): Endp
   return ok(webhookView(webhook), 201);
 }
 
+/** `204 No Content` without a body when there is none (OAS webhooks-list lists 200 and 204). */
 function listWebhooks(context: EndpointContext): EndpointReply {
-  return ok(page(context.webhooks.list().map(webhookView)));
+  const webhooks = context.webhooks.list();
+  if (webhooks.length === 0) return { status: 204 };
+  return ok(page(webhooks.map(webhookView)));
 }
 
 function webhookIdFromPath(request: EndpointRequest): string {

@@ -31,17 +31,21 @@ import type { FinalExecutionStatus } from './sandbox-users';
 import { PluggyWebhooks, SIGNATURE_HEADER, type RegisteredWebhook, type SentEvent } from './webhooks';
 
 export const DEFAULT_PLUGGY_SANDBOX_PORT = 4020;
-/** Match local/aws/provision.ts `localProviderCredentials.pluggy`, which the provisioned secret holds. */
-export const DEFAULT_PLUGGY_SANDBOX_CLIENT_ID = 'local-pluggy-client';
+/**
+ * Match local/aws/provision.ts `localProviderCredentials.pluggy`, which the provisioned secret holds. A UUID, as
+ * Pluggy's client ids are (the `clientId` of `POST /auth` and of every webhook payload).
+ */
+export const DEFAULT_PLUGGY_SANDBOX_CLIENT_ID = '6c1a3b0e-5d2f-4e7a-9b8c-0f1e2d3c4b5a';
 export const DEFAULT_PLUGGY_SANDBOX_CLIENT_SECRET = 'local-pluggy-secret';
 export const DEFAULT_EXECUTION_STEP_MS = 40;
 export const TRANSACTIONS_PAGE_SIZE = 500;
+export const DEFAULT_MIN_UPDATE_FREQUENCY_HOURS = 24;
 
 export interface PluggySandboxOptions {
   /** Port to listen on; 0 picks a free one. Default: env PLUGGY_SANDBOX_PORT, else 4020. */
   port?: number;
   host?: string;
-  /** The only client keys `POST /auth` accepts (default `local-pluggy-client` / `local-pluggy-secret`). */
+  /** The only client keys `POST /auth` accepts (by default the local client id and `local-pluggy-secret`). */
   clientId?: string;
   clientSecret?: string;
   /**
@@ -60,8 +64,17 @@ export interface PluggySandboxOptions {
   transactionsPageSize?: number;
   /** `DELETE /items/{id}` status: 200 `{count: 1}` (the OAS, default) or 204 (the consent docs). */
   itemDeleteStatus?: 200 | 204;
-  /** Real per-minute limits: `'pluggy'` for the documented ones, a map `METHOD /template → limit`, or off (default). */
-  rateLimits?: false | 'pluggy' | Readonly<Record<string, number>>;
+  /**
+   * Per-minute limits: `'item-updates'` (default) enforces only `PATCH /items/{id}` at Pluggy's 20 a minute,
+   * `'pluggy'` every documented one, a map `METHOD /template → limit` exactly those, `false` none.
+   */
+  rateLimits?: false | 'item-updates' | 'pluggy' | Readonly<Record<string, number>>;
+  /**
+   * Hours between two client-requested updates of one Item (409 CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY).
+   * Default 24, the value of the OAS example; Pluggy gives new client ids a minimum by default (changelog
+   * 2026.08). 0 turns the limit off. Tests that need another update advance the sandbox clock.
+   */
+  minUpdateFrequencyHours?: number;
   /** Lifetime of Open Finance consents in days. Default: none (Pluggy's consents do not expire by default). */
   consentDays?: number;
   /** Seed for generated data (same seed + same Item id = same accounts and history). */
@@ -90,6 +103,8 @@ export interface PluggySandbox {
     resend(eventId: string): SentEvent | undefined;
     /** Resolves once no webhook delivery is pending. */
     idle(): Promise<void>;
+    /** Loses events from now on: all, or those named; `count` of them or until called with null. */
+    drop(rule: { events?: readonly string[]; count?: number } | null): void;
   };
   /** Runs the Item's current execution to its next pause or its end, now. */
   completeExecution(itemId: string): SandboxItem;
@@ -127,7 +142,8 @@ function resolveLog(option: PluggySandboxOptions['log']): SandboxLog {
 }
 
 function resolveRateLimits(option: PluggySandboxOptions['rateLimits']): Readonly<Record<string, number>> | undefined {
-  if (option === undefined || option === false) return undefined;
+  if (option === false) return undefined;
+  if (option === undefined || option === 'item-updates') return { 'PATCH /items/{id}': PLUGGY_RATE_LIMITS['PATCH /items/{id}']! };
   return option === 'pluggy' ? PLUGGY_RATE_LIMITS : option;
 }
 
@@ -196,7 +212,7 @@ function headerValue(request: IncomingMessage, name: string): string | undefined
  * Starts the sandbox and resolves once it listens.
  *
  * @example
- * const sandbox = await startPluggySandbox(); // 127.0.0.1:4020, local-pluggy-client / local-pluggy-secret
+ * const sandbox = await startPluggySandbox(); // 127.0.0.1:4020, the local client id / local-pluggy-secret
  */
 export async function startPluggySandbox(options: PluggySandboxOptions = {}): Promise<PluggySandbox> {
   const log = resolveLog(options.log);
@@ -226,7 +242,7 @@ export async function startPluggySandbox(options: PluggySandboxOptions = {}): Pr
   const faults = new FaultSwitch<PluggyFault>();
   const recorder = new ExchangeRecorder(options.recorderCapacity);
   const limits = resolveRateLimits(options.rateLimits);
-  const rateLimiter = limits === undefined ? undefined : new RateLimiter(limits);
+  const rateLimiter = limits === undefined ? undefined : new RateLimiter(limits, () => clock.now());
   const endpointContext: EndpointContext = {
     state,
     tokens,
@@ -235,6 +251,7 @@ export async function startPluggySandbox(options: PluggySandboxOptions = {}): Pr
     credentials,
     transactionsPageSize: options.transactionsPageSize ?? TRANSACTIONS_PAGE_SIZE,
     itemDeleteStatus: options.itemDeleteStatus ?? 200,
+    minUpdateFrequencyHours: options.minUpdateFrequencyHours ?? DEFAULT_MIN_UPDATE_FREQUENCY_HOURS,
   };
 
   const setConnectorStatus = (connector: SandboxConnector, status: ConnectorHealthStatus): void => {
@@ -311,6 +328,9 @@ export async function startPluggySandbox(options: PluggySandboxOptions = {}): Pr
         responseBody = internal.toBody();
       }
     }
+    // The server's own time, as any HTTP server sends it: a client can measure its clock against Pluggy's
+    // (a "not before" time Pluggy states is in Pluggy's clock). Moves with the sandbox clock.
+    headers = { ...headers, date: new Date(clock.now()).toUTCString() };
     if (!response.destroyed) {
       if (responseBody === undefined) {
         response.writeHead(status, headers).end();
@@ -407,6 +427,7 @@ export async function startPluggySandbox(options: PluggySandboxOptions = {}): Pr
       registrations: () => webhooks.list(),
       resend: (eventId) => webhooks.resend(eventId),
       idle: () => dispatcher.idle(),
+      drop: (rule) => webhooks.dropDeliveries(rule === null ? null : { ...(rule.events ? { events: rule.events } : {}), ...(rule.count !== undefined ? { remaining: rule.count } : {}) }),
     },
     completeExecution: (itemId) => state.completeExecution(liveItem(itemId)),
     refresh: (itemId, activity = {}) => state.refresh(liveItem(itemId), { ...DEFAULT_REFRESH_ACTIVITY, ...activity }),

@@ -133,6 +133,8 @@ export interface SandboxItem {
   history: HistoryEntry[];
   /** Random state for the Open Finance authorisation URL. */
   authorizationState: string | null;
+  /** When the client last asked for an update (`PATCH /items/{id}` with the API key, no credentials). */
+  lastClientUpdateAt: string | null;
 }
 
 export interface CategoryUpdate {
@@ -279,6 +281,7 @@ export class PluggySandboxState {
       pendingActivity: null,
       history: [],
       authorizationState: null,
+      lastClientUpdateAt: null,
     };
     this.items.set(item.id, item);
     this.startExecution(item, input.trigger, 'CREATING');
@@ -291,6 +294,27 @@ export class PluggySandboxState {
     return [...this.items.values()].filter(
       (item) => item.deletedAt === null && item.connector.id === connector.id && item.clientUserId === clientUserId && (item.parameters.user ?? item.parameters.cpf) === login,
     );
+  }
+
+  /**
+   * Refuses a client update asked for sooner than `hours` after the Item's last update (its last collection
+   * or the client's last request, whichever is later) with Pluggy's 409 (OAS items-update, example
+   * CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY with `data.minUpdateFrequencyAllowedInHours` and
+   * `data.lastUpdatedAt`). Records the request when it is allowed.
+   */
+  checkClientUpdateFrequency(item: SandboxItem, hours: number): void {
+    if (hours > 0) {
+      const last = [item.lastUpdatedAt, item.lastClientUpdateAt].filter((at): at is string => at !== null).sort().pop();
+      if (last !== undefined && this.clock.now() < Date.parse(last) + hours * 3_600_000) {
+        throw new PluggyApiError(
+          409,
+          `Client updates on this item are allowed at most every ${hours} hours. Last update was at ${last}`,
+          'CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY',
+          { data: { minUpdateFrequencyAllowedInHours: hours, lastUpdatedAt: last } },
+        );
+      }
+    }
+    item.lastClientUpdateAt = this.isoNow();
   }
 
   /** `PATCH /items/{id}`: optional new credentials and settings, then a new execution. */

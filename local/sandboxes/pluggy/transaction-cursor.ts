@@ -6,8 +6,12 @@
  * JSON document and always starts with `+++/`, so a client that decodes or forgets to encode it (a `+` sent
  * raw arrives as a space) fails loudly with 400 instead of silently re-reading a page.
  *
- * It holds the position (date and sequence of the last row returned) plus the filters of the first call, so
- * `?accountId=…&after=…` alone continues the same listing.
+ * It holds the position (date and sequence of the last row returned) and a fingerprint of the filters it was
+ * issued for, but not the filters themselves: the official SDK continues a listing by taking only `after` from
+ * `next` and sending its filters again (pluggy-node `fetchAllTransactions`: `{ ...options, after }`), and
+ * nothing documented says Pluggy keeps them in the cursor. So the stricter reading is built here: a page asked
+ * for with `after` must repeat the first call's filters, or the sandbox answers 400 (a client that followed
+ * `next` alone would otherwise silently widen its window).
  */
 
 /** Bytes 0xFB 0xEF 0xBF encode to `+++/` in base64. */
@@ -25,7 +29,13 @@ export interface TransactionCursor {
   /** Position of the last row already returned. */
   readonly date: string;
   readonly sequence: number;
-  readonly filters: TransactionFilters;
+  /** {@link filtersFingerprint} of the filters the listing started with. */
+  readonly filters: string;
+}
+
+/** A stable text for a set of filters (order of `ids` and absent fields do not matter). */
+export function filtersFingerprint(filters: TransactionFilters): string {
+  return JSON.stringify([filters.dateFrom ?? null, filters.dateTo ?? null, filters.createdAtFrom ?? null, filters.ids ? [...filters.ids].sort() : null]);
 }
 
 export function encodeCursor(cursor: TransactionCursor): string {
@@ -40,8 +50,8 @@ export function decodeCursor(text: string): TransactionCursor | undefined {
   if (bytes.length <= MARKER.length || !bytes.subarray(0, MARKER.length).equals(MARKER)) return undefined;
   try {
     const parsed = JSON.parse(bytes.subarray(MARKER.length).toString('utf8')) as { a?: unknown; d?: unknown; s?: unknown; f?: unknown };
-    if (typeof parsed.a !== 'string' || typeof parsed.d !== 'string' || typeof parsed.s !== 'number' || typeof parsed.f !== 'object' || parsed.f === null) return undefined;
-    return { accountId: parsed.a, date: parsed.d, sequence: parsed.s, filters: parsed.f as TransactionFilters };
+    if (typeof parsed.a !== 'string' || typeof parsed.d !== 'string' || typeof parsed.s !== 'number' || typeof parsed.f !== 'string') return undefined;
+    return { accountId: parsed.a, date: parsed.d, sequence: parsed.s, filters: parsed.f };
   } catch {
     return undefined;
   }

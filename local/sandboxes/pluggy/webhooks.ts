@@ -81,6 +81,20 @@ export interface SentEvent {
   readonly sentAt: string;
   readonly deliveries: WebhookDelivery[];
   readonly targets: readonly WebhookTarget[];
+  /** Lost on the way (the drop switch): recorded as sent, never delivered. */
+  readonly dropped: boolean;
+}
+
+/**
+ * Which events get lost. Pluggy's webhooks can be late or never arrive (its docs ask receivers to treat them as
+ * signals and re-read the API, /en/docs/developer-tools/webhook-security); this switch makes that happen on
+ * purpose: events of the named types (all when none are named) are not delivered, `count` times or until
+ * switched off.
+ */
+export interface DropRule {
+  readonly events?: readonly string[];
+  /** How many events to drop; undefined = every matching one until cleared. */
+  remaining?: number;
 }
 
 interface WebhookTarget {
@@ -106,6 +120,7 @@ function isEventName(event: string): event is WebhookEventName {
 export class PluggyWebhooks {
   private readonly registrations = new Map<string, RegisteredWebhook>();
   private sent: SentEvent[] = [];
+  private dropRule: DropRule | null = null;
 
   constructor(
     private readonly dispatcher: WebhookDispatcher,
@@ -171,8 +186,9 @@ export class PluggyWebhooks {
     // `id` is Pluggy's deprecated "id of the entity related to the event" (SDK WebhookEventPayload).
     const entityId = itemId ?? (typeof payload.connectorId === 'number' ? String(payload.connectorId) : eventId);
     const body = JSON.stringify({ id: entityId, eventId, ...payload });
-    const sent: SentEvent = { eventId, event: payload.event, itemId, body, sentAt: new Date(this.clock.now()).toISOString(), deliveries: [], targets };
-    this.deliver(sent);
+    const dropped = this.takeDrop(payload.event);
+    const sent: SentEvent = { eventId, event: payload.event, itemId, body, sentAt: new Date(this.clock.now()).toISOString(), deliveries: [], targets, dropped };
+    if (!dropped) this.deliver(sent);
     this.sent.push(sent);
     const capacity = this.options.capacity ?? 2_000;
     if (this.sent.length > capacity) this.sent.splice(0, this.sent.length - capacity);
@@ -196,9 +212,25 @@ export class PluggyWebhooks {
     return this.options.signingSecret === undefined ? undefined : createHmac('sha256', this.options.signingSecret).update(body).digest('hex');
   }
 
+  /** Starts losing events (see {@link DropRule}); null stops. */
+  dropDeliveries(rule: DropRule | null): void {
+    this.dropRule = rule === null ? null : { ...rule };
+  }
+
   reset(): void {
     this.registrations.clear();
     this.sent = [];
+    this.dropRule = null;
+  }
+
+  private takeDrop(event: string): boolean {
+    const rule = this.dropRule;
+    if (rule === null || (rule.events !== undefined && rule.events.length > 0 && !rule.events.includes(event))) return false;
+    if (rule.remaining !== undefined) {
+      rule.remaining -= 1;
+      if (rule.remaining <= 0) this.dropRule = null;
+    }
+    return true;
   }
 
   get clientId(): string {

@@ -21,6 +21,7 @@ import {
   connectionFromItem,
   connectionKey,
   connectionToItem,
+  consentPartitionKey,
   duePartitionKey,
   dueSortKey,
   providerItemPartitionKey,
@@ -29,7 +30,7 @@ import { GUARD_SORT_KEY_PREFIX, itemGuardFromItem, itemGuardKey, itemGuardToItem
 import { userPartitionKey } from './entities/keys';
 import { queryAll, queryPage } from './query';
 import { chunked, forEachConcurrently } from '../chunking';
-import { HIGHEST_KEY_CHARACTER, tableRef, type StoreOptions, type TableRef } from './table';
+import { HIGHEST_KEY_CHARACTER, indexes, tableRef, type StoreOptions, type TableRef } from './table';
 import {
   MAX_TRANSACTION_ACTIONS,
   concurrentUpdateError,
@@ -261,25 +262,46 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   /**
+   * One page of a shard of the consent-expiry index: connections whose consent (or access) ends at or before
+   * `endsBefore` and that have not been warned about that date, soonest first.
+   */
+  listConsentsEndingBefore(shard: number, endsBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>> {
+    return this.shardPage('GSI3', consentPartitionKey, shard, endsBefore, cursor, limit);
+  }
+
+  /**
    * One page of a shard of the due index: connections whose `nextSyncAt` ≤ `dueBefore`, oldest first.
    * `dueBefore` is inclusive: the upper bound `<dueBefore>#\uffff` sorts after every `<dueBefore>#<id>`.
    */
-  async listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>> {
+  listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>> {
+    return this.shardPage('GSI2', duePartitionKey, shard, dueBefore, cursor, limit);
+  }
+
+  /** The sharded time indexes (due, consent expiry): sort key `<time>#<connectionId>`, read up to `until` inclusive. */
+  private async shardPage(
+    index: 'GSI2' | 'GSI3',
+    partitionOf: (shard: number) => string,
+    shard: number,
+    until: string,
+    cursor: string | null,
+    limit: number,
+  ): Promise<Page<Connection>> {
     if (!Number.isInteger(shard) || shard < 0 || shard >= this.dueIndexShards) {
       throw new Error(`Shard must be an integer in 0..${this.dueIndexShards - 1}, got ${shard}`);
     }
-    const partition = duePartitionKey(shard);
-    const upperBound = `${dueBefore}#${HIGHEST_KEY_CHARACTER}`;
+    const partition = partitionOf(shard);
+    const upperBound = `${until}#${HIGHEST_KEY_CHARACTER}`;
+    const { partitionKey, sortKey } = indexes[index];
     const page = await queryPage(
       this.table,
       {
-        index: 'GSI2',
+        index,
         query: {
-          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :upper',
+          KeyConditionExpression: `${partitionKey} = :pk AND ${sortKey} < :upper`,
           ExpressionAttributeValues: { ':pk': partition, ':upper': upperBound },
           ScanIndexForward: true,
         },
-        cursor: { equals: { GSI2PK: partition }, sortKey: { attribute: 'GSI2SK', max: upperBound } },
+        cursor: { equals: { [partitionKey]: partition }, sortKey: { attribute: sortKey, max: upperBound } },
         selectiveFilter: false,
       },
       limit,

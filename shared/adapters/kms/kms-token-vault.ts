@@ -3,7 +3,9 @@
  * the customer-managed key (they are far below Encrypt's 4 KiB limit, so no data key is needed).
  *
  * Every ciphertext is bound to its owner through the encryption context `{user_id, connection_id,
- * provider}`. KMS authenticates the context as additional data: Decrypt succeeds only with the exact same
+ * provider}` (a service-wide secret such as the cached Pluggy API key: `{provider, purpose}`). IAM grants are
+ * conditioned on these pairs, so each function may only encrypt or decrypt its own provider's and purpose's
+ * ciphertexts (infra/constructs/function-grants.ts). KMS authenticates the context as additional data: Decrypt succeeds only with the exact same
  * pairs (https://docs.aws.amazon.com/kms/latest/developerguide/encrypt_context.html), so a ciphertext copied
  * onto another user's or connection's row cannot be decrypted there. The context also lands in CloudTrail,
  * which makes every decryption attributable to one connection.
@@ -46,6 +48,7 @@ const permanentDecryptFailures = new Set([
 ]);
 
 function encryptionContext(context: TokenContext): Record<string, string> {
+  if ('purpose' in context) return { provider: context.provider, purpose: context.purpose };
   return { user_id: context.userId, connection_id: context.connectionId, provider: context.provider };
 }
 
@@ -58,7 +61,7 @@ export class KmsTokenVault implements TokenVault {
    * @param keyId ARN, key id or alias of the token key (functions get `TOKEN_KEY_ID`).
    * @example
    * const vault = new KmsTokenVault(config.TOKEN_KEY_ID);
-   * const stored = await vault.encrypt(accessToken, { userId, connectionId, provider: 'plaid' });
+   * const stored = await vault.encrypt(accessToken, tokenContextOf(connection)); // shared/banking/token-context.ts
    */
   constructor(
     private readonly keyId: string,

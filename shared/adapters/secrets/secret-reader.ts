@@ -125,15 +125,20 @@ export function plaidSecretReader(options?: SecretReaderOptions): SecretReader<'
   return new SecretReader(secrets.plaid, options);
 }
 
+/** Pluggy API credentials; one reader per container. */
+export function pluggySecretReader(options?: SecretReaderOptions): SecretReader<'client_id' | 'client_secret'> {
+  return new SecretReader(secrets.pluggy, options);
+}
+
 /**
- * Pluggy API credentials, the webhook secret registered with Pluggy and, optionally, the key of an HMAC
- * signature over webhook bodies. The webhook fields may be left empty: the API calls work without them,
- * and the webhook route then refuses every delivery (unless local development explicitly allows it).
+ * The webhook secret registered with Pluggy, optionally the key of an HMAC signature over webhook bodies, and
+ * the client id deliveries must name. The webhook fields may be left empty: the webhook route then refuses
+ * every delivery (unless local development explicitly allows it).
  */
-export function pluggySecretReader(
+export function pluggyWebhookSecretReader(
   options?: SecretReaderOptions,
-): SecretReader<'client_id' | 'client_secret', 'webhook_secret' | 'webhook_signing_secret'> {
-  return new SecretReader(secrets.pluggy, { ...options, optionalFields: ['webhook_secret', 'webhook_signing_secret'] });
+): SecretReader<'client_id', 'webhook_secret' | 'webhook_signing_secret'> {
+  return new SecretReader(secrets.pluggyWebhook, { ...options, optionalFields: ['webhook_secret', 'webhook_signing_secret'] });
 }
 
 /** Key for the keyed hash that turns user ids into provider-side client user ids. */

@@ -5,6 +5,7 @@
  */
 import type { Connection } from '../../banking/model';
 import type { TokenVault } from '../../banking/ports';
+import { tokenContextOf } from '../../banking/token-context';
 import type { ProviderConnectionRemover } from '../ports';
 import type { PlaidItemGateway } from './plaid-ports';
 
@@ -16,11 +17,7 @@ export class PlaidConnectionRemover implements ProviderConnectionRemover {
 
   async remove(connection: Connection): Promise<void> {
     if (!connection.accessToken) return;
-    const accessToken = await this.vault.decrypt(connection.accessToken, {
-      userId: connection.userId,
-      connectionId: connection.connectionId,
-      provider: connection.provider,
-    });
+    const accessToken = await this.vault.decrypt(connection.accessToken, tokenContextOf(connection));
     await this.gateway.removeItem(accessToken);
   }
 }

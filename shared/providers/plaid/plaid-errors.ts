@@ -5,8 +5,8 @@
  *   Plaid's `error_message`, the developer text saying what was wrong with the request. Plaid's
  *   `display_message` is null for most of these (INVALID_PUBLIC_TOKEN among them), so it alone would leave
  *   the caller with nothing to go on;
- * - otherwise `display_message` (end-user text) or a neutral sentence of ours: for connection states and
- *   outages Plaid's developer text says nothing the caller can act on.
+ * - otherwise `display_message` (end-user text) or our neutral sentence (`errors/neutral-messages.ts`):
+ *   for connection states and outages Plaid's developer text says nothing the caller can act on.
  * `display_message` itself (string or null) is always passed on in `details` for the frontend to show.
  *
  * The SDK rejects with an AxiosError whose `config` holds the PLAID-SECRET header and the request body
@@ -14,6 +14,7 @@
  * copied out, and the ProviderError carries no `cause`.
  */
 import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
+import { NEUTRAL_MESSAGES } from '../../errors/neutral-messages';
 import { PLAID_TOKEN_PATTERN } from '../../observability/redaction';
 import { measuredProviderCall } from '../provider-call-metrics';
 
@@ -27,6 +28,10 @@ interface PlaidErrorBody {
 
 const KIND_BY_CODE: Readonly<Record<string, ProviderFailureKind>> = {
   ITEM_LOGIN_REQUIRED: 'login_required',
+  // In an API answer these come back to a user who is linking right now and can type again
+  // (https://plaid.com/docs/errors/item/#invalid_credentials): a 400 they correct, not a broken connection.
+  // The same codes in an ITEM ERROR webhook mean the stored login stopped working with nobody present, so
+  // there they mark the connection `login_required` (STATUS_BY_ITEM_ERROR in plaid-webhook-interpreter.ts).
   INVALID_CREDENTIALS: 'invalid_input',
   INVALID_MFA: 'invalid_input',
   ITEM_LOCKED: 'login_required',
@@ -45,39 +50,27 @@ const KIND_BY_CODE: Readonly<Record<string, ProviderFailureKind>> = {
   PRODUCT_NOT_READY: 'transient',
 };
 
-/** Neutral messages for when Plaid gives no `display_message` (which is meant for end users). */
-const NEUTRAL_MESSAGE: Readonly<Record<ProviderFailureKind, string>> = {
-  rate_limited: 'The bank data provider is busy; try again shortly',
-  transient: 'The bank or the data provider is temporarily unavailable',
-  login_required: 'The bank login needs to be renewed',
-  mfa_required: 'The bank asks for an extra verification step',
-  user_action_required: 'The bank asks the user to complete an action',
-  revoked: 'Access to this bank connection was revoked',
-  consent_expired: 'The consent for this bank connection expired',
-  item_not_found: 'The bank connection no longer exists at the provider',
-  invalid_input: 'The provider rejected the request',
-  mutation_during_pagination: 'Transactions changed while being read',
-  permanent: 'The bank data provider rejected the request',
-};
-
 export function plaidErrorFrom(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   const response = (error as { response?: { status?: number; data?: unknown; headers?: Record<string, unknown> } })?.response;
   if (!response) {
     // No response at all: timeout, connection reset, DNS. Worth retrying.
     const code = (error as { code?: string })?.code ?? 'NETWORK_ERROR';
-    return new ProviderError('plaid', 'transient', { providerCode: code, message: NEUTRAL_MESSAGE.transient });
+    return new ProviderError('plaid', 'transient', { providerCode: code, message: NEUTRAL_MESSAGES.transient });
   }
   const body = (typeof response.data === 'object' && response.data !== null ? response.data : {}) as PlaidErrorBody;
   const code = body.error_code ?? `HTTP_${response.status ?? 'UNKNOWN'}`;
   const kind = kindOf(body, response.status);
   const retryAfter = Number(response.headers?.['retry-after']);
   const displayMessage = typeof body.display_message === 'string' && body.display_message.trim() ? body.display_message : null;
-  const message = (kind === 'invalid_input' ? developerMessage(body) : null) ?? displayMessage ?? NEUTRAL_MESSAGE[kind];
+  const message = (kind === 'invalid_input' ? developerMessage(body) : null) ?? displayMessage ?? NEUTRAL_MESSAGES[kind];
+  // Every Plaid error body carries `request_id` (spec schema PlaidError); Plaid support asks for it.
+  const requestId = typeof body.request_id === 'string' && body.request_id.trim() ? body.request_id : undefined;
   return new ProviderError('plaid', kind, {
     providerCode: code,
     message,
     extraDetails: { display_message: displayMessage },
+    ...(requestId ? { requestId } : {}),
     ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
   });
 }

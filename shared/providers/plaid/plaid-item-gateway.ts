@@ -46,6 +46,8 @@ export class PlaidSdkItemGateway implements PlaidItemGateway {
       if (request.accountSelection) body.update = { account_selection_enabled: true };
     } else {
       body.products = request.products as Products[];
+      const ifSupported = request.requiredIfSupportedProducts.filter((product) => !request.products.includes(product));
+      if (ifSupported.length > 0) body.required_if_supported_products = ifSupported as Products[];
       // Only honoured when the Item is created; later requests cannot extend history.
       body.transactions = { days_requested: request.daysRequested };
     }

@@ -5,19 +5,28 @@
  * and the vault; it is never returned, logged or stored unencrypted.
  */
 import { ItemAlreadyExistsError, ValidationError } from '../../errors/app-error';
-import { newId, accountIdFor } from '../../banking/ids';
-import type { Account, Connection } from '../../banking/model';
-import { requireConnection } from '../../banking/ownership';
-import type { Clock, ConnectionStore, SyncRunStore, SyncJobQueue, TokenVault } from '../../banking/ports';
-import { requestSync } from '../../banking/sync-requests';
+import { describeError } from '../../errors/error-mapper';
 import { logger } from '../../observability/logger';
+import { newId, accountIdFor } from '../../banking/ids';
+import type { Account } from '../../banking/model';
+import { requireConnection } from '../../banking/ownership';
+import { newConnection, queueSyncAfterLinking } from '../../banking/new-connection';
+import type { Clock, ConnectionStore, SyncRunStore, SyncJobQueue, TokenVault } from '../../banking/ports';
+import { tokenContextOf } from '../../banking/token-context';
 import { toAccount } from '../../sync/account-writer';
 import { nextAutoSyncAt } from '../../sync/schedule';
 import { accountFingerprint, itemGuards, type AccountIdentity } from '../item-guards';
 import type { PlaidItemGateway } from './plaid-ports';
 
-/** Products requested when the client names none: transactions for sync, auth for account numbers. */
-export const DEFAULT_PLAID_PRODUCTS = ['transactions', 'auth'] as const;
+/**
+ * Products requested when the client names none: transactions, which every Item must support (sync is the
+ * point of linking), and auth only where supported. Listing auth in `products` would hide every institution
+ * without Auth and refuse logins without a checking or savings account (a credit card only); as
+ * `required_if_supported_products` it is added wherever institution and accounts allow, and skipped
+ * elsewhere (spec LinkTokenCreateRequest, https://plaid.com/docs/link/initializing-products/).
+ */
+export const DEFAULT_PLAID_PRODUCTS = ['transactions'] as const;
+export const DEFAULT_PLAID_PRODUCTS_IF_SUPPORTED = ['auth'] as const;
 /** The longest history Plaid offers (`transactions.days_requested` max). */
 export const PLAID_HISTORY_DAYS = 730;
 
@@ -50,12 +59,14 @@ export async function createPlaidLinkToken(deps: PlaidLinkingDeps, userId: strin
     if (connection.provider !== 'plaid' || !connection.accessToken) {
       throw new ValidationError('Not a Plaid connection', [{ field: 'body.connection_id', message: 'Not a Plaid connection' }]);
     }
-    accessToken = await deps.vault.decrypt(connection.accessToken, tokenContext(connection));
+    accessToken = await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection));
     accountSelection = input.accountSelection ?? connection.status === 'new_accounts_available';
   }
   const token = await deps.gateway.createLinkToken({
     clientUserId,
     products: input.products ?? DEFAULT_PLAID_PRODUCTS,
+    // A client naming its products gets exactly those.
+    requiredIfSupportedProducts: input.products ? [] : DEFAULT_PLAID_PRODUCTS_IF_SUPPORTED,
     accessToken,
     accountSelection,
     webhookUrl: deps.webhookUrl,
@@ -87,7 +98,7 @@ export async function exchangePlaidPublicToken(deps: PlaidLinkingDeps, userId: s
   const { accessToken, itemId } = await deps.gateway.exchangePublicToken(input.publicToken);
   const now = deps.clock.now();
   const connectionId = newId('conn', now);
-  const context = { userId, connectionId, provider: 'plaid' as const };
+  const context = tokenContextOf({ userId, connectionId, provider: 'plaid' });
   try {
     const [item, providerAccounts] = await Promise.all([
       deps.gateway.getItem(accessToken),
@@ -95,27 +106,20 @@ export async function exchangePlaidPublicToken(deps: PlaidLinkingDeps, userId: s
     ]);
     const institutionId = item.institutionId ?? input.institution?.id ?? 'unknown';
     const nowIso = now.toISOString();
-    const connection: Connection = {
-      userId,
-      connectionId,
-      provider: 'plaid',
-      providerItemId: itemId,
-      institution: { id: institutionId, name: item.institutionName ?? input.institution?.name ?? institutionId },
-      products: item.products,
-      productTag: input.productTag ?? null,
-      status: 'healthy',
-      statusReason: null,
-      accessToken: await deps.vault.encrypt(accessToken, context),
-      syncCursor: null,
-      consent: null,
-      pendingUserAction: null,
-      createdAt: nowIso,
-      updatedAt: nowIso,
-      lastSyncAt: null,
-      lastSyncOutcome: null,
-      // The first sync is queued below; this is the fallback if that job is ever lost.
-      nextSyncAt: nextAutoSyncAt(now, deps.autoSyncIntervalHours, Math.random),
-    };
+    const connection = newConnection(
+      {
+        userId,
+        connectionId,
+        provider: 'plaid',
+        providerItemId: itemId,
+        institution: { id: institutionId, name: item.institutionName ?? input.institution?.name ?? institutionId },
+        products: item.products,
+        productTag: input.productTag ?? null,
+        accessToken: await deps.vault.encrypt(accessToken, context),
+        nextSyncAt: nextAutoSyncAt(now, deps.autoSyncIntervalHours, Math.random),
+      },
+      now,
+    );
     const numbers = item.products.includes('auth') ? await deps.gateway.getAccountNumbers(accessToken) : new Map();
     const accounts: Account[] = [];
     for (const reported of providerAccounts) {
@@ -129,32 +133,28 @@ export async function exchangePlaidPublicToken(deps: PlaidLinkingDeps, userId: s
     }
     const guards = itemGuards(userId, 'plaid', institutionId, connectionId, providerAccounts);
     await deps.connections.createWithAccounts(connection, accounts, guards);
-    return { connection, accounts, syncRunId: await queueFirstSync(deps, userId, connectionId) };
+    // Plaid sends SYNC_UPDATES_AVAILABLE only after the first /transactions/sync call
+    // (https://plaid.com/docs/api/products/transactions/#sync_updates_available), so the first sync is queued now.
+    return { connection, accounts, syncRunId: await queueSyncAfterLinking(deps, userId, connectionId, 'link') };
   } catch (error) {
-    if (error instanceof ItemAlreadyExistsError) {
-      // The duplicate was only detectable after the exchange (no metadata, or a race): remove the new
-      // Item again so it is not billed, then refuse.
-      await deps.gateway.removeItem(accessToken);
-    }
+    // The Item exists at Plaid from the exchange on, and is billed until /item/remove ("required to end
+    // subscription billing", https://plaid.com/docs/api/items/#itemremove). Whatever failed afterwards (a
+    // duplicate only detectable now, /item/get, /accounts/get, /auth/get, KMS, DynamoDB), nothing of it was
+    // stored, so the Item is removed before the error is answered: no orphan, and the user can link again.
+    await removeOrphanedItem(deps, accessToken, itemId);
     throw error;
   }
 }
 
-/**
- * Plaid starts sending SYNC_UPDATES_AVAILABLE only after the first `/transactions/sync` call, so the first
- * sync is queued right away. The connection is already stored at this point and the public token is spent:
- * failing the request now would leave the user unable to retry, so a failed enqueue is logged and left to
- * the auto-sync fallback (`nextSyncAt`).
- */
-async function queueFirstSync(deps: PlaidLinkingDeps, userId: string, connectionId: string): Promise<string | null> {
+async function removeOrphanedItem(deps: PlaidLinkingDeps, accessToken: string, itemId: string): Promise<void> {
   try {
-    return (await requestSync(deps, userId, connectionId, 'link')).syncRunId;
-  } catch (error) {
-    logger.warn('first sync could not be queued; auto-sync will pick the connection up', { error: error as Error });
-    return null;
+    await deps.gateway.removeItem(accessToken);
+  } catch (removeError) {
+    const described = describeError(removeError);
+    logger.error('a linked Item could not be removed after the link failed; it stays billed until removed', {
+      item_id: itemId,
+      code: described.code,
+      provider_request_id: described.providerRequestId,
+    });
   }
-}
-
-function tokenContext(connection: Connection) {
-  return { userId: connection.userId, connectionId: connection.connectionId, provider: connection.provider };
 }

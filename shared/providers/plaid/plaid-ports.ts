@@ -9,6 +9,8 @@ export interface LinkTokenRequest {
   readonly clientUserId: string;
   /** Products for a new Item; must be omitted in update mode. */
   readonly products: readonly string[];
+  /** Products a new Item gets only where institution and accounts support them; never overlaps `products`. */
+  readonly requiredIfSupportedProducts: readonly string[];
   /** Set for update mode (re-authentication or new accounts) on an existing Item. */
   readonly accessToken: string | null;
   readonly accountSelection: boolean;

@@ -8,6 +8,7 @@
  */
 import * as z from '../../validation/zod';
 import type { ConnectionStatus, StatusReason } from '../../banking/model';
+import { NEUTRAL_MESSAGES, neutralMessageOfStatus } from '../../errors/neutral-messages';
 import { parsePlaidWebhook } from './plaid-webhook-body';
 import type { WebhookAction } from '../ports';
 
@@ -65,6 +66,9 @@ const STATUS_BY_ITEM_ERROR: Readonly<Record<string, ConnectionStatus>> = {
   ITEM_LOGIN_REQUIRED: 'login_required',
   ITEM_LOCKED: 'login_required',
   USER_SETUP_REQUIRED: 'login_required',
+  // Unlike in an API answer (KIND_BY_CODE in plaid-errors.ts, where they are `invalid_input`: the user is
+  // linking and can retype), a webhook reports them for an Item nobody is logging into: only a re-login
+  // through update mode repairs it (https://plaid.com/docs/errors/item/#invalid_credentials).
   INVALID_CREDENTIALS: 'login_required',
   INVALID_MFA: 'login_required',
   INVALID_UPDATED_USERNAME: 'login_required',
@@ -72,17 +76,6 @@ const STATUS_BY_ITEM_ERROR: Readonly<Record<string, ConnectionStatus>> = {
   ACCESS_NOT_GRANTED: 'revoked',
   USER_PERMISSION_REVOKED: 'revoked',
 };
-
-/** Shown when Plaid gives no `display_message` (which is meant for end users). */
-const NEUTRAL_MESSAGE = {
-  login_required: 'The bank login needs to be renewed',
-  revoked: 'Access to this bank connection was revoked',
-  error: 'The bank data provider reported a problem with this connection',
-} as const;
-
-function neutralMessage(status: ConnectionStatus): string {
-  return status in NEUTRAL_MESSAGE ? NEUTRAL_MESSAGE[status as keyof typeof NEUTRAL_MESSAGE] : NEUTRAL_MESSAGE.error;
-}
 
 function itemAction(code: string, body: Record<string, unknown>): WebhookAction {
   const fields = itemFields.safeParse(body);
@@ -94,7 +87,7 @@ function itemAction(code: string, body: Record<string, unknown>): WebhookAction 
       return itemErrorAction(item.error);
     // Some integrations receive the login problem as a code of its own rather than inside ERROR.
     case 'ITEM_LOGIN_REQUIRED':
-      return statusAction('login_required', code, NEUTRAL_MESSAGE.login_required);
+      return statusAction('login_required', code, NEUTRAL_MESSAGES.login_required);
     // UK/EU: consent expires in 7 days; the user must re-consent through update mode.
     case 'PENDING_EXPIRATION': {
       const expiresAt = item.consent_expiration_time ?? undefined;
@@ -114,11 +107,17 @@ function itemAction(code: string, body: Record<string, unknown>): WebhookAction 
       };
     }
     // The user revoked access at the institution or through Plaid; update mode may not repair it, a new
-    // link is needed. USER_ACCOUNT_REVOKED names one account (PNC only, per Plaid), but Plaid still asks
-    // for the Item to be re-linked.
+    // link is needed.
     case 'USER_PERMISSION_REVOKED':
-    case 'USER_ACCOUNT_REVOKED':
-      return { ...statusAction('revoked', code, NEUTRAL_MESSAGE.revoked), consentRevoked: true };
+      return { ...statusAction('revoked', code, NEUTRAL_MESSAGES.revoked), consentRevoked: true };
+    // One account revoked at the institution's portal; the Item and its other accounts carry on, and the
+    // account's data is to be deleted (spec UserAccountRevokedWebhook, where `account_id` is required).
+    // Without an account id there is no telling which account, so the whole connection is treated as revoked.
+    case 'USER_ACCOUNT_REVOKED': {
+      const accountId = typeof body.account_id === 'string' && body.account_id !== '' ? body.account_id : null;
+      if (!accountId) return { ...statusAction('revoked', code, NEUTRAL_MESSAGES.revoked), consentRevoked: true };
+      return { kind: 'account_revoked', providerAccountId: accountId, reason: { code, message: 'The user revoked access to this account at the bank' } };
+    }
     // The Item left ITEM_LOGIN_REQUIRED without our help; data will flow again, so catch up now.
     case 'LOGIN_REPAIRED':
       return { kind: 'status', status: 'healthy', reason: null, thenSync: true };
@@ -135,9 +134,9 @@ function itemAction(code: string, body: Record<string, unknown>): WebhookAction 
 
 function itemErrorAction(error: unknown): WebhookAction {
   const parsed = itemError.safeParse(error);
-  if (!parsed.success) return statusAction('error', 'ITEM_ERROR', NEUTRAL_MESSAGE.error);
+  if (!parsed.success) return statusAction('error', 'ITEM_ERROR', NEUTRAL_MESSAGES.connection_error);
   const status = STATUS_BY_ITEM_ERROR[parsed.data.error_code] ?? 'error';
-  return statusAction(status, parsed.data.error_code, parsed.data.display_message || neutralMessage(status));
+  return statusAction(status, parsed.data.error_code, parsed.data.display_message || neutralMessageOfStatus(status));
 }
 
 function statusAction(status: ConnectionStatus, code: string, message: string): WebhookAction & { kind: 'status' } {

@@ -18,6 +18,13 @@
  * AND re-fetch every cached key whose `expired_at` is still null, which is how a rotation becomes known;
  * a failed fetch means the `kid` is invalid for this delivery. Plaid's own Node sample caches a single
  * key; that shortcut would reject every webhook signed with the previous key during a rotation.
+ *
+ * All of this happens before the signature is checked, so an unauthenticated caller must not be able to
+ * turn deliveries into Plaid calls (see `plaid-key-lookup-limits.ts`): the `kid` must have Plaid's shape,
+ * a kid Plaid refused is remembered for a few minutes, lookups of new kids are limited per container, a
+ * cached key is re-checked at most once a minute for rotation, and a cached key is trusted for at most
+ * {@link KEY_MAX_AGE_MS} before it is fetched again (so an `expired_at` Plaid set is seen within that time
+ * even when no new kid shows up).
  */
 import { createHash, createPublicKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { PlaidApi } from 'plaid';
@@ -31,6 +38,7 @@ import {
   type ReceivedWebhook,
   type WebhookVerifier,
 } from '../webhook-verification';
+import { FetchBudget, isPlaidKeyId, keyIdForLog, UnknownKeyIds } from './plaid-key-lookup-limits';
 import { callPlaid } from './plaid-errors';
 
 /** Plaid's JWK as `/webhook_verification_key/get` returns it (spec `JWKPublicKey`). */
@@ -62,16 +70,27 @@ interface CachedKey {
   readonly kid: string;
   readonly expiredAt: number | null;
   readonly publicKey: KeyObject;
+  /** When Plaid last served this key (epoch ms). */
+  readonly fetchedAtMs: number;
+  /** When it was last re-fetched because another, unknown kid arrived (epoch ms); null if never. */
+  readonly rotationCheckedAtMs: number | null;
 }
 
-/** kid → key, plus the fetches in flight so concurrent deliveries with a new kid share one lookup. */
+/**
+ * kid → key, the fetches in flight (so concurrent deliveries with a new kid share one lookup), the kids
+ * Plaid refused, and the allowance for looking up new kids.
+ */
 export class VerificationKeyCache {
   readonly keys = new Map<string, CachedKey>();
   readonly refreshes = new Map<string, Promise<void>>();
+  readonly unknown = new UnknownKeyIds();
+  readonly newKeyFetches = new FetchBudget();
 
   clear(): void {
     this.keys.clear();
     this.refreshes.clear();
+    this.unknown.clear();
+    this.newKeyFetches.reset();
   }
 }
 
@@ -82,6 +101,10 @@ const containerKeyCache = new VerificationKeyCache();
 export const MAX_TOKEN_AGE_SECONDS = 5 * 60;
 /** Tolerated clock difference for an `iat` slightly ahead of ours (Plaid's clock vs. Lambda's). */
 export const MAX_CLOCK_SKEW_SECONDS = 60;
+/** How long a fetched key is trusted before it is fetched again (Plaid may have set its `expired_at`). */
+export const KEY_MAX_AGE_MS = 10 * 60_000;
+/** A current key is re-fetched for a rotation check at most this often, however many new kids arrive. */
+export const ROTATION_RECHECK_MS = 60_000;
 /** A Plaid verification JWT is well under 1 KB; anything far larger is not one. */
 const MAX_TOKEN_LENGTH = 8 * 1024;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -114,6 +137,7 @@ export class PlaidWebhookVerifier implements WebhookVerifier {
     const header = decodeSegment(parts.header);
     if (header.alg !== 'ES256') throw new WebhookVerificationError('unsupported_algorithm');
     if (typeof header.kid !== 'string' || header.kid.length === 0) throw new WebhookVerificationError('missing_key_id');
+    if (!isPlaidKeyId(header.kid)) throw new WebhookVerificationError('malformed_signature');
 
     const key = await this.keyFor(header.kid);
     const signature = Buffer.from(parts.signature, 'base64url');
@@ -141,9 +165,23 @@ export class PlaidWebhookVerifier implements WebhookVerifier {
   }
 
   private async keyFor(kid: string): Promise<CachedKey> {
+    const nowMs = this.clock.now().getTime();
     let key = this.cache.keys.get(kid);
+    if (key && nowMs - key.fetchedAtMs > KEY_MAX_AGE_MS) {
+      await this.refresh(kid, [kid], nowMs);
+      key = this.cache.keys.get(kid);
+      if (key && nowMs - key.fetchedAtMs > KEY_MAX_AGE_MS) {
+        // Plaid could not confirm it: forget it, so the next delivery looks it up as a new kid (within the budget).
+        this.cache.keys.delete(kid);
+        throw new WebhookVerificationError('key_unavailable');
+      }
+    }
     if (!key) {
-      await this.refreshFor(kid);
+      if (this.cache.unknown.has(kid, nowMs)) throw new WebhookVerificationError('key_unavailable');
+      if (!this.cache.refreshes.has(kid) && !this.cache.newKeyFetches.take(nowMs)) {
+        throw new WebhookVerificationError('key_unavailable');
+      }
+      await this.refresh(kid, this.rotationCandidates(kid, nowMs), nowMs);
       key = this.cache.keys.get(kid);
       if (!key) throw new WebhookVerificationError('key_unavailable');
     }
@@ -151,39 +189,55 @@ export class PlaidWebhookVerifier implements WebhookVerifier {
     return key;
   }
 
-  /** Plaid's rotation rule: the unknown kid plus every cached key not yet marked expired. */
-  private refreshFor(kid: string): Promise<void> {
+  /** Plaid's rotation rule: the unknown kid plus every cached key not yet marked expired (once a minute each). */
+  private rotationCandidates(kid: string, nowMs: number): string[] {
+    const current = [...this.cache.keys.values()].filter(
+      (key) =>
+        key.expiredAt === null &&
+        key.kid !== kid &&
+        (key.rotationCheckedAtMs === null || nowMs - key.rotationCheckedAtMs >= ROTATION_RECHECK_MS),
+    );
+    return [kid, ...current.map((key) => key.kid)];
+  }
+
+  private refresh(kid: string, ids: readonly string[], nowMs: number): Promise<void> {
     const running = this.cache.refreshes.get(kid);
     if (running) return running;
-    const current = [...this.cache.keys.values()].filter((key) => key.expiredAt === null && key.kid !== kid);
-    const refresh = Promise.all([kid, ...current.map((key) => key.kid)].map((id) => this.fetchIntoCache(id))).then(
-      () => undefined,
-    );
+    const refresh = Promise.all(ids.map((id) => this.fetchIntoCache(id, nowMs, id !== kid))).then(() => undefined);
     this.cache.refreshes.set(kid, refresh);
     return refresh.finally(() => this.cache.refreshes.delete(kid));
   }
 
-  /** Never throws: a failed fetch leaves the cache as it was (an unknown kid then stays unknown). */
-  private async fetchIntoCache(kid: string): Promise<void> {
+  /**
+   * Never throws: a failed fetch leaves the cache as it was. A kid Plaid refuses outright (not a network or
+   * server failure) is remembered as unknown for a few minutes.
+   */
+  private async fetchIntoCache(kid: string, nowMs: number, rotationCheck: boolean): Promise<void> {
     try {
       const jwk = await this.fetchKey(kid);
-      const key = toCachedKey(kid, jwk);
-      if (key) this.cache.keys.set(kid, key);
-      else logger.warn('Plaid verification key unusable', { key_id: kid, alg: jwk.alg, crv: jwk.crv, kty: jwk.kty });
+      const publicKey = toPublicKey(kid, jwk);
+      if (publicKey) {
+        const rotationCheckedAtMs = rotationCheck ? nowMs : (this.cache.keys.get(kid)?.rotationCheckedAtMs ?? null);
+        this.cache.keys.set(kid, { kid, expiredAt: jwk.expired_at ?? null, publicKey, fetchedAtMs: nowMs, rotationCheckedAtMs });
+      } else {
+        logger.warn('Plaid verification key unusable', { key_id_prefix: keyIdForLog(kid), alg: jwk.alg, crv: jwk.crv, kty: jwk.kty });
+        if (!this.cache.keys.has(kid)) this.cache.unknown.remember(kid, nowMs);
+      }
     } catch (error) {
-      logger.warn('Plaid verification key fetch failed', { key_id: kid, code: describeError(error).code });
+      const described = describeError(error);
+      logger.warn('Plaid verification key fetch failed', { key_id_prefix: keyIdForLog(kid), code: described.code });
+      if (!described.retryable && !this.cache.keys.has(kid)) this.cache.unknown.remember(kid, nowMs);
     }
   }
 }
 
-function toCachedKey(kid: string, jwk: PlaidVerificationKey): CachedKey | null {
+function toPublicKey(kid: string, jwk: PlaidVerificationKey): KeyObject | null {
   if (jwk.kid !== kid || jwk.kty !== 'EC' || jwk.crv !== 'P-256' || (jwk.alg !== undefined && jwk.alg !== 'ES256')) {
     return null;
   }
   try {
     // Only the members that define the key: the metadata Plaid adds (created_at, expired_at) is ours to read.
-    const publicKey = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' });
-    return { kid, expiredAt: jwk.expired_at ?? null, publicKey };
+    return createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' });
   } catch {
     return null;
   }

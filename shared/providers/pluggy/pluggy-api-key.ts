@@ -59,13 +59,13 @@ export function clientDigest(clientId: string): string {
 }
 
 /**
- * The encryption context of the cached key. The token vault's context names an owner `{user_id,
- * connection_id, provider}`; the service-wide key has no user, so it gets a fixed owner that no real row
- * can have: connection ids are minted as `conn_…`, never `pluggy-api-key`. KMS checks the context on
- * Decrypt, so this ciphertext is useless on any connection row, and a connection's token is useless here;
- * CloudTrail shows every decryption of it under this name.
+ * The encryption context of the cached key: its own purpose rather than a connection's owner. KMS checks the
+ * context on Decrypt, so this ciphertext is useless on any connection row and a connection's token is
+ * useless here; IAM grants the Pluggy-facing functions this context alone (`kms:EncryptionContext:purpose`),
+ * and CloudTrail shows every decryption of it under this name. A key cached under an older context simply
+ * fails to decrypt and is minted again.
  */
-export const PLUGGY_API_KEY_CONTEXT: TokenContext = { userId: 'service', connectionId: 'pluggy-api-key', provider: 'pluggy' };
+export const PLUGGY_API_KEY_CONTEXT: TokenContext = { provider: 'pluggy', purpose: 'api-key-cache' };
 
 /** {@link ApiKeyCache} on the table, encrypted with the token key (KMS), expired by the table's TTL. */
 export class VaultApiKeyCache implements ApiKeyCache {

@@ -4,6 +4,7 @@
  * (absent from it), the official SDK's cursor filters (pluggy-node `TransactionCursorFilters`).
  */
 import type * as z from 'zod/v4/core';
+import { optional } from '../../validation/zod';
 import { ProviderError } from '../../errors/app-error';
 import { pathSegment, type PluggyClient } from './pluggy-client';
 import {
@@ -32,11 +33,18 @@ export interface TransactionQuery {
   readonly accountId: string;
   /** ISO timestamp; only transactions Pluggy recorded at or after it (mutually exclusive with dateFrom). */
   readonly createdAtFrom?: string;
+  /** `YYYY-MM-DD`: only transactions dated that day (São Paulo) or later. */
+  readonly dateFrom?: string;
   /** Comma-separated ids, at most {@link MAX_TRANSACTION_IDS_PER_QUERY}. */
   readonly ids?: string;
   /** Cursor from the previous page's `next`. */
   readonly after?: string;
 }
+
+/** Page-numbered lists answer at most 500 entries a page (SDK PageFilters). */
+const MAX_PAGE_SIZE = 500;
+/** A bound on pages of consents: an item collects one per renewal. */
+const MAX_CONSENT_PAGES = 50;
 
 /** `ids` on `/v2/transactions` takes at most 500 ids (SDK TransactionCursorFilters). */
 export const MAX_TRANSACTION_IDS_PER_QUERY = 500;
@@ -56,6 +64,20 @@ export class PluggyApi {
 
   getItem(itemId: string): Promise<PluggyItem> {
     return this.client.call({ method: 'GET', path: `/items/${pathSegment(itemId)}`, schema: item });
+  }
+
+  /** The item and Pluggy's time when it answered (its `Date` header; our clock if it sent none). */
+  async getItemAt(itemId: string): Promise<{ item: PluggyItem; serverTime: Date }> {
+    let serverTime = new Date();
+    const found = await this.client.call({
+      method: 'GET',
+      path: `/items/${pathSegment(itemId)}`,
+      schema: item,
+      onServerTime: (time) => {
+        serverTime = time;
+      },
+    });
+    return { item: found, serverTime };
   }
 
   /**
@@ -95,8 +117,19 @@ export class PluggyApi {
     return this.allPages('/accounts', { itemId }, account);
   }
 
-  listConsents(itemId: string): Promise<PluggyConsent[]> {
-    return this.allPages('/consents', { itemId }, consent);
+  /** Every consent of the item: the list is page-numbered, 20 a page by default (SDK ConsentFilters = PageFilters). */
+  async listConsents(itemId: string): Promise<PluggyConsent[]> {
+    const all: PluggyConsent[] = [];
+    for (let page = 1; ; page += 1) {
+      const response = await this.client.call({
+        method: 'GET',
+        path: '/consents',
+        query: { itemId, page, pageSize: MAX_PAGE_SIZE },
+        schema: pageOf(consent),
+      });
+      all.push(...response.results);
+      if (response.results.length === 0 || page >= (response.totalPages ?? page) || page >= MAX_CONSENT_PAGES) return all;
+    }
   }
 
   /** One page of `/v2/transactions`: the first with a {@link TransactionQuery}, the next ones with the query `next` named. */
@@ -114,8 +147,10 @@ export class PluggyApi {
     });
   }
 
-  listWebhooks(): Promise<PluggyWebhook[]> {
-    return this.allPages('/webhooks', {}, webhook);
+  /** The registered webhooks; Pluggy answers `204` with no body when there are none (OAS webhooks-list). */
+  async listWebhooks(): Promise<PluggyWebhook[]> {
+    const response = await this.client.call({ method: 'GET', path: '/webhooks', schema: optional(pageOf(webhook)) });
+    return response?.results ?? [];
   }
 
   createWebhook(input: { url: string; event: string; headers: Readonly<Record<string, string>> }): Promise<PluggyWebhook> {

@@ -61,6 +61,11 @@ export interface PluggyRequest<Schema extends z.$ZodType> {
   readonly schema: Schema;
   /** False for calls that must not be sent twice after an ambiguous failure; they are retried on 429 only. */
   readonly idempotent?: boolean;
+  /**
+   * Receives Pluggy's own time from the answer's `Date` header: times Pluggy states (an item's
+   * `lastUpdatedAt`, when an update is allowed again) are compared with it, not with our clock.
+   */
+  readonly onServerTime?: (serverTime: Date) => void;
 }
 
 interface RawResponse {
@@ -216,6 +221,8 @@ export class PluggyClient {
       apiKey = await this.keys.renew(apiKey);
       response = await this.send(operation.method, operation.path, operation.query, operation.body, apiKey);
     }
+    const serverTime = Date.parse(response.headers.date ?? '');
+    if (operation.onServerTime && Number.isFinite(serverTime)) operation.onServerTime(new Date(serverTime));
     if (response.status < 200 || response.status >= 300) {
       const error = pluggyErrorFrom({ ...response, body: response.text, path: operation.path });
       if (response.status === 401 || response.status === 403) {

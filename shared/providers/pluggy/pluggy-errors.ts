@@ -7,6 +7,7 @@
  * code description and — for input the user can correct — Pluggy's message are copied out.
  */
 import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
+import { NEUTRAL_MESSAGES } from '../../errors/neutral-messages';
 import { errorBody } from './pluggy-schemas';
 
 /** Codes whose meaning the status alone would get wrong. */
@@ -22,27 +23,14 @@ const KIND_BY_CODE: Readonly<Record<string, ProviderFailureKind>> = {
   // 409s: an update is already running, or the client's minimum update frequency has not passed yet.
   ITEM_ALREADY_UPDATING: 'transient',
   ITEM_IS_ALREADY_UPDATING: 'transient',
-  CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY: 'transient',
+  // Not transient: asking again soon gets the same answer, and a redelivered sync job would ask again.
+  // The sync source reads the time it may ask next ({@link PluggyUpdateTooSoonError}).
+  CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY: 'permanent',
   // `/auth` refusing our client credentials: nothing a retry fixes until the secret is corrected.
   CLIENT_KEYS_UNAUTHORIZED: 'permanent',
   CLIENT_DISABLED: 'permanent',
   // Retired endpoints (v1 /transactions answers 410 for accounts created since June 2026).
   ENDPOINT_DEPRECATED: 'permanent',
-};
-
-/** Neutral messages, shown when Pluggy's own message is developer text (everything but user input). */
-export const PLUGGY_NEUTRAL_MESSAGE: Readonly<Record<ProviderFailureKind, string>> = {
-  rate_limited: 'The bank data provider is busy; try again shortly',
-  transient: 'The bank or the data provider is temporarily unavailable',
-  login_required: 'The bank login needs to be renewed',
-  mfa_required: 'The bank asks for an extra verification step',
-  user_action_required: 'The bank asks the user to complete an action',
-  revoked: 'Access to this bank connection was revoked',
-  consent_expired: 'The consent for this bank connection expired or was revoked',
-  item_not_found: 'The bank connection no longer exists at the provider',
-  invalid_input: 'The provider rejected the request',
-  mutation_during_pagination: 'Transactions changed while being read',
-  permanent: 'The bank data provider rejected the request',
 };
 
 /** Pluggy's messages are bounded here; a message is shown to the caller only for input they can correct. */
@@ -58,8 +46,30 @@ export interface PluggyHttpFailure {
   readonly path: string;
 }
 
+/**
+ * Pluggy refused a client update of an item (`409 CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY`, OAS
+ * items-update: `data.minUpdateFrequencyAllowedInHours` and `data.lastUpdatedAt`). `notBefore` is when an update
+ * is allowed again, in Pluggy's clock; null when the body does not say (then the caller waits a full day).
+ */
+export class PluggyUpdateTooSoonError extends ProviderError {
+  constructor(readonly notBefore: string | null) {
+    super('pluggy', 'permanent', {
+      providerCode: 'CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY',
+      message: 'The bank data provider allows no new update of this connection yet',
+    });
+  }
+}
+
+function updateTooSoon(data: unknown): PluggyUpdateTooSoonError {
+  const fields = (typeof data === 'object' && data !== null ? data : {}) as { minUpdateFrequencyAllowedInHours?: unknown; lastUpdatedAt?: unknown };
+  const hours = Number(fields.minUpdateFrequencyAllowedInHours);
+  const last = typeof fields.lastUpdatedAt === 'string' ? Date.parse(fields.lastUpdatedAt) : Number.NaN;
+  return new PluggyUpdateTooSoonError(Number.isFinite(hours) && Number.isFinite(last) ? new Date(last + hours * 3_600_000).toISOString() : null);
+}
+
 export function pluggyErrorFrom(failure: PluggyHttpFailure): ProviderError {
   const parsed = parseErrorBody(failure.body);
+  if (parsed?.codeDescription === 'CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY') return updateTooSoon(parsed.data);
   const codeDescription = parsed?.codeDescription ?? null;
   const kind = kindOf(failure, codeDescription);
   const providerCode = codeDescription ?? `HTTP_${failure.status}`;
@@ -67,7 +77,7 @@ export function pluggyErrorFrom(failure: PluggyHttpFailure): ProviderError {
   const retryAfterSeconds = kind === 'rate_limited' ? rateLimitWaitSeconds(failure.headers) : undefined;
   return new ProviderError('pluggy', kind, {
     providerCode,
-    message: kind === 'invalid_input' && pluggyMessage ? pluggyMessage : PLUGGY_NEUTRAL_MESSAGE[kind],
+    message: kind === 'invalid_input' && pluggyMessage ? pluggyMessage : NEUTRAL_MESSAGES[kind],
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
   });
 }
@@ -77,7 +87,7 @@ export function pluggyNetworkError(error: unknown): ProviderError {
   const code = (error as { code?: unknown })?.code;
   return new ProviderError('pluggy', 'transient', {
     providerCode: typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'NETWORK_ERROR',
-    message: PLUGGY_NEUTRAL_MESSAGE.transient,
+    message: NEUTRAL_MESSAGES.transient,
   });
 }
 

@@ -11,8 +11,8 @@ import { updateConnection } from '../../banking/connection-updates';
 import { accountIdFor, newId } from '../../banking/ids';
 import { statusesNeedingUser, type Account, type Connection } from '../../banking/model';
 import { requireConnection } from '../../banking/ownership';
+import { newConnection, queueSyncAfterLinking } from '../../banking/new-connection';
 import type { Clock, ConnectionStore, SyncJobQueue, SyncRunStore } from '../../banking/ports';
-import { requestSync } from '../../banking/sync-requests';
 import { ItemAlreadyExistsError, NotFoundError, ProviderError, ValidationError } from '../../errors/app-error';
 import { logger } from '../../observability/logger';
 import { toAccount } from '../../sync/account-writer';
@@ -168,34 +168,30 @@ export async function createPluggyConnection(
   const nowIso = now.toISOString();
   const connectionId = newId('conn', now);
   const waitsForUser = statusesNeedingUser.has(item.status);
-  const connection: Connection = {
-    userId,
-    connectionId,
-    provider: 'pluggy',
-    providerItemId: item.itemId,
-    institution: { id: institutionId, name: item.connector.name },
-    products: item.products,
-    productTag: input.productTag ?? null,
-    status: item.status,
-    statusReason: item.statusReason,
-    accessToken: null,
-    syncCursor: null,
-    consent,
-    pendingUserAction: item.pendingUserAction,
-    createdAt: nowIso,
-    updatedAt: nowIso,
-    lastSyncAt: null,
-    lastSyncOutcome: null,
-    // The first sync is queued below; this is the fallback if that job is ever lost.
-    nextSyncAt: waitsForUser ? null : nextAutoSyncAt(now, deps.autoSyncIntervalHours, Math.random),
-  };
+  const connection = newConnection(
+    {
+      userId,
+      connectionId,
+      provider: 'pluggy',
+      providerItemId: item.itemId,
+      institution: { id: institutionId, name: item.connector.name },
+      products: item.products,
+      productTag: input.productTag ?? null,
+      status: item.status,
+      statusReason: item.statusReason,
+      consent,
+      pendingUserAction: item.pendingUserAction,
+      nextSyncAt: waitsForUser ? null : nextAutoSyncAt(now, deps.autoSyncIntervalHours, Math.random),
+    },
+    now,
+  );
   const accounts = providerAccounts.map((reported) =>
     toAccount(connection, accountIdFor(connectionId, reported.providerAccountId), reported, undefined, nowIso),
   );
   const guards = itemGuards(userId, 'pluggy', institutionId, connectionId, identities);
   await deps.connections.createWithAccounts(connection, accounts, guards);
   logger.info('Pluggy connection created', { connection_id: connectionId, status: connection.status, accounts: accounts.length });
-  const syncRunId = waitsForUser ? null : await queueSync(deps, userId, connectionId, 'link');
+  const syncRunId = waitsForUser ? null : await queueSyncAfterLinking(deps, userId, connectionId, 'link');
   return { connection, accounts, syncRunId, mfaPrompt: item.mfaPrompt };
 }
 
@@ -259,7 +255,9 @@ async function afterUserInput(deps: PluggyLinkingDeps, connection: Connection, i
     () => deps.clock.now(),
   );
   if (!stored) throw new NotFoundError('connection');
-  const syncRunId = waitsForUser ? null : await queueSync(deps, connection.userId, connection.connectionId, 'manual');
+  // Queued as a link sync: sending the user's input already asked Pluggy for this update, so the sync only
+  // waits for it and reads the result (a 'manual' sync would ask Pluggy for another one).
+  const syncRunId = waitsForUser ? null : await queueSyncAfterLinking(deps, connection.userId, connection.connectionId, 'link');
   return { connection: stored, syncRunId, mfaPrompt: item.mfaPrompt };
 }
 
@@ -307,14 +305,3 @@ async function ownedItem(deps: PluggyLinkingDeps, userId: string, itemId: string
 function itemIdentity(itemId: string): AccountIdentity {
   return { name: `pluggy-item:${itemId}`, mask: null };
 }
-
-async function queueSync(deps: PluggyLinkingDeps, userId: string, connectionId: string, trigger: 'link' | 'manual') {
-  try {
-    return (await requestSync(deps, userId, connectionId, trigger)).syncRunId;
-  } catch (error) {
-    // The connection is stored; auto-sync (nextSyncAt) picks it up if this job never made it.
-    logger.warn('sync could not be queued; auto-sync will pick the connection up', { error: error as Error });
-    return null;
-  }
-}
-

@@ -11,12 +11,17 @@
  * - Balances: a BANK account's `balance` is its current balance. A CREDIT account's `balance` is the amount
  *   owed on the card; it is stored as `current` unchanged (positive = owed), the same convention Plaid uses
  *   for credit accounts (`balances.current` "the amount owed"), so a credit card reads the same whatever
- *   its provider. `available` is the card's available limit, `limit` its credit limit.
- * - `date` is an ISO timestamp at midnight of the booking day (UTC); the day is its first ten characters.
+ *   its provider. `available` is the card's available limit, `limit` its credit limit. A BANK account's
+ *   `available` is `bankData.closingBalance` ("available balance of the account" in pluggy-node's Account
+ *   type; "balance including not posted transactions" in the OAS), null when Pluggy gives none.
+ * - `date` is a UTC timestamp of a moment in Brazil: the booking day is its calendar day in São Paulo, not
+ *   its UTC day (a Pix at 22:30 in São Paulo is stamped 01:30Z the next day; Pluggy's docs tell clients to
+ *   convert to GMT-3, /docs/transactions).
  * - Categories: `categoryId` is Pluggy's 8-digit id, `category` its English name; namespaced `pluggy:<id>`.
  * - Account numbers are never kept: the mask is the last four digits of `number`.
  */
 import type { AccountType, Consent, ConnectionStatus, PendingUserAction, ProviderCategoryRef, StatusReason } from '../../banking/model';
+import { NEUTRAL_MESSAGES } from '../../errors/neutral-messages';
 import { decimalFromNumber, negateDecimal } from '../../money/decimal';
 import type { ProviderAccount, ProviderTransaction } from '../ports';
 import type { PluggyAccount, PluggyConsent, PluggyItem, PluggyTransaction } from './pluggy-schemas';
@@ -55,7 +60,7 @@ export function toProviderAccount(account: PluggyAccount): ProviderAccount {
     mask: maskOf(account.number),
     balances: {
       current: decimalOrNull(account.balance),
-      available: isCredit ? decimalOrNull(account.creditData?.availableCreditLimit) : null,
+      available: isCredit ? decimalOrNull(account.creditData?.availableCreditLimit) : decimalOrNull(account.bankData?.closingBalance),
       limit: isCredit ? decimalOrNull(account.creditData?.creditLimit) : null,
       currency,
     },
@@ -82,8 +87,16 @@ export function signedAmountOf(transaction: Pick<PluggyTransaction, 'type' | 'am
   return decimalFromNumber(value);
 }
 
-function dayOf(timestamp: string | null | undefined): string | null {
-  return timestamp && /^\d{4}-\d{2}-\d{2}/.test(timestamp) ? timestamp.slice(0, 10) : null;
+/** Pluggy's accounts are Brazilian; their days are São Paulo days. */
+export const PLUGGY_TIME_ZONE = 'America/Sao_Paulo';
+const SAO_PAULO_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: PLUGGY_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** The São Paulo calendar day (`YYYY-MM-DD`) of a Pluggy timestamp; a bare date is already one. */
+export function saoPauloDayOf(timestamp: string | null | undefined): string | null {
+  if (!timestamp || !/^\d{4}-\d{2}-\d{2}/.test(timestamp)) return null;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(timestamp)) return timestamp;
+  const at = Date.parse(timestamp);
+  return Number.isFinite(at) ? SAO_PAULO_DAY.format(new Date(at)) : timestamp.slice(0, 10);
 }
 
 export function toProviderTransaction(
@@ -96,8 +109,8 @@ export function toProviderTransaction(
     providerAccountId: transaction.accountId ?? account.providerAccountId,
     amount: signedAmountOf(transaction),
     currency: inAccountCurrency ? account.currency : (transaction.currencyCode ?? account.currency),
-    date: dayOf(transaction.date) ?? transaction.date,
-    authorizedDate: dayOf(transaction.creditCardMetadata?.purchaseDate),
+    date: saoPauloDayOf(transaction.date) ?? transaction.date,
+    authorizedDate: saoPauloDayOf(transaction.creditCardMetadata?.purchaseDate),
     description: transaction.description || transaction.descriptionRaw || '',
     merchantName: transaction.merchant?.name || transaction.merchant?.businessName || null,
     // Pluggy's default when `status` is absent is POSTED (SDK transaction.d.ts).
@@ -118,14 +131,6 @@ export type ItemCondition =
   | { readonly kind: 'needs_user'; readonly status: ConnectionStatus; readonly reason: StatusReason; readonly pendingUserAction: PendingUserAction | null }
   | { readonly kind: 'error'; readonly reason: StatusReason };
 
-const MESSAGES = {
-  login: 'The bank login needs to be renewed',
-  mfa: 'The bank asks for an extra verification step',
-  action: 'The bank asks the user to authorize access',
-  outdated: 'The last update at the bank failed; it will be retried',
-  error: 'The bank data provider reported a problem with this connection',
-} as const;
-
 export function itemCondition(item: PluggyItem): ItemCondition {
   const code = item.error?.code ?? item.executionStatus ?? item.status;
   switch (item.status) {
@@ -135,12 +140,12 @@ export function itemCondition(item: PluggyItem): ItemCondition {
     case 'MERGING':
       return { kind: 'in_progress' };
     case 'LOGIN_ERROR':
-      return { kind: 'needs_user', status: 'login_required', reason: { code, message: MESSAGES.login }, pendingUserAction: null };
+      return { kind: 'needs_user', status: 'login_required', reason: { code, message: NEUTRAL_MESSAGES.login_required }, pendingUserAction: null };
     case 'WAITING_USER_INPUT':
       return {
         kind: 'needs_user',
         status: 'mfa_required',
-        reason: { code: 'WAITING_USER_INPUT', message: item.parameter?.label ? `${MESSAGES.mfa}: ${item.parameter.label}` : MESSAGES.mfa },
+        reason: { code: 'WAITING_USER_INPUT', message: item.parameter?.label ? `${NEUTRAL_MESSAGES.mfa_required}: ${item.parameter.label}` : NEUTRAL_MESSAGES.mfa_required },
         // What to ask the user, and until when Pluggy waits for the answer (the prompt expires).
         pendingUserAction: item.parameter
           ? {
@@ -154,7 +159,7 @@ export function itemCondition(item: PluggyItem): ItemCondition {
       return {
         kind: 'needs_user',
         status: 'user_action_required',
-        reason: { code: 'WAITING_USER_ACTION', message: MESSAGES.action },
+        reason: { code: 'WAITING_USER_ACTION', message: NEUTRAL_MESSAGES.user_action_required },
         pendingUserAction: {
           url: userActionUrl(item.userAction?.attributes),
           expiresAt: item.userAction?.expiresAt ?? null,
@@ -162,10 +167,10 @@ export function itemCondition(item: PluggyItem): ItemCondition {
         },
       };
     case 'OUTDATED':
-      return { kind: 'outdated', reason: { code, message: MESSAGES.outdated } };
+      return { kind: 'outdated', reason: { code, message: NEUTRAL_MESSAGES.update_failed } };
     default:
       // ERROR, and any status Pluggy adds later.
-      return { kind: 'error', reason: { code, message: MESSAGES.error } };
+      return { kind: 'error', reason: { code, message: NEUTRAL_MESSAGES.connection_error } };
   }
 }
 

@@ -5,9 +5,16 @@
  * so it only makes sense once the item has settled.
  * - UPDATED → go on. UPDATING / MERGING → wait for it (polling, bounded), then decide; still running after
  *   the wait → `transient` (the job is retried later; the item/updated webhook also queues a sync).
- * - OUTDATED ("the last update failed with an error that may go away") → ask Pluggy to update again
- *   (`PATCH /items/{id}` without parameters, the documented "trigger new sync") and wait; at most
- *   {@link PluggySyncSettings.outdatedRetries} times, then the connection is `error` until the next sync.
+ * - Asking Pluggy to collect fresh data (`PATCH /items/{id}` without parameters, the documented "trigger
+ *   new sync") is limited: Pluggy refuses a client update sooner than its minimum frequency after the last
+ *   one (409 CLIENT_IS_UPDATING_BEFORE_ALLOWED_FREQUENCY, OAS items-update) and takes 20 a minute (docs
+ *   /docs/rate-limits). Pluggy updates every item daily by itself, so a sync reads what Pluggy has and asks
+ *   for an update only when the user forced the sync, or when an OUTDATED item ("the last update failed
+ *   with an error that may go away") is due one of its {@link PluggySyncSettings.outdatedRetries} automatic
+ *   retries. At most one request per run, never before the "not before" time a 409 stated (kept on the
+ *   connection in Pluggy's clock, compared with the `Date` of Pluggy's answers); a 409 is recorded, not
+ *   retried, so a redelivered job cannot loop on `PATCH /items`. An OUTDATED item still serves its last
+ *   data, which the run reads; when the last automatic retry fails too, the connection is `error`.
  * - LOGIN_ERROR → login_required; WAITING_USER_INPUT → mfa_required; WAITING_USER_ACTION →
  *   user_action_required with the authorization URL and its expiry stored on the connection.
  * - ERROR (or any status Pluggy adds) → error, logged and counted.
@@ -16,22 +23,29 @@
  *   `consent_expired` instead of reading nothing; only the user can renew it (update-mode connect token).
  *
  * Transactions: `/v2/transactions` per account (the page-based `/transactions` is retired: https://docs.pluggy.ai/docs/transactions), by
- * creation time. The cursor is JSON `{v: 1, accounts: {<accountId>: <newest createdAt seen>}}`; each run asks
+ * creation time, and again by date over the last {@link RECENT_WINDOW_DAYS} days. The cursor is JSON `{v: 1, accounts: {<accountId>: <newest createdAt seen>}}`; each run asks
  * for `createdAtFrom` = that time minus {@link PluggySyncSettings.overlapMs}, because Pluggy can record a
  * transaction with a `createdAt` slightly before one it recorded earlier (batches of one update are written
  * in parallel). Rows read twice are absorbed by the idempotent writer. When the item says when its last update
  * finished (`lastUpdatedAt`), the cursor needs no overlap: see {@link PluggySyncSource.pullTransactions}. Each page's `next` is followed to the
  * end. An account that fails is reported in `accountFailures` and its cursor entry stays where it was, so
- * the next run reads its window again; the other accounts are not affected.
+ * the next run reads its window again; the other accounts are not affected. Each page after the first is
+ * asked for with `after` from `next` and the first page's filters sent again, as the official SDK does
+ * (pluggy-node `fetchAllTransactions`).
  *
- * Updates to old transactions do not show in a creation-time window; Pluggy announces them (and deletions)
- * in `transactions/updated` / `transactions/deleted` webhooks, which reach this source as the session's
- * transaction hint: updated ids are read again by id, deleted ids are checked to be gone and removed.
+ * Webhooks are hints, not the source of truth: Pluggy can lose them (docs
+ * /en/docs/developer-tools/webhook-security: treat the payload as a signal and read the API). Edits and
+ * deletions of old transactions do not show in a creation-time window, so every run also re-reads the recent
+ * window by date: what Pluggy returns there is upserted (pending rows that posted, edited amounts) and stored
+ * rows of that window Pluggy no longer returns are removed. A `transactions/updated` / `transactions/deleted`
+ * webhook reaches this source as the session's transaction hint: updated ids are read again by id; a deleted
+ * id is removed only once none of the item's accounts returns it.
  */
-import type { Consent, Connection } from '../../banking/model';
+import type { Consent, Connection, ProviderUpdateState } from '../../banking/model';
 import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
+import { NEUTRAL_MESSAGES } from '../../errors/neutral-messages';
 import { logger } from '../../observability/logger';
-import { countMetric, countMetricBy } from '../../observability/metrics';
+import { countMetric, countMetricBy, detailMetricNames } from '../../observability/metrics';
 import {
   ConnectionStateError,
   type AccountFailure,
@@ -44,8 +58,8 @@ import {
 } from '../ports';
 import { sleepFor } from '../../retry/policies';
 import { MAX_TRANSACTION_IDS_PER_QUERY, type PluggyApi, type TransactionQuery } from './pluggy-api';
-import { PLUGGY_NEUTRAL_MESSAGE } from './pluggy-errors';
-import { consentLapsed, currentConsent, itemCondition, toProviderAccount, toProviderTransaction } from './pluggy-mapping';
+import { PluggyUpdateTooSoonError } from './pluggy-errors';
+import { consentLapsed, currentConsent, itemCondition, saoPauloDayOf, toProviderAccount, toProviderTransaction } from './pluggy-mapping';
 import type { PluggyAccount, PluggyItem, PluggyTransaction } from './pluggy-schemas';
 
 export interface PluggySyncSettings {
@@ -60,6 +74,16 @@ export interface PluggySyncSettings {
   /** Pages per account per run; a `next` chain longer than this is a provider bug, not data. */
   readonly maxPagesPerAccount: number;
 }
+
+/**
+ * Days of recent history every run reads again by date, so edits and deletions whose webhooks were lost
+ * still converge. Its cost is one more listing per account and run (a few pages at most); widen it here
+ * if a measurement says late edits reach further back.
+ */
+export const RECENT_WINDOW_DAYS = 10;
+
+/** When Pluggy's 409 names no time: wait its documented example frequency, a day. */
+const DEFAULT_UPDATE_INTERVAL_MS = 24 * 3_600_000;
 
 export const defaultPluggySyncSettings: PluggySyncSettings = {
   settleTimeoutMs: 90_000,
@@ -105,20 +129,37 @@ export class PluggySyncSource implements ProviderSyncSource {
 
   async checkConnection(session: SyncSession): Promise<RefreshedConnectionFields> {
     const itemId = session.connection.providerItemId;
-    let item = await this.settledItem(itemId);
-    for (let retry = 1; item.status === 'OUTDATED'; retry += 1) {
-      if (retry > this.settings.outdatedRetries) {
-        const code = item.error?.code ?? item.executionStatus ?? 'OUTDATED';
-        logger.warn('Pluggy item still outdated after retries', { code, retries: this.settings.outdatedRetries });
-        countMetricBy('PluggyItemErrors', 'code', code);
-        throw new ProviderError('pluggy', 'permanent', {
-          providerCode: 'ITEM_OUTDATED',
-          message: 'The bank could not be updated; it will be tried again at the next sync',
-        });
+    let { item, serverTime } = await this.settledItem(itemId);
+    let update: ProviderUpdateState = session.connection.providerUpdate ?? { notBefore: null, outdatedRetries: 0 };
+    const outdated = item.status === 'OUTDATED';
+    const wanted = session.trigger === 'manual' || (outdated && update.outdatedRetries < this.settings.outdatedRetries);
+    const allowed = update.notBefore === null || serverTime.getTime() >= Date.parse(update.notBefore);
+    if (wanted && allowed) {
+      try {
+        logger.info('asking Pluggy for an update', { status: item.status, retry: outdated ? update.outdatedRetries + 1 : 0 });
+        await this.api.updateItem(itemId, {});
+        update = { notBefore: null, outdatedRetries: outdated ? update.outdatedRetries + 1 : update.outdatedRetries };
+        ({ item, serverTime } = await this.settledItem(itemId));
+      } catch (error) {
+        if (!(error instanceof PluggyUpdateTooSoonError)) throw error;
+        // Not an error of the connection: Pluggy keeps what it collected last, which this run reads.
+        const notBefore = error.notBefore ?? new Date(serverTime.getTime() + DEFAULT_UPDATE_INTERVAL_MS).toISOString();
+        logger.info('Pluggy allows no update yet; reading what it has', { not_before: notBefore });
+        countMetric(detailMetricNames.pluggyUpdatesTooSoon);
+        update = { ...update, notBefore };
       }
-      logger.info('Pluggy item outdated; requesting a new update', { retry, code: item.error?.code ?? item.executionStatus ?? null });
-      await this.api.updateItem(itemId, {});
-      item = await this.settledItem(itemId);
+    }
+    if (item.status !== 'OUTDATED') update = { ...update, outdatedRetries: 0 };
+    const providerUpdate = update.notBefore === null && update.outdatedRetries === 0 ? null : update;
+    if (item.status === 'OUTDATED' && update.outdatedRetries >= this.settings.outdatedRetries) {
+      const code = item.error?.code ?? item.executionStatus ?? 'OUTDATED';
+      logger.warn('Pluggy item still outdated after retries', { code, retries: update.outdatedRetries });
+      countMetricBy(detailMetricNames.pluggyItemErrors, 'code', code);
+      throw new ConnectionStateError('pluggy', 'permanent', {
+        providerCode: 'ITEM_OUTDATED',
+        message: 'The bank could not be updated; it will be tried again at the next sync',
+        connectionFields: { providerUpdate },
+      });
     }
 
     const condition = itemCondition(item);
@@ -127,11 +168,14 @@ export class PluggySyncSource implements ProviderSyncSource {
         throw new ConnectionStateError('pluggy', kindOfStatus(condition.status), {
           providerCode: condition.reason.code,
           message: condition.reason.message,
-          connectionFields: { pendingUserAction: condition.pendingUserAction },
+          connectionFields: { pendingUserAction: condition.pendingUserAction, providerUpdate },
         });
+      case 'outdated':
+        // Retries left, not allowed yet: the item still serves what it collected last.
+        break;
       case 'error':
         logger.error('Pluggy item in error', { code: condition.reason.code, status: item.status });
-        countMetricBy('PluggyItemErrors', 'code', condition.reason.code);
+        countMetricBy(detailMetricNames.pluggyItemErrors, 'code', condition.reason.code);
         throw new ProviderError('pluggy', 'permanent', { providerCode: 'ITEM_ERROR', message: condition.reason.message });
       default:
         break;
@@ -142,14 +186,14 @@ export class PluggySyncSource implements ProviderSyncSource {
 
     const consent = await this.consentOf(item);
     if (consent && consentLapsed(consent, this.now())) {
-      countMetric('PluggyConsentsLapsed');
+      countMetric(detailMetricNames.pluggyConsentsLapsed);
       throw new ConnectionStateError('pluggy', 'consent_expired', {
         providerCode: consent.revokedAt ? 'CONSENT_REVOKED' : 'CONSENT_EXPIRED',
-        message: PLUGGY_NEUTRAL_MESSAGE.consent_expired,
-        connectionFields: { consent, pendingUserAction: null },
+        message: NEUTRAL_MESSAGES.consent_expired,
+        connectionFields: { consent, pendingUserAction: null, providerUpdate },
       });
     }
-    return { consent, pendingUserAction: null };
+    return { consent, pendingUserAction: null, providerUpdate };
   }
 
   async listAccounts(session: SyncSession): Promise<ProviderAccount[]> {
@@ -177,12 +221,13 @@ export class PluggySyncSource implements ProviderSyncSource {
         const from = since === undefined ? undefined : state.settled ? afterPosition(since) : this.minusOverlap(since);
         const newest = await this.pullWindow(account.id, from, context, sink);
         if (newest) positions[account.id] = settledAt ? settledPosition(newest, settledAt) : newest;
+        await this.pullRecentDays(session, account.id, context, sink);
         await this.applyHint(session, account.id, context, sink);
       } catch (error) {
         if (error instanceof ProviderError && CONNECTION_LEVEL.has(error.kind)) throw error;
         const code = error instanceof ProviderError ? error.code : 'UNEXPECTED_ERROR';
         logger.warn('Pluggy account could not be synced; the others go on', { provider_account_id: account.id, code });
-        countMetric('PluggyAccountSyncFailures');
+        countMetric(detailMetricNames.pluggyAccountSyncFailures);
         failures.push({
           providerAccountId: account.id,
           code,
@@ -214,7 +259,34 @@ export class PluggySyncSource implements ProviderSyncSource {
     return newest;
   }
 
-  /** Every page of a `/v2/transactions` query, following `next` until Pluggy returns none. */
+  /**
+   * Re-reads the account's last {@link RECENT_WINDOW_DAYS} days by date (São Paulo days, as Pluggy dates them):
+   * everything returned is upserted, and stored rows of that window Pluggy no longer returns are removed.
+   */
+  private async pullRecentDays(
+    session: SyncSession,
+    accountId: string,
+    context: { providerAccountId: string; currency: string },
+    sink: (batch: ChangeBatch) => Promise<void>,
+  ): Promise<void> {
+    const dateFrom = saoPauloDayOf(new Date(this.now().getTime() - RECENT_WINDOW_DAYS * 86_400_000).toISOString())!;
+    const returned = new Set<string>();
+    await this.eachPage({ accountId, dateFrom }, async (rows) => {
+      for (const row of rows) returned.add(row.id);
+      await sink({ added: [], modified: rows.map((row) => toProviderTransaction(row, context)), removed: [] });
+    });
+    if (!session.storedTransactionIds) return;
+    const gone = (await session.storedTransactionIds(accountId, dateFrom)).filter((id) => !returned.has(id));
+    if (gone.length > 0) {
+      logger.info('Pluggy no longer returns stored transactions of the recent window; removing them', { count: gone.length });
+      await sink({ added: [], modified: [], removed: gone });
+    }
+  }
+
+  /**
+   * Every page of a `/v2/transactions` query: each next page is asked for with the `after` of Pluggy's `next`
+   * and the first query's filters sent again (pluggy-node `fetchAllTransactions` does the same).
+   */
   private async eachPage(first: TransactionQuery, handle: (rows: PluggyTransaction[]) => Promise<void>): Promise<void> {
     let query: Readonly<Record<string, string>> = { ...first };
     const seen = new Set<string>();
@@ -222,16 +294,15 @@ export class PluggySyncSource implements ProviderSyncSource {
       const response = await this.api.transactionPage(query);
       await handle(response.results);
       if (!response.next) return;
-      const next = nextPageQuery(response.next, first.accountId);
-      const key = JSON.stringify(next);
-      if (!next.after || seen.has(key) || page >= this.settings.maxPagesPerAccount) {
+      const after = nextPageQuery(response.next, first.accountId).after;
+      if (!after || seen.has(after) || page >= this.settings.maxPagesPerAccount) {
         throw new ProviderError('pluggy', 'transient', {
           providerCode: 'CURSOR_LOOP',
           message: 'The bank data provider returned an unusable page cursor',
         });
       }
-      seen.add(key);
-      query = next;
+      seen.add(after);
+      query = { ...first, after };
     }
   }
 
@@ -254,9 +325,9 @@ export class PluggySyncSource implements ProviderSyncSource {
   }
 
   /**
-   * A hint without an account id cannot be queried (`accountId` is required on /v2/transactions); its
-   * deletions are applied as announced (the webhook was authenticated), and its updates wait for the
-   * window that covers them.
+   * A hint without an account id (or naming an account the item no longer lists): `accountId` is required on
+   * /v2/transactions, so its deleted ids are looked up in every account of the item, and only those none
+   * returns are removed. Its updates wait for the window that covers them.
    */
   private async applyHintWithoutAccount(
     session: SyncSession,
@@ -266,7 +337,12 @@ export class PluggySyncSource implements ProviderSyncSource {
     const hint = session.transactionHint;
     if (!hint || hint.deletedIds.length === 0) return;
     if (hint.providerAccountId !== null && accounts.some((account) => account.id === hint.providerAccountId)) return;
-    await sink({ added: [], modified: [], removed: [...hint.deletedIds] });
+    const stillThere = new Set<string>();
+    for (const account of accounts) {
+      for (const row of await this.transactionsById(account.id, hint.deletedIds)) stillThere.add(row.id);
+    }
+    const gone = hint.deletedIds.filter((id) => !stillThere.has(id));
+    if (gone.length > 0) await sink({ added: [], modified: [], removed: gone });
   }
 
   private async transactionsById(accountId: string, ids: readonly string[]): Promise<PluggyTransaction[]> {
@@ -281,14 +357,14 @@ export class PluggySyncSource implements ProviderSyncSource {
   }
 
   /** The item once it is no longer collecting (polled with growing pauses), or a transient error. */
-  private async settledItem(itemId: string): Promise<PluggyItem> {
+  private async settledItem(itemId: string): Promise<{ item: PluggyItem; serverTime: Date }> {
     const deadline = this.now().getTime() + this.settings.settleTimeoutMs;
     // Bounded by count too, so a clock that does not move (or moves backwards) cannot keep the sync here.
     const maxPolls = Math.ceil(this.settings.settleTimeoutMs / Math.max(1, this.settings.firstPollDelayMs)) + 1;
     let delay = this.settings.firstPollDelayMs;
     for (let poll = 1; ; poll += 1) {
-      const item = await this.api.getItem(itemId);
-      if (itemCondition(item).kind !== 'in_progress') return item;
+      const answer = await this.api.getItemAt(itemId);
+      if (itemCondition(answer.item).kind !== 'in_progress') return answer;
       if (this.now().getTime() + delay > deadline || poll >= maxPolls) {
         throw new ProviderError('pluggy', 'transient', {
           providerCode: 'ITEM_UPDATING',

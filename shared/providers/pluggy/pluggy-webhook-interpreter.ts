@@ -11,6 +11,7 @@
  * states that really need the user are set from a webhook.
  */
 import type { ConnectionStatus } from '../../banking/model';
+import { NEUTRAL_MESSAGES, neutralMessageOfStatus } from '../../errors/neutral-messages';
 import { parsePluggyWebhook, type PluggyWebhookBody } from './pluggy-webhook-body';
 import type { WebhookAction } from '../ports';
 
@@ -26,13 +27,6 @@ const STATUS_BY_ERROR_CODE: Readonly<Record<string, ConnectionStatus>> = {
   // Open Finance: the consent is waiting at the bank (item/error also fires for it, per the docs).
   USER_AUTHORIZATION_PENDING: 'user_action_required',
 };
-
-const MESSAGES = {
-  login: 'The bank login needs to be renewed',
-  mfa: 'The bank asks for an extra verification step',
-  action: 'The bank asks the user to authorize access',
-  deleted: 'The connection was deleted at the bank data provider',
-} as const;
 
 export function interpretPluggyWebhook(body: string): WebhookAction {
   const webhook = parsePluggyWebhook(body);
@@ -50,12 +44,12 @@ export function interpretPluggyWebhook(body: string): WebhookAction {
       return itemErrorAction(webhook);
     // The sync that follows reads the prompt or the authorization URL and its expiry onto the connection.
     case 'item/waiting_user_input':
-      return { kind: 'status', status: 'mfa_required', reason: { code: 'WAITING_USER_INPUT', message: MESSAGES.mfa }, thenSync: true };
+      return { kind: 'status', status: 'mfa_required', reason: { code: 'WAITING_USER_INPUT', message: NEUTRAL_MESSAGES.mfa_required }, thenSync: true };
     case 'item/waiting_user_action':
       return {
         kind: 'status',
         status: 'user_action_required',
-        reason: { code: 'WAITING_USER_ACTION', message: MESSAGES.action },
+        reason: { code: 'WAITING_USER_ACTION', message: NEUTRAL_MESSAGES.user_action_required },
         thenSync: true,
       };
     // The login worked; the update goes on and ends in item/updated, which queues the sync.
@@ -63,9 +57,9 @@ export function interpretPluggyWebhook(body: string): WebhookAction {
       return { kind: 'record', note: 'login succeeded; item/updated follows' };
     // Deleted at Pluggy (dashboard, Meu Pluggy, or our own DELETE, whose purge usually wins the race).
     case 'item/deleted':
-      return { kind: 'status', status: 'revoked', reason: { code: 'ITEM_DELETED', message: MESSAGES.deleted } };
+      return { kind: 'status', status: 'revoked', reason: { code: 'ITEM_DELETED', message: NEUTRAL_MESSAGES.deleted_at_provider } };
     case 'connector/status_updated':
-      return { kind: 'record', note: `connector status: ${connectorStatusOf(webhook)}` };
+      return connectorStatusAction(webhook);
     default:
       return { kind: 'ignore', note: `${webhook.event} events are not used by this service` };
   }
@@ -78,7 +72,7 @@ function itemErrorAction(webhook: PluggyWebhookBody): WebhookAction {
   return {
     kind: 'status',
     status,
-    reason: { code, message: status === 'login_required' ? MESSAGES.login : MESSAGES.action },
+    reason: { code, message: neutralMessageOfStatus(status) },
     thenSync: status === 'user_action_required',
   };
 }
@@ -89,6 +83,26 @@ function hintOf(webhook: PluggyWebhookBody, change: 'updated' | 'deleted') {
     providerAccountId: webhook.accountId ?? null,
     updatedIds: change === 'updated' ? ids : [],
     deletedIds: change === 'deleted' ? ids : [],
+  };
+}
+
+/**
+ * Connector health (`ONLINE` | `OFFLINE` | `UNSTABLE`, Pluggy OpenAPI `Connector.health.status`): anything but
+ * ONLINE makes the institution unavailable until ONLINE comes back. Our institution id for a Pluggy connection
+ * is the connector id (`pluggy-linking.ts`).
+ */
+function connectorStatusAction(webhook: PluggyWebhookBody): WebhookAction {
+  const data = webhook.data as { status?: unknown; connectorId?: unknown } | undefined;
+  const connectorId = (webhook as { connectorId?: unknown }).connectorId ?? data?.connectorId;
+  const status = data?.status;
+  if ((typeof connectorId !== 'number' && typeof connectorId !== 'string') || typeof status !== 'string') {
+    return { kind: 'record', note: `connector status: ${connectorStatusOf(webhook)}` };
+  }
+  return {
+    kind: 'institution',
+    institutionId: String(connectorId),
+    status: status === 'ONLINE' ? 'operational' : 'degraded',
+    note: `Pluggy reports connector ${String(connectorId)} ${status}`,
   };
 }
 

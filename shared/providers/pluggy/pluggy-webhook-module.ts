@@ -2,7 +2,7 @@
  * Pluggy's half of webhook receipt, in a file of its own so the webhook route bundles only this (the secret
  * reader and the verifier), not the Pluggy API client and the token vault of `pluggy-module.ts`.
  */
-import { pluggySecretReader } from '../../adapters/secrets/secret-reader';
+import { pluggySecretReader, pluggyWebhookSecretReader } from '../../adapters/secrets/secret-reader';
 import { pluggyConfig } from '../../wiring/config';
 import { once } from '../../wiring/once';
 import type { WebhookSource } from '../ports';
@@ -14,7 +14,8 @@ export const pluggySecret = once(() => pluggySecretReader());
 /** Pluggy's half of webhook receipt: the secret header (and optional signature) and `clientId` checks. */
 export const pluggyWebhookSource = once((): WebhookSource => {
   const settings = pluggyConfig();
-  const secret = pluggySecret();
+  // Its own secret: the public webhook function never reads the API credentials.
+  const secret = pluggyWebhookSecretReader();
   return {
     provider: 'pluggy',
     verifier: new PluggyWebhookVerifier({

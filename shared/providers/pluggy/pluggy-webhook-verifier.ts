@@ -5,10 +5,14 @@
  * (`POST /webhooks {url, event, headers}`) and sent back verbatim on every delivery; the receiver compares it
  * in constant time, answers 401 on a mismatch (Pluggy never retries a 401) and checks that the payload's
  * `clientId` is ours (recipe "Authenticate webhook notifications with a header secret", docs
- * https://docs.pluggy.ai/en/recipes/authenticate-webhook-notifications-with-a-header-secret). Pluggy's security page also mentions
- * an HMAC signature without a readable specification (https://docs.pluggy.ai/docs/webhooks), so it is checked only when a
- * signing key is configured: hex HMAC-SHA256 of the raw body, in a configurable header (by default the one
- * the local sandbox sends).
+ * /en/recipes/authenticate-webhook-notifications-with-a-header-secret).
+ *
+ * The HMAC signature is OFF by default and UNCONFIRMED: Pluggy's "Webhook security" page
+ * (https://docs.pluggy.ai/en/docs/developer-tools/webhook-security) names a signature, but no readable part of Pluggy's docs, its
+ * OpenAPI document or its official SDKs (pluggy-node, pluggy-net, pluggy-java) specifies a header, an
+ * algorithm or where the key comes from; `X-Pluggy-Signature` appears only in a proposed docs change. So it is
+ * checked only when a signing key is configured (`webhook_signing_secret`): hex HMAC-SHA256 of the raw body,
+ * in a configurable header (by default the one the local sandbox sends). Do not rely on it alone.
  *
  * Checks, in order: secret header → signature (when configured) → `clientId` (when the payload names one;
  * Pluggy documents it on item and transaction-update events, not on all). With no secret configured every

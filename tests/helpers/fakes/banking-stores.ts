@@ -42,6 +42,7 @@ import type {
   WebhookEventQueue,
   WebhookEventStore,
 } from '../../../shared/banking/ports';
+import { dueShardOf } from '../../../shared/adapters/dynamodb/entities/connection';
 import { ConflictError, ItemAlreadyExistsError, NotFoundError } from '../../../shared/errors/app-error';
 
 function page<T>(rows: readonly T[], cursor: string | null, limit: number): Page<T> {
@@ -147,18 +148,40 @@ export class InMemoryConnectionStore implements ConnectionStore, DueConnectionIn
     for (const [key, guard] of this.guards) if (guard.connectionId === connection.connectionId) this.guards.delete(key);
   }
 
-  // DueConnectionIndex: one shard holds everything here.
-  async listDue(_shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>> {
+  // DueConnectionIndex. Rows are spread over `dueShardCount` shards the way the DynamoDB store spreads them.
+  dueShardCount = 1;
+  /** Lease writes that fail (as if throttled), by connection id; those connections stay due. */
+  readonly leaseFailuresFor = new Set<string>();
+  /** Called after a page of the due index was read, e.g. to change a connection before it is leased. */
+  afterListDue?: (page: Page<Connection>) => void;
+
+  /**
+   * Paged like a DynamoDB query of the due index: the cursor is the sort key (`<nextSyncAt>#<connectionId>`)
+   * of the last row returned, not an offset, so rows leased out of the window since do not shift the pages.
+   */
+  async listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>> {
+    if (!Number.isInteger(shard) || shard < 0 || shard >= this.dueShardCount) throw new Error(`no shard ${shard}`);
+    const sortKey = (row: Connection) => `${row.nextSyncAt}#${row.connectionId}`;
     const due = [...this.rows.values()]
       .filter((row) => row.nextSyncAt !== null && row.nextSyncAt <= dueBefore)
-      .sort((a, b) => (a.nextSyncAt as string).localeCompare(b.nextSyncAt as string));
-    return page(due, cursor, limit);
+      .filter((row) => dueShardOf(row.connectionId, this.dueShardCount) === shard)
+      .filter((row) => cursor === null || sortKey(row) > cursor)
+      .sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+    const items = due.slice(0, limit);
+    const result = { items, nextCursor: due.length > limit ? sortKey(items[items.length - 1] as Connection) : null };
+    this.afterListDue?.(result);
+    return result;
   }
 
   async leaseDue(due: readonly Connection[], leaseUntil: string): Promise<DueLeaseOutcome> {
     const leased: Connection[] = [];
     let changed = 0;
+    let failed = 0;
     for (const read of due) {
+      if (this.leaseFailuresFor.has(read.connectionId)) {
+        failed += 1;
+        continue;
+      }
       const current = this.rows.get(read.connectionId);
       if (!current || current.nextSyncAt !== read.nextSyncAt) {
         changed += 1;
@@ -168,7 +191,7 @@ export class InMemoryConnectionStore implements ConnectionStore, DueConnectionIn
       this.rows.set(current.connectionId, next);
       leased.push(next);
     }
-    return { leased, changed, failed: 0, firstFailure: undefined };
+    return { leased, changed, failed, firstFailure: failed > 0 ? new Error('ThrottlingException') : undefined };
   }
 
   async dropFromDueIndex(waiting: readonly Connection[]): Promise<number> {
@@ -427,12 +450,12 @@ export class FakeTokenVault implements TokenVault {
   readonly contexts: TokenContext[] = [];
   async encrypt(plaintext: string, context: TokenContext): Promise<EncryptedSecret> {
     this.contexts.push(context);
-    const sealed = JSON.stringify({ plaintext, context: [context.userId, context.connectionId, context.provider] });
+    const sealed = JSON.stringify({ plaintext, context: contextParts(context) });
     return { ciphertext: Buffer.from(sealed).toString('base64'), keyId: 'fake-key', contextVersion: 1 };
   }
   async decrypt(secret: EncryptedSecret, context: TokenContext): Promise<string> {
     const sealed = JSON.parse(Buffer.from(secret.ciphertext, 'base64').toString()) as { plaintext: string; context: string[] };
-    if (sealed.context.join('#') !== [context.userId, context.connectionId, context.provider].join('#')) {
+    if (sealed.context.join('#') !== contextParts(context).join('#')) {
       throw new Error('InvalidCiphertextException: encryption context does not match');
     }
     return sealed.plaintext;
@@ -467,4 +490,8 @@ export class RecordingProviderWriteQueue extends RecordingQueue<ProviderWriteJob
   async enqueue(jobs: readonly ProviderWriteJob[]): Promise<void> {
     this.record(jobs);
   }
+}
+
+function contextParts(context: TokenContext): string[] {
+  return 'purpose' in context ? [context.purpose, context.provider] : [context.userId, context.connectionId, context.provider];
 }

@@ -144,7 +144,10 @@ export class RecordingCategoryWriter implements ProviderCategoryWriter {
   }
 }
 
-/** A webhook source whose bodies are JSON `{type, item_id, event_id?}`; the verifier accepts what `accept` says. */
+/**
+ * A webhook source whose bodies are JSON `{type, item_id?, event_id?, repeatable?, about_provider?}`; the
+ * verifier accepts what `accept` says.
+ */
 export class JsonWebhookSource implements WebhookSource {
   accept = true;
   constructor(readonly provider: Provider) {}
@@ -154,8 +157,20 @@ export class JsonWebhookSource implements WebhookSource {
     },
   };
   describe(rawBody: Buffer): DescribedWebhook {
-    const body = JSON.parse(rawBody.toString()) as { type: string; item_id?: string; event_id?: string };
-    return { type: body.type, providerItemId: body.item_id ?? null, providerEventId: body.event_id ?? null };
+    const body = JSON.parse(rawBody.toString()) as {
+      type: string;
+      item_id?: string;
+      event_id?: string;
+      repeatable?: boolean;
+      about_provider?: boolean;
+    };
+    return {
+      type: body.type,
+      providerItemId: body.item_id ?? null,
+      providerEventId: body.event_id ?? null,
+      ...(body.repeatable ? { repeatable: true } : {}),
+      ...(body.about_provider ? { aboutProvider: true } : {}),
+    };
   }
 }
 

@@ -13,7 +13,7 @@
  * Balances are exact decimal strings, stored as strings (a DynamoDB number would be exact too, but the
  * document client hands numbers back as JS doubles).
  */
-import { accountTypes, providers, type Account } from '../../../banking/model';
+import { accountStatuses, accountTypes, providers, type Account } from '../../../banking/model';
 import { readerFor } from '../item-reader';
 import type { PrimaryKey, StoredItem } from '../table';
 import { encryptedSecretFromAttribute, encryptedSecretToAttribute } from './encrypted-secret';
@@ -54,6 +54,7 @@ export function accountToItem(account: Account): StoredItem {
       updated_at: account.balances.updatedAt,
     },
     numbers: encryptedSecretToAttribute(account.numbers),
+    status: account.status === 'revoked' ? account.status : undefined,
     created_at: account.createdAt,
     updated_at: account.updatedAt,
   });
@@ -81,6 +82,7 @@ export function accountFromItem(item: StoredItem): Account {
       updatedAt: balances.nullableString('updated_at'),
     },
     numbers: encryptedSecretFromAttribute(read.nullableMap('numbers')),
+    ...(read.nullableString('status') === null ? {} : { status: read.oneOf('status', accountStatuses) }),
     createdAt: read.string('created_at'),
     updatedAt: read.string('updated_at'),
   };

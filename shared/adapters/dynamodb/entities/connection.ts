@@ -6,6 +6,9 @@
  * GSI2 (sparse, only while `next_sync_at` is set): GSI2PK `DUE#<shard>`, GSI2SK `<nextSyncAt>#<connectionId>`,
  * where shard = {@link dueShardOf}(connectionId, shardCount).
  *
+ * GSI3 (sparse, only while a consent end date waits for its warning): GSI3PK `CONSENT#<shard>`, GSI3SK
+ * `<consent expiresAt>#<connectionId>`, same shard function as the due index.
+ *
  * Access patterns served:
  * - (1) connection by (user, id): GetItem on the primary key.
  * - (1) connections of a user: Query PK = `USER#<userId>`, SK begins_with `CONN#`.
@@ -21,6 +24,7 @@
 import { connectionStatuses, providers, type Connection } from '../../../banking/model';
 import { readerFor } from '../item-reader';
 import type { PrimaryKey, StoredItem } from '../table';
+import { accessEndsAt } from '../../../banking/model';
 import { encryptedSecretFromAttribute, encryptedSecretToAttribute } from './encrypted-secret';
 import { userPartitionKey, withoutEmptyAttributes } from './keys';
 import { syncOutcomes } from './sync-run';
@@ -67,13 +71,35 @@ export function dueIndexKey(connectionId: string, nextSyncAt: string, shardCount
   return { GSI2PK: duePartitionKey(dueShardOf(connectionId, shardCount)), GSI2SK: dueSortKey(nextSyncAt, connectionId) };
 }
 
+export function consentPartitionKey(shard: number): string {
+  return `CONSENT#${shard}`;
+}
+
+/**
+ * The consent-expiry index key of a connection, or null when it has nothing to be warned about: no end date,
+ * a revoked or already expired consent, or a warning already sent for this date. Only connections waiting for
+ * a warning are in the index, so the warning job reads exactly those (and a few stale ones), never the fleet.
+ */
+export function consentIndexKey(connection: Connection, shardCount: number): { GSI3PK: string; GSI3SK: string } | null {
+  const endsAt = accessEndsAt(connection);
+  if (!endsAt || connection.status === 'revoked' || connection.status === 'consent_expired') return null;
+  const normalized = new Date(endsAt);
+  if (Number.isNaN(normalized.getTime()) || connection.consentWarningSentFor === endsAt) return null;
+  return {
+    GSI3PK: consentPartitionKey(dueShardOf(connection.connectionId, shardCount)),
+    GSI3SK: `${normalized.toISOString()}#${connection.connectionId}`,
+  };
+}
+
 export function connectionToItem(connection: Connection, shardCount: number): StoredItem {
   const due = connection.nextSyncAt === null ? {} : dueIndexKey(connection.connectionId, connection.nextSyncAt, shardCount);
+  const consentIndex = consentIndexKey(connection, shardCount) ?? {};
   return withoutEmptyAttributes({
     ...connectionKey(connection.userId, connection.connectionId),
     GSI1PK: providerItemPartitionKey(connection.provider, connection.providerItemId),
     GSI1SK: `${CONNECTION_SORT_KEY_PREFIX}${connection.connectionId}`,
     ...due,
+    ...consentIndex,
     entity: CONNECTION_ENTITY,
     user_id: connection.userId,
     connection_id: connection.connectionId,
@@ -109,6 +135,10 @@ export function connectionToItem(connection: Connection, shardCount: number): St
     pending_sync: connection.pendingSync
       ? { sync_run_id: connection.pendingSync.syncRunId, requested_at: connection.pendingSync.requestedAt }
       : undefined,
+    provider_update: connection.providerUpdate
+      ? { not_before: connection.providerUpdate.notBefore, outdated_retries: connection.providerUpdate.outdatedRetries }
+      : undefined,
+    consent_warning_sent_for: connection.consentWarningSentFor ?? undefined,
   });
 }
 
@@ -120,6 +150,8 @@ export function connectionFromItem(item: StoredItem): Connection {
   const pendingUserAction = read.nullableMap('pending_user_action');
   const lastSyncOutcome = read.nullableString('last_sync_outcome');
   const pendingSync = read.nullableMap('pending_sync');
+  const providerUpdate = read.nullableMap('provider_update');
+  const consentWarningSentFor = read.nullableString('consent_warning_sent_for');
   return {
     userId: read.string('user_id'),
     connectionId: read.string('connection_id'),
@@ -151,5 +183,9 @@ export function connectionFromItem(item: StoredItem): Connection {
     ...(pendingSync
       ? { pendingSync: { syncRunId: pendingSync.string('sync_run_id'), requestedAt: pendingSync.string('requested_at') } }
       : {}),
+    ...(providerUpdate
+      ? { providerUpdate: { notBefore: providerUpdate.nullableString('not_before'), outdatedRetries: providerUpdate.number('outdated_retries') } }
+      : {}),
+    ...(consentWarningSentFor ? { consentWarningSentFor } : {}),
   };
 }

@@ -63,7 +63,11 @@ export function syncRunToItem(run: SyncRun): StoredItem {
       removed: run.counts.removed,
       accounts: run.counts.accounts,
     },
-    error: run.error && { code: run.error.code, message: run.error.message },
+    error: run.error && {
+      code: run.error.code,
+      message: run.error.message,
+      ...(run.error.providerRequestId ? { provider_request_id: run.error.providerRequestId } : {}),
+    },
     account_errors: run.accountErrors.map((failure) => ({
       account_id: failure.accountId,
       code: failure.code,
@@ -90,7 +94,11 @@ export function syncRunFromItem(item: StoredItem): SyncRun {
       removed: counts.number('removed'),
       accounts: counts.number('accounts'),
     },
-    error: error && { code: error.string('code'), message: error.string('message') },
+    error: error && {
+      code: error.string('code'),
+      message: error.string('message'),
+      ...(error.nullableString('provider_request_id') ? { providerRequestId: error.string('provider_request_id') } : {}),
+    },
     accountErrors: read.mapList('account_errors').map((failure) => ({
       accountId: failure.string('account_id'),
       code: failure.string('code'),

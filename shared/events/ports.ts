@@ -1,0 +1,72 @@
+/**
+ * Ports of outbound events. The DynamoDB outbox, the EventBridge bus, the SQS delivery queue and the HTTP
+ * sender in `shared/adapters/` implement them.
+ */
+import type { Page } from '../banking/ports';
+import type { AppEvent } from './model';
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** An event as the outbox keeps it. */
+export interface StoredAppEvent extends AppEvent {
+  /** Sent to the bus (and, when the app has a webhook URL, queued for delivery). */
+  readonly published: boolean;
+  readonly delivery: {
+    readonly status: DeliveryStatus;
+    readonly attempts: number;
+    readonly deliveredAt: string | null;
+    /** Last answer or failure of the app's endpoint (status code or error name; never a body). */
+    readonly lastError: string | null;
+  };
+}
+
+export interface AppEventStore {
+  /** Stores the event unpublished, unless an event with the same id is already stored (the first copy wins). */
+  stage(event: AppEvent, expiresAtEpochSeconds: number): Promise<void>;
+  get(eventId: string): Promise<StoredAppEvent | null>;
+  /** Marks the event published; a no-op when it already is. */
+  markPublished(eventId: string): Promise<void>;
+  /** Deletes the event if it was never published (its change did not commit). */
+  discardUnpublished(eventId: string): Promise<void>;
+  recordDelivery(eventId: string, outcome: { delivered: boolean; at: string; error: string | null }): Promise<void>;
+  /** A user's events, oldest first, from `since` on (replay, operator tools). */
+  listByUser(userId: string, since: string, limit: number, cursor: string | null): Promise<Page<StoredAppEvent>>;
+}
+
+/** The event bus the app's other services subscribe to (EventBridge). */
+export interface EventBus {
+  put(events: readonly AppEvent[]): Promise<void>;
+}
+
+/** The queue the webhook delivery worker consumes: event ids, never bodies. */
+export interface AppWebhookQueue {
+  enqueue(eventIds: readonly string[]): Promise<void>;
+}
+
+/**
+ * What use-cases call. Two ways to use it:
+ * - `publish(events)` after the change is stored, where a retry of the caller recomputes the same events;
+ * - `stage(events)` BEFORE the write that commits the change, then `flush(ids)` after it (or `discard(ids)` when
+ *   the change did not happen): a crash between commit and flush leaves the events staged, and the caller's
+ *   retry, finding its work already done, flushes them (the outbox pattern).
+ */
+export interface EventPublisher {
+  stage(events: readonly AppEvent[]): Promise<void>;
+  flush(eventIds: readonly string[]): Promise<void>;
+  discard(eventIds: readonly string[]): Promise<void>;
+  publish(events: readonly AppEvent[]): Promise<void>;
+}
+
+/**
+ * The transaction change feed's side of `transactions.changed`: the opaque feed cursor from which the app reads
+ * the changes a sync stored (its position just before `changedSince`). Implemented by the change feed; until it
+ * is wired, events carry `cursor: null` and the time in `changed_since`.
+ */
+export interface FeedCursorSource {
+  cursorBefore(userId: string, changedSince: string): Promise<string | null>;
+}
+
+/** One HTTP POST to the app's webhook endpoint. */
+export interface WebhookSender {
+  post(url: string, headers: Readonly<Record<string, string>>, body: string): Promise<{ status: number }>;
+}

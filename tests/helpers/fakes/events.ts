@@ -1,0 +1,71 @@
+/** In-memory outbox, bus and delivery queue for unit tests of code that publishes app events. */
+import type { Page } from '../../../shared/banking/ports';
+import { OutboxEventPublisher } from '../../../shared/events/event-publisher';
+import type { AppEvent } from '../../../shared/events/model';
+import type { AppEventStore, AppWebhookQueue, EventBus, StoredAppEvent } from '../../../shared/events/ports';
+
+export class InMemoryAppEventStore implements AppEventStore {
+  readonly rows = new Map<string, StoredAppEvent>();
+
+  async stage(event: AppEvent): Promise<void> {
+    if (this.rows.has(event.id)) return;
+    this.rows.set(event.id, { ...event, published: false, delivery: { status: 'pending', attempts: 0, deliveredAt: null, lastError: null } });
+  }
+  async get(eventId: string): Promise<StoredAppEvent | null> {
+    return this.rows.get(eventId) ?? null;
+  }
+  async markPublished(eventId: string): Promise<void> {
+    const row = this.rows.get(eventId);
+    if (row) this.rows.set(eventId, { ...row, published: true });
+  }
+  async discardUnpublished(eventId: string): Promise<void> {
+    if (this.rows.get(eventId)?.published === false) this.rows.delete(eventId);
+  }
+  async recordDelivery(eventId: string, outcome: { delivered: boolean; at: string; error: string | null }): Promise<void> {
+    const row = this.rows.get(eventId);
+    if (!row) return;
+    const delivery = outcome.delivered
+      ? { status: 'delivered' as const, attempts: row.delivery.attempts + 1, deliveredAt: outcome.at, lastError: null }
+      : {
+          ...row.delivery,
+          status: row.delivery.status === 'delivered' ? ('delivered' as const) : ('failed' as const),
+          attempts: row.delivery.attempts + 1,
+          lastError: outcome.error,
+        };
+    this.rows.set(eventId, { ...row, delivery });
+  }
+  async listByUser(userId: string, since: string): Promise<Page<StoredAppEvent>> {
+    const items = [...this.rows.values()].filter((row) => row.userId === userId && row.timestamp >= since);
+    return { items, nextCursor: null };
+  }
+}
+
+export class RecordingBus implements EventBus {
+  readonly put_: AppEvent[] = [];
+  failNext = 0;
+  async put(events: readonly AppEvent[]): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('bus unavailable');
+    }
+    this.put_.push(...events);
+  }
+  types(): string[] {
+    return this.put_.map((event) => event.type);
+  }
+}
+
+export class RecordingWebhookQueue implements AppWebhookQueue {
+  readonly sent: string[] = [];
+  async enqueue(eventIds: readonly string[]): Promise<void> {
+    this.sent.push(...eventIds);
+  }
+}
+
+export function testOutbox(clock: { now(): Date }) {
+  const store = new InMemoryAppEventStore();
+  const bus = new RecordingBus();
+  const webhooks = new RecordingWebhookQueue();
+  const publisher = new OutboxEventPublisher({ store, bus, webhooks, clock });
+  return { store, bus, webhooks, publisher };
+}
