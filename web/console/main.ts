@@ -186,6 +186,7 @@ let refreshing: Promise<void> | undefined;
 
 /** Reloads what events changed, without resetting the page or filters; events arriving meanwhile join in. */
 async function refreshAffected(): Promise<void> {
+  const userId = state.userId;
   while (pendingRefresh.connections || pendingRefresh.data) {
     const wanted = { ...pendingRefresh };
     pendingRefresh.connections = pendingRefresh.data = false;
@@ -193,6 +194,8 @@ async function refreshAffected(): Promise<void> {
       wanted.connections ? call(api.GET('/api/v1/banking/connections')) : undefined,
       wanted.data ? call(api.GET('/api/v1/banking/accounts')) : undefined,
     ]);
+    // Signed out (or in as someone else) meanwhile: these answers belong to the previous session.
+    if (state.userId !== userId) return;
     if (connections) state.connections = connections;
     if (accounts) state.accounts = accounts;
     if (wanted.data) await loadTransactions(true);
