@@ -6,14 +6,17 @@
  * | `/`                       | the demo console (web/console, bundled with esbuild when first asked for)   |
  * | `/console/app.js`, `.css` | its script and styles                                                      |
  * | `POST /dev/sign-in`       | `{user_id}` → a local JWT for that user (what `npm run token` prints)        |
- * | `GET /dev/config`         | which Plaid Link / Pluggy Connect script the console loads                  |
+ * | `GET /dev/config`         | which Plaid Link / Pluggy Connect script the console loads, and whether the |
+ * |                           | gateway streams app events at `/dev/events` (and which event types)         |
  * | `/docs`                   | the API reference (see docs-site.ts)                                        |
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
+import { appEventTypes } from '../../shared/events/model';
 import { mintLocalToken } from '../auth/local-jwt';
+import { DEV_EVENTS_PATH } from '../gateway/dev-events';
 import { projectRoot } from '../workers/lambda-runtime';
 import { docsFiles } from './docs-site';
 
@@ -29,6 +32,12 @@ const SIGN_IN_TTL_MINUTES = 12 * 60;
 export interface ConsoleConfig {
   readonly plaid: { readonly script_url: string; readonly environment: string };
   readonly pluggy: { readonly script_url: string; readonly include_sandbox: boolean };
+  /**
+   * The gateway's Server-Sent Events stream of app events (null when it has no dev tap queue to read), and
+   * the event types it names in `event:` lines: an EventSource only delivers named events to listeners
+   * registered for those names.
+   */
+  readonly events: { readonly url: string | null; readonly types: readonly string[] };
 }
 
 /** Local sandboxes when the stack runs against them, the providers' real scripts with real keys. */
@@ -46,6 +55,8 @@ export function consoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConf
       // Pluggy's sandbox connectors ("Pluggy Bank") are what a development stack links against.
       include_sandbox: pluggyLocal || env.PLUGGY_INCLUDE_SANDBOX !== 'false',
     },
+    // The gateway serves the stream exactly when this variable is set (local/gateway/server.ts).
+    events: { url: env.DEV_EVENTS_QUEUE_URL ? DEV_EVENTS_PATH : null, types: appEventTypes },
   };
 }
 

@@ -48,6 +48,8 @@ describe.skipIf(!chromiumPath)('console and API reference in Chromium', () => {
     await page.locator('input[name=user_id]').fill(user);
     await page.getByTestId('sign-in').click();
     await expect.poll(() => page.getByTestId('user').textContent()).toBe(user);
+    // The Events panel follows the user's stream before anything happens, so no event of the walk is missed.
+    await page.locator('[data-testid=events-feed][data-state=live]').waitFor();
 
     // Plaid Link: institution, credentials (a small sandbox history), account selection.
     await page.getByTestId('link-plaid').click();
@@ -63,6 +65,11 @@ describe.skipIf(!chromiumPath)('console and API reference in Chromium', () => {
     await page.locator('[data-testid=connection][data-provider=plaid]').waitFor();
     await page.getByTestId('transaction').first().waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('transaction').count()).toBe(25);
+    // The sync the link started is announced as it completes, with the bank and what it stored.
+    const syncEvent = page.locator('[data-testid=events] [data-testid=event][data-type="sync.completed"]');
+    await syncEvent.first().waitFor({ timeout: 60_000 });
+    const plaidConnection = (await stack.api(user, 'GET', '/banking/connections')).body[0] as { institution: { name: string } };
+    expect(await syncEvent.first().textContent()).toContain(`${plaidConnection.institution.name}: sync succeeded`);
     await view.shot('04-transactions');
 
     // A category of the user's own, set on one transaction.
@@ -121,6 +128,9 @@ describe.skipIf(!chromiumPath)('console and API reference in Chromium', () => {
     await page.reload();
     const card = page.locator('[data-testid=connection][data-provider=plaid]');
     await card.getByTestId('reauth').waitFor();
+    // The API's next step, as the card shows it: its message, and the button that starts update mode.
+    expect(await card.getByTestId('next-step-message').textContent()).toBe('Sign in to the bank again to resume syncing');
+    expect(await card.getByTestId('reauth').getAttribute('data-action')).toBe('reauthenticate');
     await view.shot('09-login-required');
     await card.getByTestId('reauth').click();
     await page.getByText('Your login needs to be updated').waitFor();

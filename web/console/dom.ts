@@ -26,3 +26,8 @@ export function shortDate(iso: string | null): string {
   if (!iso) return '—';
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
+
+/** A calendar date (`3 May 2025`), for deadlines where the time of day says nothing useful. */
+export function dateOnly(iso: string): string {
+  return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
+}

@@ -3,9 +3,12 @@
  * the dev-only sign-in route, calls the API with the typed client (web/api/client.ts), links banks with
  * Plaid Link (`Plaid.create`) and Pluggy Connect (`new PluggyConnect(...).init()`), whichever script the
  * dev server's config names (the local sandboxes' stand-ins offline, the providers' own with real keys).
+ * Each connection shows the API's `next_step` with a button that performs it, and an Events panel follows
+ * the app events the service publishes (events.ts), refreshing what they changed.
  */
 import { createBankingClient, errorMessage, type Account, type Category, type Connection, type SyncRun, type Transaction } from '../api/client';
-import { h, money, shortDate, type Child } from './dom';
+import { dateOnly, h, money, shortDate, type Child } from './dom';
+import { affectedViews, eventSummary, openEventFeed, type AppEventMessage, type EventFeed, type FeedState } from './events';
 
 interface PlaidMetadata {
   institution: { institution_id: string; name: string } | null;
@@ -31,10 +34,15 @@ declare global {
 interface DevConfig {
   plaid: { script_url: string; environment: string };
   pluggy: { script_url: string; include_sandbox: boolean };
+  events: { url: string | null; types: string[] };
 }
+
+type NextStep = NonNullable<Connection['next_step']>;
 
 const SESSION_KEY = 'open-banking-console-session';
 const FINISHED = new Set(['succeeded', 'partial', 'failed']);
+/** How many events the panel keeps (newest first). */
+const EVENTS_KEPT = 50;
 
 const state = {
   userId: null as string | null,
@@ -54,7 +62,12 @@ const state = {
   mfaPrompts: new Map<string, { name: string; label: string | null }>(),
   consents: new Map<string, string>(),
   notice: null as { kind: 'info' | 'error'; text: string } | null,
+  events: [] as AppEventMessage[],
+  /** null: the gateway does not stream events (no dev tap queue). */
+  feedState: null as FeedState | null,
 };
+
+let feed: EventFeed | undefined;
 
 const api = createBankingClient({ baseUrl: window.location.origin, token: () => state.token });
 const root = document.getElementById('app')!;
@@ -85,12 +98,15 @@ async function signIn(userId: string): Promise<void> {
   state.token = body.token;
   sessionStorage.setItem(SESSION_KEY, JSON.stringify({ userId: state.userId, token: state.token }));
   state.notice = null;
+  await startEventFeed();
   await reloadAll();
 }
 
 function signOut(message?: string): void {
   sessionStorage.removeItem(SESSION_KEY);
-  Object.assign(state, { userId: null, token: null, connections: [], accounts: [], transactions: [], categories: [] });
+  feed?.close();
+  feed = undefined;
+  Object.assign(state, { userId: null, token: null, connections: [], accounts: [], transactions: [], categories: [], events: [], feedState: null });
   state.notice = message ? { kind: 'info', text: message } : null;
   render();
 }
@@ -111,7 +127,8 @@ async function reloadAll(): Promise<void> {
   await loadTransactions();
 }
 
-async function loadTransactions(): Promise<void> {
+/** Reloads the current transactions page; `keepSelection` keeps the rows still on it selected (a live refresh). */
+async function loadTransactions(keepSelection = false): Promise<void> {
   const filters = state.filters;
   const page = await call(
     api.GET('/api/v1/banking/transactions', {
@@ -130,8 +147,60 @@ async function loadTransactions(): Promise<void> {
   );
   state.transactions = page?.data ?? [];
   state.nextCursor = page?.next_cursor ?? null;
-  state.selected.clear();
+  const shown = new Set(state.transactions.map((transaction) => transaction.id));
+  for (const id of state.selected) if (!keepSelection || !shown.has(id)) state.selected.delete(id);
   render();
+}
+
+// ---- live events ---------------------------------------------------------------------------------------
+
+/** Follows the signed-in user's events (and institution events) on the gateway's stream, when it has one. */
+async function startEventFeed(): Promise<void> {
+  feed?.close();
+  feed = undefined;
+  const { events } = await config();
+  if (!events.url || !state.userId) {
+    state.feedState = null;
+    return;
+  }
+  const url = `${events.url}?${new URLSearchParams({ user_id: state.userId })}`;
+  feed = openEventFeed(url, events.types, receiveEvent, (feedState) => {
+    state.feedState = feedState;
+    render();
+  });
+}
+
+function receiveEvent(event: AppEventMessage): void {
+  // The stream may repeat an event the service published twice after a crash (same id); show it once.
+  if (state.events.some((known) => known.id === event.id)) return;
+  state.events = [event, ...state.events].sort((a, b) => b.timestamp.localeCompare(a.timestamp)).slice(0, EVENTS_KEPT);
+  render();
+  const affected = affectedViews(event.type);
+  if (affected.connections) pendingRefresh.connections = true;
+  if (affected.data) pendingRefresh.data = true;
+  refreshing ??= refreshAffected().finally(() => (refreshing = undefined));
+}
+
+const pendingRefresh = { connections: false, data: false };
+let refreshing: Promise<void> | undefined;
+
+/** Reloads what events changed, without resetting the page or filters; events arriving meanwhile join in. */
+async function refreshAffected(): Promise<void> {
+  const userId = state.userId;
+  while (pendingRefresh.connections || pendingRefresh.data) {
+    const wanted = { ...pendingRefresh };
+    pendingRefresh.connections = pendingRefresh.data = false;
+    const [connections, accounts] = await Promise.all([
+      wanted.connections ? call(api.GET('/api/v1/banking/connections')) : undefined,
+      wanted.data ? call(api.GET('/api/v1/banking/accounts')) : undefined,
+    ]);
+    // Signed out (or in as someone else) meanwhile: these answers belong to the previous session.
+    if (state.userId !== userId) return;
+    if (connections) state.connections = connections;
+    if (accounts) state.accounts = accounts;
+    if (wanted.data) await loadTransactions(true);
+    else render();
+  }
 }
 
 /** Follows a sync run until it finishes, showing its progress on the connection's card. */
@@ -350,25 +419,59 @@ function signInView(): HTMLElement {
   ]);
 }
 
-function nextStep(connection: Connection): Child[] {
-  const steps: Child[] = [];
+/** Re-authentication in update mode (Plaid Link, Pluggy Connect), or a fresh link when access is gone. */
+function openLink(connection?: Connection, provider = connection?.provider): Promise<void> {
+  return provider === 'plaid' ? openPlaidLink(connection) : openPluggyConnect(connection);
+}
+
+const stepLabels: Partial<Record<NextStep['action'], string>> = {
+  reauthenticate: 'Re-authenticate',
+  renew_consent: 'Renew consent',
+  review_new_accounts: 'Choose accounts',
+  retry_sync: 'Retry sync',
+  authorize_at_bank: 'Authorize at your bank',
+  relink: 'Link again',
+};
+
+/**
+ * The control that performs the connection's `next_step`: its API call (`path`) through the typed client,
+ * with the flow that call starts (update mode for `…/credentials`, the code form for `…/mfa`), its link
+ * (`url`), or a fresh link when the bank must be linked again.
+ */
+function nextStepControls(connection: Connection): Child[] {
+  const step = connection.next_step;
   const prompt = state.mfaPrompts.get(connection.id);
-  if (connection.status === 'login_required' || connection.status === 'pending_expiration') {
-    steps.push(button('Re-authenticate', () => (connection.provider === 'plaid' ? openPlaidLink(connection) : openPluggyConnect(connection)), { class: 'primary', 'data-testid': 'reauth' }));
+  if (prompt || step?.action === 'answer_mfa') return [mfaForm(connection, prompt)];
+  if (!step) return [];
+  const label = stepLabels[step.action] ?? step.action.replace(/_/g, ' ');
+  const attributes = { class: 'primary', 'data-testid': 'next-step', 'data-action': step.action };
+  if (step.method === 'POST' && step.path?.endsWith('/credentials')) {
+    // `reauth` names the update-mode button whatever the reason (login, consent renewal, new accounts).
+    return [button(label, () => openLink(connection), { ...attributes, 'data-testid': 'reauth' })];
   }
-  if (connection.status === 'mfa_required' || prompt) {
-    const input = h('input', { name: 'mfa', placeholder: prompt?.label ?? 'Verification code' }) as HTMLInputElement;
-    steps.push(
-      h('form', { class: 'inline', onsubmit: (event: Event) => (event.preventDefault(), void submitMfa(connection, prompt?.name ?? 'token', input.value)) }, [
-        input,
-        h('button', { type: 'submit', class: 'primary' }, ['Send code']),
-      ]),
-    );
+  if (step.method === 'POST' && step.path?.endsWith('/sync')) return [button(label, () => syncNow(connection), attributes)];
+  if (step.url && /^https?:\/\//i.test(step.url)) {
+    return [h('a', { ...attributes, class: 'button primary', href: step.url, target: '_blank', rel: 'noopener noreferrer' }, [label])];
   }
-  if (connection.status === 'user_action_required' && connection.pending_user_action?.url) {
-    steps.push(h('a', { class: 'button primary', href: connection.pending_user_action.url, target: '_blank', rel: 'noopener' }, ['Authorize at your bank']));
-  }
-  return steps;
+  if (step.action === 'relink') return [button(label, () => openLink(undefined, connection.provider), attributes)];
+  return [];
+}
+
+function mfaForm(connection: Connection, prompt: { name: string; label: string | null } | undefined): HTMLElement {
+  const input = h('input', { name: 'mfa', placeholder: prompt?.label ?? 'Verification code' }) as HTMLInputElement;
+  return h('form', { class: 'inline', onsubmit: (event: Event) => (event.preventDefault(), void submitMfa(connection, prompt?.name ?? 'token', input.value)) }, [
+    input,
+    h('button', { type: 'submit', class: 'primary' }, ['Send code']),
+  ]);
+}
+
+function nextStepNotice(connection: Connection): Child {
+  const step = connection.next_step;
+  if (!step) return '';
+  return h('p', { class: `small step ${step.action}`, 'data-testid': 'next-step-message' }, [
+    step.message,
+    step.due_by ? h('span', { class: 'due', 'data-testid': 'next-step-due' }, [` · due by ${dateOnly(step.due_by)}`]) : '',
+  ]);
 }
 
 function connectionCard(connection: Connection): HTMLElement {
@@ -377,17 +480,24 @@ function connectionCard(connection: Connection): HTMLElement {
   const consent = state.consents.get(connection.id);
   return h('article', { class: 'card connection', 'data-testid': 'connection', 'data-provider': connection.provider, 'data-status': connection.status }, [
     h('header', {}, [
-      h('div', {}, [h('strong', {}, [connection.institution.name]), h('span', { class: `badge ${connection.provider}` }, [connection.provider])]),
+      h('div', {}, [
+        h('strong', {}, [connection.institution.name]),
+        h('span', { class: `badge ${connection.provider}` }, [connection.provider]),
+        connection.institution.status === 'degraded'
+          ? h('span', { class: 'badge degraded', 'data-testid': 'institution-degraded', title: 'The bank is known to be down' }, ['bank unavailable'])
+          : '',
+      ]),
       h('span', { class: `status ${connection.status}`, 'data-testid': 'connection-status' }, [statusText[connection.status]]),
     ]),
     h('p', { class: 'muted small' }, [
       `Last sync ${shortDate(connection.last_sync_at)} (${connection.last_sync_outcome ?? '-'}) · next ${shortDate(connection.next_sync_at)}`,
     ]),
     connection.status_reason ? h('p', { class: 'small warn' }, [connection.status_reason.message]) : '',
+    nextStepNotice(connection),
     progress ? h('p', { class: 'small progress', 'data-testid': 'sync-progress' }, [progress]) : '',
     consent ? h('p', { class: 'small' }, [consent]) : '',
     h('div', { class: 'actions' }, [
-      ...nextStep(connection),
+      ...nextStepControls(connection),
       button('Sync now', () => syncNow(connection), { 'data-testid': 'sync-now' }),
       button(history ? 'Hide history' : 'History', () => showHistory(connection)),
       connection.provider === 'pluggy' ? button('Consent', () => showConsent(connection)) : '',
@@ -519,6 +629,30 @@ function categoriesView(): HTMLElement {
   ]);
 }
 
+const feedLabels: Record<FeedState, string> = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', closed: 'closed' };
+
+function eventsView(): HTMLElement {
+  const feedState = state.feedState;
+  return h('section', { class: 'card events', 'data-testid': 'events' }, [
+    h('h2', {}, [
+      'Events',
+      h('span', { class: `feed ${feedState ?? 'off'}`, 'data-testid': 'events-feed', 'data-state': feedState ?? 'off' }, [
+        feedState ? feedLabels[feedState] : 'not streamed',
+      ]),
+    ]),
+    feedState === null
+      ? h('p', { class: 'muted small' }, ['This gateway does not stream app events (start it with `npm run dev`).'])
+      : state.events.length === 0
+        ? h('p', { class: 'muted small' }, ['No events yet: link a bank or sync one.'])
+        : h('ol', { class: 'event-list' }, state.events.map((event) =>
+            h('li', { 'data-testid': 'event', 'data-type': event.type, 'data-id': event.id }, [
+              h('div', {}, [h('code', {}, [event.type]), h('time', { class: 'muted small', datetime: event.timestamp }, [shortDate(event.timestamp)])]),
+              h('div', { class: 'small' }, [eventSummary(event)]),
+            ]),
+          )),
+  ]);
+}
+
 function mainView(): HTMLElement {
   return h('div', { class: 'layout' }, [
     h('aside', {}, [
@@ -530,6 +664,7 @@ function mainView(): HTMLElement {
         ]),
       ]),
       ...state.connections.map(connectionCard),
+      eventsView(),
       categoriesView(),
     ]),
     h('main', {}, [accountsView(), transactionsView()]),
@@ -557,7 +692,7 @@ if (saved) {
   const session = JSON.parse(saved) as { userId: string; token: string };
   state.userId = session.userId;
   state.token = session.token;
-  void reloadAll();
+  void startEventFeed().then(reloadAll);
 } else {
   render();
 }
