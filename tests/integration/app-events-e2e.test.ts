@@ -117,15 +117,20 @@ describe('events for the app', () => {
     const attemptsFor = () => receiver.attempts.filter((attempt) => attempt.rawBody.includes(runId) && attempt.rawBody.includes('sync.completed'));
 
     const sqs = new SQSClient({ region: stack.env.AWS_REGION, endpoint: stack.env.AWS_ENDPOINT_URL });
-    const dead = await eventually(
-      'the undeliverable event reached the dead-letter queue',
+    // Every event of the forced run fails (status changes, transactions.changed too), so the dead-letter queue
+    // holds several; the one that matters is the sync.completed the receiver saw.
+    const deadEventIds = new Set<string>();
+    const eventId = await eventually(
+      'the undeliverable sync.completed reached the dead-letter queue',
       async () => {
         const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.env.APP_WEBHOOK_DLQ_URL, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-        return received.Messages?.[0];
+        for (const message of received.Messages ?? []) deadEventIds.add(JSON.parse(message.Body!).eventId as string);
+        return attemptsFor()
+          .map((attempt) => attempt.headers['webhook-id'] as string)
+          .find((id) => deadEventIds.has(id));
       },
       { timeoutMs: 90_000, intervalMs: 500 },
     );
-    const eventId = JSON.parse(dead.Body!).eventId as string;
     const attempts = attemptsFor();
     expect(attempts.length).toBe(queues.appWebhooks.maxReceiveCount);
     expect(new Set(attempts.map((attempt) => attempt.headers['webhook-id']))).toEqual(new Set([eventId]));
