@@ -15,21 +15,21 @@ import {
 } from '../config/env';
 import { once } from './once';
 
-export const tableConfig = once(() => readEnv({ ...awsSettings, ...tableSettings }));
-export const tokenKeyConfig = once(() => readEnv(tokenKeySettings));
-export const syncQueueConfig = once(() => readEnv(syncQueueSettings));
-export const webhookQueueConfig = once(() => readEnv(webhookQueueSettings));
-export const providerWriteQueueConfig = once(() => readEnv(providerWriteQueueSettings));
-export const autoSyncConfig = once(() => readEnv(autoSyncSettings));
+export const tableConfig = /* @__PURE__ */ once(() => readEnv({ ...awsSettings, ...tableSettings }));
+export const tokenKeyConfig = /* @__PURE__ */ once(() => readEnv(tokenKeySettings));
+export const syncQueueConfig = /* @__PURE__ */ once(() => readEnv(syncQueueSettings));
+export const webhookQueueConfig = /* @__PURE__ */ once(() => readEnv(webhookQueueSettings));
+export const providerWriteQueueConfig = /* @__PURE__ */ once(() => readEnv(providerWriteQueueSettings));
+export const autoSyncConfig = /* @__PURE__ */ once(() => readEnv(autoSyncSettings));
 
 /** Where providers send webhooks: the public base URL of this API (API Gateway URL or custom domain). */
-export const webhookConfig = once(() =>
+export const webhookConfig = /* @__PURE__ */ once(() =>
   readEnv({
     PUBLIC_API_BASE_URL: z.optional(z.url()),
   }),
 );
 
-export const plaidConfig = once(() =>
+export const plaidConfig = /* @__PURE__ */ once(() =>
   readEnv({
     PLAID_ENV: z._default(z.enum(['sandbox', 'production', 'local']), 'sandbox'),
     PLAID_LOCAL_BASE_URL: z._default(z.url(), 'http://127.0.0.1:4010'),
@@ -48,7 +48,7 @@ const booleanFlag = z.pipe(
   z.transform((value: 'true' | 'false') => value === 'true'),
 );
 
-export const pluggyConfig = once(() =>
+export const pluggyConfig = /* @__PURE__ */ once(() =>
   readEnv({
     /** Pluggy's API; the offline stack points it at the local Pluggy sandbox. */
     PLUGGY_BASE_URL: z._default(z.url(), 'https://api.pluggy.ai'),

@@ -18,7 +18,7 @@ import { SqsRedeliveryDelay } from '../adapters/sqs/message-visibility';
 import { tableConfig } from './config';
 import { once } from './once';
 
-export const appEventConfig = once(() => {
+export const appEventConfig = /* @__PURE__ */ once(() => {
   const config = readEnv(appEventSettings);
   if (config.APP_WEBHOOK_URL && !config.APP_WEBHOOK_QUEUE_URL) {
     throw new ConfigError(`APP_WEBHOOK_URL is set but ${queues.appWebhooks.urlEnvVar} is not (the delivery queue)`);
@@ -26,11 +26,11 @@ export const appEventConfig = once(() => {
   return config;
 });
 
-export const consentWarningConfig = once(() => readEnv(consentWarningSettings));
+export const consentWarningConfig = /* @__PURE__ */ once(() => readEnv(consentWarningSettings));
 
-export const appEventStore = once(() => new DynamoAppEventStore({ tableName: tableConfig().TABLE_NAME }));
+export const appEventStore = /* @__PURE__ */ once(() => new DynamoAppEventStore({ tableName: tableConfig().TABLE_NAME }));
 
-export const eventPublisher = once(() => {
+export const eventPublisher = /* @__PURE__ */ once(() => {
   const config = appEventConfig();
   return new OutboxEventPublisher({
     store: appEventStore(),
@@ -40,10 +40,10 @@ export const eventPublisher = once(() => {
   });
 });
 
-export const webhookSender = once(() => new FetchWebhookSender());
+export const webhookSender = /* @__PURE__ */ once(() => new FetchWebhookSender());
 
 /** The delivery worker's target: the URL from the environment, the key from the app-webhook secret. */
-export const appWebhookTarget = once(() => {
+export const appWebhookTarget = /* @__PURE__ */ once(() => {
   const url = readEnv({ APP_WEBHOOK_URL: appEventSettings.APP_WEBHOOK_URL }).APP_WEBHOOK_URL;
   if (!url) return async (): Promise<AppWebhookTarget | null> => null;
   const secret = new SecretReader<'signing_secret'>(secrets.appWebhook);
@@ -51,12 +51,12 @@ export const appWebhookTarget = once(() => {
 });
 
 /** Delays a failed delivery's redelivery exponentially (the delivery worker's `beforeRetry`). */
-export const appWebhookRedeliveryDelay = once(() => new SqsRedeliveryDelay(appWebhookRedeliveryBackoff));
+export const appWebhookRedeliveryDelay = /* @__PURE__ */ once(() => new SqsRedeliveryDelay(appWebhookRedeliveryBackoff));
 
-export const institutionHealthStore = once(() => new DynamoInstitutionHealthStore({ tableName: tableConfig().TABLE_NAME }));
+export const institutionHealthStore = /* @__PURE__ */ once(() => new DynamoInstitutionHealthStore({ tableName: tableConfig().TABLE_NAME }));
 
 /** Institution health for the workers that observe it (sync, webhooks); publishes through the outbox. */
-export const institutionHealth = once(() => {
+export const institutionHealth = /* @__PURE__ */ once(() => {
   const config = readEnv(institutionHealthSettings);
   return new InstitutionHealthService({
     health: institutionHealthStore(),

@@ -7,10 +7,10 @@ import { providerWriteQueueConfig, syncQueueConfig, webhookQueueConfig } from '.
 import { providerWriteRedeliveryBackoff, syncRedeliveryBackoff } from '../retry/policies';
 import { once } from './once';
 
-export const syncJobQueue = once(() => new SqsSyncJobQueue(syncQueueConfig().SYNC_QUEUE_URL));
-export const providerWriteQueue = once(() => new SqsProviderWriteQueue(providerWriteQueueConfig().PROVIDER_WRITE_QUEUE_URL));
-export const webhookEventQueue = once(() => new SqsWebhookEventQueue(webhookQueueConfig().WEBHOOK_EVENT_QUEUE_URL));
+export const syncJobQueue = /* @__PURE__ */ once(() => new SqsSyncJobQueue(syncQueueConfig().SYNC_QUEUE_URL));
+export const providerWriteQueue = /* @__PURE__ */ once(() => new SqsProviderWriteQueue(providerWriteQueueConfig().PROVIDER_WRITE_QUEUE_URL));
+export const webhookEventQueue = /* @__PURE__ */ once(() => new SqsWebhookEventQueue(webhookQueueConfig().WEBHOOK_EVENT_QUEUE_URL));
 /** Delays a failed sync job's redelivery exponentially (the sync worker's `beforeRetry`). */
-export const syncRedeliveryDelay = once(() => new SqsRedeliveryDelay(syncRedeliveryBackoff));
+export const syncRedeliveryDelay = /* @__PURE__ */ once(() => new SqsRedeliveryDelay(syncRedeliveryBackoff));
 /** Delays a failed provider write's redelivery exponentially (the provider-write worker's `beforeRetry`). */
-export const providerWriteRedeliveryDelay = once(() => new SqsRedeliveryDelay(providerWriteRedeliveryBackoff));
+export const providerWriteRedeliveryDelay = /* @__PURE__ */ once(() => new SqsRedeliveryDelay(providerWriteRedeliveryBackoff));

@@ -10,11 +10,11 @@ import { once } from './once';
 
 const tableName = () => tableConfig().TABLE_NAME;
 
-export const connectionStore = once(
+export const connectionStore = /* @__PURE__ */ once(
   () => new DynamoConnectionStore({ tableName: tableName(), dueIndexShards: autoSyncConfig().DUE_INDEX_SHARDS }),
 );
-export const accountStore = once(() => new DynamoAccountStore({ tableName: tableName() }));
-export const transactionStore = once(() => new DynamoTransactionStore({ tableName: tableName() }));
-export const syncRunStore = once(() => new DynamoSyncRunStore({ tableName: tableName() }));
-export const categoryStore = once(() => new DynamoCategoryStore({ tableName: tableName() }));
-export const webhookEventStore = once(() => new DynamoWebhookEventStore({ tableName: tableName() }));
+export const accountStore = /* @__PURE__ */ once(() => new DynamoAccountStore({ tableName: tableName() }));
+export const transactionStore = /* @__PURE__ */ once(() => new DynamoTransactionStore({ tableName: tableName() }));
+export const syncRunStore = /* @__PURE__ */ once(() => new DynamoSyncRunStore({ tableName: tableName() }));
+export const categoryStore = /* @__PURE__ */ once(() => new DynamoCategoryStore({ tableName: tableName() }));
+export const webhookEventStore = /* @__PURE__ */ once(() => new DynamoWebhookEventStore({ tableName: tableName() }));

@@ -22,7 +22,7 @@ import { tokenVault } from '../../wiring/vault';
 
 export { plaidApi };
 
-export const plaidItemGateway = once(() => {
+export const plaidItemGateway = /* @__PURE__ */ once(() => {
   const settings = plaidConfig();
   return new PlaidSdkItemGateway(plaidApi(), {
     clientName: settings.PLAID_CLIENT_NAME,

@@ -11,14 +11,14 @@ import { plaidApiFactory } from './plaid-api';
 import { describePlaidWebhook } from './plaid-webhook-body';
 import { plaidVerificationKeyFetcher, PlaidWebhookVerifier } from './plaid-webhook-verifier';
 
-export const plaidApi = once((): (() => Promise<PlaidApi>) => {
+export const plaidApi = /* @__PURE__ */ once((): (() => Promise<PlaidApi>) => {
   const settings = plaidConfig();
   const secret = plaidSecretReader();
   return plaidApiFactory({ environment: settings.PLAID_ENV, localBaseUrl: settings.PLAID_LOCAL_BASE_URL }, () => secret.read());
 });
 
 // One verifier per container: its key cache lives as long as the container.
-export const plaidWebhookSource = once(
+export const plaidWebhookSource = /* @__PURE__ */ once(
   (): WebhookSource => ({
     provider: 'plaid',
     verifier: new PlaidWebhookVerifier({ fetchKey: plaidVerificationKeyFetcher(plaidApi()) }),

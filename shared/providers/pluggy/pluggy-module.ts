@@ -35,7 +35,7 @@ function sharedKeyCache(): ApiKeyCache | undefined {
   return new VaultApiKeyCache(new DynamoProviderKeyStore({ tableName: tableConfig().TABLE_NAME }), tokenVault(), systemClock);
 }
 
-export const pluggyApi = once(() => {
+export const pluggyApi = /* @__PURE__ */ once(() => {
   const secret = pluggySecret();
   const keyCache = sharedKeyCache();
   const client = new PluggyClient({
@@ -50,7 +50,7 @@ export const pluggyApi = once(() => {
   return new PluggyApi(client);
 });
 
-export const pluggyConnectGateway = once(() => new PluggyApiConnectGateway(pluggyApi()));
+export const pluggyConnectGateway = /* @__PURE__ */ once(() => new PluggyApiConnectGateway(pluggyApi()));
 
 /** Our Pluggy webhook route; absent without a public base URL. */
 export function pluggyWebhookUrl(): string | null {

@@ -9,10 +9,10 @@ import type { WebhookSource } from '../ports';
 import { describePluggyWebhook } from './pluggy-webhook-body';
 import { PluggyWebhookVerifier } from './pluggy-webhook-verifier';
 
-export const pluggySecret = once(() => pluggySecretReader());
+export const pluggySecret = /* @__PURE__ */ once(() => pluggySecretReader());
 
 /** Pluggy's half of webhook receipt: the secret header (and optional signature) and `clientId` checks. */
-export const pluggyWebhookSource = once((): WebhookSource => {
+export const pluggyWebhookSource = /* @__PURE__ */ once((): WebhookSource => {
   const settings = pluggyConfig();
   // Its own secret: the public webhook function never reads the API credentials.
   const secret = pluggyWebhookSecretReader();
