@@ -290,20 +290,21 @@ async function bundle(entry: string, outDir: string): Promise<BundleInfo> {
   };
 }
 
-/** The grant (by prefix) without which a function cannot use a package's client. */
-const grantNeededBy: Record<SdkPackage, string> = {
-  '@aws-sdk/client-dynamodb': 'table:',
-  '@aws-sdk/lib-dynamodb': 'table:',
-  '@aws-sdk/client-kms': 'tokens:',
-  '@aws-sdk/client-sqs': 'queue:',
-  '@aws-sdk/client-secrets-manager': 'secret:',
-  plaid: 'secret:plaid',
+/** The grants (by prefix) any one of which lets a function use a package's client. */
+const grantNeededBy: Record<SdkPackage, readonly string[]> = {
+  '@aws-sdk/client-dynamodb': ['table:'],
+  '@aws-sdk/lib-dynamodb': ['table:'],
+  // `apiKeyCache:pluggy` is KMS Encrypt and Decrypt of the cached Pluggy API key (infra/catalog/routes.ts).
+  '@aws-sdk/client-kms': ['tokens:', 'apiKeyCache:'],
+  '@aws-sdk/client-sqs': ['queue:'],
+  '@aws-sdk/client-secrets-manager': ['secret:'],
+  plaid: ['secret:plaid'],
   // The Pluggy client is the only user of undici.
-  undici: 'secret:pluggy',
+  undici: ['secret:pluggy'],
 };
 
 function clientsWithoutGrant(packages: readonly SdkPackage[], grants: readonly Grant[]): string[] {
-  return packages.filter((name) => !grants.some((grant) => grant.startsWith(grantNeededBy[name]))).map((name) => shortSdkName[name]);
+  return packages.filter((name) => !grants.some((grant) => grantNeededBy[name].some((prefix) => grant.startsWith(prefix)))).map((name) => shortSdkName[name]);
 }
 
 /**

@@ -228,7 +228,7 @@ export interface LinkedPlaidConnection {
  */
 export async function linkPlaidConnection(stack: BenchStack, transactions: number): Promise<LinkedPlaidConnection> {
   const { exchangePlaidPublicToken } = await import('../shared/providers/plaid/plaid-linking');
-  const { plaidLinkingDeps } = await import('../shared/providers/plaid/plaid-module');
+  const { plaidLinkingDeps } = await import('../shared/providers/plaid/plaid-linking-module');
   const userId = 'bench-plaid-user';
   const password = `txn_count_${transactions}`;
   const { public_token: publicToken } = await plaidPost<{ public_token: string }>(stack.plaid, '/sandbox/public_token/create', {
@@ -316,7 +316,7 @@ function pluggyPerfMultiplier(transactions: number): number {
 
 async function measurePluggy(stack: BenchStack, sandbox: PluggySandbox, transactions: number, progress: Progress) {
   const { createPluggyConnectToken, createPluggyConnection } = await import('../shared/providers/pluggy/pluggy-linking');
-  const { pluggyLinkingDeps } = await import('../shared/providers/pluggy/pluggy-module');
+  const { pluggyLinkingDeps } = await import('../shared/providers/pluggy/pluggy-linking-module');
   const userId = 'bench-pluggy-user';
   const user = `user-ok-perf-${pluggyPerfMultiplier(transactions)}`;
   const deps = pluggyLinkingDeps();

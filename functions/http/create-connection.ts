@@ -3,7 +3,7 @@ import type { CreatedConnectionBody } from '../../shared/api/responses';
 import { createConnectionBody } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
 import { createPluggyConnection } from '../../shared/providers/pluggy/pluggy-linking';
-import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-module';
+import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-linking-module';
 
 const deps = pluggyLinkingDeps();
 

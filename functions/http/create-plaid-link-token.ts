@@ -2,9 +2,9 @@ import { plaidLinkTokenBody } from '../../shared/api/schemas';
 import { ValidationError } from '../../shared/errors/app-error';
 import { userRoute } from '../../shared/http/api-handler';
 import { createPlaidLinkToken } from '../../shared/providers/plaid/plaid-linking';
-import { plaidLinkingDeps } from '../../shared/providers/plaid/plaid-module';
+import { plaidLinkTokenDeps } from '../../shared/providers/plaid/plaid-linking-module';
 
-const deps = plaidLinkingDeps();
+const deps = plaidLinkTokenDeps();
 
 export const handler = userRoute({ body: plaidLinkTokenBody }, async ({ userId, body }) => {
   // The JWT is the authority; a body naming someone else is a client bug worth a clear 400, not a quiet override.

@@ -2,9 +2,9 @@ import { presentPluggyConnectToken } from '../../shared/api/presenters';
 import { pluggyConnectTokenBody } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
 import { createPluggyConnectToken } from '../../shared/providers/pluggy/pluggy-linking';
-import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-module';
+import { pluggyConnectTokenDeps } from '../../shared/providers/pluggy/pluggy-linking-module';
 
-const deps = pluggyLinkingDeps();
+const deps = pluggyConnectTokenDeps();
 
 /** POST /api/v1/banking/pluggy/connect-token */
 export const handler = userRoute({ body: pluggyConnectTokenBody }, async ({ userId, body }) => {

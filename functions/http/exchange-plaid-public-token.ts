@@ -3,7 +3,7 @@ import type { PlaidExchangeBody } from '../../shared/api/responses';
 import { plaidExchangeBody } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
 import { exchangePlaidPublicToken } from '../../shared/providers/plaid/plaid-linking';
-import { plaidLinkingDeps } from '../../shared/providers/plaid/plaid-module';
+import { plaidLinkingDeps } from '../../shared/providers/plaid/plaid-linking-module';
 
 const deps = plaidLinkingDeps();
 

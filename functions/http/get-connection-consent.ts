@@ -2,9 +2,9 @@ import { presentConnectionConsent } from '../../shared/api/presenters';
 import { connectionPath } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
 import { refreshConsent } from '../../shared/providers/pluggy/pluggy-linking';
-import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-module';
+import { pluggyConsentDeps } from '../../shared/providers/pluggy/pluggy-linking-module';
 
-const deps = pluggyLinkingDeps();
+const deps = pluggyConsentDeps();
 
 /** GET /api/v1/banking/connections/{connectionId}/consent: the Open Finance consent, read live from Pluggy. */
 export const handler = userRoute({ params: connectionPath }, async ({ userId, params }) => ({

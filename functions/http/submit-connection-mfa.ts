@@ -3,7 +3,7 @@ import type { MfaSubmittedBody } from '../../shared/api/responses';
 import { connectionMfaBody, connectionPath } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
 import { submitPluggyMfa } from '../../shared/providers/pluggy/pluggy-linking';
-import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-module';
+import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-linking-module';
 
 const deps = pluggyLinkingDeps();
 

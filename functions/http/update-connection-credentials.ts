@@ -4,8 +4,8 @@ import { connectionCredentialsBody, connectionPath } from '../../shared/api/sche
 import { userRoute } from '../../shared/http/api-handler';
 import { renewConnectionCredentials } from '../../shared/linking/connection-credentials';
 import { once } from '../../shared/wiring/once';
-import { plaidLinkingDeps } from '../../shared/providers/plaid/plaid-module';
-import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-module';
+import { plaidLinkingDeps } from '../../shared/providers/plaid/plaid-linking-module';
+import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-linking-module';
 import { connectionStore } from '../../shared/wiring/stores';
 
 const deps = { connections: connectionStore(), plaid: once(plaidLinkingDeps), pluggy: once(pluggyLinkingDeps) };

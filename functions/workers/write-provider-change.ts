@@ -3,13 +3,13 @@ import { systemClock } from '../../shared/adapters/system-clock';
 import { writeTransactionCategory, type ProviderWriteDeps } from '../../shared/banking/provider-writes';
 import { providerWriteMessage } from '../../shared/queue/messages';
 import { sqsWorker } from '../../shared/queue/sqs-worker';
-import { providerPart } from '../../shared/providers/registry';
+import { categoryWriterFor } from '../../shared/providers/registry';
 import { providerWriteRedeliveryDelay } from '../../shared/wiring/queues';
 import { transactionStore } from '../../shared/wiring/stores';
 
 const deps: ProviderWriteDeps = {
   transactions: transactionStore(),
-  writerFor: providerPart((provider) => provider.categoryWriter?.(), 'category feedback'),
+  writerFor: categoryWriterFor,
   clock: systemClock,
 };
 const redelivery = providerWriteRedeliveryDelay();

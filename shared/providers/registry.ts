@@ -7,7 +7,7 @@
  */
 import type { Provider } from '../banking/model';
 import { ConflictError } from '../errors/app-error';
-import type { ProviderModule, WebhookInterpreter } from './ports';
+import type { ProviderCategoryWriter, ProviderModule, WebhookInterpreter } from './ports';
 
 const modules: Readonly<Record<Provider, () => Promise<ProviderModule>>> = {
   plaid: () => import('./plaid/plaid-module').then((loaded) => loaded.plaidModule),
@@ -44,5 +44,19 @@ const interpreters: Readonly<Record<Provider, () => Promise<WebhookInterpreter>>
 export async function webhookInterpreterFor(provider: Provider): Promise<WebhookInterpreter> {
   const load = Object.hasOwn(interpreters, provider) ? interpreters[provider] : undefined;
   if (!load) throw new ConflictError('PROVIDER_NOT_SUPPORTED', `Provider ${String(provider)} does not support webhook interpretation`);
+  return load();
+}
+
+/**
+ * Category feedback only (Pluggy): the provider-write worker looks its writer up here instead of through
+ * {@link providerPart}, so its bundle holds only the providers that write categories (no Plaid SDK).
+ */
+const categoryWriters: Readonly<Partial<Record<Provider, () => Promise<ProviderCategoryWriter>>>> = {
+  pluggy: () => import('./pluggy/pluggy-module').then((loaded) => loaded.pluggyCategoryWriter()),
+};
+
+export async function categoryWriterFor(provider: Provider): Promise<ProviderCategoryWriter> {
+  const load = Object.hasOwn(categoryWriters, provider) ? categoryWriters[provider] : undefined;
+  if (!load) throw new ConflictError('PROVIDER_NOT_SUPPORTED', `Provider ${String(provider)} does not support category feedback`);
   return load();
 }

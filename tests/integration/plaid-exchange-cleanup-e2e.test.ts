@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoConnectionStore } from '../../shared/adapters/dynamodb/connection-store';
 import { KmsTokenVault } from '../../shared/adapters/kms/kms-token-vault';
 import { exchangePlaidPublicToken } from '../../shared/providers/plaid/plaid-linking';
-import { plaidLinkingDeps } from '../../shared/providers/plaid/plaid-module';
+import { plaidLinkingDeps } from '../../shared/providers/plaid/plaid-linking-module';
 import type { PlaidFault } from '../../local/sandboxes/plaid/control-endpoints';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
 import { createPublicToken, linkItem } from '../helpers/plaid-e2e';

@@ -42,6 +42,9 @@ export interface PlaidLinkingDeps {
   readonly autoSyncIntervalHours: number;
 }
 
+/** What a link token needs: no sync queue or run store, so its route bundles no SQS client. */
+export type PlaidLinkTokenDeps = Pick<PlaidLinkingDeps, 'gateway' | 'vault' | 'connections' | 'providerUserIdOf' | 'webhookUrl'>;
+
 export interface LinkTokenInput {
   readonly products?: readonly string[];
   /** Update mode for an existing connection (re-authentication, or picking up new accounts). */
@@ -50,7 +53,7 @@ export interface LinkTokenInput {
   readonly redirectUri?: string;
 }
 
-export async function createPlaidLinkToken(deps: PlaidLinkingDeps, userId: string, input: LinkTokenInput) {
+export async function createPlaidLinkToken(deps: PlaidLinkTokenDeps, userId: string, input: LinkTokenInput) {
   const clientUserId = await deps.providerUserIdOf(userId);
   let accessToken: string | null = null;
   let accountSelection = false;

@@ -1,7 +1,7 @@
 /**
  * Plaid's provider module and its wiring: one instance of each adapter per container, built on first use.
  * Provider-neutral code reaches it through `../registry.ts`; the Plaid-only routes (link token, exchange)
- * use {@link plaidLinkingDeps}.
+ * build their deps in `plaid-linking-module.ts`, so that the registry's users bundle no sync queue.
  */
 import { PlaidConnectionRemover } from './plaid-connection-remover';
 import { PlaidSdkItemGateway } from './plaid-item-gateway';
@@ -10,13 +10,7 @@ import { PlaidSyncSource } from './plaid-sync-source';
 import { interpretPlaidWebhook } from './plaid-webhook-interpreter';
 import { plaidApi, plaidWebhookSource } from './plaid-webhook-module';
 import type { ProviderModule } from '../ports';
-import { userHashSecretReader } from '../../adapters/secrets/secret-reader';
-import { systemClock } from '../../adapters/system-clock';
-import type { PlaidLinkingDeps } from './plaid-linking';
-import { providerUserId } from '../user-hash';
-import { autoSyncConfig, plaidConfig, webhookConfig } from '../../wiring/config';
-import { syncJobQueue } from '../../wiring/queues';
-import { connectionStore, syncRunStore } from '../../wiring/stores';
+import { plaidConfig, webhookConfig } from '../../wiring/config';
 import { once } from '../../wiring/once';
 import { tokenVault } from '../../wiring/vault';
 
@@ -52,19 +46,4 @@ export const PLAID_WEBHOOK_PATH = '/api/v1/webhooks/plaid';
 /** The Plaid webhook URL under an API base URL (`https://api.example.com` → `…/api/v1/webhooks/plaid`). */
 export function plaidWebhookUrlFor(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}${PLAID_WEBHOOK_PATH}`;
-}
-
-export function plaidLinkingDeps(): PlaidLinkingDeps {
-  const userHash = userHashSecretReader();
-  return {
-    gateway: plaidItemGateway(),
-    vault: tokenVault(),
-    connections: connectionStore(),
-    syncRuns: syncRunStore(),
-    syncQueue: syncJobQueue(),
-    clock: systemClock,
-    providerUserIdOf: async (userId) => providerUserId((await userHash.read()).key, userId),
-    webhookUrl: plaidWebhookUrl(),
-    autoSyncIntervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS,
-  };
 }

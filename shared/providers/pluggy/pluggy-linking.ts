@@ -40,6 +40,12 @@ export interface PluggyLinkingDeps {
   readonly widget: PluggyWidgetSettings;
 }
 
+/** What a connect token needs: no sync queue or run store, so its route bundles no SQS client. */
+export type PluggyConnectTokenDeps = Pick<PluggyLinkingDeps, 'gateway' | 'connections' | 'providerUserIdOf' | 'webhookUrl' | 'widget'>;
+
+/** What a consent refresh needs: a read from Pluggy and a write to the connection. */
+export type PluggyConsentDeps = Pick<PluggyLinkingDeps, 'gateway' | 'connections' | 'clock'>;
+
 export interface ConnectTokenInput {
   readonly avoidDuplicates?: boolean;
   readonly countryCodes?: readonly string[];
@@ -80,7 +86,7 @@ export interface PluggyConnectTokenResult {
 }
 
 export async function createPluggyConnectToken(
-  deps: PluggyLinkingDeps,
+  deps: PluggyConnectTokenDeps,
   userId: string,
   input: ConnectTokenInput,
 ): Promise<PluggyConnectTokenResult> {
@@ -265,7 +271,7 @@ async function afterUserInput(deps: PluggyLinkingDeps, connection: Connection, i
  * The connection's consent as Pluggy reports it now (`GET /consents?itemId=`), stored on the connection so
  * listings show it too. Plaid connections answer with what their webhooks recorded.
  */
-export async function refreshConsent(deps: PluggyLinkingDeps, userId: string, connectionId: string): Promise<Connection> {
+export async function refreshConsent(deps: PluggyConsentDeps, userId: string, connectionId: string): Promise<Connection> {
   const connection = await requireConnection(deps.connections, userId, connectionId);
   if (connection.provider !== 'pluggy') return connection;
   const consent = await deps.gateway.getConsent(connection.providerItemId);
@@ -275,7 +281,7 @@ export async function refreshConsent(deps: PluggyLinkingDeps, userId: string, co
   return stored;
 }
 
-async function requirePluggyConnection(deps: PluggyLinkingDeps, userId: string, connectionId: string, field: string): Promise<Connection> {
+async function requirePluggyConnection(deps: Pick<PluggyLinkingDeps, 'connections'>, userId: string, connectionId: string, field: string): Promise<Connection> {
   const connection = await requireConnection(deps.connections, userId, connectionId);
   if (connection.provider !== 'pluggy') {
     throw new ValidationError('Not a Pluggy connection', [{ field, message: 'Not a Pluggy connection' }]);

@@ -16,16 +16,11 @@ import { PluggyConnectionRemover } from './pluggy-connection-remover';
 import { PluggyLiveBalances } from './pluggy-live-balances';
 import { PluggySyncSource } from './pluggy-sync-source';
 import { pluggySecret, pluggyWebhookSource } from './pluggy-webhook-module';
-import { userHashSecretReader } from '../../adapters/secrets/secret-reader';
 import { systemClock } from '../../adapters/system-clock';
-import type { PluggyLinkingDeps } from './pluggy-linking';
-import { providerUserId } from '../user-hash';
 import { interpretPluggyWebhook } from './pluggy-webhook-interpreter';
 import type { ProviderModule } from '../ports';
-import { autoSyncConfig, pluggyConfig, tableConfig, webhookConfig } from '../../wiring/config';
+import { pluggyConfig, tableConfig, webhookConfig } from '../../wiring/config';
 import { once } from '../../wiring/once';
-import { syncJobQueue } from '../../wiring/queues';
-import { connectionStore, syncRunStore } from '../../wiring/stores';
 import { tokenVault } from '../../wiring/vault';
 
 export { pluggySecret };
@@ -58,22 +53,8 @@ export function pluggyWebhookUrl(): string | null {
   return base ? `${base.replace(/\/+$/, '')}/api/v1/webhooks/pluggy` : null;
 }
 
-export function pluggyLinkingDeps(): PluggyLinkingDeps {
-  // Read on first use: only connect tokens and new connections need the user hash (and its grant).
-  const userHash = once(() => userHashSecretReader());
-  const settings = pluggyConfig();
-  return {
-    gateway: pluggyConnectGateway(),
-    connections: connectionStore(),
-    syncRuns: syncRunStore(),
-    syncQueue: syncJobQueue(),
-    clock: systemClock,
-    providerUserIdOf: async (userId) => providerUserId((await userHash().read()).key, userId),
-    webhookUrl: settings.PLUGGY_ITEM_WEBHOOKS ? pluggyWebhookUrl() : null,
-    autoSyncIntervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS,
-    widget: { includeSandbox: settings.PLUGGY_ENV !== 'production', connectBaseUrl: settings.PLUGGY_CONNECT_URL },
-  };
-}
+/** Category feedback; the category-writer table in `../registry.ts` loads it without the rest of the module's users. */
+export const pluggyCategoryWriter = /* @__PURE__ */ once(() => new PluggyCategoryWriter(pluggyApi()));
 
 export const pluggyModule: ProviderModule = {
   provider: 'pluggy',
@@ -82,5 +63,5 @@ export const pluggyModule: ProviderModule = {
   liveBalances: once(() => new PluggyLiveBalances(pluggyApi())),
   webhookSource: pluggyWebhookSource,
   interpretWebhook: interpretPluggyWebhook,
-  categoryWriter: once(() => new PluggyCategoryWriter(pluggyApi())),
+  categoryWriter: pluggyCategoryWriter,
 };

@@ -1,0 +1,35 @@
+/**
+ * Composition roots of the Plaid linking routes, one per use-case: the link-token route gets no sync queue
+ * (nor its SQS client); the exchange and credential routes get everything linking needs.
+ */
+import { userHashSecretReader } from '../../adapters/secrets/secret-reader';
+import { systemClock } from '../../adapters/system-clock';
+import type { PlaidLinkingDeps, PlaidLinkTokenDeps } from './plaid-linking';
+import { plaidItemGateway, plaidWebhookUrl } from './plaid-module';
+import { providerUserId } from '../user-hash';
+import { autoSyncConfig } from '../../wiring/config';
+import { syncJobQueue } from '../../wiring/queues';
+import { connectionStore, syncRunStore } from '../../wiring/stores';
+import { tokenVault } from '../../wiring/vault';
+
+/** The link-token route's deps: everything linking needs but the sync queue and run store. */
+export function plaidLinkTokenDeps(): PlaidLinkTokenDeps {
+  const userHash = userHashSecretReader();
+  return {
+    gateway: plaidItemGateway(),
+    vault: tokenVault(),
+    connections: connectionStore(),
+    providerUserIdOf: async (userId) => providerUserId((await userHash.read()).key, userId),
+    webhookUrl: plaidWebhookUrl(),
+  };
+}
+
+export function plaidLinkingDeps(): PlaidLinkingDeps {
+  return {
+    ...plaidLinkTokenDeps(),
+    syncRuns: syncRunStore(),
+    syncQueue: syncJobQueue(),
+    clock: systemClock,
+    autoSyncIntervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS,
+  };
+}
