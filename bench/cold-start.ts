@@ -296,7 +296,8 @@ const grantNeededBy: Record<SdkPackage, readonly string[]> = {
   '@aws-sdk/lib-dynamodb': ['table:'],
   // `apiKeyCache:pluggy` is KMS Encrypt and Decrypt of the cached Pluggy API key (infra/catalog/routes.ts).
   '@aws-sdk/client-kms': ['tokens:', 'apiKeyCache:'],
-  '@aws-sdk/client-sqs': ['queue:'],
+  // `events:publish` includes sending to the app-webhook delivery queue (infra/constructs/function-grants.ts).
+  '@aws-sdk/client-sqs': ['queue:', 'events:publish'],
   '@aws-sdk/client-secrets-manager': ['secret:'],
   plaid: ['secret:plaid'],
   // The Pluggy client is the only user of undici.
