@@ -25,7 +25,7 @@ import type { ProviderModule } from '../ports';
 import { autoSyncConfig, pluggyConfig, tableConfig, webhookConfig } from '../../wiring/config';
 import { once } from '../../wiring/once';
 import { syncJobQueue } from '../../wiring/queues';
-import { connectionStore, syncRunStore } from '../../wiring/stores';
+import { categoryStore, connectionStore, syncRunStore } from '../../wiring/stores';
 import { tokenVault } from '../../wiring/vault';
 
 export { pluggySecret };
@@ -72,6 +72,7 @@ export function pluggyLinkingDeps(): PluggyLinkingDeps {
     webhookUrl: settings.PLUGGY_ITEM_WEBHOOKS ? pluggyWebhookUrl() : null,
     autoSyncIntervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS,
     widget: { includeSandbox: settings.PLUGGY_ENV !== 'production', connectBaseUrl: settings.PLUGGY_CONNECT_URL },
+    categories: categoryStore(),
   };
 }
 
