@@ -94,6 +94,13 @@ describe('Pluggy connect and connections', () => {
     const salary = transactions.find((transaction) => transaction.provider_category?.id === 'pluggy:01010000');
     expect(salary?.amount).not.toMatch(/^-/);
 
+    // Pluggy's whole category tree is pickable, not only the categories transactions used (GET /categories).
+    const categories = await stack.api('pg-alice', 'GET', '/banking/categories');
+    const pluggyCategories = (categories.body as { id: string; name: string; source: string }[]).filter((category) => category.source === 'pluggy');
+    const used = new Set(transactions.map((transaction) => transaction.provider_category?.id));
+    expect(pluggyCategories.find((category) => category.id === 'pluggy:01040000')).toMatchObject({ name: 'Government aid' });
+    expect(pluggyCategories.some((category) => !used.has(category.id))).toBe(true);
+
     // Pluggy has no live balance call: a forced refresh stores what Pluggy holds now.
     const refreshed = await stack.api('pg-alice', 'POST', `/banking/accounts/${card.id}/sync`);
     expect(refreshed.status).toBe(200);

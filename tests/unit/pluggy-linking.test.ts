@@ -13,7 +13,7 @@ import {
   updatePluggyCredentials,
   type PluggyLinkingDeps,
 } from '../../shared/providers/pluggy/pluggy-linking';
-import { InMemoryConnectionStore, InMemorySyncRunStore, RecordingSyncQueue, TestClock } from '../helpers/fakes/banking-stores';
+import { InMemoryCategoryStore, InMemoryConnectionStore, InMemorySyncRunStore, RecordingSyncQueue, TestClock } from '../helpers/fakes/banking-stores';
 import { FakePluggyConnectGateway, pluggyItemSummary } from '../helpers/fakes/linking-gateways';
 import { providerAccount } from '../helpers/fakes/providers';
 
@@ -25,12 +25,14 @@ let connections: InMemoryConnectionStore;
 let syncRuns: InMemorySyncRunStore;
 let syncQueue: RecordingSyncQueue;
 let deps: PluggyLinkingDeps;
+let categories: InMemoryCategoryStore;
 
 beforeEach(() => {
   gateway = new FakePluggyConnectGateway();
   connections = new InMemoryConnectionStore();
   syncRuns = new InMemorySyncRunStore();
   syncQueue = new RecordingSyncQueue();
+  categories = new InMemoryCategoryStore();
   deps = {
     gateway,
     connections,
@@ -41,6 +43,7 @@ beforeEach(() => {
     webhookUrl: 'https://api.example.com/api/v1/webhooks/pluggy',
     autoSyncIntervalHours: 12,
     widget: { includeSandbox: true, connectBaseUrl: 'https://connect.pluggy.ai' },
+    categories,
   };
 });
 
@@ -70,6 +73,35 @@ describe('createPluggyConnection', () => {
     expect(syncQueue.sent).toEqual([expect.objectContaining({ connectionId: result.connection.connectionId, trigger: 'link' })]);
     expect(result.syncRunId).toBe(syncQueue.sent[0]!.syncRunId);
     expect(result.connection.nextSyncAt).not.toBeNull();
+  });
+
+  describe("Pluggy's category catalog", () => {
+    const salary = {
+      categoryId: 'pluggy:01010000',
+      name: 'Salary',
+      source: 'pluggy' as const,
+      parentId: 'pluggy:01000000',
+      userId: null,
+      createdAt: '2025-03-01T12:00:00.000Z',
+      updatedAt: '2025-03-01T12:00:00.000Z',
+    };
+
+    it('is stored whole when a bank is connected, so any Pluggy category can be picked before a transaction uses it', async () => {
+      gateway.catalog = [salary];
+      gateway.addItem({ summary: pluggyItemSummary('item-c', hashOf(USER)) });
+      await createPluggyConnection(deps, USER, { itemId: 'item-c' });
+
+      expect(await categories.listProviderCatalog('pluggy')).toEqual([salary]);
+    });
+
+    it('does not fail the connection when Pluggy cannot list its categories', async () => {
+      gateway.catalogFails = true;
+      gateway.addItem({ summary: pluggyItemSummary('item-d', hashOf(USER)) });
+      const result = await createPluggyConnection(deps, USER, { itemId: 'item-d' });
+
+      expect(stored().map((connection) => connection.connectionId)).toEqual([result.connection.connectionId]);
+      expect(await categories.listProviderCatalog('pluggy')).toEqual([]);
+    });
   });
 
   describe('ownership', () => {

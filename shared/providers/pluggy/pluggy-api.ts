@@ -10,6 +10,7 @@ import { pathSegment, type PluggyClient } from './pluggy-client';
 import {
   account,
   anything,
+  categoryList,
   connectTokenResponse,
   consent,
   item,
@@ -17,6 +18,7 @@ import {
   transactionCursorPage,
   webhook,
   type PluggyAccount,
+  type PluggyCategory,
   type PluggyConsent,
   type PluggyItem,
   type PluggyWebhook,
@@ -111,6 +113,12 @@ export class PluggyApi {
       if (error instanceof ProviderError && error.kind === 'item_not_found') return;
       throw error;
     }
+  }
+
+  /** Pluggy's whole category tree (`GET /categories`), so users can pick any Pluggy category. */
+  async listCategories(): Promise<PluggyCategory[]> {
+    const response = await this.client.call({ method: 'GET', path: '/categories', schema: categoryList });
+    return Array.isArray(response) ? response : response.results;
   }
 
   listAccounts(itemId: string): Promise<PluggyAccount[]> {

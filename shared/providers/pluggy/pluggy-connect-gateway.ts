@@ -2,7 +2,7 @@
  * {@link PluggyConnectGateway} on the Pluggy API: connect tokens, items, their accounts, credentials, MFA
  * answers and Open Finance consents, translated to our model.
  */
-import type { Consent } from '../../banking/model';
+import type { Category, Consent } from '../../banking/model';
 import type {
   ConnectToken,
   ConnectTokenRequest,
@@ -13,7 +13,7 @@ import type {
 import type { ProviderAccount } from '../ports';
 import { jwtExpiryMs } from './pluggy-api-key';
 import type { PluggyApi } from './pluggy-api';
-import { connectionStatusOf, currentConsent, toProviderAccount } from './pluggy-mapping';
+import { connectionStatusOf, currentConsent, toCatalogCategory, toProviderAccount } from './pluggy-mapping';
 import type { PluggyItem } from './pluggy-schemas';
 
 /** Connect tokens live 30 minutes (https://docs.pluggy.ai/docs/authentication); used when the token is not a readable JWT. */
@@ -56,6 +56,11 @@ export class PluggyApiConnectGateway implements PluggyConnectGateway {
 
   async getConsent(itemId: string): Promise<Consent | null> {
     return currentConsent(await this.api.listConsents(itemId));
+  }
+
+  async getCategoryCatalog(): Promise<Category[]> {
+    const now = new Date(this.now()).toISOString();
+    return (await this.api.listCategories()).map((entry) => toCatalogCategory(entry, now));
   }
 }
 

@@ -10,7 +10,7 @@ import { providerUserId } from '../user-hash';
 import { autoSyncConfig, pluggyConfig } from '../../wiring/config';
 import { once } from '../../wiring/once';
 import { syncJobQueue } from '../../wiring/queues';
-import { connectionStore, syncRunStore } from '../../wiring/stores';
+import { categoryStore, connectionStore, syncRunStore } from '../../wiring/stores';
 
 /** The connect-token route's deps: no sync queue or run store (and so no SQS client in its bundle). */
 export function pluggyConnectTokenDeps(): PluggyConnectTokenDeps {
@@ -38,5 +38,6 @@ export function pluggyLinkingDeps(): PluggyLinkingDeps {
     syncQueue: syncJobQueue(),
     clock: systemClock,
     autoSyncIntervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS,
+    categories: categoryStore(),
   };
 }

@@ -12,7 +12,7 @@ import { accountIdFor, newId } from '../../banking/ids';
 import { statusesNeedingUser, type Account, type Connection } from '../../banking/model';
 import { requireConnection } from '../../banking/ownership';
 import { newConnection, queueSyncAfterLinking } from '../../banking/new-connection';
-import type { Clock, ConnectionStore, SyncJobQueue, SyncRunStore } from '../../banking/ports';
+import type { CategoryStore, Clock, ConnectionStore, SyncJobQueue, SyncRunStore } from '../../banking/ports';
 import { ItemAlreadyExistsError, NotFoundError, ProviderError, ValidationError } from '../../errors/app-error';
 import { logger } from '../../observability/logger';
 import { toAccount } from '../../sync/account-writer';
@@ -38,6 +38,8 @@ export interface PluggyLinkingDeps {
   readonly webhookUrl: string | null;
   readonly autoSyncIntervalHours: number;
   readonly widget: PluggyWidgetSettings;
+  /** Where Pluggy's category catalog is kept, so users can pick any of its categories. */
+  readonly categories: Pick<CategoryStore, 'putProviderCatalog'>;
 }
 
 /** What a connect token needs: no sync queue or run store, so its route bundles no SQS client. */
@@ -197,8 +199,22 @@ export async function createPluggyConnection(
   const guards = itemGuards(userId, 'pluggy', institutionId, connectionId, identities);
   await deps.connections.createWithAccounts(connection, accounts, guards);
   logger.info('Pluggy connection created', { connection_id: connectionId, status: connection.status, accounts: accounts.length });
+  await refreshCategoryCatalog(deps);
   const syncRunId = waitsForUser ? null : await queueSyncAfterLinking(deps, userId, connectionId, 'link');
   return { connection, accounts, syncRunId, mfaPrompt: item.mfaPrompt };
+}
+
+/**
+ * Pluggy's category tree is the same for every item, so it is read when a bank is connected rather than on
+ * every sync (which would cost a provider request each time). A failure leaves the catalog as it was: the
+ * categories transactions use still join it as they arrive.
+ */
+async function refreshCategoryCatalog(deps: PluggyLinkingDeps): Promise<void> {
+  try {
+    await deps.categories.putProviderCatalog('pluggy', await deps.gateway.getCategoryCatalog());
+  } catch (error) {
+    logger.warn('Pluggy category catalog not refreshed', { error: error as Error });
+  }
 }
 
 export type CredentialsUpdate =

@@ -20,11 +20,11 @@
  * - Categories: `categoryId` is Pluggy's 8-digit id, `category` its English name; namespaced `pluggy:<id>`.
  * - Account numbers are never kept: the mask is the last four digits of `number`.
  */
-import type { AccountType, Consent, ConnectionStatus, PendingUserAction, ProviderCategoryRef, StatusReason } from '../../banking/model';
+import type { AccountType, Category, Consent, ConnectionStatus, PendingUserAction, ProviderCategoryRef, StatusReason } from '../../banking/model';
 import { NEUTRAL_MESSAGES } from '../../errors/neutral-messages';
 import { decimalFromNumber, negateDecimal } from '../../money/decimal';
 import type { ProviderAccount, ProviderTransaction } from '../ports';
-import type { PluggyAccount, PluggyConsent, PluggyItem, PluggyTransaction } from './pluggy-schemas';
+import type { PluggyAccount, PluggyCategory, PluggyConsent, PluggyItem, PluggyTransaction } from './pluggy-schemas';
 
 export const PLUGGY_CATEGORY_PREFIX = 'pluggy:';
 /** Pluggy's accounts are Brazilian; BRL is what an account without `currencyCode` holds. */
@@ -70,6 +70,19 @@ export function toProviderAccount(account: PluggyAccount): ProviderAccount {
 export function categoryOf(transaction: Pick<PluggyTransaction, 'categoryId' | 'category'>): ProviderCategoryRef | null {
   if (!transaction.categoryId) return null;
   return { id: `${PLUGGY_CATEGORY_PREFIX}${transaction.categoryId}`, name: transaction.category ?? null };
+}
+
+/** A catalog entry from Pluggy's category tree, under the same ids transactions carry ({@link categoryOf}). */
+export function toCatalogCategory(entry: PluggyCategory, now: string): Category {
+  return {
+    categoryId: `${PLUGGY_CATEGORY_PREFIX}${entry.id}`,
+    name: entry.description,
+    source: 'pluggy',
+    parentId: entry.parentId ? `${PLUGGY_CATEGORY_PREFIX}${entry.parentId}` : null,
+    userId: null,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 /** The Pluggy category id inside one of our ids, or null when the id is not from Pluggy's catalog. */

@@ -2,7 +2,7 @@
  * What connecting a bank through Pluggy needs from Pluggy, in our terms. The adapter in
  * `pluggy-connect-gateway.ts` implements it on the Pluggy client.
  */
-import type { Consent, ConnectionStatus, PendingUserAction, StatusReason } from '../../banking/model';
+import type { Category, Consent, ConnectionStatus, PendingUserAction, StatusReason } from '../../banking/model';
 import type { ProviderAccount } from '../ports';
 
 export interface ConnectTokenRequest {
@@ -59,4 +59,6 @@ export interface PluggyConnectGateway {
   submitMfa(itemId: string, parameters: Readonly<Record<string, string>>): Promise<PluggyItemSummary>;
   /** The item's current Open Finance consent, or null for items without one (direct connectors). */
   getConsent(itemId: string): Promise<Consent | null>;
+  /** Pluggy's whole category tree as catalog entries (`GET /categories`). */
+  getCategoryCatalog(): Promise<Category[]>;
 }

@@ -161,5 +161,20 @@ export const webhook = z.looseObject({
 });
 export type PluggyWebhook = z.infer<typeof webhook>;
 
+/** One entry of Pluggy's category tree (OAS schema `Category`): 8-digit ids, parents by `parentId`. */
+export const category = z.looseObject({
+  id: text,
+  description: text,
+  descriptionTranslated: optionalText,
+  parentId: optionalText,
+});
+export type PluggyCategory = z.infer<typeof category>;
+
+/**
+ * `GET /categories`: the OAS documents a bare array, while pluggy-node types it as a page
+ * (`PageResponse<Category>`) and the OAS example is page-shaped; both are read.
+ */
+export const categoryList = z.union([z.array(category), pageOf(category)]);
+
 /** Bodies whose content we do not read (PATCH /transactions answers the transaction, DELETE nothing). */
 export const anything = z.unknown();

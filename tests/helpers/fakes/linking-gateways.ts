@@ -5,7 +5,7 @@
  * a Pluggy item unknown to Pluggy answers `item_not_found`, and every item carries the clientUserId its
  * connect token stamped on it. Calls are recorded in order.
  */
-import type { Consent } from '../../../shared/banking/model';
+import type { Category, Consent } from '../../../shared/banking/model';
 import { ProviderError } from '../../../shared/errors/app-error';
 import type { ProviderAccount } from '../../../shared/providers/ports';
 import type { AccountNumbers, LinkTokenRequest, PlaidItemGateway, PlaidItemSummary } from '../../../shared/providers/plaid/plaid-ports';
@@ -151,6 +151,16 @@ export class FakePluggyConnectGateway implements PluggyConnectGateway {
     if (request.itemId !== null) this.item(request.itemId);
     this.connectTokenRequests.push(request);
     return { accessToken: `connect-token-${this.connectTokenRequests.length}`, expiresAt: '2025-03-01T12:30:00.000Z' };
+  }
+
+  /** Pluggy's category tree as the gateway reads it; `catalogFails` makes the read throw. */
+  catalog: Category[] = [];
+  catalogFails = false;
+
+  async getCategoryCatalog(): Promise<Category[]> {
+    this.calls.push('getCategoryCatalog');
+    if (this.catalogFails) throw new Error('Pluggy unavailable');
+    return this.catalog;
   }
 
   async getItem(itemId: string): Promise<PluggyItemSummary> {
