@@ -29,7 +29,7 @@ vi.mock('../../shared/wiring/stores', async () => {
 vi.mock('../../shared/providers/registry', async () => {
   const { RecordingCategoryWriter } = await import('../helpers/fakes/providers');
   fakes.writer = new RecordingCategoryWriter();
-  return { providerPart: () => async () => fakes.writer };
+  return { categoryWriterFor: async () => fakes.writer };
 });
 
 vi.mock('../../shared/wiring/queues', async () => {
