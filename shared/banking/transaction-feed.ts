@@ -54,13 +54,6 @@ export function feedCursorAt(instant: Date): string {
   return encodeCursor(instant.toISOString());
 }
 
-/**
- * The cursor of "everything from now on" (for events that tell a client where to read from): any change
- * written after this call is after it.
- */
-export function currentFeedCursor(now: Date = new Date()): string {
-  return feedCursorAt(now);
-}
 
 export async function listTransactionChanges(
   deps: FeedDeps,

@@ -73,12 +73,11 @@ export function syncCompletedEvent(connection: Connection, run: SyncRun): AppEve
 }
 
 /**
- * Where the app reads the changes a sync stored: the transaction change feed. The feed is built separately;
- * until it is wired in, {@link FeedPosition.cursor} is null and `changed_since` (the run's start) tells the app
- * from when to re-read `GET /banking/transactions`.
+ * Where the app reads the changes a sync stored: a cursor of `GET /banking/transactions/changes` from which
+ * the feed answers everything stamped since the run started (`changed_since`).
  */
 export interface FeedPosition {
-  readonly cursor: string | null;
+  readonly cursor: string;
   readonly changedSince: string;
 }
 

@@ -57,14 +57,6 @@ export interface EventPublisher {
   publish(events: readonly AppEvent[]): Promise<void>;
 }
 
-/**
- * The transaction change feed's side of `transactions.changed`: the opaque feed cursor from which the app reads
- * the changes a sync stored (its position just before `changedSince`). Implemented by the change feed; until it
- * is wired, events carry `cursor: null` and the time in `changed_since`.
- */
-export interface FeedCursorSource {
-  cursorBefore(userId: string, changedSince: string): Promise<string | null>;
-}
 
 /** One HTTP POST to the app's webhook endpoint. */
 export interface WebhookSender {

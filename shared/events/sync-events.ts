@@ -12,12 +12,11 @@ import {
   transactionsChangedEvent,
   type AppEvent,
 } from './model';
-import type { EventPublisher, FeedCursorSource } from './ports';
+import { feedCursorAt } from '../banking/transaction-feed';
+import type { EventPublisher } from './ports';
 
 export interface SyncEventDeps {
   readonly events: EventPublisher;
-  /** The change feed's cursor for `transactions.changed`; absent until the feed is wired in. */
-  readonly feedCursor?: FeedCursorSource;
 }
 
 /** Every event id a run can produce, whichever of them it did. */
@@ -43,7 +42,8 @@ export async function stageRunEvents(
   const at = run.finishedAt ?? run.startedAt;
   const events: AppEvent[] = [syncCompletedEvent(connection, run)];
   if (run.counts.added + run.counts.modified + run.counts.removed > 0) {
-    const cursor = deps.feedCursor ? await deps.feedCursor.cursorBefore(connection.userId, run.startedAt) : null;
+    // Every change this run stored is stamped after it started, so the feed read from this cursor has them all.
+    const cursor = feedCursorAt(new Date(run.startedAt));
     events.push(transactionsChangedEvent(connection, run, { cursor, changedSince: run.startedAt }));
   }
   if (statusBefore !== connection.status) {

@@ -91,7 +91,13 @@ describe('events for the app', () => {
       30_000,
     );
     expect((changed.body.data as any).counts.added).toBe(verified.data.counts.added);
-    expect((changed.body.data as any).feed).toMatchObject({ changed_since: expect.any(String) });
+    expect((changed.body.data as any).feed).toMatchObject({ cursor: expect.any(String), changed_since: expect.any(String) });
+    // The event's cursor is where the app reads what the sync stored: the change feed answers those rows.
+    const feed = await eventually('the change feed shows the synced rows', async () => {
+      const page = await stack.api('ev-link', 'GET', `/banking/transactions/changes?cursor=${encodeURIComponent((changed.body.data as any).feed.cursor)}&limit=500&connection_id=${linked.connectionId}`);
+      return page.status === 200 && page.body.added.length >= (changed.body.data as any).counts.added ? page : null;
+    }, { timeoutMs: 30_000, intervalMs: 500 });
+    expect(feed.body.added.every((row: { connection_id: string }) => row.connection_id === linked.connectionId)).toBe(true);
 
     const seen = await eventually('the dev stream showed sync.completed', async () =>
       stream.events.find((event) => event.type === 'sync.completed' && event.data.connection_id === linked.connectionId),
