@@ -83,6 +83,66 @@ async function linkedAndSynced(userId: string, spec: Parameters<typeof linkItem>
 }
 
 describe('fault injection end to end', () => {
+  // First in the file, while the stack's table is small: the emulator copies a whole table for every
+  // DynamoDB transaction (moto's transact_write_items), and the Plaid receipt's dedupe is one.
+  it('200 concurrent webhook deliveries: all acknowledged, a bounded number of syncs, the ledger stored', async () => {
+    const main = await linkedAndSynced('webhook-storm', { webhook: true });
+    const other = await linkedAndSynced('webhook-storm-other', { webhook: true });
+    // Real deliveries the sandbox makes, captured to be replayed: a SYNC_UPDATES_AVAILABLE for each Item and
+    // a legacy DEFAULT_UPDATE (which the service acknowledges and ignores).
+    for (const [item, code] of [[main, 'SYNC_UPDATES_AVAILABLE'], [other, 'SYNC_UPDATES_AVAILABLE'], [main, 'DEFAULT_UPDATE']] as const) {
+      const fired = await plaidCall(stack, '/sandbox/item/fire_webhook', { access_token: item.accessToken, webhook_code: code, webhook_type: 'TRANSACTIONS' });
+      expect(fired.body.webhook_fired, JSON.stringify(fired.body)).toBe(true);
+    }
+    await stack.plaid.webhooks.idle();
+    const mainUpdates = deliveriesOf(stack, main, SYNC_UPDATES)[0]!;
+    const otherUpdates = deliveriesOf(stack, other, SYNC_UPDATES)[0]!;
+    const legacy = deliveriesOf(stack, main, 'TRANSACTIONS/DEFAULT_UPDATE')[0]!;
+    for (const delivery of [mainUpdates, otherUpdates, legacy]) expect(delivery).toMatchObject({ status: 'delivered', lastStatus: 200 });
+    const mainBefore = await settledRuns(stack, main, 2);
+    const otherBefore = await settledRuns(stack, other, 2);
+
+    // New data at the main Item: the sandbox announces it itself, and the storm arrives at the same time.
+    const advanced = await sandboxControl(stack, 'POST', 'advance', { item_id: main.itemId, days: 2, modify: 1 });
+    expect(advanced.body.webhookSent).toBe(true);
+    const relaid = JSON.stringify(JSON.parse(mainUpdates.body));
+    const bodies = [
+      ...Array<string>(170).fill(mainUpdates.body),
+      ...Array<string>(10).fill(relaid),
+      ...Array<string>(10).fill(otherUpdates.body),
+      ...Array<string>(10).fill(legacy.body),
+    ];
+    const responses = await Promise.all(bodies.map((body) => postWebhook(stack, body, stack.plaid.webhooks.sign(body))));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status < 200 || status >= 300), JSON.stringify(statuses)).toEqual([]);
+    await stack.plaid.webhooks.idle();
+
+    await eventually(
+      'the webhook and sync queues are drained',
+      async () => (await queueIsDrained(stack.env.WEBHOOK_EVENT_QUEUE_URL!)) && (await queueIsDrained(stack.env.SYNC_QUEUE_URL!)),
+      { timeoutMs: 60_000, intervalMs: 300 },
+    );
+    const mainRuns = await settledRuns(stack, main, mainBefore.length + 1);
+    const otherRuns = await settledRuns(stack, other, otherBefore.length);
+    const newMainRuns = mainRuns.filter((run) => !mainBefore.some((earlier) => earlier.id === run.id));
+    const newOtherRuns = otherRuns.filter((run) => !otherBefore.some((earlier) => earlier.id === run.id));
+    // Copies of one body collapse into one event while its sync is still ahead, and the syncs that copies
+    // arriving later do ask for join any sync still waiting to start (shared/banking/sync-requests.ts): a
+    // few runs, never one per delivery.
+    expect(newMainRuns.length).toBeGreaterThanOrEqual(1);
+    expect(newMainRuns.length, JSON.stringify(newMainRuns.map((run) => run.trigger))).toBeLessThanOrEqual(4);
+    expect(newOtherRuns.length).toBeLessThanOrEqual(3);
+    expect([...newMainRuns, ...newOtherRuns].every((run) => run.outcome === 'succeeded' && run.trigger === 'webhook')).toBe(true);
+    // Exactly one run of the main Item took the changes.
+    expect(newMainRuns.filter((run) => run.counts.added + run.counts.modified + run.counts.removed > 0)).toHaveLength(1);
+
+    await expectStoredEqualsLedger(stack, stores, main);
+    await expectStoredEqualsLedger(stack, stores, other);
+    expect(sandboxLedger(stack, main).length).toBeGreaterThan(0);
+    expect(await storedCursor(main)).toBe(lastIssuedCursor(stack, main));
+    expect(await storedCursor(other)).toBe(lastIssuedCursor(stack, other));
+  }, 120_000);
+
   it('429 / 5xx / dropped connections at seeded-random pages of a 2,000-transaction history', async () => {
     const seed = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : hashSeed('fault-injection-e2e');
     // Pages of 500: four successful /transactions/sync calls, plus one per fault. Faults go anywhere but the
@@ -216,62 +276,4 @@ describe('fault injection end to end', () => {
     await expectStoredEqualsLedger(stack, stores, item);
     expect(await storedCursor(item)).toBe(lastIssuedCursor(stack, item));
   }, 200_000);
-
-  it('200 concurrent webhook deliveries: all acknowledged, a bounded number of syncs, the ledger stored', async () => {
-    const main = await linkedAndSynced('webhook-storm', { webhook: true });
-    const other = await linkedAndSynced('webhook-storm-other', { webhook: true });
-    // Real deliveries the sandbox makes, captured to be replayed: a SYNC_UPDATES_AVAILABLE for each Item and
-    // a legacy DEFAULT_UPDATE (which the service acknowledges and ignores).
-    for (const [item, code] of [[main, 'SYNC_UPDATES_AVAILABLE'], [other, 'SYNC_UPDATES_AVAILABLE'], [main, 'DEFAULT_UPDATE']] as const) {
-      const fired = await plaidCall(stack, '/sandbox/item/fire_webhook', { access_token: item.accessToken, webhook_code: code, webhook_type: 'TRANSACTIONS' });
-      expect(fired.body.webhook_fired, JSON.stringify(fired.body)).toBe(true);
-    }
-    await stack.plaid.webhooks.idle();
-    const mainUpdates = deliveriesOf(stack, main, SYNC_UPDATES)[0]!;
-    const otherUpdates = deliveriesOf(stack, other, SYNC_UPDATES)[0]!;
-    const legacy = deliveriesOf(stack, main, 'TRANSACTIONS/DEFAULT_UPDATE')[0]!;
-    for (const delivery of [mainUpdates, otherUpdates, legacy]) expect(delivery).toMatchObject({ status: 'delivered', lastStatus: 200 });
-    const mainBefore = await settledRuns(stack, main, 2);
-    const otherBefore = await settledRuns(stack, other, 2);
-
-    // New data at the main Item: the sandbox announces it itself, and the storm arrives at the same time.
-    const advanced = await sandboxControl(stack, 'POST', 'advance', { item_id: main.itemId, days: 2, modify: 1 });
-    expect(advanced.body.webhookSent).toBe(true);
-    const relaid = JSON.stringify(JSON.parse(mainUpdates.body));
-    const bodies = [
-      ...Array<string>(170).fill(mainUpdates.body),
-      ...Array<string>(10).fill(relaid),
-      ...Array<string>(10).fill(otherUpdates.body),
-      ...Array<string>(10).fill(legacy.body),
-    ];
-    const responses = await Promise.all(bodies.map((body) => postWebhook(stack, body, stack.plaid.webhooks.sign(body))));
-    const statuses = responses.map((response) => response.status);
-    expect(statuses.filter((status) => status < 200 || status >= 300), JSON.stringify(statuses)).toEqual([]);
-    await stack.plaid.webhooks.idle();
-
-    await eventually(
-      'the webhook and sync queues are drained',
-      async () => (await queueIsDrained(stack.env.WEBHOOK_EVENT_QUEUE_URL!)) && (await queueIsDrained(stack.env.SYNC_QUEUE_URL!)),
-      { timeoutMs: 60_000, intervalMs: 300 },
-    );
-    const mainRuns = await settledRuns(stack, main, mainBefore.length + 1);
-    const otherRuns = await settledRuns(stack, other, otherBefore.length);
-    const newMainRuns = mainRuns.filter((run) => !mainBefore.some((earlier) => earlier.id === run.id));
-    const newOtherRuns = otherRuns.filter((run) => !otherBefore.some((earlier) => earlier.id === run.id));
-    // Copies of one body collapse into one event while its sync is still ahead, and the syncs that copies
-    // arriving later do ask for join any sync still waiting to start (shared/banking/sync-requests.ts): a
-    // few runs, never one per delivery.
-    expect(newMainRuns.length).toBeGreaterThanOrEqual(1);
-    expect(newMainRuns.length, JSON.stringify(newMainRuns.map((run) => run.trigger))).toBeLessThanOrEqual(4);
-    expect(newOtherRuns.length).toBeLessThanOrEqual(3);
-    expect([...newMainRuns, ...newOtherRuns].every((run) => run.outcome === 'succeeded' && run.trigger === 'webhook')).toBe(true);
-    // Exactly one run of the main Item took the changes.
-    expect(newMainRuns.filter((run) => run.counts.added + run.counts.modified + run.counts.removed > 0)).toHaveLength(1);
-
-    await expectStoredEqualsLedger(stack, stores, main);
-    await expectStoredEqualsLedger(stack, stores, other);
-    expect(sandboxLedger(stack, main).length).toBeGreaterThan(0);
-    expect(await storedCursor(main)).toBe(lastIssuedCursor(stack, main));
-    expect(await storedCursor(other)).toBe(lastIssuedCursor(stack, other));
-  }, 120_000);
 });
