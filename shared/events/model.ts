@@ -65,7 +65,8 @@ export function syncCompletedEvent(connection: Connection, run: SyncRun): AppEve
       trigger: run.trigger,
       outcome: run.outcome,
       counts: presentCounts(run.counts),
-      error: run.error,
+      // snake_case like the rest of the payload (the run's error carries Plaid's request id as providerRequestId).
+      error: run.error && { code: run.error.code, message: run.error.message, provider_request_id: run.error.providerRequestId ?? null },
       started_at: run.startedAt,
       finished_at: run.finishedAt,
     },

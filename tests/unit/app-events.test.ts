@@ -7,7 +7,7 @@ import { nextStepFor } from '../../shared/banking/next-step';
 import { findUnusedItems } from '../../shared/billing/unused-items';
 import { sendConsentWarnings } from '../../shared/events/consent-warnings';
 import { AppWebhookRejectedError, deliverAppWebhook } from '../../shared/events/deliver-app-webhook';
-import { consentExpiringEvent } from '../../shared/events/model';
+import { consentExpiringEvent, syncCompletedEvent } from '../../shared/events/model';
 import { signedWebhookHeaders, signingKeyOf } from '../../shared/events/standard-webhooks';
 import {
   InstitutionHealthService,
@@ -107,6 +107,25 @@ function consentIndexOver(store: InMemoryConnectionStore) {
     },
   };
 }
+
+describe('sync.completed payload', () => {
+  it('names a failed run\'s error in snake_case, with the provider\'s request id', () => {
+    const connection = testConnection();
+    const event = syncCompletedEvent(connection, {
+      syncRunId: 'run_1',
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      trigger: 'manual',
+      outcome: 'failed',
+      startedAt: '2025-03-02T08:00:00.000Z',
+      finishedAt: '2025-03-02T08:00:05.000Z',
+      counts: { added: 0, modified: 0, removed: 0, accounts: 0 },
+      error: { code: 'ITEM_LOGIN_REQUIRED', message: 'Sign in again', providerRequestId: 'req-plaid-1' },
+      accountErrors: [],
+    } as Parameters<typeof syncCompletedEvent>[1]);
+    expect(event.data.error).toEqual({ code: 'ITEM_LOGIN_REQUIRED', message: 'Sign in again', provider_request_id: 'req-plaid-1' });
+  });
+});
 
 describe('consent.expiring', () => {
   it('is published once per consent end date, days ahead, and again for a renewed consent', async () => {
