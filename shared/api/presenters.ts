@@ -6,6 +6,7 @@ import type { Account, Category, Connection, SyncRun, Transaction } from '../ban
 import type { TransactionChanges } from '../banking/transaction-feed';
 import { effectiveCategoryId, statusesNeedingUser } from '../banking/model';
 import { nextStepFor } from '../banking/next-step';
+import { nextStepBody, syncRunErrorBody } from '../banking/wire-bodies';
 import type { Page } from '../banking/ports';
 import type { PluggyConnectTokenResult } from '../providers/pluggy/pluggy-linking';
 import type { MfaPrompt } from '../providers/pluggy/pluggy-ports';
@@ -83,14 +84,7 @@ export function presentConnection(connection: Connection, presentation: Connecti
       ? { not_before: connection.providerUpdate.notBefore, outdated_retries: connection.providerUpdate.outdatedRetries }
       : null,
     /** What the user should do next (renew a consent, sign in again, wait for the bank), or null. */
-    next_step: step && {
-      action: step.action,
-      message: step.message,
-      method: step.method,
-      path: step.path,
-      url: step.url,
-      due_by: step.dueBy,
-    },
+    next_step: nextStepBody(step),
   };
 }
 
@@ -173,7 +167,7 @@ export function presentSyncRun(run: SyncRun): SyncRunBody {
     started_at: run.startedAt,
     finished_at: run.finishedAt,
     counts: { ...run.counts },
-    error: run.error && { code: run.error.code, message: run.error.message, provider_request_id: run.error.providerRequestId ?? null },
+    error: syncRunErrorBody(run.error),
     account_errors: run.accountErrors.map((failure) => ({
       account_id: failure.accountId,
       code: failure.code,

@@ -12,7 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Connection, ConnectionStatus, Provider, SyncCounts, SyncRun } from '../banking/model';
-import { nextStepFor, type NextStep } from '../banking/next-step';
+import { nextStepFor } from '../banking/next-step';
+import { nextStepBody, syncRunErrorBody } from '../banking/wire-bodies';
 
 export const appEventTypes = [
   'sync.completed',
@@ -48,10 +49,6 @@ function connectionRef(connection: Connection) {
   };
 }
 
-function presentNextStep(step: NextStep | null) {
-  return step && { action: step.action, message: step.message, method: step.method, path: step.path, url: step.url, due_by: step.dueBy };
-}
-
 /** A sync run reached a final outcome (succeeded, partial or failed). */
 export function syncCompletedEvent(connection: Connection, run: SyncRun): AppEvent {
   return {
@@ -65,8 +62,7 @@ export function syncCompletedEvent(connection: Connection, run: SyncRun): AppEve
       trigger: run.trigger,
       outcome: run.outcome,
       counts: presentCounts(run.counts),
-      // snake_case like the rest of the payload (the run's error carries Plaid's request id as providerRequestId).
-      error: run.error && { code: run.error.code, message: run.error.message, provider_request_id: run.error.providerRequestId ?? null },
+      error: syncRunErrorBody(run.error),
       started_at: run.startedAt,
       finished_at: run.finishedAt,
     },
@@ -119,7 +115,7 @@ export function connectionStatusChangedEvent(
       old_status: before,
       new_status: after.status,
       reason: after.statusReason,
-      next_step: presentNextStep(nextStepFor(after, new Date(at))),
+      next_step: nextStepBody(nextStepFor(after, new Date(at))),
     },
   };
 }
@@ -140,7 +136,7 @@ export function consentExpiringEvent(connection: Connection, expiresAt: string, 
       ...connectionRef(connection),
       expires_at: expiresAt,
       days_left: Math.max(0, Math.floor(msLeft / 86_400_000)),
-      next_step: presentNextStep(nextStepFor(connection, now, { consentWarningDays: Number.POSITIVE_INFINITY })),
+      next_step: nextStepBody(nextStepFor(connection, now, { consentWarningDays: Number.POSITIVE_INFINITY })),
     },
   };
 }
