@@ -15,8 +15,6 @@
  * Output: one line per Item (kind, provider, item id, since when, outcome with --remove) and a summary; never a
  * token. Exit code 0 when nothing failed, 1 when a removal failed, 2 for usage errors.
  */
-import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '../shared/adapters/aws-clients';
 import { systemClock } from '../shared/adapters/system-clock';
@@ -27,19 +25,13 @@ import { findUnusedItems, removeUnusedItem, type UnknownItem, type UnusedItem } 
 import { providerPart } from '../shared/providers/registry';
 import { tableConfig } from '../shared/wiring/config';
 import { connectionStore } from '../shared/wiring/stores';
-
-export class UsageError extends Error {}
+import { UsageError, parseOptions, runWhenEntryPoint } from './command-line';
 
 export function parseBillingArguments(args: readonly string[]): { days: number; remove: boolean } {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: { days: { type: 'string' }, remove: { type: 'boolean' } }, allowPositionals: false });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const days = parsed.values.days === undefined ? 30 : Number(parsed.values.days);
+  const values = parseOptions(args, { days: { type: 'string' }, remove: { type: 'boolean' } });
+  const days = values.days === undefined ? 30 : Number(values.days);
   if (!Number.isInteger(days) || days < 0) throw new UsageError('--days must be a whole number of days.');
-  return { days, remove: parsed.values.remove === true };
+  return { days, remove: values.remove === true };
 }
 
 /** Connections in a dead status and the items of webhooks no connection claimed, in one filtered Scan. */
@@ -93,7 +85,6 @@ function describe(item: UnusedItem): string {
 }
 
 async function main(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const options = parseBillingArguments(process.argv.slice(2));
   const { connections, unknownItems } = await readCandidates(tableConfig().TABLE_NAME);
   const unused = findUnusedItems(connections, unknownItems, systemClock.now(), options.days);
@@ -112,13 +103,4 @@ async function main(): Promise<void> {
   if (failed > 0) process.exitCode = 1;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\nusage: npm run billing-hygiene -- [--days <n>] [--remove]\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`billing hygiene failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
-}
+runWhenEntryPoint(import.meta.url, { usage: 'usage: npm run billing-hygiene -- [--days <n>] [--remove]', failure: 'billing hygiene failed' }, main);

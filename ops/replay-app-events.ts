@@ -13,38 +13,30 @@
  *
  * Exit code 0 when every requested event was queued, 1 when one was not found or a call failed, 2 for usage errors.
  */
-import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
-import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { sqsClient } from '../shared/adapters/aws-clients';
 import { DynamoAppEventStore } from '../shared/adapters/dynamodb/app-event-store';
 import { SqsAppWebhookQueue } from '../shared/adapters/sqs/sqs-app-webhook-queue';
-import { defaultResourcePrefix, queueName, queues, tableName } from '../shared/catalog/resources';
+import { queues } from '../shared/catalog/resources';
 import { replayAppEvents, type AppEventReplayResult, type AppEventReplaySelection } from '../shared/events/replay-app-events';
+import {
+  UsageError,
+  parseOptions,
+  positiveIntegerOption,
+  queueUrlFromEnvironment,
+  runWhenEntryPoint,
+  tableNameFromEnvironment,
+} from './command-line';
 
 const usage =
   'usage: npm run replay-app-events -- --event <eventId> [--event <eventId> ...]\n' +
   '       npm run replay-app-events -- --user <userId> --since <ISO time> [--limit <n>]   (default limit 100, oldest first)';
 
-export class UsageError extends Error {}
-
 export function parseAppEventReplayArguments(args: readonly string[]): AppEventReplaySelection {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: {
-        event: { type: 'string', multiple: true },
-        user: { type: 'string' },
-        since: { type: 'string' },
-        limit: { type: 'string' },
-      },
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { event, user, since, limit } = parsed.values;
+  const { event, user, since, limit } = parseOptions(args, {
+    event: { type: 'string', multiple: true },
+    user: { type: 'string' },
+    since: { type: 'string' },
+    limit: { type: 'string' },
+  });
   if ((event === undefined) === (user === undefined)) throw new UsageError('Give --event or --user, not both.');
   if (event !== undefined) {
     if (since !== undefined || limit !== undefined) throw new UsageError('--since and --limit go with --user.');
@@ -54,8 +46,7 @@ export function parseAppEventReplayArguments(args: readonly string[]): AppEventR
   }
   if (!user) throw new UsageError('--user needs a user id.');
   if (!since || Number.isNaN(Date.parse(since))) throw new UsageError('--user needs --since <ISO time>.');
-  const count = limit === undefined ? undefined : Number(limit);
-  if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new UsageError('--limit must be a positive integer.');
+  const count = positiveIntegerOption(limit, 'limit');
   return { by: 'user', userId: user, since: new Date(since).toISOString(), ...(count === undefined ? {} : { limit: count }) };
 }
 
@@ -63,20 +54,12 @@ export async function replayAppEventsFromEnvironment(
   selection: AppEventReplaySelection,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<AppEventReplayResult> {
-  const prefix = env.RESOURCE_PREFIX?.trim() || defaultResourcePrefix;
-  const table = env.TABLE_NAME || (env.AWS_ENDPOINT_URL ? tableName(prefix) : undefined);
-  if (!table) throw new UsageError('Set TABLE_NAME to the stack output "TableName" (CloudFormation names the table).');
-  let queueUrl = env[queues.appWebhooks.urlEnvVar];
-  if (!queueUrl) {
-    const found = await sqsClient().send(new GetQueueUrlCommand({ QueueName: queueName(queues.appWebhooks, prefix) }));
-    queueUrl = found.QueueUrl;
-  }
-  if (!queueUrl) throw new Error('Could not find the app-webhook queue');
+  const table = tableNameFromEnvironment(env);
+  const queueUrl = await queueUrlFromEnvironment(queues.appWebhooks, env);
   return replayAppEvents({ events: new DynamoAppEventStore({ tableName: table }), queue: new SqsAppWebhookQueue(queueUrl) }, selection);
 }
 
 async function main(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const result = await replayAppEventsFromEnvironment(parseAppEventReplayArguments(process.argv.slice(2)));
   for (const event of result.replayed) {
     process.stdout.write(`queued ${event.id} ${event.type} ${event.timestamp} (delivery was ${event.delivery.status})\n`);
@@ -86,13 +69,4 @@ async function main(): Promise<void> {
   if (result.notFound.length > 0) process.exitCode = 1;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${usage}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`replay failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
-}
+runWhenEntryPoint(import.meta.url, { usage, failure: 'replay failed' }, main);

@@ -14,36 +14,28 @@
  * Exit code 0 when every requested event was replayed, 1 when an event id was not found or a call failed,
  * 2 for usage errors.
  */
-import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
-import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { defaultResourcePrefix, queueName, queues, tableName } from '../shared/catalog/resources';
-import { sqsClient } from '../shared/adapters/aws-clients';
 import { DynamoConnectionStore } from '../shared/adapters/dynamodb/connection-store';
 import { DynamoWebhookEventStore } from '../shared/adapters/dynamodb/webhook-event-store';
 import { SqsWebhookEventQueue } from '../shared/adapters/sqs/sqs-webhook-event-queue';
 import { providers, type Provider } from '../shared/banking/model';
+import { queues } from '../shared/catalog/resources';
 import { replayWebhookEvents, type ReplayResult, type ReplaySelection } from '../shared/webhooks/replay-webhook-events';
+import {
+  UsageError,
+  parseOptions,
+  positiveIntegerOption,
+  queueUrlFromEnvironment,
+  runWhenEntryPoint,
+  tableNameFromEnvironment,
+} from './command-line';
 
 const usage =
   'usage: npm run replay-webhooks -- --event <plaid|pluggy>:<eventId>\n' +
   '       npm run replay-webhooks -- --connection <connectionId> [--limit <n>]   (default limit 100, newest events)';
 
-export class UsageError extends Error {}
-
 /** Parses the command line into what to replay. */
 export function parseReplayArguments(args: readonly string[]): ReplaySelection {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { event: { type: 'string' }, connection: { type: 'string' }, limit: { type: 'string' } },
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { event, connection, limit } = parsed.values;
+  const { event, connection, limit } = parseOptions(args, { event: { type: 'string' }, connection: { type: 'string' }, limit: { type: 'string' } });
   if ((event === undefined) === (connection === undefined)) throw new UsageError('Give exactly one of --event or --connection.');
   if (event !== undefined) {
     if (limit !== undefined) throw new UsageError('--limit goes with --connection.');
@@ -55,23 +47,15 @@ export function parseReplayArguments(args: readonly string[]): ReplaySelection {
     }
     return { by: 'event', provider: provider as Provider, eventId };
   }
-  const count = limit === undefined ? undefined : Number(limit);
-  if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new UsageError('--limit must be a positive integer.');
+  const count = positiveIntegerOption(limit, 'limit');
   if (!connection) throw new UsageError('--connection needs a connection id.');
   return { by: 'connection', connectionId: connection, ...(count === undefined ? {} : { limit: count }) };
 }
 
 /** Runs a replay with the stores and queue named by the environment. */
 export async function replayFromEnvironment(selection: ReplaySelection, env: NodeJS.ProcessEnv = process.env): Promise<ReplayResult> {
-  const prefix = env.RESOURCE_PREFIX?.trim() || defaultResourcePrefix;
-  const table = env.TABLE_NAME || (env.AWS_ENDPOINT_URL ? tableName(prefix) : undefined);
-  if (!table) throw new UsageError('Set TABLE_NAME to the stack output "TableName" (CloudFormation names the table).');
-  let queueUrl = env[queues.webhookEvents.urlEnvVar];
-  if (!queueUrl) {
-    const found = await sqsClient().send(new GetQueueUrlCommand({ QueueName: queueName(queues.webhookEvents, prefix) }));
-    queueUrl = found.QueueUrl;
-  }
-  if (!queueUrl) throw new Error('Could not find the webhook-event queue');
+  const table = tableNameFromEnvironment(env);
+  const queueUrl = await queueUrlFromEnvironment(queues.webhookEvents, env);
   // The due-index shard count plays no part in the lookup by provider item this uses.
   const connections = new DynamoConnectionStore({ tableName: table, dueIndexShards: 1 });
   return replayWebhookEvents(
@@ -81,7 +65,6 @@ export async function replayFromEnvironment(selection: ReplaySelection, env: Nod
 }
 
 async function main(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const selection = parseReplayArguments(process.argv.slice(2));
   const result = await replayFromEnvironment(selection);
   for (const event of result.replayed) {
@@ -94,13 +77,4 @@ async function main(): Promise<void> {
   if (result.notFound.length > 0) process.exitCode = 1;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${usage}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`replay failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
-}
+runWhenEntryPoint(import.meta.url, { usage, failure: 'replay failed' }, main);
