@@ -23,7 +23,8 @@
  *   `consent_expired` instead of reading nothing; only the user can renew it (update-mode connect token).
  *
  * Transactions: `/v2/transactions` per account (the page-based `/transactions` is retired: https://docs.pluggy.ai/docs/transactions), by
- * creation time, and again by date over the last {@link RECENT_WINDOW_DAYS} days. The cursor is JSON `{v: 1, accounts: {<accountId>: <newest createdAt seen>}}`; each run asks
+ * creation time, and again by date over the last {@link RECENT_WINDOW_DAYS} days. The cursor is JSON `{v: 1, accounts: {<accountId>: <newest createdAt seen>},
+ * settled?, fullRead?}` (see {@link CursorState}); each run asks
  * for `createdAtFrom` = that time minus {@link PluggySyncSettings.overlapMs}, because Pluggy can record a
  * transaction with a `createdAt` slightly before one it recorded earlier (batches of one update are written
  * in parallel). Rows read twice are absorbed by the idempotent writer. When the item says when its last update
@@ -91,9 +92,11 @@ export interface PluggySyncSettings {
 }
 
 /**
- * Days of recent history every run reads again by date, so edits and deletions whose webhooks were lost
- * still converge. Its cost is one more listing per account and run (a few pages at most); widen it here
- * if a measurement says late edits reach further back.
+ * Days of recent history every full read reads again by date, so edits and deletions whose webhooks were
+ * lost still converge. Its cost is one more listing per account and full read: one page of 500 while the
+ * window holds fewer rows (about 270 for the benchmark's 10,000-transaction year over three accounts, so
+ * up to ~18 days would still fit one page each); widen it here if a measurement says late edits reach
+ * further back.
  */
 export const RECENT_WINDOW_DAYS = 10;
 
