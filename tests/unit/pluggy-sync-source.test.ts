@@ -314,9 +314,13 @@ describe('PluggySyncSource quiet runs (the item has not been updated since the l
     expect(JSON.parse(full.result.nextCursor!).fullRead.at).toBe(new Date(NOW.getTime() + FULL_READ_EVERY_HOURS * 3_600_000).toISOString());
   });
 
-  it('a user-forced sync always reads in full', async () => {
+  it('a user-forced sync, and a webhook run without a hint (item/updated, transactions/created), read in full', async () => {
     const { source, calls, cursor } = await afterFullRead();
     await run(source, session(cursor, null, {}, 'manual'));
+    expect(calls.queries.filter((query) => query.dateFrom !== undefined)).toHaveLength(2);
+    calls.queries.length = 0;
+    await run(source, session(cursor, null, {}, 'webhook'));
+    expect(calls.queries.filter((query) => query.createdAtFrom !== undefined)).toHaveLength(2);
     expect(calls.queries.filter((query) => query.dateFrom !== undefined)).toHaveLength(2);
   });
 

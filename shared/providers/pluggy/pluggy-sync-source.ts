@@ -45,17 +45,18 @@
  * Quiet runs. Pluggy collects new data only in an item update, and an update that succeeds moves the item's
  * `lastUpdatedAt` ("Date of last syncronization", Item schema of the OAS; https://docs.pluggy.ai/docs/item-lifecycle).
  * The cursor keeps the `lastUpdatedAt` the last full read covered and when it ran (Pluggy's clock). A
- * scheduled or webhook-triggered run that finds the item UPDATED with that same `lastUpdatedAt` skips the
- * per-account reads (only a hint's ids are read): an unchanged connection costs `GET /items/{id}` and
- * `GET /accounts` (and `GET /consents` for Open Finance), whatever its size or account count. Transactions
+ * scheduled run, or a run for a `transactions/updated` / `transactions/deleted` webhook, that finds the item
+ * UPDATED with that same `lastUpdatedAt` skips the per-account reads (only a hint's ids are read): an
+ * unchanged connection costs `GET /items/{id}` and `GET /accounts` (and `GET /consents` for Open Finance),
+ * whatever its size or account count. Runs for item/updated or transactions/created read in full. Transactions
  * can still change between updates: Pluggy categorizes what it collected and refines it later
  * (https://docs.pluggy.ai/reference/transaction), announced only by `transactions/updated`, which can be
  * lost. Built for that stricter case, a full read runs anyway once {@link FULL_READ_EVERY_HOURS} have passed
  * since the last one. Bound: a change inside the recent window reaches the store at the first scheduled run
  * after the next successful item update (Pluggy updates items daily by itself) or at most
  * {@link FULL_READ_EVERY_HOURS} after the last full read, whichever is first; with auto-syncs every
- * 12 h ± 10 % that is within 24 h + 13.2 h = 37.2 h of the change. A user-forced sync (trigger `manual`) and
- * the first sync always read in full.
+ * 12 h ± 10 % (and the scheduler's 15-minute tick) that is within about 24 h + 13.2 h = 37.2 h of the change.
+ * A user-forced sync (trigger `manual`) and the first sync always read in full.
  */
 import type { Consent, Connection, ProviderUpdateState } from '../../banking/model';
 import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
@@ -293,13 +294,16 @@ export class PluggySyncSource implements ProviderSyncSource {
   }
 
   /**
-   * Whether this run may skip the per-account reads (see "Quiet runs" above): a scheduled or webhook run, the
-   * item UPDATED with the `lastUpdatedAt` the last full read covered, that read less than
-   * {@link FULL_READ_EVERY_HOURS} ago by Pluggy's clock, and no hint whose updated ids only a window read
+   * Whether this run may skip the per-account reads (see "Quiet runs" above): a scheduled run, or a webhook
+   * run whose hint names the transactions to read (a webhook without one — item/updated,
+   * transactions/created — says new rows exist, so it reads in full even if `lastUpdatedAt` stood still);
+   * the item UPDATED with the `lastUpdatedAt` the last full read covered, that read less than
+   * {@link FULL_READ_EVERY_HOURS} ago by Pluggy's clock; and no hint whose updated ids only a window read
    * would find (they name no account the item lists).
    */
   private nothingCollectedSince(session: SyncSession, state: CursorState, accounts: readonly PluggyAccount[]): boolean {
-    if (session.trigger !== 'schedule' && session.trigger !== 'webhook') return false;
+    const hint = session.transactionHint;
+    if (session.trigger !== 'schedule' && !(session.trigger === 'webhook' && hint)) return false;
     const settledAt = this.settledAtOfRun.get(session);
     const pluggyTime = this.pluggyTimeOfRun.get(session);
     const last = state.fullRead;
@@ -307,7 +311,6 @@ export class PluggySyncSource implements ProviderSyncSource {
     if (Date.parse(last.itemUpdatedAt) !== Date.parse(settledAt)) return false;
     const age = pluggyTime.getTime() - Date.parse(last.at);
     if (!(age >= 0 && age < FULL_READ_EVERY_HOURS * 3_600_000)) return false;
-    const hint = session.transactionHint;
     const hintAccountListed = hint?.providerAccountId != null && accounts.some((account) => account.id === hint.providerAccountId);
     return !hint || hint.updatedIds.length === 0 || hintAccountListed;
   }
