@@ -162,6 +162,31 @@ describe('Pluggy limits, lost webhooks and faithful details', () => {
     expect(Number(storedChecking.balances.available)).toBeCloseTo(checking.bankData!.closingBalance, 2);
   }, 120_000);
 
+  it('applies a delivered transactions/updated at once, reading only the ids it names', async () => {
+    const linked = await connectPluggyBank(stack, 'pl-fia');
+    const connectionId = linked.connection.id;
+    expect((await finishedSyncRun(stack, 'pl-fia', connectionId, linked.sync_run_id!, 60_000)).outcome).toBe('succeeded');
+    await syncsSettled(stack, 'pl-fia', connectionId);
+    const accountIds = stack.pluggy.state.liveItem(linked.itemId).accounts.map((account) => account.id);
+    const before = stack.pluggy.recorder.lastSeq();
+
+    // Pluggy re-categorizes outside an update (lastUpdatedAt stays) and tells us.
+    const { changed } = await sandboxControl(stack, 'POST', `/items/${linked.itemId}/enrich`, { perAccount: 2 });
+    const rows = (changed as { accountId: string; ids: string[] }[]).flatMap((entry) => entry.ids);
+    const truth = () => new Map(stack.pluggy.state.liveItem(linked.itemId).accounts.flatMap((account) => account.transactions).map((row) => [row.id, row.categoryId]));
+    await eventually('the re-categorized rows are stored', async () => {
+      const stored = new Map((await storedLedger('pl-fia', connectionId)).map((row) => [row.id, row.provider_category?.id]));
+      return rows.every((id) => stored.get(transactionIdFor(connectionId, id)) === `${PLUGGY_CATEGORY_PREFIX}${truth().get(id)}`) ? true : undefined;
+    }, { timeoutMs: 60_000 });
+    await syncsSettled(stack, 'pl-fia', connectionId);
+    const listings = stack.pluggy.recorder
+      .list({ kind: 'provider', path: '/v2/transactions', afterSeq: before })
+      .map((exchange) => new URLSearchParams(exchange.query ?? ''))
+      .filter((query) => accountIds.includes(query.get('accountId') ?? ''));
+    expect(listings.length).toBeGreaterThan(0);
+    for (const query of listings) expect(query.get('ids'), query.toString()).toBeTruthy();
+  }, 120_000);
+
   // Last in the file: it moves the sandbox clock a day on.
   it(`an unchanged scheduled sync makes at most 5 Pluggy requests; a lost transactions/updated converges within ${FULL_READ_EVERY_HOURS} h of the last full read`, async () => {
     const linked = await connectPluggyBank(stack, 'pl-eva');
