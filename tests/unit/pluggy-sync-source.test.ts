@@ -345,8 +345,10 @@ describe('PluggySyncSource quiet runs (the item has not been updated since the l
     const known = JSON.parse(cursor);
     const withFullRead = JSON.stringify({ ...known, accounts: { 'acc-1': known.accounts['acc-1'], 'card-1': known.accounts['card-1'] }, fullRead: { itemUpdatedAt: '2026-02-20T10:00:00.000Z', at: NOW.toISOString() } });
     calls.queries.length = 0;
-    await run(source, session(withFullRead, null, {}, 'schedule'));
-    // Only the account without a position is read (its first request fails again here).
+    const quietWithFailure = await run(source, session(withFullRead, null, {}, 'schedule'));
+    // Only the account without a position is read (its first request fails again here)...
     expect(calls.queries.map((query) => query.accountId)).toEqual(['acc-2']);
+    // ...and since it failed, the run after reads everything again.
+    expect(JSON.parse(quietWithFailure.result.nextCursor!).fullRead).toBeUndefined();
   });
 });

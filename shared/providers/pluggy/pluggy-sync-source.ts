@@ -279,11 +279,15 @@ export class PluggySyncSource implements ProviderSyncSource {
     }
     await this.applyHintWithoutAccount(session, accounts, sink);
     const pluggyTime = this.pluggyTimeOfRun.get(session);
-    const fullRead = quiet
-      ? state.fullRead
-      : settledAt && pluggyTime && failures.length === 0
-        ? { itemUpdatedAt: new Date(Date.parse(settledAt)).toISOString(), at: pluggyTime.toISOString() }
-        : undefined;
+    // After a failing account (a hint it could not apply, too) the next run reads everything again.
+    const fullRead =
+      failures.length > 0
+        ? undefined
+        : quiet
+          ? state.fullRead
+          : settledAt && pluggyTime
+            ? { itemUpdatedAt: new Date(Date.parse(settledAt)).toISOString(), at: pluggyTime.toISOString() }
+            : undefined;
     const next: CursorState = {
       v: CURSOR_VERSION,
       accounts: positions,
