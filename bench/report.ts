@@ -146,7 +146,7 @@ function providerSyncSection(result: ProviderSyncResult): string {
       ['Sync', 'Wall time', 'Transactions +/~/−', 'AWS requests', 'DynamoDB writes', 'RRU', `${name} requests`],
       [
         syncRows('first (full history)', result.first),
-        syncRows('second, at once, nothing new', result.unchanged),
+        syncRows('second, at once, nothing new (scheduled)', result.unchanged),
         ...result.additional.map((extra) => syncRows(extra.label, extra)),
         syncRows(`incremental, steady state (${result.incremental.newTransactions} new)`, result.incremental),
       ],
@@ -154,6 +154,16 @@ function providerSyncSection(result: ProviderSyncResult): string {
     '',
     `Steady-state incremental sync: ${result.incremental.note}; it is the sync the cost model charges.`,
     '',
+    ...(result.recentWindow
+      ? [
+          `Recent-window re-read: a scheduled sync reads no transactions while the item's \`lastUpdatedAt\` stands still ` +
+            `(${n(result.recentWindow.unchanged.providerRequests)} ${name} / ${n(result.recentWindow.unchanged.awsRequests)} AWS requests); ` +
+            `it reads every account in full (creation-time window + the last ${result.recentWindow.days} days by date) once the item was updated, ` +
+            `or ${result.recentWindow.fullReadEveryHours} h after the last full read: ${n(result.recentWindow.fullRead.providerRequests)} ${name} / ` +
+            `${n(result.recentWindow.fullRead.awsRequests)} AWS requests, ${n(result.recentWindow.fullRead.wallSeconds)} s.`,
+          '',
+        ]
+      : []),
     `Per 1,000 transactions (first sync): **${n(result.perThousand.awsTotal)} AWS requests** — ${Object.entries(result.perThousand.aws)
       .map(([key, value]) => `${key} ${n(value)}`)
       .join(', ')}; **${n(result.perThousand.providerTotal)} ${name} requests** — ${providerPaths(result.perThousand.provider)}.`,

@@ -8,9 +8,14 @@
  *   one KMS Decrypt per run;
  * - naive: the very items the sync wrote, written again one PutItem each into a private table.
  * Then a second sync at once with nothing new (requests and writes), and a steady-state incremental sync with
- * a few new transactions (the per-sync cost the cost model uses). Pluggy reads by creation time with a
- * 24-hour overlap, so its steady state is reached only once new activity has moved the window past the
- * import: the sandbox clock is moved a day, then half a day, and both syncs are shown.
+ * a few new transactions (the per-sync cost the cost model uses). Both run with the trigger the auto-sync
+ * scheduler uses (`schedule`, shared/sync/auto-sync-scheduler.ts), since the cost model prices auto-syncs;
+ * a user-forced sync (`manual`) is shown on a line of its own where the provider treats it differently
+ * (Pluggy asks for an item update; Plaid's source ignores the trigger, so its figures are the same). Pluggy
+ * reads by creation time with a 24-hour overlap, so its steady state is reached only once new activity has
+ * moved the window past the import: the sandbox clock is moved a day, then half a day, and both syncs are
+ * shown. Last, the Pluggy clock moves on FULL_READ_EVERY_HOURS without an item update: the scheduled sync
+ * then re-reads every account's creation-time and recent-date windows, the cost of that safety net.
  */
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Connection } from '../shared/banking/model';
@@ -72,6 +77,17 @@ export interface ProviderSyncResult {
   readonly incremental: SyncMeasurement & { readonly newTransactions: number; readonly note: string };
   /** Further syncs worth showing (Pluggy: the first one after new activity, while the import is inside the overlap window). */
   readonly additional: readonly (SyncMeasurement & { readonly label: string })[];
+  /**
+   * Pluggy: what the recent-window re-read costs. A scheduled sync with nothing new reads no transactions
+   * (`unchanged`); every account is read in full again once the item's `lastUpdatedAt` moves, or
+   * `fullReadEveryHours` after the last full read — measured here without an update.
+   */
+  readonly recentWindow?: {
+    readonly days: number;
+    readonly fullReadEveryHours: number;
+    readonly fullRead: { readonly providerRequests: number; readonly awsRequests: number; readonly wallSeconds: number };
+    readonly unchanged: { readonly providerRequests: number; readonly awsRequests: number };
+  };
 }
 
 export interface NaiveBaseline {
@@ -116,7 +132,7 @@ function providerRequestsSince(recorder: PlaidSandbox['recorder'], afterSeq: num
 async function measureSync(
   stack: BenchStack,
   recorder: PlaidSandbox['recorder'],
-  job: { userId: string; connectionId: string; syncRunId: string; trigger: 'link' | 'manual' },
+  job: { userId: string; connectionId: string; syncRunId: string; trigger: 'link' | 'manual' | 'schedule' },
 ): Promise<SyncMeasurement> {
   const { runSync } = await import('../shared/sync/sync-engine');
   const { syncEngineDeps } = await import('../shared/wiring/sync');
@@ -182,6 +198,7 @@ function summarise(
   incremental: ProviderSyncResult['incremental'],
   additional: ProviderSyncResult['additional'],
   pages: PageFloor,
+  recentWindow?: ProviderSyncResult['recentWindow'],
 ): ProviderSyncResult {
   const transactions = first.counts.added;
   const floor = floorRows(provider, first, transactions, pages);
@@ -198,6 +215,7 @@ function summarise(
     unchanged,
     incremental,
     additional,
+    ...(recentWindow ? { recentWindow } : {}),
   };
 }
 
@@ -258,7 +276,8 @@ async function measurePlaid(stack: BenchStack, linked: LinkedPlaidConnection, pr
   progress(`Plaid: ${first.counts.added} transactions in ${first.wallSeconds} s, ${first.awsRequests} AWS requests, ${first.provider.total} Plaid requests`);
   if (first.outcome !== 'succeeded') throw new Error(`Plaid sync ended ${first.outcome}`);
 
-  const unchanged = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'manual' });
+  // The scheduler's trigger; Plaid's sync source does not look at it, so a user-forced sync costs the same.
+  const unchanged = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'schedule' });
   progress(`Plaid: unchanged sync ${unchanged.awsRequests} AWS requests, ${unchanged.dynamoItemsWritten} items written`);
 
   // Two new posted transactions (the sandbox's /sandbox/transactions/create, allowed for user_large_history).
@@ -271,7 +290,7 @@ async function measurePlaid(stack: BenchStack, linked: LinkedPlaidConnection, pr
       { date_transacted: today, date_posted: today, amount: 12.25, description: 'Bench lunch', iso_currency_code: 'USD' },
     ],
   });
-  const incremental = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'manual' });
+  const incremental = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'schedule' });
   progress(`Plaid: incremental sync (+${incremental.counts.added}) ${incremental.awsRequests} AWS requests`);
 
   const pages: PageFloor = {
@@ -337,8 +356,12 @@ async function measurePluggy(stack: BenchStack, sandbox: PluggySandbox, transact
   const first = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: connection.syncRunId ?? (await newRunId()), trigger: 'link' });
   progress(`Pluggy: ${first.counts.added} transactions in ${first.wallSeconds} s, ${first.awsRequests} AWS requests, ${first.provider.total} Pluggy requests`);
   if (first.outcome !== 'succeeded') throw new Error(`Pluggy sync ended ${first.outcome}`);
-  const unchanged = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'manual' });
-  progress(`Pluggy: unchanged sync ${unchanged.awsRequests} AWS requests, ${unchanged.dynamoItemsWritten} items written`);
+  const unchanged = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'schedule' });
+  progress(`Pluggy: unchanged scheduled sync ${unchanged.provider.total} Pluggy requests, ${unchanged.awsRequests} AWS requests, ${unchanged.dynamoItemsWritten} items written`);
+  // The user forces a sync: Pluggy is asked for an update (refused within its minimum frequency) and every
+  // account is read in full.
+  const userForced = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'manual' });
+  progress(`Pluggy: user-forced sync with nothing new ${userForced.provider.total} Pluggy requests, ${userForced.awsRequests} AWS requests`);
   // New activity a day later (the sandbox clock moves; the sync source reads by creation time with a 24-hour
   // overlap, so the first sync after it still reads everything created around the import), then the steady
   // state half a day after that: one new transaction per account, a window of the last day only.
@@ -346,15 +369,40 @@ async function measurePluggy(stack: BenchStack, sandbox: PluggySandbox, transact
   progress(`Pluggy: first sync after new activity (+${afterImport.counts.added}) ${afterImport.awsRequests} AWS requests`);
   const steady = await syncAfterActivity(stack, sandbox, item.id, { userId, connectionId }, 12);
   progress(`Pluggy: steady-state incremental sync (+${steady.counts.added}) ${steady.awsRequests} AWS requests`);
+  // No update for FULL_READ_EVERY_HOURS: the scheduled sync re-reads every account anyway (the safety net).
+  const { FULL_READ_EVERY_HOURS, RECENT_WINDOW_DAYS } = await import('../shared/providers/pluggy/pluggy-sync-source');
+  sandbox.clock.advance(FULL_READ_EVERY_HOURS * 3_600_000);
+  await renewPluggyApiKey(item.id);
+  const fullRead = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'schedule' });
+  progress(`Pluggy: safety-net full read (no update for ${FULL_READ_EVERY_HOURS} h) ${fullRead.provider.total} Pluggy requests, ${fullRead.awsRequests} AWS requests`);
   return summarise(
     'pluggy',
     `${user} / password-ok`,
     first,
     unchanged,
     { ...steady, newTransactions: steady.counts.added, note: 'half a day after the previous sync, one new transaction per account' },
-    [{ ...afterImport, label: `a day later, ${afterImport.counts.added} new (the 24-hour overlap still covers the import)` }],
+    [
+      { ...userForced, label: 'user-forced (trigger manual: asks Pluggy for an update, reads in full), nothing new' },
+      { ...afterImport, label: `a day later, ${afterImport.counts.added} new (the 24-hour overlap still covers the import)` },
+      { ...fullRead, label: `no item update for ${FULL_READ_EVERY_HOURS} h: full read of every account (${RECENT_WINDOW_DAYS}-day window), nothing new` },
+    ],
     pluggyPageFloor(sandbox, first),
+    {
+      days: RECENT_WINDOW_DAYS,
+      fullReadEveryHours: FULL_READ_EVERY_HOURS,
+      fullRead: { providerRequests: fullRead.provider.total, awsRequests: fullRead.awsRequests, wallSeconds: fullRead.wallSeconds },
+      unchanged: { providerRequests: unchanged.provider.total, awsRequests: unchanged.awsRequests },
+    },
   );
+}
+
+/**
+ * Moving the clock expired the cached Pluggy API key (2 hours). A deployment renews it once per lifetime
+ * for all its syncs (POST /auth, KMS Encrypt, one cache write), not once per sync: renew it before counting.
+ */
+async function renewPluggyApiKey(itemId: string): Promise<void> {
+  const { pluggyApi } = await import('../shared/providers/pluggy/pluggy-module');
+  await pluggyApi().getItem(itemId);
 }
 
 /** Moves the sandbox clock, lets Pluggy's auto-sync find one new transaction per account, then syncs. */
@@ -368,11 +416,8 @@ async function syncAfterActivity(
   sandbox.clock.advance(hoursLater * 3_600_000);
   sandbox.refresh(itemId, { newTransactions: 1 });
   settleItem(sandbox, itemId);
-  // Moving the clock expired the cached Pluggy API key (2 hours). A deployment renews it once per lifetime
-  // for all its syncs (POST /auth, KMS Encrypt, one cache write), not once per sync: renew it before counting.
-  const { pluggyApi } = await import('../shared/providers/pluggy/pluggy-module');
-  await pluggyApi().getItem(itemId);
-  return measureSync(stack, sandbox.recorder, { ...connection, syncRunId: await newRunId(), trigger: 'manual' });
+  await renewPluggyApiKey(itemId);
+  return measureSync(stack, sandbox.recorder, { ...connection, syncRunId: await newRunId(), trigger: 'schedule' });
 }
 
 /**

@@ -107,3 +107,23 @@ export async function forcedSync(stack: LocalStack, userId: string, connectionId
   expect(requested.status).toBe(202);
   return finishedSyncRun(stack, userId, connectionId, requested.body.sync_run_id, timeoutMs);
 }
+
+/** What the auto-sync scheduler sends for a due connection (trigger `schedule`), through the real queue; resolves with the finished run. */
+export async function scheduledSync(stack: LocalStack, userId: string, connectionId: string, timeoutMs = 60_000): Promise<any> {
+  // Imported late: the queue adapter reads the stack's queue URL from the environment on first use.
+  const { syncJobQueue } = await import('../../shared/wiring/queues');
+  const { newId } = await import('../../shared/banking/ids');
+  const syncRunId = newId('run');
+  await syncJobQueue().enqueue([{ userId, connectionId, syncRunId, trigger: 'schedule', deduplicationId: `${connectionId}@${syncRunId}` }]);
+  return finishedSyncRun(stack, userId, connectionId, syncRunId, timeoutMs);
+}
+
+/** Waits until no sync run of the connection is queued, running or retrying (webhook-triggered ones included). */
+export async function syncsSettled(stack: LocalStack, userId: string, connectionId: string): Promise<any[]> {
+  await stack.pluggy.webhooks.idle();
+  return eventually(`syncs of ${connectionId} done`, async () => {
+    const runs = (await stack.api(userId, 'GET', `/banking/connections/${connectionId}/sync-runs?limit=50`)).body.data;
+    return runs.every((run: any) => !['queued', 'running', 'retrying'].includes(run.outcome)) ? runs : undefined;
+  }, { timeoutMs: 60_000 });
+}
+

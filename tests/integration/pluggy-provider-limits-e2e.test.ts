@@ -7,11 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localProviderCredentials } from '../../local/aws/provision';
 import { accountIdFor, transactionIdFor } from '../../shared/banking/ids';
+import { PLUGGY_CATEGORY_PREFIX } from '../../shared/providers/pluggy/pluggy-mapping';
 import { saoPauloDay } from '../../local/sandboxes/pluggy/history-generator';
 import { eventually } from '../helpers/eventually';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
 import { allTransactions, finishedSyncRun } from '../helpers/plaid-flow';
-import { connection, connectPluggyBank, forcedSync, itemSettled, registerWebhook, sandboxControl } from '../helpers/pluggy-flow';
+import { FULL_READ_EVERY_HOURS, RECENT_WINDOW_DAYS } from '../../shared/providers/pluggy/pluggy-sync-source';
+import { connection, connectPluggyBank, forcedSync, itemSettled, registerWebhook, sandboxControl, scheduledSync, syncsSettled } from '../helpers/pluggy-flow';
 
 let stack: LocalStack;
 
@@ -159,4 +161,85 @@ describe('Pluggy limits, lost webhooks and faithful details', () => {
     const storedChecking = (await stack.api('pl-duda', 'GET', `/banking/accounts/${accountIdFor(connectionId, checking.id)}`)).body;
     expect(Number(storedChecking.balances.available)).toBeCloseTo(checking.bankData!.closingBalance, 2);
   }, 120_000);
+
+  it('applies a delivered transactions/updated at once, reading only the ids it names', async () => {
+    const linked = await connectPluggyBank(stack, 'pl-fia');
+    const connectionId = linked.connection.id;
+    expect((await finishedSyncRun(stack, 'pl-fia', connectionId, linked.sync_run_id!, 60_000)).outcome).toBe('succeeded');
+    await syncsSettled(stack, 'pl-fia', connectionId);
+    const accountIds = stack.pluggy.state.liveItem(linked.itemId).accounts.map((account) => account.id);
+    const before = stack.pluggy.recorder.lastSeq();
+
+    // Pluggy re-categorizes outside an update (lastUpdatedAt stays) and tells us.
+    const { changed } = await sandboxControl(stack, 'POST', `/items/${linked.itemId}/enrich`, { perAccount: 2 });
+    const rows = (changed as { accountId: string; ids: string[] }[]).flatMap((entry) => entry.ids);
+    const truth = () => new Map(stack.pluggy.state.liveItem(linked.itemId).accounts.flatMap((account) => account.transactions).map((row) => [row.id, row.categoryId]));
+    await eventually('the re-categorized rows are stored', async () => {
+      const stored = new Map((await storedLedger('pl-fia', connectionId)).map((row) => [row.id, row.provider_category?.id]));
+      return rows.every((id) => stored.get(transactionIdFor(connectionId, id)) === `${PLUGGY_CATEGORY_PREFIX}${truth().get(id)}`) ? true : undefined;
+    }, { timeoutMs: 60_000 });
+    await syncsSettled(stack, 'pl-fia', connectionId);
+    const listings = stack.pluggy.recorder
+      .list({ kind: 'provider', path: '/v2/transactions', afterSeq: before })
+      .map((exchange) => new URLSearchParams(exchange.query ?? ''))
+      .filter((query) => accountIds.includes(query.get('accountId') ?? ''));
+    expect(listings.length).toBeGreaterThan(0);
+    for (const query of listings) expect(query.get('ids'), query.toString()).toBeTruthy();
+  }, 120_000);
+
+  // Last in the file: it moves the sandbox clock a day on.
+  it(`an unchanged scheduled sync makes at most 5 Pluggy requests; a lost transactions/updated converges within ${FULL_READ_EVERY_HOURS} h of the last full read`, async () => {
+    const linked = await connectPluggyBank(stack, 'pl-eva');
+    const connectionId = linked.connection.id;
+    expect((await finishedSyncRun(stack, 'pl-eva', connectionId, linked.sync_run_id!, 60_000)).outcome).toBe('succeeded');
+    await syncsSettled(stack, 'pl-eva', connectionId);
+    // Pluggy's daily update brings a new transaction per account; every webhook about it is lost, and the
+    // next scheduled sync reads it because the item's lastUpdatedAt moved.
+    await sandboxControl(stack, 'POST', '/webhooks/drop', {});
+    await sandboxControl(stack, 'POST', `/items/${linked.itemId}/refresh`, { newTransactions: 1, postPending: false });
+    await itemSettled(stack, linked.itemId, ['UPDATED']);
+    await stack.pluggy.webhooks.idle();
+    await sandboxControl(stack, 'DELETE', '/webhooks/drop');
+    expect((await scheduledSync(stack, 'pl-eva', connectionId)).outcome).toBe('succeeded');
+    expect(await storedLedger('pl-eva', connectionId)).toHaveLength(sandboxLedger(linked.itemId, connectionId).size);
+
+    const accountIds = stack.pluggy.state.liveItem(linked.itemId).accounts.map((account) => account.id);
+    const ofThisItem = (afterSeq: number) =>
+      stack.pluggy.recorder
+        .list({ kind: 'provider', afterSeq })
+        .filter((exchange) => exchange.path === '/auth' || exchange.path.includes(linked.itemId) || (exchange.query ?? '').includes(linked.itemId) || accountIds.some((id) => (exchange.query ?? '').includes(id)));
+
+    // Nothing new since: the auto-sync scheduler's sync.
+    const before = stack.pluggy.recorder.lastSeq();
+    const unchanged = await scheduledSync(stack, 'pl-eva', connectionId);
+    expect(unchanged.outcome).toBe('succeeded');
+    const requests = ofThisItem(before).map((exchange) => `${exchange.method} ${exchange.path}`);
+    expect(requests.length, requests.join(', ')).toBeLessThanOrEqual(5);
+    expect(requests).not.toContain(`PATCH /items/${linked.itemId}`);
+
+    // Pluggy re-categorizes the newest transaction of each account outside an update; the webhook is lost.
+    const lastUpdatedAt = stack.pluggy.state.liveItem(linked.itemId).lastUpdatedAt;
+    await sandboxControl(stack, 'POST', '/webhooks/drop', { events: ['transactions/updated'] });
+    const { changed } = await sandboxControl(stack, 'POST', `/items/${linked.itemId}/enrich`, { perAccount: 1 });
+    await stack.pluggy.webhooks.idle();
+    expect(stack.pluggy.webhooks.events({ itemId: linked.itemId, event: 'transactions/updated' }).filter((event) => event.dropped)).toHaveLength(changed.length);
+    await sandboxControl(stack, 'DELETE', '/webhooks/drop');
+    const windowStart = saoPauloDay(new Date(Date.now() - RECENT_WINDOW_DAYS * 86_400_000).toISOString());
+    const enriched = (changed as { accountId: string; ids: string[] }[])
+      .flatMap((entry) => entry.ids)
+      .map((id) => stack.pluggy.state.liveItem(linked.itemId).accounts.flatMap((account) => account.transactions).find((row) => row.id === id)!)
+      .filter((row) => saoPauloDay(row.date) >= windowStart);
+    expect(enriched.length).toBeGreaterThan(0);
+    expect(stack.pluggy.state.liveItem(linked.itemId).lastUpdatedAt).toBe(lastUpdatedAt);
+
+    // The bound: the first scheduled sync once that many hours (Pluggy's clock) have passed since the last full read.
+    await sandboxControl(stack, 'POST', '/clock', { advance_seconds: FULL_READ_EVERY_HOURS * 3600 });
+    expect((await scheduledSync(stack, 'pl-eva', connectionId)).outcome).toBe('succeeded');
+    const stored = new Map((await storedLedger('pl-eva', connectionId)).map((row) => [row.id, row]));
+    for (const row of enriched) {
+      const mine = stored.get(transactionIdFor(connectionId, row.id));
+      expect(mine?.provider_category?.id, row.id).toBe(`${PLUGGY_CATEGORY_PREFIX}${row.categoryId}`);
+    }
+  }, 180_000);
 });
+

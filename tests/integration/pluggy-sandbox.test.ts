@@ -430,6 +430,29 @@ describe('Pluggy Bank: connect, sync, categorise, refresh, delete', () => {
     expect((await call('GET', `/transactions/${pendingBefore[0]}`)).body.status).toBe('POSTED');
   });
 
+  it('moves lastUpdatedAt with every successful update, but not when Pluggy re-categorizes outside one (transactions/updated)', async () => {
+    const before = (await call('GET', `/items/${itemId}`)).body.lastUpdatedAt as string;
+    sandbox.clock.advance(60_000);
+    const enriched = await control('POST', `/items/${itemId}/enrich`, { perAccount: 2 });
+    expect(enriched.status).toBe(200);
+    const onChecking = (enriched.body.changed as { accountId: string; ids: string[] }[]).find((entry) => entry.accountId === checking.id)!;
+    expect(onChecking.ids).toHaveLength(2);
+    const event = await receiver.waitFor(
+      (webhook) => webhook.body.itemId === itemId && webhook.body.event === 'transactions/updated' && webhook.body.triggeredBy === 'INTERNAL' && webhook.body.accountId === checking.id,
+    );
+    expect(event.body.transactionIds).toEqual(onChecking.ids);
+    const row = (await call('GET', `/transactions/${onChecking.ids[0]}`)).body;
+    expect(['21000000', '99999999']).toContain(row.categoryId);
+    expect(Date.parse(row.updatedAt)).toBeGreaterThan(Date.parse(before));
+    expect((await call('GET', `/items/${itemId}`)).body.lastUpdatedAt).toBe(before);
+
+    sandbox.refresh(itemId, { newTransactions: 1 });
+    sandbox.completeExecution(itemId);
+    const updated = await waitForItem(itemId, settled);
+    expect(updated.status).toBe('UPDATED');
+    expect(Date.parse(updated.lastUpdatedAt)).toBeGreaterThan(Date.parse(before));
+  });
+
   it('deletes the Item: 200 {count: 1}, item/deleted, and every later Item, account and transaction call is 404', async () => {
     const transactionId = (await call('GET', `/v2/transactions?accountId=${checking.id}`)).body.results[0].id;
     const deleted = await call('DELETE', `/items/${itemId}`);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PluggyApi } from '../../shared/providers/pluggy/pluggy-api';
 import type { PluggyAccount, PluggyConsent, PluggyItem, PluggyTransaction } from '../../shared/providers/pluggy/pluggy-schemas';
-import { PluggySyncSource, type PluggySyncSettings } from '../../shared/providers/pluggy/pluggy-sync-source';
+import { FULL_READ_EVERY_HOURS, PluggySyncSource, type PluggySyncSettings } from '../../shared/providers/pluggy/pluggy-sync-source';
 import type { Connection } from '../../shared/banking/model';
 import { ProviderError } from '../../shared/errors/app-error';
 import { ConnectionStateError, type ChangeBatch, type SyncSession } from '../../shared/providers/ports';
@@ -70,20 +70,28 @@ function fakeApi(options: {
       return { results: page, next };
     },
   };
-  // The clock moves only when the source sleeps: waiting never takes real time.
+  // The clock moves only when the source sleeps (or a test moves it): waiting never takes real time.
   const sleeps: number[] = [];
   let clock = NOW.getTime();
+  const advance = (ms: number) => {
+    clock += ms;
+  };
   const sleep = async (ms: number) => {
     sleeps.push(ms);
     clock += ms;
   };
   const source = new PluggySyncSource(api as unknown as PluggyApi, settings, sleep, () => new Date(clock));
-  return { source, calls, sleeps };
+  return { source, calls, sleeps, advance, itemFields: (fields: Partial<PluggyItem>) => void (options.itemFields = { ...options.itemFields, ...fields }) };
 }
 
-function session(syncCursor: string | null = null, transactionHint: SyncSession['transactionHint'] = null, fields: Partial<Connection> = {}): SyncSession {
+function session(
+  syncCursor: string | null = null,
+  transactionHint: SyncSession['transactionHint'] = null,
+  fields: Partial<Connection> = {},
+  trigger?: SyncSession['trigger'],
+): SyncSession {
   const connection = { providerItemId: 'item-1', syncCursor, ...fields } as Connection;
-  return { connection, accessToken: null, transactionHint };
+  return { connection, accessToken: null, transactionHint, ...(trigger ? { trigger } : {}) };
 }
 
 async function pull(source: PluggySyncSource, current: SyncSession, cursor: string | null) {
@@ -199,6 +207,7 @@ describe('PluggySyncSource.pullTransactions', () => {
       v: 1,
       accounts: { 'acc-1': '2026-02-20T10:00:00.000Z', 'card-1': '2026-02-05T10:00:00.000Z' },
       settled: true,
+      fullRead: { itemUpdatedAt: '2026-02-20T10:00:00.000Z', at: NOW.toISOString() },
     });
 
     calls.queries.length = 0;
@@ -256,5 +265,90 @@ describe('PluggySyncSource.pullTransactions', () => {
     expect(modified).toEqual(['t1']);
     // `t2` still exists at Pluggy, so the deletion announcement is not applied to it.
     expect(removed).toEqual(['gone']);
+  });
+});
+
+describe('PluggySyncSource quiet runs (the item has not been updated since the last full read)', () => {
+  const transactions = [row('t1', 'acc-1', '2026-02-01T10:00:00.000Z'), row('c1', 'card-1', '2026-02-05T10:00:00.000Z')];
+  const accounts = [account('acc-1'), account('card-1', 'CREDIT')];
+
+  /** One run the way the engine drives it: state check, accounts, transactions. */
+  async function run(source: PluggySyncSource, current: SyncSession) {
+    await source.checkConnection(current);
+    return pull(source, current, current.connection.syncCursor);
+  }
+
+  async function afterFullRead(extra: Parameters<typeof fakeApi>[0] = {}) {
+    const api = fakeApi({ accounts, transactions, itemFields: { lastUpdatedAt: '2026-02-20T10:00:00.000Z' }, ...extra });
+    const first = await run(api.source, session(null, null, {}, 'link'));
+    api.calls.queries.length = 0;
+    return { ...api, cursor: first.result.nextCursor! };
+  }
+
+  it('a scheduled run reads no transactions and keeps the cursor when lastUpdatedAt has not moved', async () => {
+    const { source, calls, cursor, advance } = await afterFullRead();
+    advance(12 * 3_600_000);
+    const quiet = await run(source, session(cursor, null, {}, 'schedule'));
+    expect(calls.queries).toEqual([]);
+    expect(quiet.batches).toEqual([]);
+    expect(JSON.parse(quiet.result.nextCursor!)).toEqual(JSON.parse(cursor));
+  });
+
+  it('reads the creation-time window and the recent days again once lastUpdatedAt moves', async () => {
+    const { source, calls, cursor, itemFields } = await afterFullRead();
+    itemFields({ lastUpdatedAt: '2026-02-28T10:00:00.000Z' });
+    const next = await run(source, session(cursor, null, {}, 'schedule'));
+    expect(calls.queries.filter((query) => query.createdAtFrom !== undefined)).toHaveLength(2);
+    expect(calls.queries.filter((query) => query.dateFrom !== undefined)).toHaveLength(2);
+    expect(JSON.parse(next.result.nextCursor!).fullRead).toEqual({ itemUpdatedAt: '2026-02-28T10:00:00.000Z', at: NOW.toISOString() });
+  });
+
+  it(`reads in full once ${FULL_READ_EVERY_HOURS} hours (Pluggy's clock) have passed since the last full read, even without an update`, async () => {
+    const { source, calls, cursor, advance } = await afterFullRead();
+    advance(FULL_READ_EVERY_HOURS * 3_600_000 - 1);
+    const stillQuiet = await run(source, session(cursor, null, {}, 'schedule'));
+    expect(calls.queries).toEqual([]);
+    advance(1);
+    const full = await run(source, session(stillQuiet.result.nextCursor, null, {}, 'schedule'));
+    expect(calls.queries.filter((query) => query.dateFrom !== undefined)).toHaveLength(2);
+    expect(JSON.parse(full.result.nextCursor!).fullRead.at).toBe(new Date(NOW.getTime() + FULL_READ_EVERY_HOURS * 3_600_000).toISOString());
+  });
+
+  it('a user-forced sync, and a webhook run without a hint (item/updated, transactions/created), read in full', async () => {
+    const { source, calls, cursor } = await afterFullRead();
+    await run(source, session(cursor, null, {}, 'manual'));
+    expect(calls.queries.filter((query) => query.dateFrom !== undefined)).toHaveLength(2);
+    calls.queries.length = 0;
+    await run(source, session(cursor, null, {}, 'webhook'));
+    expect(calls.queries.filter((query) => query.createdAtFrom !== undefined)).toHaveLength(2);
+    expect(calls.queries.filter((query) => query.dateFrom !== undefined)).toHaveLength(2);
+  });
+
+  it('a webhook hint naming an account reads only its ids; one without a listed account reads the window', async () => {
+    const { source, calls, cursor } = await afterFullRead();
+    const hinted = await run(source, session(cursor, { providerAccountId: 'acc-1', updatedIds: ['t1'], deletedIds: [] }, {}, 'webhook'));
+    expect(calls.queries).toEqual([{ accountId: 'acc-1', ids: 't1' }]);
+    expect(hinted.batches.flatMap((batch) => batch.modified.map((change) => change.providerTransactionId))).toEqual(['t1']);
+
+    calls.queries.length = 0;
+    await run(source, session(cursor, { providerAccountId: null, updatedIds: ['t1'], deletedIds: [] }, {}, 'webhook'));
+    expect(calls.queries.filter((query) => query.dateFrom !== undefined)).toHaveLength(2);
+  });
+
+  it('reads an account the cursor does not know yet, and everything after a run with a failing account', async () => {
+    const { source, calls, cursor } = await afterFullRead({ accounts: [...accounts, account('acc-2')], failingAccounts: new Set(['acc-2']) });
+    // acc-2 failed in the first run: no full read was recorded, so the next run reads every account.
+    expect(JSON.parse(cursor).fullRead).toBeUndefined();
+    await run(source, session(cursor, null, {}, 'schedule'));
+    expect(new Set(calls.queries.map((query) => query.accountId))).toEqual(new Set(['acc-1', 'card-1', 'acc-2']));
+
+    const known = JSON.parse(cursor);
+    const withFullRead = JSON.stringify({ ...known, accounts: { 'acc-1': known.accounts['acc-1'], 'card-1': known.accounts['card-1'] }, fullRead: { itemUpdatedAt: '2026-02-20T10:00:00.000Z', at: NOW.toISOString() } });
+    calls.queries.length = 0;
+    const quietWithFailure = await run(source, session(withFullRead, null, {}, 'schedule'));
+    // Only the account without a position is read (its first request fails again here)...
+    expect(calls.queries.map((query) => query.accountId)).toEqual(['acc-2']);
+    // ...and since it failed, the run after reads everything again.
+    expect(JSON.parse(quietWithFailure.result.nextCursor!).fullRead).toBeUndefined();
   });
 });

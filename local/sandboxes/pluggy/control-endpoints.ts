@@ -125,6 +125,7 @@ const refreshSchema = z.object({
   postPending: z.boolean().optional(),
   deleteTransactions: z.number().int().min(0).max(10_000).optional(),
 });
+const enrichSchema = z.object({ perAccount: z.number().int().min(1).max(10_000).optional() });
 const authorizeSchema = z.object({ granted: z.boolean().optional(), consentExpiresInDays: z.number().int().min(1).max(3650).nullable().optional() });
 const outcomesSchema = z.object({
   itemId: z.string().min(1).optional(),
@@ -204,6 +205,10 @@ const CONTROL_ROUTES: ReadonlyArray<readonly [method: string, template: string, 
       throw error;
     }
     return ok({ item: internalItemView(target) });
+  }],
+  ['POST', '/sandbox/local/items/{id}/enrich', (context, { params, body }) => {
+    const input = parseControlBody(enrichSchema, body);
+    return ok({ changed: context.state.enrichTransactions(liveItem(context, params.id), input.perAccount ?? 1) });
   }],
   ['POST', '/sandbox/local/items/{id}/authorize', (context, { params, body }) => {
     const input = parseControlBody(authorizeSchema, body);

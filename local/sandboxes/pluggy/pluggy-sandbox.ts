@@ -110,6 +110,8 @@ export interface PluggySandbox {
   completeExecution(itemId: string): SandboxItem;
   /** Pluggy's auto-sync on demand: a SYNC execution that finds `activity` (default: 2 new per account, pending posted). */
   refresh(itemId: string, activity?: Partial<PendingActivity>): SandboxItem;
+  /** Pluggy re-categorizes the newest `perAccount` transactions of each account outside an update (transactions/updated; `lastUpdatedAt` stays). */
+  enrich(itemId: string, perAccount?: number): { accountId: string; ids: string[] }[];
   /** The user authorises (or refuses) Open Finance access for an Item in WAITING_USER_ACTION. */
   authorize(itemId: string, options?: { granted?: boolean; consentExpiresInDays?: number | null }): SandboxItem;
   /** Forces how the next executions end, for one Item or (itemId undefined) for any. */
@@ -431,6 +433,7 @@ export async function startPluggySandbox(options: PluggySandboxOptions = {}): Pr
     },
     completeExecution: (itemId) => state.completeExecution(liveItem(itemId)),
     refresh: (itemId, activity = {}) => state.refresh(liveItem(itemId), { ...DEFAULT_REFRESH_ACTIVITY, ...activity }),
+    enrich: (itemId, perAccount = 1) => state.enrichTransactions(liveItem(itemId), perAccount),
     authorize: (itemId, authorizeOptions = {}) =>
       state.authorize(liveItem(itemId), { granted: authorizeOptions.granted ?? true, consentExpiresInDays: authorizeOptions.consentExpiresInDays }),
     scriptOutcomes: (itemId, outcomes) => state.scriptOutcomes(itemId === undefined ? undefined : liveItem(itemId), outcomes.map((executionStatus) => ({ executionStatus }))),

@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../common/sandbox-clock';
 import { MFA_TOKEN_PARAMETER, PRODUCT_TYPES, type ProductType, type SandboxConnector } from './connectors';
+import { findCategory } from './categories';
 import { PluggyApiError, itemNotFound } from './errors';
 import { appendActivity, generateAccounts, openingBalanceOf, recomputeBalances } from './history-generator';
 import { consentIsActive, type SandboxAccount, type SandboxConsent, type SandboxTransaction } from './resources';
@@ -38,6 +39,9 @@ export const AUTHORIZATION_TIMEOUT_MS = 10 * 60 * 1000;
 const AUTO_SYNC_INTERVAL_MS = 24 * 60 * 60 * 1000;
 /** transactions/updated carries at most this many ids per event (docs changelog 2026.08). */
 const TRANSACTION_IDS_PER_EVENT = 400;
+/** Where {@link SandboxState.enrichTransactions} moves a transaction (Leisure; Other if it already was there). */
+const ENRICHED_CATEGORY_ID = '21000000';
+const FALLBACK_CATEGORY_ID = '99999999';
 
 /** Open Finance permissions granted per product (spec Consent.openFinancePermissionsGranted values). */
 const PERMISSIONS_BY_PRODUCT: Partial<Record<ProductType, readonly string[]>> = {
@@ -460,6 +464,35 @@ export class PluggySandboxState {
     transaction.category = category.description;
     transaction.updatedAt = this.isoNow();
     return transaction;
+  }
+
+  /**
+   * Pluggy changing transactions outside an update: its categorization runs on collected transactions and is
+   * refined afterwards (https://docs.pluggy.ai/reference/transaction: "Transactions are categorized in
+   * real-time after they are collected"), announced by `transactions/updated`
+   * (https://docs.pluggy.ai/en/docs/reference/webhooks). No execution runs, so the Item's `lastUpdatedAt`
+   * ("Date of last syncronization", OAS Item) stays where it was. The newest `perAccount` transactions of
+   * each account move to another category; returns the ids changed per account.
+   */
+  enrichTransactions(item: SandboxItem, perAccount: number): { accountId: string; ids: string[] }[] {
+    const now = this.isoNow();
+    const changed: { accountId: string; ids: string[] }[] = [];
+    for (const account of item.accounts) {
+      const rows = account.transactions.slice(Math.max(0, account.transactions.length - perAccount));
+      for (const transaction of rows) {
+        const category = findCategory(transaction.categoryId === ENRICHED_CATEGORY_ID ? FALLBACK_CATEGORY_ID : ENRICHED_CATEGORY_ID)!;
+        transaction.categoryId = category.id;
+        transaction.category = category.description;
+        transaction.updatedAt = now;
+      }
+      const ids = rows.map((transaction) => transaction.id);
+      if (ids.length === 0) continue;
+      changed.push({ accountId: account.id, ids });
+      for (let start = 0; start < ids.length; start += TRANSACTION_IDS_PER_EVENT) {
+        this.emit(item, { event: 'transactions/updated', triggeredBy: 'INTERNAL', accountId: account.id, transactionIds: ids.slice(start, start + TRANSACTION_IDS_PER_EVENT) });
+      }
+    }
+    return changed;
   }
 
   expireConsent(consent: SandboxConsent): void {

@@ -23,7 +23,8 @@
  *   `consent_expired` instead of reading nothing; only the user can renew it (update-mode connect token).
  *
  * Transactions: `/v2/transactions` per account (the page-based `/transactions` is retired: https://docs.pluggy.ai/docs/transactions), by
- * creation time, and again by date over the last {@link RECENT_WINDOW_DAYS} days. The cursor is JSON `{v: 1, accounts: {<accountId>: <newest createdAt seen>}}`; each run asks
+ * creation time, and again by date over the last {@link RECENT_WINDOW_DAYS} days. The cursor is JSON `{v: 1, accounts: {<accountId>: <newest createdAt seen>},
+ * settled?, fullRead?}` (see {@link CursorState}); each run asks
  * for `createdAtFrom` = that time minus {@link PluggySyncSettings.overlapMs}, because Pluggy can record a
  * transaction with a `createdAt` slightly before one it recorded earlier (batches of one update are written
  * in parallel). Rows read twice are absorbed by the idempotent writer. When the item says when its last update
@@ -35,11 +36,27 @@
  *
  * Webhooks are hints, not the source of truth: Pluggy can lose them (docs
  * /en/docs/developer-tools/webhook-security: treat the payload as a signal and read the API). Edits and
- * deletions of old transactions do not show in a creation-time window, so every run also re-reads the recent
- * window by date: what Pluggy returns there is upserted (pending rows that posted, edited amounts) and stored
- * rows of that window Pluggy no longer returns are removed. A `transactions/updated` / `transactions/deleted`
- * webhook reaches this source as the session's transaction hint: updated ids are read again by id; a deleted
- * id is removed only once none of the item's accounts returns it.
+ * deletions of old transactions do not show in a creation-time window, so a full read also re-reads the
+ * recent window by date: what Pluggy returns there is upserted (pending rows that posted, edited amounts) and
+ * stored rows of that window Pluggy no longer returns are removed. A `transactions/updated` /
+ * `transactions/deleted` webhook reaches this source as the session's transaction hint: updated ids are read
+ * again by id; a deleted id is removed only once none of the item's accounts returns it.
+ *
+ * Quiet runs. Pluggy collects new data only in an item update, and an update that succeeds moves the item's
+ * `lastUpdatedAt` ("Date of last syncronization", Item schema of the OAS; https://docs.pluggy.ai/docs/item-lifecycle).
+ * The cursor keeps the `lastUpdatedAt` the last full read covered and when it ran (Pluggy's clock). A
+ * scheduled run, or a run for a `transactions/updated` / `transactions/deleted` webhook, that finds the item
+ * UPDATED with that same `lastUpdatedAt` skips the per-account reads (only a hint's ids are read): an
+ * unchanged connection costs `GET /items/{id}` and `GET /accounts` (and `GET /consents` for Open Finance),
+ * whatever its size or account count. Runs for item/updated or transactions/created read in full. Transactions
+ * can still change between updates: Pluggy categorizes what it collected and refines it later
+ * (https://docs.pluggy.ai/reference/transaction), announced only by `transactions/updated`, which can be
+ * lost. Built for that stricter case, a full read runs anyway once {@link FULL_READ_EVERY_HOURS} have passed
+ * since the last one. Bound: a change inside the recent window reaches the store at the first scheduled run
+ * after the next successful item update (Pluggy updates items daily by itself) or at most
+ * {@link FULL_READ_EVERY_HOURS} after the last full read, whichever is first; with auto-syncs every
+ * 12 h ± 10 % (and the scheduler's 15-minute tick) that is within about 24 h + 13.2 h = 37.2 h of the change.
+ * A user-forced sync (trigger `manual`) and the first sync always read in full.
  */
 import type { Consent, Connection, ProviderUpdateState } from '../../banking/model';
 import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
@@ -76,11 +93,22 @@ export interface PluggySyncSettings {
 }
 
 /**
- * Days of recent history every run reads again by date, so edits and deletions whose webhooks were lost
- * still converge. Its cost is one more listing per account and run (a few pages at most); widen it here
- * if a measurement says late edits reach further back.
+ * Days of recent history every full read reads again by date, so edits and deletions whose webhooks were
+ * lost still converge. Its cost is one more listing per account and full read: one page of 500 while the
+ * window holds fewer rows (about 270 for the benchmark's 10,000-transaction year over three accounts, so
+ * up to ~18 days would still fit one page each); widen it here if a measurement says late edits reach
+ * further back.
  */
 export const RECENT_WINDOW_DAYS = 10;
+
+/**
+ * Hours after which a run reads every account in full even though the item's `lastUpdatedAt` did not move
+ * (the safety net for changes Pluggy makes between updates whose webhooks were lost). A full read costs two
+ * `/v2/transactions` requests per account (one page each for a connection whose 10-day window holds under
+ * 500 rows) and one DynamoDB Query per account; at two auto-syncs a day, 24 h means at most one full read a
+ * day, which Pluggy's own daily update causes anyway for a healthy item.
+ */
+export const FULL_READ_EVERY_HOURS = 24;
 
 /** When Pluggy's 409 names no time: wait its documented example frequency, a day. */
 const DEFAULT_UPDATE_INTERVAL_MS = 24 * 3_600_000;
@@ -102,6 +130,11 @@ interface CursorState {
   readonly accounts: Readonly<Record<string, string>>;
   /** Every position is settled (see {@link settledPosition}): the next read starts just after it, no overlap. */
   readonly settled?: true;
+  /**
+   * The last run that read every account in full without a failure: the item's `lastUpdatedAt` it covered and
+   * when it ran, in Pluggy's clock. Absent: the next run reads in full.
+   */
+  readonly fullRead?: { readonly itemUpdatedAt: string; readonly at: string };
 }
 
 /** Failures that say something about the whole connection: they stop the sync instead of one account. */
@@ -119,6 +152,8 @@ export class PluggySyncSource implements ProviderSyncSource {
   private readonly accountsOfRun = new WeakMap<SyncSession, PluggyAccount[]>();
   /** When the item's last update finished (`lastUpdatedAt` of the settled item), per run. */
   private readonly settledAtOfRun = new WeakMap<SyncSession, string>();
+  /** Pluggy's time (`Date` of its answer) when the run last read the item, per run. */
+  private readonly pluggyTimeOfRun = new WeakMap<SyncSession, Date>();
 
   constructor(
     private readonly api: PluggyApi,
@@ -183,6 +218,7 @@ export class PluggySyncSource implements ProviderSyncSource {
     if (item.status === 'UPDATED' && item.lastUpdatedAt && Number.isFinite(Date.parse(item.lastUpdatedAt))) {
       this.settledAtOfRun.set(session, item.lastUpdatedAt);
     }
+    this.pluggyTimeOfRun.set(session, serverTime);
 
     const consent = await this.consentOf(item);
     if (consent && consentLapsed(consent, this.now())) {
@@ -214,10 +250,16 @@ export class PluggySyncSource implements ProviderSyncSource {
     // A position kept from an unsettled cursor is moved back by the overlap, so a settled cursor can hold it.
     for (const [id, at] of Object.entries(state.accounts)) positions[id] = settledAt && !state.settled ? this.minusOverlap(at) : at;
     const failures: AccountFailure[] = [];
+    const quiet = this.nothingCollectedSince(session, state, accounts);
+    if (quiet) logger.info('Pluggy item not updated since the last full read; reading only what a webhook named');
     for (const account of accounts) {
       const context = { providerAccountId: account.id, currency: toProviderAccount(account).balances.currency };
       try {
         const since = state.accounts[account.id];
+        if (quiet && since !== undefined) {
+          await this.applyHint(session, account.id, context, sink);
+          continue;
+        }
         const from = since === undefined ? undefined : state.settled ? afterPosition(since) : this.minusOverlap(since);
         const newest = await this.pullWindow(account.id, from, context, sink);
         if (newest) positions[account.id] = settledAt ? settledPosition(newest, settledAt) : newest;
@@ -236,8 +278,45 @@ export class PluggySyncSource implements ProviderSyncSource {
       }
     }
     await this.applyHintWithoutAccount(session, accounts, sink);
-    const next: CursorState = { v: CURSOR_VERSION, accounts: positions, ...(settledAt ? { settled: true as const } : {}) };
+    const pluggyTime = this.pluggyTimeOfRun.get(session);
+    // After a failing account (a hint it could not apply, too) the next run reads everything again.
+    const fullRead =
+      failures.length > 0
+        ? undefined
+        : quiet
+          ? state.fullRead
+          : settledAt && pluggyTime
+            ? { itemUpdatedAt: new Date(Date.parse(settledAt)).toISOString(), at: pluggyTime.toISOString() }
+            : undefined;
+    const next: CursorState = {
+      v: CURSOR_VERSION,
+      accounts: positions,
+      ...(settledAt ? { settled: true as const } : {}),
+      ...(fullRead ? { fullRead } : {}),
+    };
     return { nextCursor: JSON.stringify(next), accountFailures: failures };
+  }
+
+  /**
+   * Whether this run may skip the per-account reads (see "Quiet runs" above): a scheduled run, or a webhook
+   * run whose hint names the transactions to read (a webhook without one — item/updated,
+   * transactions/created — says new rows exist, so it reads in full even if `lastUpdatedAt` stood still);
+   * the item UPDATED with the `lastUpdatedAt` the last full read covered, that read less than
+   * {@link FULL_READ_EVERY_HOURS} ago by Pluggy's clock; and no hint whose updated ids only a window read
+   * would find (they name no account the item lists).
+   */
+  private nothingCollectedSince(session: SyncSession, state: CursorState, accounts: readonly PluggyAccount[]): boolean {
+    const hint = session.transactionHint;
+    if (session.trigger !== 'schedule' && !(session.trigger === 'webhook' && hint)) return false;
+    const settledAt = this.settledAtOfRun.get(session);
+    const pluggyTime = this.pluggyTimeOfRun.get(session);
+    const last = state.fullRead;
+    if (!settledAt || !pluggyTime || !state.settled || !last) return false;
+    if (Date.parse(last.itemUpdatedAt) !== Date.parse(settledAt)) return false;
+    const age = pluggyTime.getTime() - Date.parse(last.at);
+    if (!(age >= 0 && age < FULL_READ_EVERY_HOURS * 3_600_000)) return false;
+    const hintAccountListed = hint?.providerAccountId != null && accounts.some((account) => account.id === hint.providerAccountId);
+    return !hint || hint.updatedIds.length === 0 || hintAccountListed;
   }
 
   private minusOverlap(position: string): string {
@@ -406,7 +485,15 @@ export function parseCursor(cursor: string | null): CursorState {
     for (const [id, at] of Object.entries(parsed.accounts)) {
       if (typeof at === 'string' && Number.isFinite(Date.parse(at))) accounts[id] = at;
     }
-    return { v: CURSOR_VERSION, accounts, ...(parsed.settled === true ? { settled: true as const } : {}) };
+    const fullRead = parsed.fullRead;
+    const validFullRead =
+      typeof fullRead === 'object' && fullRead !== null && [fullRead.itemUpdatedAt, fullRead.at].every((at) => typeof at === 'string' && Number.isFinite(Date.parse(at)));
+    return {
+      v: CURSOR_VERSION,
+      accounts,
+      ...(parsed.settled === true ? { settled: true as const } : {}),
+      ...(validFullRead ? { fullRead: { itemUpdatedAt: fullRead.itemUpdatedAt, at: fullRead.at } } : {}),
+    };
   } catch {
     return { v: CURSOR_VERSION, accounts: {} };
   }
