@@ -11,10 +11,9 @@
  * a few new transactions (the per-sync cost the cost model uses). Both run with the trigger the auto-sync
  * scheduler uses (`schedule`, shared/sync/auto-sync-scheduler.ts), since the cost model prices auto-syncs;
  * a user-forced sync (`manual`) is shown on a line of its own where the provider treats it differently
- * (Pluggy asks for an item update; Plaid's source ignores the trigger, so its figures are the same). Pluggy
- * reads by creation time with a 24-hour overlap, so its steady state is reached only once new activity has
- * moved the window past the import: the sandbox clock is moved a day, then half a day, and both syncs are
- * shown. Last, the Pluggy clock moves on FULL_READ_EVERY_HOURS without an item update: the scheduled sync
+ * (Pluggy asks for an item update; Plaid's source ignores the trigger, so its figures are the same). For
+ * Pluggy, new activity is simulated twice (the sandbox clock moved a day, then half a day, each with an item
+ * update) and both syncs are shown; the second is the steady state. Last, the Pluggy clock moves on FULL_READ_EVERY_HOURS without an item update: the scheduled sync
  * then re-reads every account's creation-time and recent-date windows, the cost of that safety net.
  */
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -362,9 +361,8 @@ async function measurePluggy(stack: BenchStack, sandbox: PluggySandbox, transact
   // account is read in full.
   const userForced = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'manual' });
   progress(`Pluggy: user-forced sync with nothing new ${userForced.provider.total} Pluggy requests, ${userForced.awsRequests} AWS requests`);
-  // New activity a day later (the sandbox clock moves; the sync source reads by creation time with a 24-hour
-  // overlap, so the first sync after it still reads everything created around the import), then the steady
-  // state half a day after that: one new transaction per account, a window of the last day only.
+  // New activity a day later (the sandbox clock moves and the item updates), then the steady state half a day
+  // after that: one new transaction per account.
   const afterImport = await syncAfterActivity(stack, sandbox, item.id, { userId, connectionId }, 25);
   progress(`Pluggy: first sync after new activity (+${afterImport.counts.added}) ${afterImport.awsRequests} AWS requests`);
   const steady = await syncAfterActivity(stack, sandbox, item.id, { userId, connectionId }, 12);
@@ -383,7 +381,7 @@ async function measurePluggy(stack: BenchStack, sandbox: PluggySandbox, transact
     { ...steady, newTransactions: steady.counts.added, note: 'half a day after the previous sync, one new transaction per account' },
     [
       { ...userForced, label: 'user-forced (trigger manual: asks Pluggy for an update, reads in full), nothing new' },
-      { ...afterImport, label: `a day later, ${afterImport.counts.added} new (the 24-hour overlap still covers the import)` },
+      { ...afterImport, label: `a day later, ${afterImport.counts.added} new (first sync after an item update)` },
       { ...fullRead, label: `no item update for ${FULL_READ_EVERY_HOURS} h: full read of every account (${RECENT_WINDOW_DAYS}-day window), nothing new` },
     ],
     pluggyPageFloor(sandbox, first),
