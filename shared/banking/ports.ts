@@ -200,6 +200,12 @@ export interface SyncJob {
   readonly trigger: SyncTrigger;
   /** Set by the scheduler: one id per cycle, so a repeated tick cannot enqueue the same connection twice. */
   readonly deduplicationId?: string;
+  /**
+   * Set by the scheduler: the connection's `nextSyncAt` when the job was sent (the due time it read, or the
+   * lease it wrote). A scheduled sync whose connection no longer holds it was rescheduled meanwhile (a sync
+   * finished, the status changed) and is skipped.
+   */
+  readonly scheduledFor?: string;
   /** Transactions a provider webhook named as changed or deleted (Pluggy), for the sync to re-read. */
   readonly transactionHint?: TransactionChangeHint;
 }
@@ -236,20 +242,40 @@ export interface Clock {
   now(): Date;
 }
 
+/** What the due index holds of a connection (its projection): who, when, whether it waits, its institution. */
+export type DueConnection = Pick<Connection, 'userId' | 'connectionId' | 'provider' | 'institution' | 'status' | 'nextSyncAt'>;
+
 /** The due index as the scheduler uses it (implemented by the DynamoDB connection store). */
 export interface DueConnectionIndex {
-  /** Connections of one shard due at or before `dueBefore`, oldest first, paged. */
-  listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>>;
+  /**
+   * Connections of one shard due after `dueAfter` (exclusive; null: from the start) and at or before
+   * `dueBefore` (inclusive), oldest first, paged.
+   */
+  listDue(shard: number, dueAfter: string | null, dueBefore: string, cursor: string | null, limit: number): Promise<Page<DueConnection>>;
+  /**
+   * Claims the shard's due times up to `until` (the run's `now`) for this run: the shard's claim mark moves
+   * forward only, and remembers the recent marks. Returns where the previous claim ended (`after`, null: no
+   * run ever claimed this shard) and the latest mark set at or before `overdueBefore` (`overdueUntil`:
+   * connections due by then were handed out at least that long ago; null when no mark is that old), or
+   * `'taken'` when a run already claimed up to `until` or later.
+   */
+  claimDueWindow(shard: number, until: string, overdueBefore: string): Promise<DueClaim | 'taken'>;
   /** Moves each connection's `nextSyncAt` from the value read to `leaseUntil`, if nothing changed it since. */
-  leaseDue(due: readonly Connection[], leaseUntil: string): Promise<DueLeaseOutcome>;
+  leaseDue(due: readonly DueConnection[], leaseUntil: string): Promise<DueLeaseOutcome>;
   /** Takes connections that wait for their user out of the index; returns how many were taken out. */
-  dropFromDueIndex(waiting: readonly Connection[]): Promise<number>;
+  dropFromDueIndex(waiting: readonly DueConnection[]): Promise<number>;
 }
 
-/** What a lease attempt on a page of due connections came to. */
+/** A run's claim of one shard of the due index (see {@link DueConnectionIndex.claimDueWindow}). */
+export interface DueClaim {
+  readonly after: string | null;
+  readonly overdueUntil: string | null;
+}
+
+/** What a lease attempt on due connections came to. */
 export interface DueLeaseOutcome {
   /** Leased now (their `nextSyncAt` is the lease expiry): these, and only these, are enqueued. */
-  readonly leased: Connection[];
+  readonly leased: DueConnection[];
   /** Changed since they were read (synced, re-scheduled, waiting for the user, leased by a racing run). */
   readonly changed: number;
   /** Writes that failed for another reason (throttling after the SDK's retries); they stay due. */

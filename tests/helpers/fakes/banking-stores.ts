@@ -25,6 +25,8 @@ import type {
   CategoryStore,
   Clock,
   ConnectionStore,
+  DueClaim,
+  DueConnection,
   DueConnectionIndex,
   DueLeaseOutcome,
   Page,
@@ -153,28 +155,41 @@ export class InMemoryConnectionStore implements ConnectionStore, DueConnectionIn
   /** Lease writes that fail (as if throttled), by connection id; those connections stay due. */
   readonly leaseFailuresFor = new Set<string>();
   /** Called after a page of the due index was read, e.g. to change a connection before it is leased. */
-  afterListDue?: (page: Page<Connection>) => void;
+  afterListDue?: (page: Page<DueConnection>) => void;
+  /** Claim marks of the due index by shard, oldest first (`claimDueWindow`). */
+  readonly dueClaims = new Map<number, string[]>();
 
   /**
    * Paged like a DynamoDB query of the due index: the cursor is the sort key (`<nextSyncAt>#<connectionId>`)
    * of the last row returned, not an offset, so rows leased out of the window since do not shift the pages.
+   * Returns what the index projects, not the whole row.
    */
-  async listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>> {
+  async listDue(shard: number, dueAfter: string | null, dueBefore: string, cursor: string | null, limit: number): Promise<Page<DueConnection>> {
     if (!Number.isInteger(shard) || shard < 0 || shard >= this.dueShardCount) throw new Error(`no shard ${shard}`);
-    const sortKey = (row: Connection) => `${row.nextSyncAt}#${row.connectionId}`;
+    const sortKey = (row: DueConnection) => `${row.nextSyncAt}#${row.connectionId}`;
     const due = [...this.rows.values()]
-      .filter((row) => row.nextSyncAt !== null && row.nextSyncAt <= dueBefore)
+      .filter((row) => row.nextSyncAt !== null && row.nextSyncAt <= dueBefore && (dueAfter === null || row.nextSyncAt > dueAfter))
       .filter((row) => dueShardOf(row.connectionId, this.dueShardCount) === shard)
       .filter((row) => cursor === null || sortKey(row) > cursor)
-      .sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+      .sort((a, b) => sortKey(a).localeCompare(sortKey(b)))
+      .map(({ userId, connectionId, provider, institution, status, nextSyncAt }): DueConnection => ({ userId, connectionId, provider, institution, status, nextSyncAt }));
     const items = due.slice(0, limit);
-    const result = { items, nextCursor: due.length > limit ? sortKey(items[items.length - 1] as Connection) : null };
+    const result = { items, nextCursor: due.length > limit ? sortKey(items[items.length - 1] as DueConnection) : null };
     this.afterListDue?.(result);
     return result;
   }
 
-  async leaseDue(due: readonly Connection[], leaseUntil: string): Promise<DueLeaseOutcome> {
-    const leased: Connection[] = [];
+  async claimDueWindow(shard: number, until: string, overdueBefore: string): Promise<DueClaim | 'taken'> {
+    const marks = this.dueClaims.get(shard) ?? [];
+    const after = marks.at(-1) ?? null;
+    if (after !== null && after >= until) return 'taken';
+    const overdueUntil = marks.filter((mark) => mark <= overdueBefore).at(-1) ?? null;
+    this.dueClaims.set(shard, [...marks, until]);
+    return { after, overdueUntil };
+  }
+
+  async leaseDue(due: readonly DueConnection[], leaseUntil: string): Promise<DueLeaseOutcome> {
+    const leased: DueConnection[] = [];
     let changed = 0;
     let failed = 0;
     for (const read of due) {
@@ -194,7 +209,7 @@ export class InMemoryConnectionStore implements ConnectionStore, DueConnectionIn
     return { leased, changed, failed, firstFailure: failed > 0 ? new Error('ThrottlingException') : undefined };
   }
 
-  async dropFromDueIndex(waiting: readonly Connection[]): Promise<number> {
+  async dropFromDueIndex(waiting: readonly DueConnection[]): Promise<number> {
     let dropped = 0;
     for (const read of waiting) {
       const current = this.rows.get(read.connectionId);
