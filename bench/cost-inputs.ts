@@ -28,7 +28,7 @@ function unitsFor(inputs: CostInputs, providerSync: ProviderSyncResult): WorkUni
   const largest = scheduler.measured.at(-1)!;
   return [
     {
-      name: 'auto-sync: scheduler share (query, lease, SendMessageBatch)',
+      name: 'auto-sync: scheduler share (claim, query, SendMessageBatch)',
       perMonth: syncsPerMonth,
       aws: scaleTally(largest.aws, 1 / largest.connections),
       // The ticks themselves are a fixed cost of the deployment; their duration is shared out here.

@@ -268,7 +268,7 @@ function schedulerSection(results: BenchResults): string {
     'Due connections seeded into a private table with `BatchWriteItem` (not measured), then one tick of the real use-case ' +
       '(`enqueueDueConnections` with `DynamoConnectionStore` and `SqsSyncJobQueue`, 8 due-index shards) into a private FIFO queue ' +
       'that a separate client drains meanwhile, as the sync worker would. Baselines: the design\'s request floor, and the same ' +
-      'jobs sent straight to a second FIFO queue with the same adapter (enqueueing alone: no index read, no lease).',
+      'jobs sent straight to a second FIFO queue with the same adapter (enqueueing alone: no index read, no claim).',
     '',
   ];
   for (const run of scheduler.measured) {
@@ -301,7 +301,7 @@ function schedulerSection(results: BenchResults): string {
         `design is linear in the number of due connections): ${n(scheduler.extrapolated.awsRequests)} AWS requests — ` +
         `${Object.entries(scheduler.extrapolated.byOperation).map(([key, value]) => `${key} ${n(value)}`).join(', ')}; about ` +
         `${n(scheduler.extrapolated.seconds)} s on this machine's moto. moto serves DynamoDB one request at a time, so this time is ` +
-        "moto's per-request cost times the request count; DynamoDB serves the 8 shards' lease writes (8 in flight each) in parallel.",
+        "moto's per-request cost times the request count; DynamoDB serves the 8 shards' queries and sends in parallel.",
       '',
     );
   }
