@@ -143,12 +143,18 @@ export interface WebhookEventStore {
   /** Stores the event unless one with the same provider and id exists; returns false for a duplicate. */
   putIfNew(event: WebhookEvent, expiresAtEpochSeconds: number): Promise<boolean>;
   /**
-   * Stores the event unless it, or an event of the same provider under one of `earlierIds`, is stored, in one
-   * atomic request; returns null when stored, otherwise the stored event that made this one a duplicate.
+   * Stores the event unless an event of the same provider and id is stored, in one conditional write; returns
+   * null when stored, otherwise the stored event that made this one a duplicate. With `replaceReceivedBefore`,
+   * a stored event received before that time does not count: the new one replaces it (content-derived ids,
+   * whose same bytes arriving later are a new event).
    */
-  storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, earlierIds: readonly string[]): Promise<WebhookEvent | null>;
+  storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, replaceReceivedBefore: string | null): Promise<WebhookEvent | null>;
   get(provider: Provider, eventId: string): Promise<WebhookEvent | null>;
   listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<WebhookEvent>>;
+  /**
+   * Updates the stored event as read: conditional on the row still holding the event received at
+   * `event.receivedAt` (NotFoundError otherwise: gone, or replaced by a later arrival of the same bytes).
+   */
   save(event: WebhookEvent): Promise<void>;
 }
 

@@ -422,11 +422,9 @@ export class InMemoryWebhookEventStore implements WebhookEventStore {
     this.rows.set(key, { event, expiresAt: expiresAtEpochSeconds });
     return true;
   }
-  async storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, earlierIds: readonly string[]): Promise<WebhookEvent | null> {
-    for (const eventId of [...earlierIds, event.eventId]) {
-      const seen = this.rows.get(this.key(event.provider, eventId));
-      if (seen) return seen.event;
-    }
+  async storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, replaceReceivedBefore: string | null): Promise<WebhookEvent | null> {
+    const seen = this.rows.get(this.key(event.provider, event.eventId));
+    if (seen && (replaceReceivedBefore === null || seen.event.receivedAt >= replaceReceivedBefore)) return seen.event;
     this.rows.set(this.key(event.provider, event.eventId), { event, expiresAt: expiresAtEpochSeconds });
     return null;
   }
@@ -436,7 +434,7 @@ export class InMemoryWebhookEventStore implements WebhookEventStore {
   async save(event: WebhookEvent): Promise<void> {
     const key = this.key(event.provider, event.eventId);
     const row = this.rows.get(key);
-    if (!row) throw new NotFoundError('webhook event');
+    if (!row || row.event.receivedAt !== event.receivedAt) throw new NotFoundError('webhook event');
     this.rows.set(key, { ...row, event });
   }
   async listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<WebhookEvent>> {
