@@ -385,6 +385,18 @@ export class AwsRequestCounter {
 
   /** Set while the counter reads items for its own estimate: those reads are not the service's, and not counted. */
   private readonly ownReads = new AsyncLocalStorage<true>();
+  /** Wall time during which at least one of those reads was in flight (the union of their intervals). */
+  private ownReadMs = 0;
+  private ownReadsInFlight = 0;
+  private ownReadsSince = 0;
+
+  /**
+   * Milliseconds the estimate's own reads added since the last {@link reset}: exact for a sequential flow (the
+   * service waited on each), an upper bound of what they delayed a concurrent one.
+   */
+  estimatorMilliseconds(): number {
+    return this.ownReadMs;
+  }
 
   /**
    * The stored items at the given addresses (strongly consistent BatchGetItem, not counted). DynamoDB bills a
@@ -398,6 +410,7 @@ export class AwsRequestCounter {
     for (const write of writes) if (Object.keys(write.key).length > 0) wanted.set(itemAddress(write.tableName, write.key), write);
     const byTable = new Map<string, Record<string, AttributeValue>[]>();
     for (const write of wanted.values()) byTable.set(write.tableName, [...(byTable.get(write.tableName) ?? []), write.key]);
+    if (this.ownReadsInFlight++ === 0) this.ownReadsSince = performance.now();
     await this.ownReads.run(true, async () => {
       for (const [tableName, keys] of byTable) {
         for (let start = 0; start < keys.length; start += 100) {
@@ -414,6 +427,8 @@ export class AwsRequestCounter {
           }
         }
       }
+    }).finally(() => {
+      if (--this.ownReadsInFlight === 0) this.ownReadMs += performance.now() - this.ownReadsSince;
     });
     for (const address of wanted.keys()) if (!found.has(address)) found.set(address, null);
     return found;
@@ -469,6 +484,8 @@ export class AwsRequestCounter {
 
   reset(): void {
     this.tally = {};
+    this.ownReadMs = 0;
+    if (this.ownReadsInFlight > 0) this.ownReadsSince = performance.now();
   }
 
   snapshot(): Tally {

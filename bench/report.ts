@@ -247,6 +247,10 @@ function webhookSection(results: BenchResults): string {
       `${n(webhook.writeUnitsPerDelivery)} WRU, ${n(webhook.readUnitsPerDelivery)} RRU. Plaid requests during the load: ${webhook.plaidRequests} ` +
       '(the verification key is cached per container).',
     '',
+    `One delivery at a time (${webhook.sequential.deliveries} deliveries, nothing else in flight; the duration the cost model bills): ` +
+      `p50 **${n(webhook.sequential.p50Ms)} ms**, mean ${n(webhook.sequential.meanMs)} ms, ${n(webhook.sequential.awsRequestsPerDelivery)} AWS requests each ` +
+      `(the request counter's own reads for its capacity estimate, ${n(webhook.sequential.estimatorMsPerDelivery)} ms a delivery, taken out).`,
+    '',
     `Webhook worker (\`applyWebhookEvent\`) on ${webhook.worker.events} of the queued events in ${webhook.worker.invocations} invocations: ` +
       `${n(webhook.worker.awsRequestsPerEvent)} AWS requests per event (${operations(webhook.worker.aws, 1 / Math.max(1, webhook.worker.events))}), ` +
       `${n(webhook.worker.secondsPerEvent * 1000)} ms per event.`,
