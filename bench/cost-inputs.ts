@@ -85,7 +85,11 @@ export interface ConnectionCost extends CostResult {
 }
 
 export function connectionCost(inputs: CostInputs): ConnectionCost {
-  const storage = { averageItemBytes: inputs.sync.naive.averageItemBytes, writeUnitsPerItem: inputs.sync.naive.writeUnitsPerItem };
+  const storage = {
+    bytesPerTransaction: inputs.sync.naive.storedBytesPerTransaction,
+    averageItemBytes: inputs.sync.naive.averageItemBytes,
+    indexEntriesPerTransaction: inputs.sync.naive.indexEntriesPerTransaction,
+  };
   const plaid = costPerConnection(unitsFor(inputs, inputs.sync.plaid), storage);
   const pluggy = inputs.sync.pluggy ? costPerConnection(unitsFor(inputs, inputs.sync.pluggy), storage) : null;
   return { ...plaid, pluggy };

@@ -315,7 +315,15 @@ function schedulerSection(results: BenchResults): string {
 function costTable(cost: CostResult): string {
   return table(
     ['Service', 'USD per connection-month', 'Usage per connection-month'],
-    [...cost.lines.map((line) => [line.service, usd(line.usdPerConnectionMonth), line.detail]), ['**Total**', `**${usd(cost.totalUsdPerConnectionMonth)}**`, `${usd(cost.perThousandConnectionsUsd)} per 1,000 connections`]],
+    [
+      ...cost.lines.map((line) => [line.service, usd(line.usdPerConnectionMonth), line.detail]),
+      [
+        'storage per transaction',
+        usd(cost.storagePerTransaction.usdPerMonth * 1000) + ' per 1,000',
+        `${n(cost.storagePerTransaction.bytes)} B: the item and ${n(cost.storagePerTransaction.indexEntries)} index entries (projected attributes), 100 B overhead each`,
+      ],
+      ['**Total**', `**${usd(cost.totalUsdPerConnectionMonth)}**`, `${usd(cost.perThousandConnectionsUsd)} per 1,000 connections`],
+    ],
   );
 }
 
