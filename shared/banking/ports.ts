@@ -130,6 +130,8 @@ export interface SyncRunStore {
 export interface CategoryStore {
   listProviderCatalog(provider: Provider): Promise<Category[]>;
   putProviderCatalog(provider: Provider, categories: readonly Category[]): Promise<void>;
+  /** Adds the entries the catalog does not have yet; an entry already there (with its name) is left as it is. */
+  addToProviderCatalog(provider: Provider, categories: readonly Category[]): Promise<void>;
   listUserCategories(userId: string): Promise<Category[]>;
   getUserCategory(userId: string, categoryId: string): Promise<Category | null>;
   getProviderCategory(categoryId: string): Promise<Category | null>;

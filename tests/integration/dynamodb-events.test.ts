@@ -5,6 +5,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../shared/adapters/aws-clients';
+import { commandsSentDuring } from '../helpers/dynamodb-commands';
 import { webhookEventKey } from '../../shared/adapters/dynamodb/entities/webhook-event';
 import { DynamoSyncRunStore } from '../../shared/adapters/dynamodb/sync-run-store';
 import { DynamoWebhookEventStore } from '../../shared/adapters/dynamodb/webhook-event-store';
@@ -26,26 +27,6 @@ async function rawEvent(event: WebhookEvent): Promise<Record<string, unknown> | 
   return output.Item;
 }
 
-/** The DynamoDB commands the shared client sends while `work` runs. */
-async function countingRequests(work: () => Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const stack = dynamoDocumentClient().middlewareStack;
-  const name = `count-${uniqueId('mw')}`;
-  stack.add(
-    (next, context) => async (args) => {
-      seen.push(String(context.commandName));
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  try {
-    await work();
-  } finally {
-    stack.remove(name);
-  }
-  return seen;
-}
-
 describe('DynamoWebhookEventStore', () => {
   it('stores an event once: a redelivery with the same provider and id is reported as a duplicate', async () => {
     // Prepare
@@ -64,7 +45,7 @@ describe('DynamoWebhookEventStore', () => {
 
   it('stores unless seen, in one request, answering a duplicate with the stored event', async () => {
     const event = makeWebhookEvent();
-    const requests = await countingRequests(async () => {
+    const requests = await commandsSentDuring(async () => {
       expect(await webhookEvents.storeUnlessSeen(event, expiresAt, null)).toBeNull();
       expect(await webhookEvents.storeUnlessSeen({ ...event, body: '{"again":true}' }, expiresAt, null)).toEqual(event);
     });

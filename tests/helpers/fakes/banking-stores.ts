@@ -385,6 +385,9 @@ export class InMemoryCategoryStore implements CategoryStore {
   async putProviderCatalog(_provider: Provider, categories: readonly Category[]): Promise<void> {
     for (const category of categories) this.catalog.set(category.categoryId, category);
   }
+  async addToProviderCatalog(_provider: Provider, categories: readonly Category[]): Promise<void> {
+    for (const category of categories) if (!this.catalog.has(category.categoryId)) this.catalog.set(category.categoryId, category);
+  }
   async listUserCategories(userId: string): Promise<Category[]> {
     return [...this.userCategories.values()].filter((category) => category.userId === userId);
   }
