@@ -14,12 +14,13 @@
  * - (1) connections of a user: Query PK = `USER#<userId>`, SK begins_with `CONN#`.
  * - (2) connection by provider item id (webhooks name the item, not the user): Query GSI1 on
  *   `ITEM#<provider>#<providerItemId>`.
- * - (6) connections due for auto-sync: Query GSI2 per shard, GSI2SK < `<dueBefore>#\uffff`, oldest first.
+ * - (6) connections due for auto-sync: Query GSI2 per shard, GSI2SK between `<lastClaim>#\uffff` and
+ *   `<dueBefore>#\uffff` (or below a mark, for overdue rows), oldest first.
  *   Spreading the due rows over `shardCount` partitions keeps every scheduler read off one hot partition,
  *   and the index is sparse: a connection waiting for its user (`next_sync_at` null) is not in it at all.
  *   GSI2 projects only what {@link dueConnectionFromItem} reads (`shared/catalog/resources.ts`), so moving a
- *   due time writes a small index entry, not a copy of the row. A row still due a lease after its due time
- *   (its job was lost) is leased: a conditional UpdateItem moves `next_sync_at` and GSI2SK forward (never
+ *   due time writes a small index entry, not a copy of the row. A row still due a lease after the window that
+ *   took it (its job was lost) is leased: a conditional UpdateItem moves `next_sync_at` and GSI2SK forward (never
  *   GSI2PK, the shard depends on the id only).
  * - Claim marks of the due index, one per shard (`entity = due_claim`): PK `SCHEDULE#DUE#<shard>`, SK `CLAIM`,
  *   `claimed_until` = the due time up to which a scheduler run took the shard's connections, `marks` = the
