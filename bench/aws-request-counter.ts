@@ -8,17 +8,23 @@
  * it sees every HTTP attempt once, the serialized JSON request and the parsed output. From those it also
  * estimates DynamoDB capacity units the way on-demand billing counts them
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html):
- * a write costs 1 WRU per started KB of the item for the table plus the same for every GSI the item has keys
- * for (all indexes project ALL attributes), transactional writes cost double, deletes are priced at the
- * stored item size (approximated by the key size here, deleted rows are rare in these runs); reads cost
- * 0.5 RRU per started 4 KB per item (1 RRU when strongly consistent), a Query sums the sizes of the
- * returned items before rounding.
+ * - writes ({@link writeUnitsOf}): the table by the larger of the item before and after, each GSI by its
+ *   index entry (the projected attributes of `shared/catalog/resources.ts`) and only when the write enters,
+ *   leaves, re-keys or changes the entry
+ *   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations);
+ *   transactional writes cost double; a failed condition costs the table write of the stored item. The items
+ *   before (and after an update) are read around the write with an uncounted, strongly consistent
+ *   BatchGetItem, since the request alone does not show them;
+ * - reads: 0.5 RRU per started 4 KB per item (1 RRU when strongly consistent), a Query sums the sizes of the
+ *   returned items before rounding.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { bankingTable } from '../shared/catalog/resources';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { BatchGetItemCommand, type AttributeValue as WireValue } from '@aws-sdk/client-dynamodb';
+import { bankingTable, type IndexProjection } from '../shared/catalog/resources';
 
 type AttributeValue = Record<string, unknown>;
 
@@ -54,8 +60,6 @@ const SERVICE_NAMES: Record<string, string> = {
   SQSClient: 'SQS',
   SecretsManagerClient: 'SecretsManager',
 };
-
-const gsiPartitionKeys = bankingTable.globalIndexes.map((index) => index.partitionKey);
 
 /** DynamoDB's item size rule: attribute name bytes plus value bytes (numbers approximated by digits). */
 export function attributeValueSize(value: AttributeValue): number {
@@ -97,11 +101,97 @@ function plainValueSize(value: unknown): number {
   return 0;
 }
 
-/** WRUs of one put: table + each GSI whose partition key the item carries. */
-function putWriteUnits(item: Record<string, AttributeValue>): number {
-  const units = Math.max(1, Math.ceil(itemSize(item) / 1024));
-  const indexCopies = gsiPartitionKeys.filter((key) => key in item).length;
-  return units * (1 + indexCopies);
+/** An index as the estimator needs it: its key attributes and what it projects. */
+export interface EstimatedIndex {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly projection?: IndexProjection;
+}
+
+const tableKeyAttributes = [bankingTable.partitionKey, bankingTable.sortKey];
+
+/** Write units of `bytes`: 1 per started KB, at least 1. */
+function kilobyteUnits(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / 1024));
+}
+
+/**
+ * The index entry an item has in `index`, or null when the item is not in it (it lacks one of the index's
+ * key attributes: a sparse index). The entry holds the table's keys, the index's keys and the projected
+ * attributes: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Projections
+ */
+export function indexEntry(item: Record<string, AttributeValue> | null, index: EstimatedIndex): Record<string, AttributeValue> | null {
+  if (!item || !(index.partitionKey in item) || !(index.sortKey in item)) return null;
+  const projection = index.projection ?? { type: 'ALL' as const };
+  if (projection.type === 'ALL') return item;
+  const names = new Set([...tableKeyAttributes, index.partitionKey, index.sortKey, ...(projection.type === 'INCLUDE' ? projection.attributes : [])]);
+  return Object.fromEntries(Object.entries(item).filter(([name]) => names.has(name)));
+}
+
+/** Same attributes, same values (DynamoDB JSON, compared independently of attribute order). */
+function sameItem(left: Record<string, AttributeValue>, right: Record<string, AttributeValue>): boolean {
+  return canonical(left) === canonical(right);
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export interface WriteUnits {
+  readonly table: number;
+  /** Summed over the indexes, by index name for the ones written. */
+  readonly indexes: number;
+  readonly byIndex: Readonly<Record<string, number>>;
+}
+
+/**
+ * WRUs of one successful write of an item from `before` (null: it did not exist) to `after` (null: deleted),
+ * as on-demand billing counts them:
+ * - the table: 1 per started KB of the larger of the item before and after the write
+ *   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html#write-operation-consumption);
+ * - each GSI, by its index entry (keys + projected attributes), following
+ *   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations:
+ *   nothing when the item is in the index neither before nor after; one write (the new entry) when it
+ *   enters; one (the old entry) when it leaves; two (a delete and a put) when an index key attribute
+ *   changes; one when only projected attributes change; and nothing when the write changes neither a key
+ *   nor a projected attribute of the index ("If a write to a table does not require a global secondary
+ *   index update, no write capacity is consumed from the index").
+ * Transactional writes cost twice this (the caller doubles).
+ */
+export function writeUnitsOf(
+  before: Record<string, AttributeValue> | null,
+  after: Record<string, AttributeValue> | null,
+  globalIndexes: readonly EstimatedIndex[] = bankingTable.globalIndexes,
+): WriteUnits {
+  const table = kilobyteUnits(Math.max(before ? itemSize(before) : 0, after ? itemSize(after) : 0));
+  const byIndex: Record<string, number> = {};
+  for (const index of globalIndexes) {
+    const old = indexEntry(before, index);
+    const next = indexEntry(after, index);
+    let units = 0;
+    if (old && next) {
+      const keyChanged = [index.partitionKey, index.sortKey].some((key) => !sameItem({ v: old[key]! }, { v: next[key]! }));
+      if (keyChanged) units = kilobyteUnits(itemSize(old)) + kilobyteUnits(itemSize(next));
+      else if (!sameItem(old, next)) units = kilobyteUnits(Math.max(itemSize(old), itemSize(next)));
+    } else if (old || next) {
+      units = kilobyteUnits(itemSize((old ?? next)!));
+    }
+    if (units > 0) byIndex[index.name] = units;
+  }
+  return { table, indexes: Object.values(byIndex).reduce((sum, units) => sum + units, 0), byIndex };
+}
+
+/** WRUs of a write whose condition failed: the table only, sized by the stored item (at least 1). */
+export function failedConditionUnits(before: Record<string, AttributeValue> | null): number {
+  return kilobyteUnits(before ? itemSize(before) : 0);
 }
 
 function readUnits(bytes: number, consistent: boolean): number {
@@ -115,38 +205,6 @@ interface RequestShape {
 /** Capacity and item counts of one DynamoDB call, from its JSON request and parsed output. */
 function dynamoUsage(operation: string, input: RequestShape, output: RequestShape | undefined, tally: OperationTally): void {
   switch (operation) {
-    case 'PutItem': {
-      tally.itemsWritten += 1;
-      tally.writeUnits += putWriteUnits((input.Item ?? {}) as Record<string, AttributeValue>);
-      break;
-    }
-    case 'UpdateItem':
-    case 'DeleteItem': {
-      // The SDK cannot see the stored item; 1 WRU per index the update may touch is the usual small-row cost.
-      tally.itemsWritten += 1;
-      tally.writeUnits += operation === 'UpdateItem' ? 1 + countIndexKeysIn(String(input.UpdateExpression ?? '')) : 1;
-      break;
-    }
-    case 'BatchWriteItem': {
-      for (const requests of Object.values((input.RequestItems ?? {}) as Record<string, RequestShape[]>)) {
-        for (const request of requests) {
-          tally.itemsWritten += 1;
-          const put = request.PutRequest as { Item?: Record<string, AttributeValue> } | undefined;
-          tally.writeUnits += put?.Item ? putWriteUnits(put.Item) : 1;
-        }
-      }
-      break;
-    }
-    case 'TransactWriteItems': {
-      for (const action of (input.TransactItems ?? []) as RequestShape[]) {
-        tally.itemsWritten += 1;
-        const put = action.Put as { Item?: Record<string, AttributeValue> } | undefined;
-        const update = action.Update as { UpdateExpression?: string } | undefined;
-        const base = put?.Item ? putWriteUnits(put.Item) : update ? 1 + countIndexKeysIn(update.UpdateExpression ?? '') : 1;
-        tally.writeUnits += 2 * base;
-      }
-      break;
-    }
     case 'GetItem': {
       const item = output?.Item as Record<string, unknown> | undefined;
       tally.itemsRead += item ? 1 : 0;
@@ -191,11 +249,89 @@ function dynamoUsage(operation: string, input: RequestShape, output: RequestShap
   }
 }
 
-function countIndexKeysIn(updateExpression: string): number {
-  return gsiPartitionKeys.filter((key) => updateExpression.includes(key) || updateExpression.includes(key.replace('PK', 'SK'))).length;
+/** One item a DynamoDB write request touches. */
+interface PlannedWrite {
+  readonly tableName: string;
+  readonly key: Record<string, AttributeValue>;
+  readonly kind: 'put' | 'update' | 'delete' | 'check';
+  /** The new item of a put. */
+  readonly item?: Record<string, AttributeValue>;
+  readonly transactional: boolean;
+}
+
+function keyOf(item: Record<string, AttributeValue>): Record<string, AttributeValue> {
+  return Object.fromEntries(tableKeyAttributes.filter((name) => name in item).map((name) => [name, item[name]!]));
+}
+
+/** The items a write request touches, from its JSON body. */
+function plannedWrites(operation: string, input: RequestShape): PlannedWrite[] {
+  const tableName = String(input.TableName ?? '');
+  switch (operation) {
+    case 'PutItem': {
+      const item = (input.Item ?? {}) as Record<string, AttributeValue>;
+      return [{ tableName, key: keyOf(item), kind: 'put', item, transactional: false }];
+    }
+    case 'UpdateItem':
+    case 'DeleteItem':
+      return [{ tableName, key: (input.Key ?? {}) as Record<string, AttributeValue>, kind: operation === 'UpdateItem' ? 'update' : 'delete', transactional: false }];
+    case 'BatchWriteItem':
+      return Object.entries((input.RequestItems ?? {}) as Record<string, RequestShape[]>).flatMap(([table, requests]) =>
+        requests.map((request): PlannedWrite => {
+          const item = (request.PutRequest as { Item?: Record<string, AttributeValue> } | undefined)?.Item;
+          if (item) return { tableName: table, key: keyOf(item), kind: 'put', item, transactional: false };
+          const key = ((request.DeleteRequest as { Key?: Record<string, AttributeValue> } | undefined)?.Key ?? {});
+          return { tableName: table, key, kind: 'delete', transactional: false };
+        }),
+      );
+    case 'TransactWriteItems':
+      return ((input.TransactItems ?? []) as RequestShape[]).map((action): PlannedWrite => {
+        const put = action.Put as { TableName?: string; Item?: Record<string, AttributeValue> } | undefined;
+        if (put?.Item) return { tableName: String(put.TableName), key: keyOf(put.Item), kind: 'put', item: put.Item, transactional: true };
+        const [kind, body] = (['Update', 'Delete', 'ConditionCheck'] as const)
+          .map((name) => [name, action[name] as { TableName?: string; Key?: Record<string, AttributeValue> } | undefined] as const)
+          .find(([, value]) => value !== undefined) ?? ['ConditionCheck', undefined];
+        return {
+          tableName: String(body?.TableName ?? ''),
+          key: body?.Key ?? {},
+          kind: kind === 'Update' ? 'update' : kind === 'Delete' ? 'delete' : 'check',
+          transactional: true,
+        };
+      });
+    default:
+      return [];
+  }
+}
+
+function itemAddress(tableName: string, key: Record<string, AttributeValue>): string {
+  return `${tableName}|${canonical(key)}`;
+}
+
+type ItemsByAddress = Map<string, Record<string, AttributeValue> | null>;
+
+/** WRUs of the planned writes, from the items before and after (the rules of {@link writeUnitsOf}). */
+function writesUnits(writes: readonly PlannedWrite[], before: ItemsByAddress, after: ItemsByAddress): number {
+  let units = 0;
+  for (const write of writes) {
+    const address = itemAddress(write.tableName, write.key);
+    const old = before.get(address) ?? null;
+    const cost =
+      write.kind === 'check'
+        ? failedConditionUnits(old)
+        : (() => {
+            const next = write.kind === 'put' ? write.item! : write.kind === 'update' ? (after.get(address) ?? null) : null;
+            const counted = writeUnitsOf(old, next);
+            return counted.table + counted.indexes;
+          })();
+    units += write.transactional ? 2 * cost : cost;
+  }
+  return units;
 }
 
 const utf8 = new TextDecoder();
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
 
 function requestJson(request: unknown): RequestShape {
   const body = (request as { body?: unknown } | undefined)?.body;
@@ -247,6 +383,57 @@ export class AwsRequestCounter {
     }
   }
 
+  /** Set while the counter reads items for its own estimate: those reads are not the service's, and not counted. */
+  private readonly ownReads = new AsyncLocalStorage<true>();
+  /** Wall time during which at least one of those reads was in flight (the union of their intervals). */
+  private ownReadMs = 0;
+  private ownReadsInFlight = 0;
+  private ownReadsSince = 0;
+
+  /**
+   * Milliseconds the estimate's own reads added since the last {@link reset}: exact for a sequential flow (the
+   * service waited on each), an upper bound of what they delayed a concurrent one.
+   */
+  estimatorMilliseconds(): number {
+    return this.ownReadMs;
+  }
+
+  /**
+   * The stored items at the given addresses (strongly consistent BatchGetItem, not counted). DynamoDB bills a
+   * write by the item before and after it, which the request alone does not show; reading them around the
+   * write is the estimate's only way to know. Concurrent writers to the same item can blur one estimate,
+   * never the request counts.
+   */
+  private async readItems(client: CountedClient, writes: readonly PlannedWrite[]): Promise<ItemsByAddress> {
+    const found: ItemsByAddress = new Map();
+    const wanted = new Map<string, PlannedWrite>();
+    for (const write of writes) if (Object.keys(write.key).length > 0) wanted.set(itemAddress(write.tableName, write.key), write);
+    const byTable = new Map<string, Record<string, AttributeValue>[]>();
+    for (const write of wanted.values()) byTable.set(write.tableName, [...(byTable.get(write.tableName) ?? []), write.key]);
+    if (this.ownReadsInFlight++ === 0) this.ownReadsSince = performance.now();
+    await this.ownReads.run(true, async () => {
+      for (const [tableName, keys] of byTable) {
+        for (let start = 0; start < keys.length; start += 100) {
+          let pending: Record<string, WireValue>[] = keys.slice(start, start + 100) as unknown as Record<string, WireValue>[];
+          while (pending.length > 0) {
+            const output = await (client as unknown as { send: (command: BatchGetItemCommand) => Promise<{ Responses?: Record<string, Record<string, WireValue>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, WireValue>[] }> }> }).send(
+              new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+            );
+            for (const item of output.Responses?.[tableName] ?? []) {
+              const plain = item as unknown as Record<string, AttributeValue>;
+              found.set(itemAddress(tableName, keyOf(plain)), plain);
+            }
+            pending = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
+          }
+        }
+      }
+    }).finally(() => {
+      if (--this.ownReadsInFlight === 0) this.ownReadMs += performance.now() - this.ownReadsSince;
+    });
+    for (const address of wanted.keys()) if (!found.has(address)) found.set(address, null);
+    return found;
+  }
+
   attach(client: CountedClient): void {
     const stack = (client as unknown as { middlewareStack: { add: (...args: unknown[]) => void } }).middlewareStack;
     if (this.attached.has(stack)) return;
@@ -254,26 +441,42 @@ export class AwsRequestCounter {
     stack.add(
       (next: (args: { request: unknown }) => Promise<{ output?: unknown }>, context: { clientName?: string; commandName?: string }) =>
         async (args: { request: unknown }) => {
+          if (this.ownReads.getStore()) return next(args);
           const service = SERVICE_NAMES[context.clientName ?? ''] ?? context.clientName ?? 'unknown';
           const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
           const entry = (this.tally[operationKey(service, operation)] ??= emptyTally());
           entry.requests += 1;
           const input = requestJson(args.request);
           if (operation === 'BatchWriteItem') this.captureFrom(input);
+          const writes = service === 'DynamoDB' ? plannedWrites(operation, input) : [];
+          const before = writes.length > 0 ? await this.readItems(client, writes) : new Map();
           const started = performance.now();
+          let result: { output?: unknown };
           try {
-            const result = await next(args);
-            if (service === 'DynamoDB') dynamoUsage(operation, input, result.output as RequestShape | undefined, entry);
-            if (service === 'SQS') entry.messagesSent += operation === 'SendMessageBatch' ? ((input.Entries as unknown[] | undefined)?.length ?? 0) : operation === 'SendMessage' ? 1 : 0;
-            return result;
+            result = await next(args);
           } catch (error) {
-            entry.errors += 1;
-            // A write whose condition fails still consumes write capacity.
-            if (service === 'DynamoDB' && ['PutItem', 'UpdateItem', 'DeleteItem'].includes(operation)) dynamoUsage(operation, input, undefined, entry);
-            throw error;
-          } finally {
             entry.milliseconds += performance.now() - started;
+            entry.errors += 1;
+            // A write whose condition fails still consumes write capacity, sized by the stored item:
+            // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithItems.html#WorkingWithItems.ConditionalUpdate
+            if (service === 'DynamoDB' && ['PutItem', 'UpdateItem', 'DeleteItem'].includes(operation) && isConditionFailure(error)) {
+              entry.itemsWritten += 1;
+              entry.writeUnits += failedConditionUnits(before.get(itemAddress(writes[0]!.tableName, writes[0]!.key)) ?? null);
+            }
+            throw error;
           }
+          entry.milliseconds += performance.now() - started;
+          if (service === 'DynamoDB') {
+            dynamoUsage(operation, input, result.output as RequestShape | undefined, entry);
+            if (writes.length > 0) {
+              const updated = writes.filter((write) => write.kind === 'update');
+              const after = updated.length > 0 ? await this.readItems(client, updated) : new Map();
+              entry.itemsWritten += writes.length;
+              entry.writeUnits += writesUnits(writes, before, after);
+            }
+          }
+          if (service === 'SQS') entry.messagesSent += operation === 'SendMessageBatch' ? ((input.Entries as unknown[] | undefined)?.length ?? 0) : operation === 'SendMessage' ? 1 : 0;
+          return result;
         },
       { step: 'deserialize', priority: 'high', name: 'benchAwsRequestCounter' },
     );
@@ -281,6 +484,8 @@ export class AwsRequestCounter {
 
   reset(): void {
     this.tally = {};
+    this.ownReadMs = 0;
+    if (this.ownReadsInFlight > 0) this.ownReadsSince = performance.now();
   }
 
   snapshot(): Tally {

@@ -43,7 +43,7 @@ export const profile = {
   coldStartShare: 0.01,
   /** Transactions a connection holds: two years of history at the profile's rate. */
   storedTransactions: 1440,
-  /** DynamoDB's per-item storage overhead, added for the table and for each index copy. */
+  /** DynamoDB's per-item storage overhead, added for the table item and for each index entry. */
   itemOverheadBytes: 100,
 } as const;
 
@@ -76,6 +76,8 @@ export interface CostResult {
   readonly lines: readonly CostLine[];
   readonly totalUsdPerConnectionMonth: number;
   readonly perThousandConnectionsUsd: number;
+  /** What one stored transaction costs in storage: bytes and USD per month. */
+  readonly storagePerTransaction: { readonly bytes: number; readonly indexEntries: number; readonly usdPerMonth: number };
   readonly fixedMonthly: readonly CostLine[];
   readonly fixedMonthlyUsd: number;
 }
@@ -87,8 +89,10 @@ function sum(tally: Tally, filter: (key: string) => boolean, field: 'requests' |
 }
 
 export interface StorageInput {
+  /** Bytes DynamoDB bills for one stored transaction: item, index entries, 100 B overhead each. */
+  readonly bytesPerTransaction: number;
   readonly averageItemBytes: number;
-  readonly writeUnitsPerItem: number;
+  readonly indexEntriesPerTransaction: number;
 }
 
 export function costPerConnection(units: readonly WorkUnit[], storage: StorageInput): CostResult {
@@ -116,10 +120,9 @@ export function costPerConnection(units: readonly WorkUnit[], storage: StorageIn
     kms += n * sum(unit.aws, (key) => key.startsWith('KMS.'), 'requests');
     secretsCalls += n * sum(unit.aws, (key) => key.startsWith('SecretsManager.'), 'requests');
   }
-  // Storage: each transaction is stored once in the table and once per index it has keys for; the WRUs
-  // per item written (table + index copies, all under 1 KB) tell how many copies there are.
-  const copies = Math.max(1, storage.writeUnitsPerItem);
-  const storedGb = (profile.storedTransactions * copies * (storage.averageItemBytes + profile.itemOverheadBytes)) / 1024 ** 3;
+  // Storage: each transaction's item plus its entry in every index it is in (keys and projected attributes
+  // only), each with DynamoDB's 100-byte overhead, as measured on the items the first sync wrote.
+  const storedGb = (profile.storedTransactions * storage.bytesPerTransaction) / 1024 ** 3;
 
   const lines: CostLine[] = [
     {
@@ -137,7 +140,9 @@ export function costPerConnection(units: readonly WorkUnit[], storage: StorageIn
     {
       service: 'DynamoDB storage',
       usdPerConnectionMonth: storedGb * prices.dynamoStoragePerGbMonth.usd,
-      detail: `${profile.storedTransactions} transactions × ${round(copies, 1)} copies × ${storage.averageItemBytes + profile.itemOverheadBytes} B = ${round(storedGb * 1024, 3)} MB`,
+      detail:
+        `${profile.storedTransactions} transactions × ${storage.bytesPerTransaction} B per transaction (item ${storage.averageItemBytes} B + ` +
+        `${round(storage.indexEntriesPerTransaction, 2)} index entries, ${profile.itemOverheadBytes} B overhead each) = ${round(storedGb * 1024, 3)} MB`,
     },
     {
       service: 'SQS',
@@ -175,6 +180,11 @@ export function costPerConnection(units: readonly WorkUnit[], storage: StorageIn
     })),
     lines: lines.map((line) => ({ ...line, usdPerConnectionMonth: round(line.usdPerConnectionMonth, 8) })),
     totalUsdPerConnectionMonth: round(totalUsd, 8),
+    storagePerTransaction: {
+      bytes: storage.bytesPerTransaction,
+      indexEntries: storage.indexEntriesPerTransaction,
+      usdPerMonth: round((storage.bytesPerTransaction / 1024 ** 3) * prices.dynamoStoragePerGbMonth.usd, 12),
+    },
     perThousandConnectionsUsd: round(totalUsd * 1000, 2),
     fixedMonthly,
     fixedMonthlyUsd: round(fixedMonthly.reduce((total, line) => total + line.usdPerConnectionMonth, 0), 4),

@@ -257,6 +257,10 @@ function webhookSection(results: BenchResults): string {
       `${n(webhook.writeUnitsPerDelivery)} WRU, ${n(webhook.readUnitsPerDelivery)} RRU. Plaid requests during the load: ${webhook.plaidRequests} ` +
       '(the verification key is cached per container).',
     '',
+    `One delivery at a time (${webhook.sequential.deliveries} deliveries, nothing else in flight; the duration the cost model bills): ` +
+      `p50 **${n(webhook.sequential.p50Ms)} ms**, mean ${n(webhook.sequential.meanMs)} ms, ${n(webhook.sequential.awsRequestsPerDelivery)} AWS requests each ` +
+      `(the request counter's own reads for its capacity estimate, ${n(webhook.sequential.estimatorMsPerDelivery)} ms a delivery, taken out).`,
+    '',
     `Webhook worker (\`applyWebhookEvent\`) on ${webhook.worker.events} of the queued events in ${webhook.worker.invocations} invocations: ` +
       `${n(webhook.worker.awsRequestsPerEvent)} AWS requests per event (${operations(webhook.worker.aws, 1 / Math.max(1, webhook.worker.events))}), ` +
       `${n(webhook.worker.secondsPerEvent * 1000)} ms per event.`,
@@ -278,7 +282,7 @@ function schedulerSection(results: BenchResults): string {
     'Due connections seeded into a private table with `BatchWriteItem` (not measured), then one tick of the real use-case ' +
       '(`enqueueDueConnections` with `DynamoConnectionStore` and `SqsSyncJobQueue`, 8 due-index shards) into a private FIFO queue ' +
       'that a separate client drains meanwhile, as the sync worker would. Baselines: the design\'s request floor, and the same ' +
-      'jobs sent straight to a second FIFO queue with the same adapter (enqueueing alone: no index read, no lease).',
+      'jobs sent straight to a second FIFO queue with the same adapter (enqueueing alone: no index read, no claim).',
     '',
   ];
   for (const run of scheduler.measured) {
@@ -311,7 +315,7 @@ function schedulerSection(results: BenchResults): string {
         `design is linear in the number of due connections): ${n(scheduler.extrapolated.awsRequests)} AWS requests — ` +
         `${Object.entries(scheduler.extrapolated.byOperation).map(([key, value]) => `${key} ${n(value)}`).join(', ')}; about ` +
         `${n(scheduler.extrapolated.seconds)} s on this machine's moto. moto serves DynamoDB one request at a time, so this time is ` +
-        "moto's per-request cost times the request count; DynamoDB serves the 8 shards' lease writes (8 in flight each) in parallel.",
+        "moto's per-request cost times the request count; DynamoDB serves the 8 shards' queries and sends in parallel.",
       '',
     );
   }
@@ -321,7 +325,15 @@ function schedulerSection(results: BenchResults): string {
 function costTable(cost: CostResult): string {
   return table(
     ['Service', 'USD per connection-month', 'Usage per connection-month'],
-    [...cost.lines.map((line) => [line.service, usd(line.usdPerConnectionMonth), line.detail]), ['**Total**', `**${usd(cost.totalUsdPerConnectionMonth)}**`, `${usd(cost.perThousandConnectionsUsd)} per 1,000 connections`]],
+    [
+      ...cost.lines.map((line) => [line.service, usd(line.usdPerConnectionMonth), line.detail]),
+      [
+        'storage per transaction',
+        usd(cost.storagePerTransaction.usdPerMonth * 1000) + ' per 1,000',
+        `${n(cost.storagePerTransaction.bytes)} B: the item and ${n(cost.storagePerTransaction.indexEntries)} index entries (projected attributes), 100 B overhead each`,
+      ],
+      ['**Total**', `**${usd(cost.totalUsdPerConnectionMonth)}**`, `${usd(cost.perThousandConnectionsUsd)} per 1,000 connections`],
+    ],
   );
 }
 

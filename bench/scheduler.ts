@@ -205,7 +205,8 @@ async function measureOnce(stack: BenchStack, connections: number, progress: Pro
       readUnits: round(total(aws, 'readUnits'), 1),
       floor: [
         row(`due-index Query pages (${PAGE_SIZE} rows a page, ${SHARDS} shards)`, floorQueries, aws['DynamoDB.Query']?.requests ?? 0),
-        row('conditional lease UpdateItem (one per connection)', connections, aws['DynamoDB.UpdateItem']?.requests ?? 0),
+        row(`claim mark GetItem + conditional PutItem (one each per shard)`, 2 * SHARDS, (aws['DynamoDB.GetItem']?.requests ?? 0) + (aws['DynamoDB.PutItem']?.requests ?? 0)),
+        row('overdue-lease UpdateItem (none when no job was lost)', 0, aws['DynamoDB.UpdateItem']?.requests ?? 0),
         row(`SQS SendMessageBatch (${SQS_BATCH} per request)`, Math.ceil(connections / SQS_BATCH), aws['SQS.SendMessageBatch']?.requests ?? 0),
       ],
       enqueueOnly: { seconds: round(directSeconds, 2), requests: directRequests },

@@ -41,7 +41,10 @@ export interface ProviderRequests {
 }
 
 export interface SyncMeasurement {
+  /** Wall time of the sync, including the request counter's reads for its capacity estimate (errs high). */
   readonly wallSeconds: number;
+  /** Time during which those reads were in flight (an upper bound of what they added). */
+  readonly estimatorSeconds: number;
   readonly counts: { added: number; modified: number; removed: number; accounts: number };
   readonly outcome: string;
   readonly aws: Tally;
@@ -98,6 +101,15 @@ export interface NaiveBaseline {
   /** Average stored transaction item size (bytes) and its WRU cost per write (table + GSI copies). */
   readonly averageItemBytes: number;
   readonly writeUnitsPerItem: number;
+  /**
+   * Storage DynamoDB bills per transaction: the item plus 100 bytes of overhead, and for each index the item is
+   * in, its index entry (keys and projected attributes) plus 100 bytes
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html,
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.StorageConsiderations).
+   */
+  readonly storedBytesPerTransaction: number;
+  /** Index entries per transaction (average over the items the first sync wrote). */
+  readonly indexEntriesPerTransaction: number;
 }
 
 export interface SyncEfficiencyResult {
@@ -128,6 +140,9 @@ function providerRequestsSince(recorder: PlaidSandbox['recorder'], afterSeq: num
   };
 }
 
+/** DynamoDB's per-item storage overhead, for the table item and for each index entry. */
+const STORAGE_OVERHEAD_BYTES = 100;
+
 async function measureSync(
   stack: BenchStack,
   recorder: PlaidSandbox['recorder'],
@@ -141,10 +156,13 @@ async function measureSync(
   const started = performance.now();
   const run = await runSync(deps, job);
   const wallSeconds = (performance.now() - started) / 1000;
+  // Included above: the sync's writes run concurrently, so what these reads delayed cannot be told apart.
+  const estimatorSeconds = stack.counter.estimatorMilliseconds() / 1000;
   const aws = stack.counter.snapshot();
   if (!run) throw new Error(`sync of ${job.connectionId} found no connection`);
   return {
     wallSeconds: round(wallSeconds, 2),
+    estimatorSeconds: round(estimatorSeconds, 2),
     counts: { added: run.counts.added, modified: run.counts.modified, removed: run.counts.removed, accounts: run.counts.accounts },
     outcome: run.outcome,
     aws,
@@ -487,9 +505,18 @@ export async function measureSyncEfficiency(stack: BenchStack, options: SyncEffi
     }
   }
   const naiveRun = await measureNaive(stack, plaid.written, progress);
-  const { itemSize } = await import('./aws-request-counter');
+  const { indexEntry, itemSize } = await import('./aws-request-counter');
+  const { bankingTable } = await import('../shared/catalog/resources');
   const sizes = plaid.written.map((item) => itemSize(item as never));
   const averageItemBytes = sizes.reduce((sum, size) => sum + size, 0) / Math.max(1, sizes.length);
+  const average = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+  const entries = plaid.written.map((item) =>
+    bankingTable.globalIndexes.map((index) => indexEntry(item as never, index)).filter((entry) => entry !== null),
+  );
+  const storedBytes = plaid.written.map(
+    (item, position) =>
+      itemSize(item as never) + STORAGE_OVERHEAD_BYTES + entries[position]!.reduce((sum, entry) => sum + itemSize(entry) + STORAGE_OVERHEAD_BYTES, 0),
+  );
   const first = plaid.result.first;
   const dynamoRequests = total(first.aws, 'requests', 'DynamoDB');
   return {
@@ -507,6 +534,8 @@ export async function measureSyncEfficiency(stack: BenchStack, options: SyncEffi
       },
       averageItemBytes: Math.round(averageItemBytes),
       writeUnitsPerItem: round(first.aws['DynamoDB.BatchWriteItem'] ? first.aws['DynamoDB.BatchWriteItem'].writeUnits / first.aws['DynamoDB.BatchWriteItem'].itemsWritten : 0, 2),
+      storedBytesPerTransaction: Math.round(average(storedBytes)),
+      indexEntriesPerTransaction: round(average(entries.map((list) => list.length)), 2),
     },
   };
 }

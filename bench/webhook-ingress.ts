@@ -7,6 +7,12 @@
  * a new event (stored, then queued), signed with the Plaid sandbox's current key exactly as the sandbox
  * signs its own deliveries. Both handlers are warmed up first: the figures are warm latencies.
  *
+ * Then a sequential sample: deliveries one at a time, nothing else in flight, each timed from request to
+ * answer through the local gateway, minus the time the request counter spent reading items for its capacity
+ * estimate. That is one warm invocation's duration (plus the gateway's loopback hop, so it errs high), which
+ * the cost model bills per delivery; the loaded latencies above include queueing behind the other deliveries
+ * on moto, which a Lambda invocation does not pay.
+ *
  * Afterwards a sample of the queued events goes through the webhook worker (`applyWebhookEvent`), counted
  * the same way, which is what the cost model charges per delivery on the worker side.
  */
@@ -53,6 +59,15 @@ export interface WebhookIngressResult {
   readonly writeUnitsPerDelivery: number;
   readonly readUnitsPerDelivery: number;
   readonly plaidRequests: number;
+  /** Deliveries one at a time (no concurrent load): one warm invocation each. */
+  readonly sequential: {
+    readonly deliveries: number;
+    readonly p50Ms: number;
+    readonly meanMs: number;
+    /** Time of the request counter's own estimate reads, taken out of the figures above. */
+    readonly estimatorMsPerDelivery: number;
+    readonly awsRequestsPerDelivery: number;
+  };
   /** The webhook worker on a sample of the queued events. */
   readonly worker: {
     readonly events: number;
@@ -188,6 +203,8 @@ export async function measureWebhookIngress(stack: BenchStack, options: WebhookI
 
     const accepted = webhook.statuses['200'] ?? 0;
     const perDelivery = (value: number) => round(value / Math.max(1, accepted), 3);
+    const sequential = await measureSequential(stack, webhookUrl, Math.min(SEQUENTIAL_DELIVERIES, count), (index) => signed(2_000_000 + index));
+    progress(`webhook ingress, one at a time: p50 ${sequential.p50Ms} ms over ${sequential.deliveries} deliveries`);
     const worker = await measureWorker(stack, options.workerSample, progress);
     return {
       concurrency,
@@ -209,11 +226,46 @@ export async function measureWebhookIngress(stack: BenchStack, options: WebhookI
       writeUnitsPerDelivery: perDelivery(total(aws, 'writeUnits')),
       readUnitsPerDelivery: perDelivery(total(aws, 'readUnits')),
       plaidRequests,
+      sequential,
       worker,
     };
   } finally {
     await gateway.close();
   }
+}
+
+/** Deliveries in the sequential sample. */
+const SEQUENTIAL_DELIVERIES = 30;
+
+async function measureSequential(
+  stack: BenchStack,
+  url: string,
+  deliveries: number,
+  signed: (index: number) => { headers: Record<string, string>; body: string },
+): Promise<WebhookIngressResult['sequential']> {
+  const durations: number[] = [];
+  let estimatorMs = 0;
+  stack.counter.reset();
+  for (let index = 0; index < deliveries; index++) {
+    const delivery = signed(index);
+    const estimatorBefore = stack.counter.estimatorMilliseconds();
+    const started = performance.now();
+    const answer = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
+    await answer.arrayBuffer();
+    const elapsed = performance.now() - started;
+    if (answer.status !== 200) throw new Error(`sequential webhook delivery answered ${answer.status}`);
+    const own = stack.counter.estimatorMilliseconds() - estimatorBefore;
+    estimatorMs += own;
+    durations.push(elapsed - own);
+  }
+  const aws = stack.counter.snapshot();
+  return {
+    deliveries,
+    p50Ms: round(median(durations), 1),
+    meanMs: round(durations.reduce((sum, value) => sum + value, 0) / Math.max(1, durations.length), 1),
+    estimatorMsPerDelivery: round(estimatorMs / Math.max(1, deliveries), 1),
+    awsRequestsPerDelivery: round(total(aws, 'requests') / Math.max(1, deliveries), 3),
+  };
 }
 
 /**
@@ -255,6 +307,7 @@ async function measureWorker(stack: BenchStack, sample: number, progress: Progre
       if (messages.length === 0) break;
       const started = performance.now();
       await invokeHandler(fn, { Records: messages.map((message) => sqsRecord(message, identity)) });
+      // Includes the request counter's reads for its capacity estimate (errs high).
       busyMs += performance.now() - started;
       events += messages.length;
       invocations += 1;

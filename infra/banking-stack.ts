@@ -29,11 +29,13 @@ import {
   bankingTable,
   eventBus as eventBusCatalog,
   eventBusName,
+  projectionOf,
   queues as queueCatalog,
   secretName,
   secrets as secretCatalog,
   tokenKey,
   tokenKeyAlias,
+  type IndexProjection,
   type QueueId,
   type SecretId,
 } from '../shared/catalog/resources';
@@ -254,7 +256,7 @@ export class BankingStack extends Stack {
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
+        ...cdkProjection(projectionOf(index)),
       });
     }
     return table;
@@ -454,4 +456,11 @@ function pascal(id: string): string {
 
 function mapRecord<K extends string, V, R>(record: Readonly<Record<K, V>>, map: (value: V) => R): Record<K, R> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as V)])) as Record<K, R>;
+}
+
+/** The catalog's projection in CDK's terms (`nonKeyAttributes` only for INCLUDE). */
+function cdkProjection(projection: IndexProjection): { projectionType: ProjectionType; nonKeyAttributes?: string[] } {
+  if (projection.type === 'KEYS_ONLY') return { projectionType: ProjectionType.KEYS_ONLY };
+  if (projection.type === 'INCLUDE') return { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...projection.attributes] };
+  return { projectionType: ProjectionType.ALL };
 }

@@ -532,7 +532,7 @@ export const scheduled: readonly ScheduledDefinition[] = [
     id: 'autoSyncScheduler',
     entry: 'functions/schedule/auto-sync-scheduler.ts',
     summary: 'Enqueues every connection whose next auto-sync time has passed.',
-    // table:write: enqueuing leases each due connection (moves its next sync time forward) so it is enqueued once.
+    // table:write: each tick moves the due-index shards' claim marks, leases overdue connections and unindexes stale ones.
     grants: ['table:read', 'table:write', 'queue:sync'],
     everyMinutes: 15,
     timeoutSeconds: 300,

@@ -25,6 +25,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type AttributeDefinition,
+  type Projection,
 } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms';
 import {
@@ -51,6 +52,7 @@ import {
   eventBusName,
   deadLetterRetentionDays,
   defaultResourcePrefix,
+  projectionOf,
   queueName,
   queues,
   secretName,
@@ -58,6 +60,7 @@ import {
   tableName,
   tokenKey,
   tokenKeyAlias,
+  type IndexProjection,
   type QueueDefinition,
   type QueueId,
   type SecretDefinition,
@@ -238,7 +241,7 @@ export async function createBankingTable(dynamodb: DynamoDBClient, name: string)
             { AttributeName: index.partitionKey, KeyType: 'HASH' },
             { AttributeName: index.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: dynamoProjection(projectionOf(index)),
         })),
       }),
     );
@@ -431,4 +434,10 @@ function parseSecretObject(value: string | undefined): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+/** The catalog's projection in DynamoDB API terms. */
+function dynamoProjection(projection: IndexProjection): Projection {
+  if (projection.type === 'INCLUDE') return { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.attributes] };
+  return { ProjectionType: projection.type };
 }

@@ -130,6 +130,8 @@ export interface SyncRunStore {
 export interface CategoryStore {
   listProviderCatalog(provider: Provider): Promise<Category[]>;
   putProviderCatalog(provider: Provider, categories: readonly Category[]): Promise<void>;
+  /** Adds the entries the catalog does not have yet; an entry already there (with its name) is left as it is. */
+  addToProviderCatalog(provider: Provider, categories: readonly Category[]): Promise<void>;
   listUserCategories(userId: string): Promise<Category[]>;
   getUserCategory(userId: string, categoryId: string): Promise<Category | null>;
   getProviderCategory(categoryId: string): Promise<Category | null>;
@@ -143,12 +145,18 @@ export interface WebhookEventStore {
   /** Stores the event unless one with the same provider and id exists; returns false for a duplicate. */
   putIfNew(event: WebhookEvent, expiresAtEpochSeconds: number): Promise<boolean>;
   /**
-   * Stores the event unless it, or an event of the same provider under one of `earlierIds`, is stored, in one
-   * atomic request; returns null when stored, otherwise the stored event that made this one a duplicate.
+   * Stores the event unless an event of the same provider and id is stored, in one conditional write; returns
+   * null when stored, otherwise the stored event that made this one a duplicate. With `replaceReceivedBefore`,
+   * a stored event received before that time does not count: the new one replaces it (content-derived ids,
+   * whose same bytes arriving later are a new event).
    */
-  storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, earlierIds: readonly string[]): Promise<WebhookEvent | null>;
+  storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, replaceReceivedBefore: string | null): Promise<WebhookEvent | null>;
   get(provider: Provider, eventId: string): Promise<WebhookEvent | null>;
   listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<WebhookEvent>>;
+  /**
+   * Updates the stored event as read: conditional on the row still holding the event received at
+   * `event.receivedAt` (NotFoundError otherwise: gone, or replaced by a later arrival of the same bytes).
+   */
   save(event: WebhookEvent): Promise<void>;
 }
 
@@ -200,6 +208,12 @@ export interface SyncJob {
   readonly trigger: SyncTrigger;
   /** Set by the scheduler: one id per cycle, so a repeated tick cannot enqueue the same connection twice. */
   readonly deduplicationId?: string;
+  /**
+   * Set by the scheduler: the connection's `nextSyncAt` when the job was sent (the due time it read, or the
+   * lease it wrote). A scheduled sync whose connection no longer holds it was rescheduled meanwhile (a sync
+   * finished, the status changed) and is skipped.
+   */
+  readonly scheduledFor?: string;
   /** Transactions a provider webhook named as changed or deleted (Pluggy), for the sync to re-read. */
   readonly transactionHint?: TransactionChangeHint;
 }
@@ -236,20 +250,40 @@ export interface Clock {
   now(): Date;
 }
 
+/** What the due index holds of a connection (its projection): who, when, whether it waits, its institution. */
+export type DueConnection = Pick<Connection, 'userId' | 'connectionId' | 'provider' | 'institution' | 'status' | 'nextSyncAt'>;
+
 /** The due index as the scheduler uses it (implemented by the DynamoDB connection store). */
 export interface DueConnectionIndex {
-  /** Connections of one shard due at or before `dueBefore`, oldest first, paged. */
-  listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>>;
+  /**
+   * Connections of one shard due after `dueAfter` (exclusive; null: from the start) and at or before
+   * `dueBefore` (inclusive), oldest first, paged.
+   */
+  listDue(shard: number, dueAfter: string | null, dueBefore: string, cursor: string | null, limit: number): Promise<Page<DueConnection>>;
+  /**
+   * Claims the shard's due times up to `until` (the run's `now`) for this run: the shard's claim mark moves
+   * forward only, and remembers the recent marks. Returns where the previous claim ended (`after`, null: no
+   * run ever claimed this shard) and the latest mark set at or before `overdueBefore` (`overdueUntil`:
+   * connections due by then were handed out at least that long ago; null when no mark is that old), or
+   * `'taken'` when a run already claimed up to `until` or later.
+   */
+  claimDueWindow(shard: number, until: string, overdueBefore: string): Promise<DueClaim | 'taken'>;
   /** Moves each connection's `nextSyncAt` from the value read to `leaseUntil`, if nothing changed it since. */
-  leaseDue(due: readonly Connection[], leaseUntil: string): Promise<DueLeaseOutcome>;
+  leaseDue(due: readonly DueConnection[], leaseUntil: string): Promise<DueLeaseOutcome>;
   /** Takes connections that wait for their user out of the index; returns how many were taken out. */
-  dropFromDueIndex(waiting: readonly Connection[]): Promise<number>;
+  dropFromDueIndex(waiting: readonly DueConnection[]): Promise<number>;
 }
 
-/** What a lease attempt on a page of due connections came to. */
+/** A run's claim of one shard of the due index (see {@link DueConnectionIndex.claimDueWindow}). */
+export interface DueClaim {
+  readonly after: string | null;
+  readonly overdueUntil: string | null;
+}
+
+/** What a lease attempt on due connections came to. */
 export interface DueLeaseOutcome {
   /** Leased now (their `nextSyncAt` is the lease expiry): these, and only these, are enqueued. */
-  readonly leased: Connection[];
+  readonly leased: DueConnection[];
   /** Changed since they were read (synced, re-scheduled, waiting for the user, leased by a racing run). */
   readonly changed: number;
   /** Writes that failed for another reason (throttling after the SDK's retries); they stay due. */

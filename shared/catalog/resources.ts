@@ -8,10 +8,29 @@
  * This file must stay free of aws-cdk-lib and AWS SDK imports so that both sides can load it cheaply.
  */
 
+/**
+ * Which attributes an index entry carries besides the table's and the index's keys. DynamoDB stores and
+ * writes an entry of that size per item in the index, so a narrow projection makes every index write and
+ * every stored copy smaller: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Projections
+ * A query on the index can only return projected attributes, so a projection must name everything its
+ * readers map. Changing it replaces the index (CloudFormation deletes and rebuilds it; docs/deploy.md).
+ */
+export type IndexProjection =
+  | { readonly type: 'ALL' }
+  | { readonly type: 'KEYS_ONLY' }
+  | { readonly type: 'INCLUDE'; readonly attributes: readonly string[] };
+
 export interface IndexDefinition {
   readonly name: string;
   readonly partitionKey: string;
   readonly sortKey: string;
+  /** Default `ALL`. */
+  readonly projection?: IndexProjection;
+}
+
+/** The projection an index has, with the default filled in. */
+export function projectionOf(index: IndexDefinition): IndexProjection {
+  return index.projection ?? { type: 'ALL' };
 }
 
 export interface TableDefinition {
@@ -33,7 +52,15 @@ export const bankingTable: TableDefinition = {
   timeToLiveAttribute: 'expires_at',
   globalIndexes: [
     { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
-    { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+    // The sharded due index: only connections, read by the auto-sync scheduler, which needs who and when
+    // (ids, due time), whether the connection waits for its user (status) and its institution (health check);
+    // `dueConnectionFromItem` in shared/adapters/dynamodb/entities/connection.ts reads exactly these.
+    {
+      name: 'GSI2',
+      partitionKey: 'GSI2PK',
+      sortKey: 'GSI2SK',
+      projection: { type: 'INCLUDE', attributes: ['entity', 'user_id', 'connection_id', 'status', 'next_sync_at', 'provider', 'institution'] },
+    },
     { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
     { name: 'GSI4', partitionKey: 'GSI4PK', sortKey: 'GSI4SK' },
   ],

@@ -11,6 +11,7 @@ export const syncJobMessage = z.object({
   syncRunId: z.string().check(z.minLength(1)),
   trigger: z.enum(['link', 'manual', 'webhook', 'schedule']),
   deduplicationId: z.optional(z.string().check(z.minLength(1))),
+  scheduledFor: z.optional(z.string().check(z.minLength(1))),
   /** Pluggy sends transaction ids in chunks of at most 400 per webhook; the bound leaves room. */
   transactionHint: z.optional(z
     .object({

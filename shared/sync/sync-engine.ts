@@ -90,6 +90,13 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
     return recorded;
   }
+  // The scheduler reads the due index without writing to each row (shared/sync/auto-sync-scheduler.ts); a
+  // connection rescheduled between that read and this job (a sync finished) already has its next time. A run
+  // this job already started is carried on regardless (it may be what rescheduled the connection).
+  if (!recorded && job.trigger === 'schedule' && job.scheduledFor !== undefined && connection.nextSyncAt !== job.scheduledFor) {
+    logger.info('sync skipped: connection rescheduled since the job was sent', { scheduled_for: job.scheduledFor });
+    return null;
+  }
   const started = deps.clock.now();
   let run = syncRunRecord({
     userId: connection.userId,

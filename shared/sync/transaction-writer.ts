@@ -142,7 +142,7 @@ export class TransactionChangeWriter {
         updatedAt: now,
       });
     }
-    if (fresh.size > 0) await this.categories.putProviderCatalog(this.connection.provider, [...fresh.values()]);
+    if (fresh.size > 0) await this.categories.addToProviderCatalog(this.connection.provider, [...fresh.values()]);
   }
 }
 

@@ -5,26 +5,23 @@
  *
  * A digest alone would also swallow the NEXT, genuinely new webhook with the same bytes: Plaid's bodies
  * carry no id or timestamp, and `SYNC_UPDATES_AVAILABLE` for an Item is byte-identical every time it fires.
- * So the id also names a fixed time window, and a body counts as a duplicate when it was seen in the
- * current or the previous window, i.e. within 15 to 30 minutes. That covers redeliveries arriving
- * together and Plaid's first retries (after 30 s, 2 min and 8 min), while a later identical webhook is a
- * new event. Treating a late retry as new costs at most one extra, idempotent sync; treating a new event
- * as a retry would leave data stale until the next auto-sync. Inside the window, a SYNC_UPDATES_AVAILABLE
- * whose earlier copy was already applied is queued again for that reason (`receive-webhook.ts`).
+ * So a stored event counts only for {@link DEDUPE_WINDOW_SECONDS} after it was received: the same bytes
+ * within 30 minutes are a redelivery (that covers deliveries arriving together and Plaid's first retries,
+ * after 30 s, 2 min and 8 min, with room), later ones a new event, which replaces the stored record of the earlier one
+ * in the same conditional write (`receive-webhook.ts`). Treating a late retry as new costs at most one extra,
+ * idempotent sync; treating a new event as a retry would leave data stale until the next auto-sync. Inside
+ * the window, a SYNC_UPDATES_AVAILABLE whose earlier copy was already applied is queued again for that reason.
  */
 import { createHash } from 'node:crypto';
 
-export const DEDUPE_WINDOW_SECONDS = 15 * 60;
+export const DEDUPE_WINDOW_SECONDS = 30 * 60;
 
-export interface ContentEventIds {
-  /** The id this delivery is stored under. */
-  readonly current: string;
-  /** The id the same body got in the previous window; a stored event under it makes this a duplicate. */
-  readonly previous: string;
+/** The event id of a body that names none: the SHA-256 of its verified bytes. */
+export function contentEventId(rawBody: Buffer): string {
+  return createHash('sha256').update(rawBody).digest('hex');
 }
 
-export function contentEventIds(rawBody: Buffer, receivedAt: Date): ContentEventIds {
-  const digest = createHash('sha256').update(rawBody).digest('hex');
-  const window = Math.floor(receivedAt.getTime() / 1000 / DEDUPE_WINDOW_SECONDS);
-  return { current: `${digest}.${window}`, previous: `${digest}.${window - 1}` };
+/** Stored events received before this time no longer make a delivery of the same bytes a duplicate. */
+export function dedupeHorizon(receivedAt: Date): string {
+  return new Date(receivedAt.getTime() - DEDUPE_WINDOW_SECONDS * 1000).toISOString();
 }

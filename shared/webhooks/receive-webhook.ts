@@ -18,7 +18,7 @@ import type { Connection, Provider, WebhookEvent } from '../banking/model';
 import type { Clock, ConnectionStore, SyncRunStore, WebhookEventQueue, WebhookEventStore } from '../banking/ports';
 import { logger, withLogContext } from '../observability/logger';
 import { countMetric, countMetricBy, detailMetricNames, metricNames, MetricUnit, publishMetrics } from '../observability/metrics';
-import { contentEventIds } from './event-ids';
+import { contentEventId, dedupeHorizon } from './event-ids';
 import type { DescribedWebhook, WebhookSource } from '../providers/ports';
 import { WebhookVerificationError, type ReceivedWebhook } from '../providers/webhook-verification';
 
@@ -69,9 +69,9 @@ export async function receiveWebhook(
   countReceived(provider, described.type);
   const receivedAt = deps.clock.now();
 
-  // A body without a provider event id is named by its digest and window; the previous window's id counts too.
-  const ids = described.providerEventId ? null : contentEventIds(request.rawBody, receivedAt);
-  const eventId = described.providerEventId ?? ids!.current;
+  // A body without a provider event id is named by its digest, and a duplicate only within the dedupe window.
+  const eventId = described.providerEventId ?? contentEventId(request.rawBody);
+  const replaceReceivedBefore = described.providerEventId ? null : dedupeHorizon(receivedAt);
 
   // One lookup, one conditional write (which also answers "already seen", with the stored event), one send:
   // three requests for a new delivery. A duplicate's lookup is spent for nothing, which is the rarer case.
@@ -81,7 +81,7 @@ export async function receiveWebhook(
   if (connection) withLogContext({ user_id: connection.userId, connection_id: connection.connectionId });
   const actionable = connection !== null || described.aboutProvider === true;
   const event = newEvent(provider, eventId, described, connection, actionable, request.rawBody, receivedAt);
-  const seen = await deps.events.storeUnlessSeen(event, expiryOf(receivedAt), ids ? [ids.previous] : []);
+  const seen = await deps.events.storeUnlessSeen(event, expiryOf(receivedAt), replaceReceivedBefore);
   if (seen) return acknowledgeDuplicate(deps, seen, described, receivedAt);
 
   if (!actionable) {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BankingStack } from '../../infra/banking-stack';
 import {
   bankingTable,
+  projectionOf,
   deadLetterQueueName,
   deadLetterRetentionDays,
   defaultResourcePrefix,
@@ -257,20 +258,36 @@ describe('BankingStack (default context, real catalog)', () => {
       });
     });
 
-    it('has exactly the catalog GSIs, each projecting all attributes', () => {
+    it('has exactly the catalog GSIs, each with its catalog projection', () => {
       const table = Object.values(template.findResources('AWS::DynamoDB::Table'))[0] as {
         Properties: { GlobalSecondaryIndexes: { IndexName: string; KeySchema: unknown; Projection: unknown }[] };
       };
       expect(table.Properties.GlobalSecondaryIndexes).toEqual(
-        bankingTable.globalIndexes.map((index) => ({
-          IndexName: index.name,
-          KeySchema: [
-            { AttributeName: index.partitionKey, KeyType: 'HASH' },
-            { AttributeName: index.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        })),
+        bankingTable.globalIndexes.map((index) => {
+          const projection = projectionOf(index);
+          return {
+            IndexName: index.name,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection:
+              projection.type === 'INCLUDE'
+                ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.attributes] }
+                : { ProjectionType: projection.type },
+          };
+        }),
       );
+    });
+
+    it('projects only the due attributes into the due index (GSI2), which only the scheduler reads', () => {
+      const table = Object.values(template.findResources('AWS::DynamoDB::Table'))[0] as {
+        Properties: { GlobalSecondaryIndexes: { IndexName: string; Projection: { ProjectionType: string; NonKeyAttributes?: string[] } }[] };
+      };
+      const due = table.Properties.GlobalSecondaryIndexes.find((index) => index.IndexName === 'GSI2');
+      expect(due?.Projection.ProjectionType).toBe('INCLUDE');
+      expect(due?.Projection.NonKeyAttributes).not.toContain('access_token');
+      expect(due?.Projection.NonKeyAttributes).toEqual(expect.arrayContaining(['status', 'next_sync_at', 'institution']));
     });
   });
 

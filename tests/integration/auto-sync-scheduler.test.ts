@@ -14,13 +14,13 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queues } from '../../shared/catalog/resources';
 import { provisionQueue, type ProvisionedQueue } from '../../local/aws/provision';
 import { dynamoDocumentClient } from '../../shared/adapters/aws-clients';
 import { batchWriteAll, putRequest } from '../../shared/adapters/dynamodb/batch';
 import { DynamoConnectionStore } from '../../shared/adapters/dynamodb/connection-store';
-import { connectionKey, connectionToItem, dueShardOf } from '../../shared/adapters/dynamodb/entities/connection';
+import { connectionKey, connectionToItem, dueClaimKey, dueShardOf } from '../../shared/adapters/dynamodb/entities/connection';
 import { tableRef } from '../../shared/adapters/dynamodb/table';
 import { SqsSyncJobQueue } from '../../shared/adapters/sqs/sqs-sync-job-queue';
 import { updateConnection } from '../../shared/banking/connection-updates';
@@ -186,9 +186,17 @@ describe('auto-sync scheduler, 10,000 connections', () => {
       skippedNeedingUser: staleWaiting.size,
       leaseConflicts: 0,
       leaseFailures: 0,
+      shardsTaken: 0,
     });
-    // The second tick reads only what became due since: the leased ones left the window, the stale entries the index.
-    expect(second).toEqual({ due: dueAtSecondTick.size, enqueued: dueAtSecondTick.size, skippedNeedingUser: 0, leaseConflicts: 0, leaseFailures: 0 });
+    // The second tick reads only what became due since the first tick's window; the stale entries left the index.
+    expect(second).toEqual({
+      due: dueAtSecondTick.size,
+      enqueued: dueAtSecondTick.size,
+      skippedNeedingUser: 0,
+      leaseConflicts: 0,
+      leaseFailures: 0,
+      shardsTaken: 0,
+    });
 
     // Assess: the jobs handed to SQS, per tick and in total.
     const expected = new Set([...dueAtFirstTick, ...dueAtSecondTick]);
@@ -214,20 +222,21 @@ describe('auto-sync scheduler, 10,000 connections', () => {
     }
   }, 180_000);
 
-  it('leaves leased rows due again only when the lease runs out, and stale waiting rows out of the index', async () => {
+  it('writes nothing to the rows it enqueues, moves every shard\'s claim mark, and takes stale waiting rows out of the index', async () => {
     const client = dynamoDocumentClient();
     const read = (id: string) =>
       client.send(new GetCommand({ TableName: table.tableName, Key: connectionKey(connectionsById.get(id)!.userId, id), ConsistentRead: true }));
-    const [leasedFirst] = [...dueAtFirstTick];
-    const [leasedSecond] = [...dueAtSecondTick];
+    const [enqueuedFirst] = [...dueAtFirstTick];
     const [stale] = [...staleWaiting];
 
-    const first = (await read(leasedFirst!)).Item!;
-    expect(first.next_sync_at).toBe(isoAt(firstTick, leaseMs));
-    expect(first.GSI2SK).toBe(`${isoAt(firstTick, leaseMs)}#${leasedFirst}`);
-    // The lease writes only the due attributes: the version other writers lock on is untouched.
-    expect(first.updated_at).toBe(connectionsById.get(leasedFirst!)!.updatedAt);
-    expect((await read(leasedSecond!)).Item!.next_sync_at).toBe(isoAt(secondTick, leaseMs));
+    const first = (await read(enqueuedFirst!)).Item!;
+    expect(first.next_sync_at).toBe(connectionsById.get(enqueuedFirst!)!.nextSyncAt);
+    expect(first.updated_at).toBe(connectionsById.get(enqueuedFirst!)!.updatedAt);
+    for (let shard = 0; shard < shardCount; shard++) {
+      const mark = (await client.send(new GetCommand({ TableName: table.tableName, Key: dueClaimKey(shard), ConsistentRead: true }))).Item!;
+      expect(mark.claimed_until).toBe(secondTick.toISOString());
+      expect(mark.marks).toEqual([firstTick.toISOString(), secondTick.toISOString()]);
+    }
 
     const dropped = (await read(stale!)).Item!;
     expect(dropped.status).toBe(connectionsById.get(stale!)!.status);
@@ -239,14 +248,14 @@ describe('auto-sync scheduler, 10,000 connections', () => {
 describe('auto-sync scheduler leases', () => {
   let table: PrivateTable;
   let store: DynamoConnectionStore;
-  // The tests share this table; each one ticks at a time when only its own rows are due.
   const at = new Date('2031-06-01T08:00:00.000Z');
 
-  beforeAll(async () => {
+  // A table per test: the claim marks remember the ticks each test makes.
+  beforeEach(async () => {
     table = await createPrivateTable('autosync-lease');
     store = new DynamoConnectionStore({ tableName: table.tableName, dueIndexShards: shardCount });
   });
-  afterAll(() => table?.drop());
+  afterEach(() => table?.drop());
 
   async function seedDue(count: number, dueAt: string): Promise<Connection[]> {
     const rows = Array.from({ length: count }, () => makeConnection({ nextSyncAt: dueAt }));
@@ -271,23 +280,25 @@ describe('auto-sync scheduler leases', () => {
 
     // Assess
     expect(recorder.sent.map((job) => job.connectionId)).toEqual([connection!.connectionId, connection!.connectionId]);
-    expect(recorder.sent[1]!.deduplicationId).toBe(`${connection!.connectionId}@${isoAt(at, leaseMs)}`);
+    // Sent for the lease the overdue row was given, which is also what the worker checks it against.
+    expect(recorder.sent[1]!.deduplicationId).toBe(`${connection!.connectionId}@${isoAt(at, 2 * leaseMs + minute)}`);
+    expect(recorder.sent[1]!.scheduledFor).toBe(isoAt(at, 2 * leaseMs + minute));
     expect(recorder.sent[1]!.deduplicationId).not.toBe(recorder.sent[0]!.deduplicationId);
   });
 
   it('lets a finished sync replace the lease with the real next time (the lease never blocks its write)', async () => {
-    // Prepare: leased by a tick.
+    // Prepare: enqueued by a tick.
     const [connection] = await seedDue(1, isoAt(at, -minute));
     const recorder = new RecordingSyncQueue(null);
     await enqueueDueConnections(schedulerAt(at, recorder));
 
     // Act: the worker's sync finishes and stores the next time through the ordinary versioned write, with
-    // the version it read before the lease (the lease left it unchanged).
+    // the version it read before the tick (the scheduler left it unchanged).
     const nextSync = isoAt(at, 12 * 60 * minute);
     await store.save({ ...connection!, nextSyncAt: nextSync, updatedAt: isoAt(at, 1) }, connection!.updatedAt);
     await enqueueDueConnections(schedulerAt(new Date(at.getTime() + leaseMs + minute), recorder));
 
-    // Assess: enqueued once; the lease expiry did not bring it back, the real next time holds.
+    // Assess: enqueued once; a lease later it is not overdue, the real next time holds.
     expect(recorder.sent.filter((job) => job.connectionId === connection!.connectionId)).toHaveLength(1);
     expect((await store.get(connection!.userId, connection!.connectionId))!.nextSyncAt).toBe(nextSync);
   });
@@ -295,7 +306,7 @@ describe('auto-sync scheduler leases', () => {
   it('enqueues each due connection once when two scheduler runs race on the same tick', async () => {
     // Prepare
     // Earlier than every row the tests above left behind, so only this test's rows are due.
-    const tick = new Date(at.getTime() - 30 * 24 * 60 * minute);
+    const tick = at;
     const rows = await seedDue(60, isoAt(tick, -5 * minute));
     const recorder = new RecordingSyncQueue(null);
 
@@ -312,11 +323,38 @@ describe('auto-sync scheduler leases', () => {
     expect(left.enqueued + right.enqueued).toBe(rows.length);
   });
 
-  it('does not enqueue a connection whose due time changed between the read and the lease', async () => {
+  it('sends a connection that changed right after the index read for the due time it read, which the worker skips', async () => {
     // Prepare: a webhook marks the login broken right after the scheduler read the row.
-    const tick = new Date(at.getTime() - 60 * 24 * 60 * minute);
-    const [connection] = await seedDue(1, isoAt(tick, -minute));
+    const [connection] = await seedDue(1, isoAt(at, -minute));
     const racingIndex: DueConnectionIndex = {
+      claimDueWindow: (...args) => store.claimDueWindow(...args),
+      dropFromDueIndex: (waiting) => store.dropFromDueIndex(waiting),
+      leaseDue: (due, leaseUntil) => store.leaseDue(due, leaseUntil),
+      listDue: async (...args) => {
+        const page = await store.listDue(...args);
+        if (page.items.length > 0) {
+          await updateConnection(store, connection!.userId, connection!.connectionId, (current) => ({ ...current, status: 'login_required', nextSyncAt: null }), () => at);
+        }
+        return page;
+      },
+    };
+    const recorder = new RecordingSyncQueue(null);
+
+    // Act
+    await enqueueDueConnections(schedulerAt(at, recorder, racingIndex));
+
+    // Assess: the job names the due time read; the row no longer holds it (runSync skips such a scheduled job).
+    expect(recorder.sent.map((job) => job.scheduledFor)).toEqual([isoAt(at, -minute)]);
+    const stored = await store.get(connection!.userId, connection!.connectionId);
+    expect(stored).toMatchObject({ status: 'login_required', nextSyncAt: null });
+  });
+
+  it('does not enqueue an overdue connection whose due time changed between the read and the lease', async () => {
+    // Prepare: enqueued, the job lost; a lease later a webhook marks the login broken right after the read.
+    const [connection] = await seedDue(1, isoAt(at, -minute));
+    await enqueueDueConnections(schedulerAt(at, new RecordingSyncQueue(null)));
+    const racingIndex: DueConnectionIndex = {
+      claimDueWindow: (...args) => store.claimDueWindow(...args),
       listDue: (...args) => store.listDue(...args),
       dropFromDueIndex: (waiting) => store.dropFromDueIndex(waiting),
       leaseDue: async (due, leaseUntil) => {
@@ -325,7 +363,7 @@ describe('auto-sync scheduler leases', () => {
           connection!.userId,
           connection!.connectionId,
           (current) => ({ ...current, status: 'login_required', nextSyncAt: null }),
-          () => tick,
+          () => at,
         );
         return store.leaseDue(due, leaseUntil);
       },
@@ -333,12 +371,23 @@ describe('auto-sync scheduler leases', () => {
     const recorder = new RecordingSyncQueue(null);
 
     // Act
-    const result = await enqueueDueConnections(schedulerAt(tick, recorder, racingIndex));
+    const result = await enqueueDueConnections(schedulerAt(new Date(at.getTime() + leaseMs + minute), recorder, racingIndex));
 
     // Assess
     expect(result).toMatchObject({ enqueued: 0, leaseConflicts: 1 });
     expect(recorder.sent).toEqual([]);
     const stored = await store.get(connection!.userId, connection!.connectionId);
     expect(stored).toMatchObject({ status: 'login_required', nextSyncAt: null });
+  });
+
+  it('enqueues each due connection once when the same tick is delivered several times, one run per shard', async () => {
+    const rows = await seedDue(40, isoAt(at, -5 * minute));
+    const recorder = new RecordingSyncQueue(null);
+
+    const results = await Promise.all(Array.from({ length: 4 }, () => enqueueDueConnections(schedulerAt(at, recorder))));
+
+    expect(recorder.sent.map((job) => job.connectionId).sort()).toEqual(rows.map((row) => row.connectionId).sort());
+    // Each shard was taken by exactly one of the four runs.
+    expect(results.reduce((sum, result) => sum + result.shardsTaken, 0)).toBe(3 * shardCount);
   });
 });

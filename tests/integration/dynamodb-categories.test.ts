@@ -5,6 +5,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../shared/adapters/aws-clients';
+import { commandsSentDuring } from '../helpers/dynamodb-commands';
 import { DynamoCategoryStore } from '../../shared/adapters/dynamodb/category-store';
 import { categoryNameKey } from '../../shared/adapters/dynamodb/entities/category';
 import type { Category } from '../../shared/banking/model';
@@ -51,6 +52,30 @@ describe('DynamoCategoryStore: provider catalogs', () => {
     expect(await categories.getProviderCategory(catalog[7]!.categoryId)).toEqual(catalog[7]);
     expect(await categories.getProviderCategory('plaid:NOT_THERE')).toBeNull();
     expect(await categories.getProviderCategory('usr_not_a_catalog_id')).toBeNull();
+  });
+
+  it('adds only the entries a catalog lacks, never overwriting one already stored, and writes nothing once it has seen them', async () => {
+    const entry = (code: string, name: string, parentId: string | null): Category => ({
+      categoryId: `pluggy:${code}`,
+      name,
+      source: 'pluggy',
+      parentId,
+      userId: null,
+      createdAt: '2024-02-01T00:00:00.000Z',
+      updatedAt: '2024-02-01T00:00:00.000Z',
+    });
+    const full = entry('77010000', 'Groceries', 'pluggy:77000000');
+    await categories.putProviderCatalog('pluggy', [full]);
+
+    // A sync meets it again with less detail, and a category the catalog does not have.
+    const sparse = entry('77010000', '77010000', null);
+    const fresh = entry('77020000', 'Bakery', null);
+    await categories.addToProviderCatalog('pluggy', [sparse, fresh]);
+
+    expect(await categories.getProviderCategory(full.categoryId)).toEqual(full);
+    expect(await categories.getProviderCategory(fresh.categoryId)).toEqual(fresh);
+    const sent = await commandsSentDuring(() => categories.addToProviderCatalog('pluggy', [sparse, fresh]));
+    expect(sent).toEqual([]);
   });
 
   it('refuses entries of another provider in a catalog', async () => {

@@ -10,6 +10,7 @@ import { DynamoConnectionStore } from '../../shared/adapters/dynamodb/connection
 import { connectionKey, dueShardOf } from '../../shared/adapters/dynamodb/entities/connection';
 import { itemGuardKey } from '../../shared/adapters/dynamodb/entities/item-guard';
 import type { Connection } from '../../shared/banking/model';
+import type { DueConnection } from '../../shared/banking/ports';
 import { ConflictError, ItemAlreadyExistsError, NotFoundError, ValidationError } from '../../shared/errors/app-error';
 import { makeAccount, makeConnection, makeGuard, uniqueId } from '../helpers/dynamodb-fixtures';
 import { createPrivateTable } from '../helpers/dynamodb-table';
@@ -185,12 +186,12 @@ describe('DynamoConnectionStore.listDue', () => {
     for (const connection of [...due, dueAtTheBoundary, notYetDue, paused]) await connections.createWithAccounts(connection, [], []);
 
     // Act: every shard, two per page.
-    const listed: Connection[] = [];
+    const listed: DueConnection[] = [];
     for (let shard = 0; shard < shardCount; shard++) {
-      const inShard: Connection[] = [];
+      const inShard: DueConnection[] = [];
       let cursor: string | null = null;
       do {
-        const page = await connections.listDue(shard, '1971-01-01T12:00:00.000Z', cursor, 2);
+        const page = await connections.listDue(shard, null, '1971-01-01T12:00:00.000Z', cursor, 2);
         inShard.push(...page.items);
         cursor = page.nextCursor;
       } while (cursor !== null);
@@ -205,14 +206,48 @@ describe('DynamoConnectionStore.listDue', () => {
       [...due, dueAtTheBoundary].map((connection) => connection.connectionId).sort(),
     );
     expect(new Set(listed.map((connection) => dueShardOf(connection.connectionId, shardCount))).size).toBeGreaterThan(1);
+    // The index projects what the scheduler reads, never the token.
+    const sample = listed.find((connection) => connection.connectionId === dueAtTheBoundary.connectionId)!;
+    expect(sample).toEqual({
+      userId: dueAtTheBoundary.userId,
+      connectionId: dueAtTheBoundary.connectionId,
+      provider: dueAtTheBoundary.provider,
+      institution: dueAtTheBoundary.institution,
+      status: dueAtTheBoundary.status,
+      nextSyncAt: dueAtTheBoundary.nextSyncAt,
+    });
+
+    // Act: only what fell due after a time (exclusive), up to another (inclusive).
+    const later: string[] = [];
+    for (let shard = 0; shard < shardCount; shard++) {
+      const page = await connections.listDue(shard, '1971-01-01T04:00:00.000Z', '1971-01-01T12:00:00.000Z', null, 50);
+      later.push(...page.items.map((connection) => connection.nextSyncAt!));
+    }
+    expect(later.sort()).toEqual([...due.slice(5), dueAtTheBoundary].map((connection) => connection.nextSyncAt!).sort());
+  });
+
+  it('claims a shard\'s due window forward only, one run at a time, and remembers the marks a lease back', async () => {
+    const shard = shardCount - 1;
+    const racing = await Promise.all([0, 1, 2].map(() => connections.claimDueWindow(shard, '1972-01-01T00:00:00.000Z', '1971-12-31T22:00:00.000Z')));
+    expect(racing.filter((claim) => claim === 'taken')).toHaveLength(2);
+    expect(racing.find((claim) => claim !== 'taken')).toEqual({ after: null, overdueUntil: null });
+    expect(await connections.claimDueWindow(shard, '1971-12-31T23:00:00.000Z', '1971-12-31T21:00:00.000Z')).toBe('taken');
+    expect(await connections.claimDueWindow(shard, '1972-01-01T00:15:00.000Z', '1971-12-31T22:15:00.000Z')).toEqual({
+      after: '1972-01-01T00:00:00.000Z',
+      overdueUntil: null,
+    });
+    expect(await connections.claimDueWindow(shard, '1972-01-01T02:05:00.000Z', '1972-01-01T00:05:00.000Z')).toEqual({
+      after: '1972-01-01T00:15:00.000Z',
+      overdueUntil: '1972-01-01T00:00:00.000Z',
+    });
   });
 
   it('refuses a shard outside the configured range and a cursor of another shard', async () => {
-    await expect(connections.listDue(shardCount, '1971-01-02T00:00:00.000Z', null, 5)).rejects.toThrow(/Shard/);
+    await expect(connections.listDue(shardCount, null, '1971-01-02T00:00:00.000Z', null, 5)).rejects.toThrow(/Shard/);
     const forged = Buffer.from(
       JSON.stringify({ PK: 'USER#u', SK: 'CONN#c', GSI2PK: 'DUE#1', GSI2SK: '1971-01-01T00:00:00.000Z#c' }),
     ).toString('base64url');
-    await expect(connections.listDue(0, '1971-01-02T00:00:00.000Z', forged, 5)).rejects.toBeInstanceOf(ValidationError);
+    await expect(connections.listDue(0, null, '1971-01-02T00:00:00.000Z', forged, 5)).rejects.toBeInstanceOf(ValidationError);
   });
 });
 

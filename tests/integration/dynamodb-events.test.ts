@@ -5,6 +5,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../shared/adapters/aws-clients';
+import { commandsSentDuring } from '../helpers/dynamodb-commands';
 import { webhookEventKey } from '../../shared/adapters/dynamodb/entities/webhook-event';
 import { DynamoSyncRunStore } from '../../shared/adapters/dynamodb/sync-run-store';
 import { DynamoWebhookEventStore } from '../../shared/adapters/dynamodb/webhook-event-store';
@@ -42,19 +43,31 @@ describe('DynamoWebhookEventStore', () => {
     expect(await rawEvent(event)).toMatchObject({ expires_at: expiresAt });
   });
 
-  it('stores unless seen, in one request, answering a duplicate with the stored event under its own or an earlier id', async () => {
+  it('stores unless seen, in one request, answering a duplicate with the stored event', async () => {
     const event = makeWebhookEvent();
-    expect(await webhookEvents.storeUnlessSeen(event, expiresAt, [])).toBeNull();
-    expect(await webhookEvents.storeUnlessSeen({ ...event, body: '{"again":true}' }, expiresAt, [])).toEqual(event);
+    const requests = await commandsSentDuring(async () => {
+      expect(await webhookEvents.storeUnlessSeen(event, expiresAt, null)).toBeNull();
+      expect(await webhookEvents.storeUnlessSeen({ ...event, body: '{"again":true}' }, expiresAt, null)).toEqual(event);
+    });
+    // One PutItem each: the failed condition returned the stored row (ALL_OLD), no read followed.
+    expect(requests).toEqual(['PutItemCommand', 'PutItemCommand']);
+    expect(await webhookEvents.get(event.provider, event.eventId)).toEqual(event);
+  });
 
-    const earlier = makeWebhookEvent();
-    const later: WebhookEvent = { ...earlier, eventId: uniqueId('evt'), body: '{"later":true}' };
-    expect(await webhookEvents.storeUnlessSeen(earlier, expiresAt, [uniqueId('evt')])).toBeNull();
-    // The earlier id is taken: the later delivery is not stored and gets the earlier event back.
-    expect(await webhookEvents.storeUnlessSeen(later, expiresAt, [earlier.eventId])).toEqual(earlier);
-    expect(await webhookEvents.get(later.provider, later.eventId)).toBeNull();
-    // Its own id taken, the earlier one free: the stored event under its own id.
-    expect(await webhookEvents.storeUnlessSeen({ ...earlier, body: '{"x":1}' }, expiresAt, [uniqueId('evt')])).toEqual(earlier);
+  it('replaces an event received before the dedupe horizon with a later arrival of the same id, not one received after it', async () => {
+    const earlier = makeWebhookEvent({ receivedAt: '2024-05-01T10:00:00.000Z', status: 'processed', processedAt: '2024-05-01T10:00:01.000Z' });
+    expect(await webhookEvents.storeUnlessSeen(earlier, expiresAt, '2024-05-01T09:45:00.000Z')).toBeNull();
+    // Within the horizon: a duplicate, the stored event comes back.
+    const redelivery: WebhookEvent = { ...earlier, receivedAt: '2024-05-01T10:05:00.000Z', status: 'received', processedAt: null };
+    expect(await webhookEvents.storeUnlessSeen(redelivery, expiresAt, '2024-05-01T09:50:00.000Z')).toEqual(earlier);
+    // Later than the horizon: a new event, stored in place of the earlier one.
+    const later: WebhookEvent = { ...earlier, receivedAt: '2024-05-01T11:00:00.000Z', status: 'received', processedAt: null };
+    expect(await webhookEvents.storeUnlessSeen(later, expiresAt + 3600, '2024-05-01T10:45:00.000Z')).toBeNull();
+    expect(await webhookEvents.get(later.provider, later.eventId)).toEqual(later);
+    expect(await rawEvent(later)).toMatchObject({ expires_at: expiresAt + 3600 });
+    // The worker of the earlier event can no longer write over the later one.
+    await expect(webhookEvents.save({ ...earlier, attempts: 2 })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await webhookEvents.get(later.provider, later.eventId)).toEqual(later);
   });
 
   it('saves progress in place, keeping the TTL, and indexes the event once its connection is known', async () => {

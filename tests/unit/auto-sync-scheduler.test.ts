@@ -47,9 +47,11 @@ describe('enqueueDueConnections', () => {
       trigger: 'schedule',
       // Named after the due time that was read: a retried send inside SQS's window is dropped.
       deduplicationId: `conn_due@${minutesFrom(NOW, -30)}`,
+      // The due time it was sent for: the sync worker skips the job if the connection was rescheduled since.
+      scheduledFor: minutesFrom(NOW, -30),
     });
     expect(new Set(queue.sent.map((job) => job.syncRunId)).size).toBe(2);
-    expect(result).toEqual({ due: 2, enqueued: 2, skippedNeedingUser: 0, leaseConflicts: 0, leaseFailures: 0 });
+    expect(result).toEqual({ due: 2, enqueued: 2, skippedNeedingUser: 0, leaseConflicts: 0, leaseFailures: 0, shardsTaken: 0 });
     expect(store.rows.get('conn_later')!.nextSyncAt).toBe(minutesFrom(NOW, 60));
   });
 
@@ -100,7 +102,7 @@ describe('enqueueDueConnections', () => {
     expect(queue.sent.map((job) => job.connectionId)).not.toContain('conn_login');
   });
 
-  it('leaves a connection that changed between the read and the lease to whoever changed it', async () => {
+  it('sends a connection that changed between the read and the send for the due time it read, which the worker then skips', async () => {
     addConnection('conn_1');
     addConnection('conn_2');
     // A worker finishes a sync of conn_1 just after the scheduler read it and sets its next due time.
@@ -110,11 +112,56 @@ describe('enqueueDueConnections', () => {
       store.afterListDue = undefined;
     };
 
+    await enqueueDueConnections(deps);
+
+    // The scheduler wrote nothing to the row: the real next time holds, and the job names the stale one
+    // (runSync skips a scheduled job whose connection no longer holds `scheduledFor`: tests/unit/sync-engine.test.ts).
+    expect(store.rows.get('conn_1')!.nextSyncAt).toBe(minutesFrom(NOW, 12 * 60));
+    expect(queue.sent.find((job) => job.connectionId === 'conn_1')!.scheduledFor).toBe(minutesFrom(NOW, -5));
+    expect(queue.sent.find((job) => job.connectionId === 'conn_2')!.scheduledFor).toBe(store.rows.get('conn_2')!.nextSyncAt);
+  });
+
+  it('leaves an overdue connection that changed between the read and the lease to whoever changed it', async () => {
+    addConnection('conn_1');
+    addConnection('conn_2');
+    await enqueueDueConnections(deps);
+    // Both jobs were lost; a lease later, a worker finishes a sync of conn_1 right after the read.
+    clock.set(minutesFrom(NOW, DEFAULT_LEASE_MINUTES));
+    store.afterListDue = (page) => {
+      if (page.items.length === 0) return;
+      const current = store.rows.get('conn_1')!;
+      store.rows.set('conn_1', { ...current, nextSyncAt: minutesFrom(NOW, 12 * 60) });
+      store.afterListDue = undefined;
+    };
+
     const result = await enqueueDueConnections(deps);
 
-    expect(enqueuedIds()).toEqual(['conn_2']);
+    expect(queue.sent.slice(2).map((job) => job.connectionId)).toEqual(['conn_2']);
     expect(result).toMatchObject({ enqueued: 1, leaseConflicts: 1 });
     expect(store.rows.get('conn_1')!.nextSyncAt).toBe(minutesFrom(NOW, 12 * 60));
+  });
+
+  it('takes each shard once per tick: a repeated delivery of the same tick enqueues nothing', async () => {
+    addConnection('conn_1');
+    expect(await enqueueDueConnections(deps)).toMatchObject({ enqueued: 1, shardsTaken: 0 });
+    expect(await enqueueDueConnections(deps)).toMatchObject({ enqueued: 0, shardsTaken: 1 });
+    expect(enqueuedIds()).toEqual(['conn_1']);
+  });
+
+  it('enqueues, a lease later, the connections of a run that died after taking its window', async () => {
+    addConnection('conn_1');
+    // The run claims the shard and dies before it reads or sends anything.
+    await store.claimDueWindow(0, NOW, minutesFrom(NOW, -DEFAULT_LEASE_MINUTES));
+
+    clock.advanceSeconds(15 * 60);
+    expect(await enqueueDueConnections(deps)).toMatchObject({ enqueued: 0 });
+    clock.set(minutesFrom(NOW, DEFAULT_LEASE_MINUTES));
+    expect(await enqueueDueConnections(deps)).toMatchObject({ enqueued: 1 });
+    expect(enqueuedIds()).toEqual(['conn_1']);
+    // Leased: the next ticks leave it alone until the lease runs out.
+    expect(store.rows.get('conn_1')!.nextSyncAt).toBe(minutesFrom(NOW, 2 * DEFAULT_LEASE_MINUTES));
+    clock.set(minutesFrom(NOW, DEFAULT_LEASE_MINUTES + 15));
+    expect(await enqueueDueConnections(deps)).toMatchObject({ enqueued: 0 });
   });
 
   it('lets two racing runs (an at-least-once schedule) enqueue each connection once between them', async () => {
@@ -127,13 +174,16 @@ describe('enqueueDueConnections', () => {
     expect(first.enqueued + second.enqueued).toBe(10);
   });
 
-  it('keeps a connection whose lease write failed due, so the next tick enqueues it', async () => {
+  it('keeps an overdue connection whose lease write failed due, so the next tick enqueues it', async () => {
     addConnection('conn_throttled');
     addConnection('conn_ok');
+    await enqueueDueConnections(deps);
+    // Both jobs were lost; a lease later, the lease of one fails.
+    clock.set(minutesFrom(NOW, DEFAULT_LEASE_MINUTES));
     store.leaseFailuresFor.add('conn_throttled');
 
     expect(await enqueueDueConnections(deps)).toMatchObject({ enqueued: 1, leaseFailures: 1 });
-    expect(enqueuedIds()).toEqual(['conn_ok']);
+    expect(queue.sent.slice(2).map((job) => job.connectionId)).toEqual(['conn_ok']);
 
     store.leaseFailuresFor.clear();
     clock.advanceSeconds(15 * 60);

@@ -163,7 +163,18 @@ describe('Plaid webhook receipt (HTTP adapter + use-case)', () => {
     clock.advanceSeconds(2 * DEDUPE_WINDOW_SECONDS);
     const later = await handler(signed(body));
     expect(JSON.parse(later.body ?? '').duplicate).toBe(false);
-    expect(events.all()).toHaveLength(2);
+    // One record per body: the later arrival replaced the earlier one's (same bytes, same id), and was queued.
+    expect(events.all()).toEqual([expect.objectContaining({ receivedAt: clock.now().toISOString(), status: 'received', attempts: 0 })]);
+    expect(queue.sent).toHaveLength(2);
+  });
+
+  it('dedupes the same bytes for the whole window after the first delivery, and no longer after it', async () => {
+    const body = syncUpdates('item_known');
+    await handler(signed(body));
+    clock.advanceSeconds(DEDUPE_WINDOW_SECONDS - 1);
+    expect(JSON.parse((await handler(signed(body))).body ?? '').duplicate).toBe(true);
+    clock.advanceSeconds(2);
+    expect(JSON.parse((await handler(signed(body))).body ?? '').duplicate).toBe(false);
     expect(queue.sent).toHaveLength(2);
   });
 

@@ -238,6 +238,17 @@ describe('runSync', () => {
       expect(current()).toMatchObject({ status: 'healthy', statusReason: null });
     });
 
+    it('a scheduled run skips a connection rescheduled since the scheduler sent it, and runs one still due as sent', async () => {
+      const dueAt = '2025-03-02T07:55:00.000Z';
+      connections.rows.set(connection.connectionId, { ...connection, nextSyncAt: '2025-03-02T19:30:00.000Z' });
+      expect(await runSync(deps, job({ trigger: 'schedule', scheduledFor: dueAt }))).toBeNull();
+      expect(source.cursorsSeen).toEqual([]);
+
+      connections.rows.set(connection.connectionId, { ...connection, nextSyncAt: dueAt });
+      expect((await runSync(deps, job({ trigger: 'schedule', scheduledFor: dueAt })))?.outcome).toBe('succeeded');
+      expect(current().nextSyncAt).not.toBe(dueAt);
+    });
+
     it('keeps an informational status (pending_expiration) after a successful run', async () => {
       connections.rows.set(connection.connectionId, { ...connection, status: 'pending_expiration' });
       await runSync(deps, job());

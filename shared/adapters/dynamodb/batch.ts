@@ -141,6 +141,8 @@ async function writeChunk<T = WriteRequest>(
 export interface BatchGetOptions {
   /** Strongly consistent reads, e.g. to read back rows this request just wrote. */
   readonly consistentRead?: boolean;
+  /** A ProjectionExpression of plain attribute names, when only those are needed (e.g. `PK, SK`). */
+  readonly projection?: string;
   readonly policy?: RetryPolicy;
 }
 
@@ -168,6 +170,7 @@ export async function batchGetAll(
             [table.tableName]: {
               Keys: pending.map((key) => ({ PK: key.PK, SK: key.SK })),
               ...(options.consistentRead ? { ConsistentRead: true } : {}),
+              ...(options.projection ? { ProjectionExpression: options.projection } : {}),
             },
           },
         }),

@@ -6,7 +6,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Category, Provider } from '../../banking/model';
 import type { CategoryStore } from '../../banking/ports';
 import { ConflictError, NotFoundError } from '../../errors/app-error';
-import { batchWriteAll, putRequest } from './batch';
+import { batchGetAll, batchWriteAll, putRequest } from './batch';
 import {
   CATEGORY_SORT_KEY_PREFIX,
   categoryFromItem,
@@ -23,6 +23,9 @@ import { userPartitionKey } from './entities/keys';
 import { queryAll } from './query';
 import { tableRef, type PrimaryKey, type StoreOptions, type TableRef } from './table';
 import { concurrentUpdateError, transactWrite, type TransactAction } from './transact';
+
+/** Catalog entries this container has seen stored, by table (the entries are never deleted). */
+const knownCatalogEntries: Record<string, Set<string>> = {};
 
 function nameTakenError(name: string): ConflictError {
   return new ConflictError('CATEGORY_NAME_TAKEN', 'A category with this name already exists', { name: name.trim() });
@@ -51,6 +54,28 @@ export class DynamoCategoryStore implements CategoryStore {
       }
     }
     await batchWriteAll(this.table, categories.map((category) => putRequest(categoryToItem(category))));
+  }
+
+  /**
+   * Adds what the catalog lacks: the entries this container has not already seen stored are looked up in one
+   * BatchGetItem (keys only), and only the missing ones are written. Catalog entries are never deleted, so
+   * what was seen stored stays stored; a sync that meets the same categories run after run writes nothing.
+   * Reads cost a fifth of writes on demand (https://aws.amazon.com/dynamodb/pricing/on-demand/), and an
+   * existing entry (with the full catalog's names and parents) is never overwritten by a sync's sparse one.
+   */
+  async addToProviderCatalog(provider: Provider, categories: readonly Category[]): Promise<void> {
+    const seen = (knownCatalogEntries[this.table.tableName] ??= new Set<string>());
+    const unknown = categories.filter((category) => !seen.has(category.categoryId));
+    if (unknown.length === 0) return;
+    const stored = await batchGetAll(
+      this.table,
+      unknown.map((category) => providerCategoryKey(provider, category.categoryId)),
+      { projection: 'PK, SK' },
+    );
+    const present = new Set(stored.map((item) => String(item.SK)));
+    const missing = unknown.filter((category) => !present.has(providerCategoryKey(provider, category.categoryId).SK));
+    await this.putProviderCatalog(provider, missing);
+    for (const category of unknown) seen.add(category.categoryId);
   }
 
   async listUserCategories(userId: string): Promise<Category[]> {

@@ -2,7 +2,7 @@
  * Connections, their duplicate-item guard rows and (at creation) their accounts.
  * Key design and access patterns: `entities/connection.ts`, `entities/item-guard.ts`, docs/data-model.md.
  */
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   statusesNeedingUser,
   type Account,
@@ -11,8 +11,7 @@ import {
   type PendingSync,
   type Provider,
 } from '../../banking/model';
-import type { ConnectionStore, Page } from '../../banking/ports';
-import type { DueLeaseOutcome } from '../../banking/ports';
+import type { ConnectionStore, DueClaim, DueConnection, DueLeaseOutcome, Page } from '../../banking/ports';
 import { ConflictError, ItemAlreadyExistsError, NotFoundError } from '../../errors/app-error';
 import { batchGetAll, batchWriteAll, putRequest } from './batch';
 import { accountToItem } from './entities/account';
@@ -22,25 +21,25 @@ import {
   connectionKey,
   connectionToItem,
   consentPartitionKey,
+  DUE_CLAIM_ENTITY,
+  dueClaimKey,
+  dueConnectionFromItem,
   duePartitionKey,
   dueSortKey,
   providerItemPartitionKey,
 } from './entities/connection';
 import { GUARD_SORT_KEY_PREFIX, itemGuardFromItem, itemGuardKey, itemGuardToItem } from './entities/item-guard';
 import { userPartitionKey } from './entities/keys';
-import { queryAll, queryPage } from './query';
+import { queryAll, queryPage, type ItemPage } from './query';
 import { chunked, forEachConcurrently } from '../chunking';
 import { HIGHEST_KEY_CHARACTER, indexes, tableRef, type StoreOptions, type TableRef } from './table';
 import {
   MAX_TRANSACTION_ACTIONS,
   concurrentUpdateError,
   isConditionalCheckFailed,
-  isNamedError,
   transactWrite,
   type TransactAction,
-  type TransactItem,
 } from './transact';
-import { backoffDelayMs, dynamoDbBatchRetry, sleepFor } from '../../retry/policies';
 
 export interface ConnectionStoreOptions extends StoreOptions {
   /** Partitions of the due index (`DUE_INDEX_SHARDS`); the scheduler reads shards 0..dueIndexShards-1. */
@@ -265,16 +264,19 @@ export class DynamoConnectionStore implements ConnectionStore {
    * One page of a shard of the consent-expiry index: connections whose consent (or access) ends at or before
    * `endsBefore` and that have not been warned about that date, soonest first.
    */
-  listConsentsEndingBefore(shard: number, endsBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>> {
-    return this.shardPage('GSI3', consentPartitionKey, shard, endsBefore, cursor, limit);
+  async listConsentsEndingBefore(shard: number, endsBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>> {
+    const page = await this.shardPage('GSI3', consentPartitionKey, shard, null, endsBefore, cursor, limit);
+    return { items: page.items.map(connectionFromItem), nextCursor: page.nextCursor };
   }
 
   /**
-   * One page of a shard of the due index: connections whose `nextSyncAt` ≤ `dueBefore`, oldest first.
-   * `dueBefore` is inclusive: the upper bound `<dueBefore>#\uffff` sorts after every `<dueBefore>#<id>`.
+   * One page of a shard of the due index: connections whose `nextSyncAt` is after `dueAfter` (null: from the
+   * start) and at or before `dueBefore`, oldest first. Both bounds sort after every `<time>#<id>` of their time
+   * (`<time>#\uffff`), so a connection due exactly at `dueAfter` belongs to the window that ended there.
    */
-  listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>> {
-    return this.shardPage('GSI2', duePartitionKey, shard, dueBefore, cursor, limit);
+  async listDue(shard: number, dueAfter: string | null, dueBefore: string, cursor: string | null, limit: number): Promise<Page<DueConnection>> {
+    const page = await this.shardPage('GSI2', duePartitionKey, shard, dueAfter, dueBefore, cursor, limit);
+    return { items: page.items.map(dueConnectionFromItem), nextCursor: page.nextCursor };
   }
 
   /** The sharded time indexes (due, consent expiry): sort key `<time>#<connectionId>`, read up to `until` inclusive. */
@@ -282,106 +284,121 @@ export class DynamoConnectionStore implements ConnectionStore {
     index: 'GSI2' | 'GSI3',
     partitionOf: (shard: number) => string,
     shard: number,
+    after: string | null,
     until: string,
     cursor: string | null,
     limit: number,
-  ): Promise<Page<Connection>> {
+  ): Promise<ItemPage> {
     if (!Number.isInteger(shard) || shard < 0 || shard >= this.dueIndexShards) {
       throw new Error(`Shard must be an integer in 0..${this.dueIndexShards - 1}, got ${shard}`);
     }
     const partition = partitionOf(shard);
     const upperBound = `${until}#${HIGHEST_KEY_CHARACTER}`;
+    const lowerBound = after === null ? null : `${after}#${HIGHEST_KEY_CHARACTER}`;
     const { partitionKey, sortKey } = indexes[index];
-    const page = await queryPage(
+    return queryPage(
       this.table,
       {
         index,
         query: {
-          KeyConditionExpression: `${partitionKey} = :pk AND ${sortKey} < :upper`,
-          ExpressionAttributeValues: { ':pk': partition, ':upper': upperBound },
+          KeyConditionExpression:
+            lowerBound === null ? `${partitionKey} = :pk AND ${sortKey} < :upper` : `${partitionKey} = :pk AND ${sortKey} BETWEEN :lower AND :upper`,
+          ExpressionAttributeValues: { ':pk': partition, ':upper': upperBound, ...(lowerBound === null ? {} : { ':lower': lowerBound }) },
           ScanIndexForward: true,
         },
-        cursor: { equals: { [partitionKey]: partition }, sortKey: { attribute: sortKey, max: upperBound } },
+        cursor: {
+          equals: { [partitionKey]: partition },
+          sortKey: { attribute: sortKey, max: upperBound, ...(lowerBound === null ? {} : { min: lowerBound }) },
+        },
         selectiveFilter: false,
       },
       limit,
       cursor,
     );
-    return { items: page.items.map(connectionFromItem), nextCursor: page.nextCursor };
   }
 
   /**
-   * Leases due connections for one auto-sync cycle: for each, one conditional UpdateItem moves `next_sync_at`
-   * (and the due-index sort key) from the value the scheduler read to `leaseUntil`, so the row leaves the due
-   * window at once and no later tick enqueues it again while its job waits or runs.
+   * Claims a shard's due window for one scheduler run. The shard's claim mark is a small row of its own (in
+   * no index) holding the latest mark and the recent ones (`marks`, trimmed to those a later run can still
+   * need: the newest at or before `overdueBefore` and everything after it, about a lease's worth of ticks).
+   * Read, then written back conditional on the mark still being the one read, so of two runs racing for a
+   * shard one moves the mark and the other, re-reading, finds it at or past its `until`: `'taken'`.
+   */
+  async claimDueWindow(shard: number, until: string, overdueBefore: string): Promise<DueClaim | 'taken'> {
+    if (!Number.isInteger(shard) || shard < 0 || shard >= this.dueIndexShards) {
+      throw new Error(`Shard must be an integer in 0..${this.dueIndexShards - 1}, got ${shard}`);
+    }
+    const key = dueClaimKey(shard);
+    for (;;) {
+      const current = await this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }));
+      const after = typeof current.Item?.claimed_until === 'string' ? current.Item.claimed_until : null;
+      if (after !== null && after >= until) return 'taken';
+      const marks = Array.isArray(current.Item?.marks) ? (current.Item.marks as unknown[]).filter((mark): mark is string => typeof mark === 'string') : [];
+      const overdueUntil = marks.filter((mark) => mark <= overdueBefore).sort().at(-1) ?? null;
+      const kept = marks.filter((mark) => overdueUntil === null || mark >= overdueUntil);
+      try {
+        await this.table.client.send(
+          new PutCommand({
+            TableName: this.table.tableName,
+            Item: { ...key, entity: DUE_CLAIM_ENTITY, claimed_until: until, marks: [...kept, until] },
+            ConditionExpression: after === null ? 'attribute_not_exists(PK)' : 'claimed_until = :after',
+            ...(after === null ? {} : { ExpressionAttributeValues: { ':after': after } }),
+          }),
+        );
+        return { after, overdueUntil };
+      } catch (error) {
+        // Another run moved the mark since the read: read it again.
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    }
+  }
+
+  /**
+   * Leases connections still due a lease after their due time (their job was lost, or their institution was
+   * down): for each, one conditional UpdateItem moves `next_sync_at` (and the due-index sort key) from the
+   * value the scheduler read to `leaseUntil`, so the row comes back into a due window only when the lease runs
+   * out. These rows are few (a healthy fleet has none), so each is its own request; no transaction.
    *
    * Only the due attributes are written, and `updated_at` (the version other writers lock on) is left alone:
    * the lease never makes a sync, webhook or API write fail, and when the sync finishes its own write
    * replaces the lease with the real next time. The condition (`next_sync_at` still as read, status not one
    * that waits for the user) makes the lease lose against anything that changed the row since it was read,
    * including a second scheduler run racing this one; such rows come back in `changed` and are not enqueued.
-   *
-   * The updates go out as transactions of up to {@link MAX_TRANSACTION_ACTIONS} (one request per hundred
-   * connections instead of one each). A transaction is all or nothing, so when DynamoDB cancels one it says
-   * per action why (`CancellationReasons`, in request order:
-   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html): a failed
-   * condition is a row that changed (counted, not enqueued), a `TransactionConflict` a row another
-   * transaction holds (a racing scheduler run: retried, and then its condition decides), and the rest are
-   * sent again without those rows. A chunk that keeps failing after the batch retry policy's attempts is
-   * reported as failed; its rows stay due for the next tick.
+   * A write that fails otherwise (throttling after the SDK's retries) is counted in `failed`; its row stays
+   * due for the next tick.
    */
-  async leaseDue(due: readonly Connection[], leaseUntil: string): Promise<DueLeaseOutcome> {
-    const leased: Connection[] = [];
+  async leaseDue(due: readonly DueConnection[], leaseUntil: string): Promise<DueLeaseOutcome> {
+    const leased: DueConnection[] = [];
     let changed = due.filter((connection) => connection.nextSyncAt === null).length;
     const failures: unknown[] = [];
-    let failed = 0;
-    const chunks = chunked(
+    await forEachConcurrently(
       due.filter((connection) => connection.nextSyncAt !== null),
-      MAX_TRANSACTION_ACTIONS,
-    );
-    await forEachConcurrently(chunks, LEASE_CONCURRENCY, async (chunk) => {
-      let remaining = chunk;
-      for (let attempt = 1; remaining.length > 0; attempt += 1) {
+      LEASE_CONCURRENCY,
+      async (connection) => {
         try {
-          await this.table.client.send(
-            new TransactWriteCommand({ TransactItems: remaining.map((connection) => this.leaseAction(connection, leaseUntil)) }),
-          );
-          leased.push(...remaining.map((connection) => ({ ...connection, nextSyncAt: leaseUntil })));
-          return;
+          await this.table.client.send(new UpdateCommand(this.leaseUpdate(connection, leaseUntil)));
+          leased.push({ ...connection, nextSyncAt: leaseUntil });
         } catch (error) {
-          const reasons = isNamedError(error, 'TransactionCanceledException')
-            ? ((error as { CancellationReasons?: readonly { Code?: string }[] }).CancellationReasons ?? [])
-            : [];
-          if (reasons.length !== remaining.length || attempt >= dynamoDbBatchRetry.maxAttempts) {
-            failures.push(error);
-            failed += remaining.length;
-            return;
-          }
-          const lost = reasons.filter((reason) => reason.Code === 'ConditionalCheckFailed').length;
-          changed += lost;
-          remaining = remaining.filter((_, index) => reasons[index]?.Code !== 'ConditionalCheckFailed');
-          // Nothing lost its condition: a conflict or throttling cancelled it; back off before the retry.
-          if (lost === 0) await sleepFor(backoffDelayMs(attempt, dynamoDbBatchRetry));
+          if (isConditionalCheckFailed(error)) changed += 1;
+          else failures.push(error);
         }
-      }
-    });
-    return { leased, changed, failed, firstFailure: failures[0] ?? null };
+      },
+    );
+    return { leased, changed, failed: failures.length, firstFailure: failures[0] ?? null };
   }
 
-  private leaseAction(connection: Connection, leaseUntil: string): TransactItem {
+  private leaseUpdate(connection: DueConnection, leaseUntil: string) {
     return {
-      Update: {
-        TableName: this.table.tableName,
-        Key: connectionKey(connection.userId, connection.connectionId),
-        UpdateExpression: 'SET next_sync_at = :leaseUntil, GSI2SK = :leaseSortKey',
-        ConditionExpression: `next_sync_at = :seen AND NOT (#status IN (${waitingStatusPlaceholders}))`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':leaseUntil': leaseUntil,
-          ':leaseSortKey': dueSortKey(leaseUntil, connection.connectionId),
-          ':seen': connection.nextSyncAt,
-          ...waitingStatusValues,
-        },
+      TableName: this.table.tableName,
+      Key: connectionKey(connection.userId, connection.connectionId),
+      UpdateExpression: 'SET next_sync_at = :leaseUntil, GSI2SK = :leaseSortKey',
+      ConditionExpression: `next_sync_at = :seen AND NOT (#status IN (${waitingStatusPlaceholders}))`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':leaseUntil': leaseUntil,
+        ':leaseSortKey': dueSortKey(leaseUntil, connection.connectionId),
+        ':seen': connection.nextSyncAt,
+        ...waitingStatusValues,
       },
     };
   }
@@ -391,7 +408,7 @@ export class DynamoConnectionStore implements ConnectionStore {
    * should have cleared `next_sync_at`), so the scheduler stops reading them every tick. Conditional on the
    * row still holding the status and due time that were read; returns how many rows were taken out.
    */
-  async dropFromDueIndex(waiting: readonly Connection[]): Promise<number> {
+  async dropFromDueIndex(waiting: readonly DueConnection[]): Promise<number> {
     let dropped = 0;
     await forEachConcurrently(waiting, LEASE_CONCURRENCY, async (connection) => {
       if (connection.nextSyncAt === null || !statusesNeedingUser.has(connection.status)) return;
@@ -417,7 +434,7 @@ export class DynamoConnectionStore implements ConnectionStore {
 }
 
 /**
- * Requests in flight per call (lease transactions of up to 100 rows, or single drops). The scheduler leases
+ * Requests in flight per call (single leases or drops). The scheduler leases
  * one page per shard at a time, so a tick has at most shards × this many requests open (64 with the default
  * 8 shards), while the SDK's connection pool (50 sockets per client) queues any excess instead of opening more.
  */

@@ -2,7 +2,7 @@
  * Verified webhook events (dedupe and replay). Key design: `entities/webhook-event.ts`, docs/data-model.md.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Provider, WebhookEvent } from '../../banking/model';
 import type { Page, WebhookEventStore } from '../../banking/ports';
@@ -16,7 +16,7 @@ import {
 } from './entities/webhook-event';
 import { queryPage } from './query';
 import { tableRef, type StoreOptions, type TableRef } from './table';
-import { isConditionalCheckFailed, isNamedError } from './transact';
+import { isConditionalCheckFailed } from './transact';
 
 export class DynamoWebhookEventStore implements WebhookEventStore {
   private readonly table: TableRef;
@@ -50,50 +50,31 @@ export class DynamoWebhookEventStore implements WebhookEventStore {
   }
 
   /**
-   * The receipt's dedupe in one request. Without earlier ids: a conditional Put whose failure returns the
-   * stored row (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so "already seen" needs no second read.
-   * With earlier ids (content-derived ids, one per dedupe window): one `TransactWriteItems` of a
-   * ConditionCheck per earlier id and the Put, each returning the row it found; atomic, so two deliveries on
-   * either side of a window boundary cannot both be stored.
+   * The receipt's dedupe in one request: a conditional Put whose failure returns the stored row
+   * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so "already seen" needs no second read. With
+   * `replaceReceivedBefore` (content-derived ids), the condition also lets the Put replace a row received
+   * before that time: one item per id, so the check and the write are one atomic request, no transaction.
    * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValuesOnConditionCheckFailure
    */
-  async storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, earlierIds: readonly string[]): Promise<WebhookEvent | null> {
+  async storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, replaceReceivedBefore: string | null): Promise<WebhookEvent | null> {
     if (!Number.isInteger(expiresAtEpochSeconds) || expiresAtEpochSeconds <= 0) {
       throw new Error('expiresAtEpochSeconds must be a positive integer (epoch seconds)');
     }
-    const put = {
-      TableName: this.table.tableName,
-      Item: webhookEventToItem(event, expiresAtEpochSeconds),
-      ConditionExpression: 'attribute_not_exists(PK)',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-    };
-    if (earlierIds.length === 0) {
-      try {
-        await this.table.client.send(new PutCommand(put));
-        return null;
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-        return storedRow((error as { Item?: Record<string, unknown> }).Item) ?? (await this.get(event.provider, event.eventId));
-      }
-    }
-    const checks = earlierIds.map((eventId) => ({
-      ConditionCheck: {
-        TableName: this.table.tableName,
-        Key: webhookEventKey(event.provider, eventId),
-        ConditionExpression: 'attribute_not_exists(PK)',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-      },
-    }));
     try {
-      await this.table.client.send(new TransactWriteCommand({ TransactItems: [...checks, { Put: put }] }));
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: webhookEventToItem(event, expiresAtEpochSeconds),
+          ConditionExpression: replaceReceivedBefore === null ? 'attribute_not_exists(PK)' : 'attribute_not_exists(PK) OR received_at < :replaceBefore',
+          ...(replaceReceivedBefore === null ? {} : { ExpressionAttributeValues: { ':replaceBefore': replaceReceivedBefore } }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
       return null;
     } catch (error) {
-      if (!isNamedError(error, 'TransactionCanceledException')) throw error;
-      const reasons = (error as { CancellationReasons?: readonly { Code?: string; Item?: Record<string, unknown> }[] }).CancellationReasons ?? [];
-      const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
-      if (failed < 0) throw error;
-      const seenId = failed < earlierIds.length ? earlierIds[failed]! : event.eventId;
-      return storedRow(reasons[failed]?.Item) ?? (await this.get(event.provider, seenId));
+      if (!isConditionalCheckFailed(error)) throw error;
+      // AWS and moto return the row; an emulator that does not would cost one more read, never a wrong answer.
+      return storedRow((error as { Item?: Record<string, unknown> }).Item) ?? (await this.get(event.provider, event.eventId));
     }
   }
 
@@ -126,7 +107,9 @@ export class DynamoWebhookEventStore implements WebhookEventStore {
 
   /**
    * Updates the stored event in place (status, attempts, the connection once it is known). An Update rather
-   * than a Put, so the TTL written by `putIfNew` survives; attributes that became null are removed.
+   * than a Put, so the TTL written at receipt survives; attributes that became null are removed. Conditional
+   * on the row still holding the event as read (its `received_at`): a later arrival of the same bytes that
+   * replaced it is left to its own job.
    */
   async save(event: WebhookEvent): Promise<void> {
     const item = webhookEventToItem(event);
@@ -148,9 +131,9 @@ export class DynamoWebhookEventStore implements WebhookEventStore {
           TableName: this.table.tableName,
           Key: webhookEventKey(event.provider, event.eventId),
           UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ConditionExpression: 'attribute_exists(PK) AND #receivedAt = :receivedAt',
+          ExpressionAttributeNames: { ...names, '#receivedAt': 'received_at' },
+          ExpressionAttributeValues: { ...values, ':receivedAt': event.receivedAt },
         }),
       );
     } catch (error) {

@@ -38,6 +38,7 @@ function toMessage(job: SyncJob): OutgoingMessage {
     syncRunId: job.syncRunId,
     trigger: job.trigger,
     ...(job.deduplicationId === undefined ? {} : { deduplicationId: job.deduplicationId }),
+    ...(job.scheduledFor === undefined ? {} : { scheduledFor: job.scheduledFor }),
     ...(job.transactionHint === undefined
       ? {}
       : {

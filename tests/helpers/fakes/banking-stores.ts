@@ -25,6 +25,8 @@ import type {
   CategoryStore,
   Clock,
   ConnectionStore,
+  DueClaim,
+  DueConnection,
   DueConnectionIndex,
   DueLeaseOutcome,
   Page,
@@ -153,28 +155,41 @@ export class InMemoryConnectionStore implements ConnectionStore, DueConnectionIn
   /** Lease writes that fail (as if throttled), by connection id; those connections stay due. */
   readonly leaseFailuresFor = new Set<string>();
   /** Called after a page of the due index was read, e.g. to change a connection before it is leased. */
-  afterListDue?: (page: Page<Connection>) => void;
+  afterListDue?: (page: Page<DueConnection>) => void;
+  /** Claim marks of the due index by shard, oldest first (`claimDueWindow`). */
+  readonly dueClaims = new Map<number, string[]>();
 
   /**
    * Paged like a DynamoDB query of the due index: the cursor is the sort key (`<nextSyncAt>#<connectionId>`)
    * of the last row returned, not an offset, so rows leased out of the window since do not shift the pages.
+   * Returns what the index projects, not the whole row.
    */
-  async listDue(shard: number, dueBefore: string, cursor: string | null, limit: number): Promise<Page<Connection>> {
+  async listDue(shard: number, dueAfter: string | null, dueBefore: string, cursor: string | null, limit: number): Promise<Page<DueConnection>> {
     if (!Number.isInteger(shard) || shard < 0 || shard >= this.dueShardCount) throw new Error(`no shard ${shard}`);
-    const sortKey = (row: Connection) => `${row.nextSyncAt}#${row.connectionId}`;
+    const sortKey = (row: DueConnection) => `${row.nextSyncAt}#${row.connectionId}`;
     const due = [...this.rows.values()]
-      .filter((row) => row.nextSyncAt !== null && row.nextSyncAt <= dueBefore)
+      .filter((row) => row.nextSyncAt !== null && row.nextSyncAt <= dueBefore && (dueAfter === null || row.nextSyncAt > dueAfter))
       .filter((row) => dueShardOf(row.connectionId, this.dueShardCount) === shard)
       .filter((row) => cursor === null || sortKey(row) > cursor)
-      .sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+      .sort((a, b) => sortKey(a).localeCompare(sortKey(b)))
+      .map(({ userId, connectionId, provider, institution, status, nextSyncAt }): DueConnection => ({ userId, connectionId, provider, institution, status, nextSyncAt }));
     const items = due.slice(0, limit);
-    const result = { items, nextCursor: due.length > limit ? sortKey(items[items.length - 1] as Connection) : null };
+    const result = { items, nextCursor: due.length > limit ? sortKey(items[items.length - 1] as DueConnection) : null };
     this.afterListDue?.(result);
     return result;
   }
 
-  async leaseDue(due: readonly Connection[], leaseUntil: string): Promise<DueLeaseOutcome> {
-    const leased: Connection[] = [];
+  async claimDueWindow(shard: number, until: string, overdueBefore: string): Promise<DueClaim | 'taken'> {
+    const marks = this.dueClaims.get(shard) ?? [];
+    const after = marks.at(-1) ?? null;
+    if (after !== null && after >= until) return 'taken';
+    const overdueUntil = marks.filter((mark) => mark <= overdueBefore).at(-1) ?? null;
+    this.dueClaims.set(shard, [...marks, until]);
+    return { after, overdueUntil };
+  }
+
+  async leaseDue(due: readonly DueConnection[], leaseUntil: string): Promise<DueLeaseOutcome> {
+    const leased: DueConnection[] = [];
     let changed = 0;
     let failed = 0;
     for (const read of due) {
@@ -194,7 +209,7 @@ export class InMemoryConnectionStore implements ConnectionStore, DueConnectionIn
     return { leased, changed, failed, firstFailure: failed > 0 ? new Error('ThrottlingException') : undefined };
   }
 
-  async dropFromDueIndex(waiting: readonly Connection[]): Promise<number> {
+  async dropFromDueIndex(waiting: readonly DueConnection[]): Promise<number> {
     let dropped = 0;
     for (const read of waiting) {
       const current = this.rows.get(read.connectionId);
@@ -370,6 +385,9 @@ export class InMemoryCategoryStore implements CategoryStore {
   async putProviderCatalog(_provider: Provider, categories: readonly Category[]): Promise<void> {
     for (const category of categories) this.catalog.set(category.categoryId, category);
   }
+  async addToProviderCatalog(_provider: Provider, categories: readonly Category[]): Promise<void> {
+    for (const category of categories) if (!this.catalog.has(category.categoryId)) this.catalog.set(category.categoryId, category);
+  }
   async listUserCategories(userId: string): Promise<Category[]> {
     return [...this.userCategories.values()].filter((category) => category.userId === userId);
   }
@@ -407,11 +425,9 @@ export class InMemoryWebhookEventStore implements WebhookEventStore {
     this.rows.set(key, { event, expiresAt: expiresAtEpochSeconds });
     return true;
   }
-  async storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, earlierIds: readonly string[]): Promise<WebhookEvent | null> {
-    for (const eventId of [...earlierIds, event.eventId]) {
-      const seen = this.rows.get(this.key(event.provider, eventId));
-      if (seen) return seen.event;
-    }
+  async storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, replaceReceivedBefore: string | null): Promise<WebhookEvent | null> {
+    const seen = this.rows.get(this.key(event.provider, event.eventId));
+    if (seen && (replaceReceivedBefore === null || seen.event.receivedAt >= replaceReceivedBefore)) return seen.event;
     this.rows.set(this.key(event.provider, event.eventId), { event, expiresAt: expiresAtEpochSeconds });
     return null;
   }
@@ -421,7 +437,7 @@ export class InMemoryWebhookEventStore implements WebhookEventStore {
   async save(event: WebhookEvent): Promise<void> {
     const key = this.key(event.provider, event.eventId);
     const row = this.rows.get(key);
-    if (!row) throw new NotFoundError('webhook event');
+    if (!row || row.event.receivedAt !== event.receivedAt) throw new NotFoundError('webhook event');
     this.rows.set(key, { ...row, event });
   }
   async listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<WebhookEvent>> {

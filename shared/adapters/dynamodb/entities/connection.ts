@@ -14,14 +14,20 @@
  * - (1) connections of a user: Query PK = `USER#<userId>`, SK begins_with `CONN#`.
  * - (2) connection by provider item id (webhooks name the item, not the user): Query GSI1 on
  *   `ITEM#<provider>#<providerItemId>`.
- * - (6) connections due for auto-sync: Query GSI2 per shard, GSI2SK < `<dueBefore>#\uffff`, oldest first.
+ * - (6) connections due for auto-sync: Query GSI2 per shard, GSI2SK between `<lastClaim>#\uffff` and
+ *   `<dueBefore>#\uffff` (or below a mark, for overdue rows), oldest first.
  *   Spreading the due rows over `shardCount` partitions keeps every scheduler read off one hot partition,
  *   and the index is sparse: a connection waiting for its user (`next_sync_at` null) is not in it at all.
- *   Enqueuing leases a row: a conditional UpdateItem moves `next_sync_at` and GSI2SK forward (never GSI2PK,
- *   the shard depends on the id only), which takes the row out of the due window until the sync sets the
- *   real next time or the lease runs out.
+ *   GSI2 projects only what {@link dueConnectionFromItem} reads (`shared/catalog/resources.ts`), so moving a
+ *   due time writes a small index entry, not a copy of the row. A row still due a lease after the window that
+ *   took it (its job was lost) is leased: a conditional UpdateItem moves `next_sync_at` and GSI2SK forward (never
+ *   GSI2PK, the shard depends on the id only).
+ * - Claim marks of the due index, one per shard (`entity = due_claim`): PK `SCHEDULE#DUE#<shard>`, SK `CLAIM`,
+ *   `claimed_until` = the due time up to which a scheduler run took the shard's connections, `marks` = the
+ *   recent ones (see shared/sync/auto-sync-scheduler.ts).
  */
 import { connectionStatuses, providers, type Connection } from '../../../banking/model';
+import type { DueConnection } from '../../../banking/ports';
 import { readerFor } from '../item-reader';
 import type { PrimaryKey, StoredItem } from '../table';
 import { accessEndsAt } from '../../../banking/model';
@@ -69,6 +75,27 @@ export function dueShardOf(connectionId: string, shardCount: number): number {
 /** The due-index key of a connection next due at `nextSyncAt` (what {@link connectionToItem} writes). */
 export function dueIndexKey(connectionId: string, nextSyncAt: string, shardCount: number): { GSI2PK: string; GSI2SK: string } {
   return { GSI2PK: duePartitionKey(dueShardOf(connectionId, shardCount)), GSI2SK: dueSortKey(nextSyncAt, connectionId) };
+}
+
+export const DUE_CLAIM_ENTITY = 'due_claim';
+
+/** The claim mark of one shard of the due index. */
+export function dueClaimKey(shard: number): PrimaryKey {
+  return { PK: `SCHEDULE#DUE#${shard}`, SK: 'CLAIM' };
+}
+
+/** A due-index entry (GSI2's projection: the keys plus these attributes), as the scheduler reads it. */
+export function dueConnectionFromItem(item: StoredItem): DueConnection {
+  const read = readerFor(item, CONNECTION_ENTITY);
+  const institution = read.map('institution');
+  return {
+    userId: read.string('user_id'),
+    connectionId: read.string('connection_id'),
+    provider: read.oneOf('provider', providers),
+    institution: { id: institution.string('id'), name: institution.string('name') },
+    status: read.oneOf('status', connectionStatuses),
+    nextSyncAt: read.nullableString('next_sync_at'),
+  };
 }
 
 export function consentPartitionKey(shard: number): string {
