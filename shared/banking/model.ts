@@ -209,10 +209,20 @@ export interface RemovedTransaction {
   readonly removedAt: string;
 }
 
-/** One entry of a user's change feed, at its change key (`<changedAt>#<transactionId>`). */
+/**
+ * A place in a user's change feed: a change entry's id (`<stamp>#<random>`, or a bare instant that lies
+ * before every entry stamped at it), and how far into that entry (an opaque, ordered inner position; null:
+ * the whole entry).
+ */
+export interface FeedPosition {
+  readonly entry: string;
+  readonly inner: string | null;
+}
+
+/** One change of a user's change feed, at its position. */
 export type TransactionChange =
-  | { readonly kind: 'live'; readonly changeKey: string; readonly addedKey: string; readonly transaction: Transaction }
-  | { readonly kind: 'removed'; readonly changeKey: string; readonly removal: RemovedTransaction };
+  | { readonly kind: 'live'; readonly position: FeedPosition; readonly transaction: Transaction }
+  | { readonly kind: 'removed'; readonly position: FeedPosition; readonly removal: RemovedTransaction };
 
 /** The category a transaction counts under: the user's choice first, then the provider's. */
 export function effectiveCategoryId(transaction: Pick<Transaction, 'userCategoryId' | 'providerCategory'>): string | null {
