@@ -26,6 +26,8 @@ export class TransactionChangeWriter {
   readonly counts = { added: 0, modified: 0, removed: 0 };
   private deferredRemovals = new Set<string>();
   private readonly knownCategories = new Set<string>();
+  /** The provider's catalog (id to name), read on first need. */
+  private catalog: Promise<Map<string, string>> | null = null;
 
   constructor(
     private readonly store: TransactionStore,
@@ -125,24 +127,31 @@ export class TransactionChangeWriter {
     };
   }
 
-  /** Provider categories become part of the catalog the first time a transaction uses them. */
+  /**
+   * Provider categories become part of the catalog the first time a transaction uses them. The catalog is
+   * shared by every connection of the provider and is nearly always complete already, so it is read once per
+   * run (one Query) and only categories it lacks, or names it has differently, are written.
+   */
   private async registerCategories(written: readonly Transaction[], now: string): Promise<void> {
-    const fresh = new Map<string, Category>();
+    const seen = new Map<string, string>();
     for (const transaction of written) {
       const category = transaction.providerCategory;
       if (!category || this.knownCategories.has(category.id)) continue;
       this.knownCategories.add(category.id);
-      fresh.set(category.id, {
-        categoryId: category.id,
-        name: category.name ?? category.id,
-        source: this.connection.provider,
-        parentId: null,
-        userId: null,
-        createdAt: now,
-        updatedAt: now,
-      });
+      seen.set(category.id, category.name ?? category.id);
     }
-    if (fresh.size > 0) await this.categories.putProviderCatalog(this.connection.provider, [...fresh.values()]);
+    if (seen.size === 0) return;
+    this.catalog ??= this.categories
+      .listProviderCatalog(this.connection.provider)
+      .then((catalog) => new Map(catalog.map((category) => [category.categoryId, category.name])));
+    const catalog = await this.catalog;
+    const fresh: Category[] = [];
+    for (const [categoryId, name] of seen) {
+      if (catalog.get(categoryId) === name) continue;
+      fresh.push({ categoryId, name, source: this.connection.provider, parentId: null, userId: null, createdAt: now, updatedAt: now });
+      catalog.set(categoryId, name);
+    }
+    if (fresh.length > 0) await this.categories.putProviderCatalog(this.connection.provider, fresh);
   }
 }
 

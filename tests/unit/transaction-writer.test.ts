@@ -188,6 +188,40 @@ describe('TransactionChangeWriter', () => {
     ]);
   });
 
+  it('writes only the categories the catalog lacks or names differently, reading the catalog once per run', async () => {
+    await categories.putProviderCatalog('plaid', [
+      { categoryId: 'plaid:FOOD_AND_DRINK', name: 'Food and drink', source: 'plaid', parentId: null, userId: null, createdAt: 'then', updatedAt: 'then' },
+      { categoryId: 'plaid:TRAVEL', name: 'Travel (old name)', source: 'plaid', parentId: null, userId: null, createdAt: 'then', updatedAt: 'then' },
+    ]);
+    const written: string[] = [];
+    let catalogReads = 0;
+    const counting = Object.assign(Object.create(categories) as InMemoryCategoryStore, {
+      listProviderCatalog: async (provider: 'plaid' | 'pluggy') => {
+        catalogReads += 1;
+        return categories.listProviderCatalog(provider);
+      },
+      putProviderCatalog: async (provider: 'plaid' | 'pluggy', entries: Parameters<InMemoryCategoryStore['putProviderCatalog']>[1]) => {
+        written.push(...entries.map((entry) => entry.categoryId));
+        return categories.putProviderCatalog(provider, entries);
+      },
+    });
+    const changes = new TransactionChangeWriter(store, counting, connection, clock);
+
+    await changes.apply({
+      added: [
+        providerTransaction('t1', { category: { id: 'plaid:FOOD_AND_DRINK', name: 'Food and drink' } }),
+        providerTransaction('t2', { category: { id: 'plaid:TRAVEL', name: 'Travel' } }),
+      ],
+      modified: [],
+      removed: [],
+    });
+    await changes.apply({ added: [providerTransaction('t3', { category: { id: 'plaid:MEDICAL', name: 'Medical' } })], modified: [], removed: [] });
+
+    expect(written).toEqual(['plaid:TRAVEL', 'plaid:MEDICAL']);
+    expect(catalogReads).toBe(1);
+    expect((await categories.getProviderCategory('plaid:TRAVEL'))?.name).toBe('Travel');
+  });
+
   it('lets a failed write surface, so the run fails and retries from the last committed cursor', async () => {
     store.failuresToInject = 1;
     await expect(writer().apply({ added: [providerTransaction('t1')], modified: [], removed: [] })).rejects.toThrow('DynamoDB unavailable');
