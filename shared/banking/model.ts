@@ -210,6 +210,15 @@ export interface RemovedTransaction {
 }
 
 /**
+ * How far behind the clock change-feed readers stay (`transaction-feed.ts`). It bounds the time from stamping
+ * a change entry to the writes it covers being stored:
+ * one DynamoDB request including the SDK's own retries (3 attempts, backoff of at most a few seconds,
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html), sent within half of it after
+ * the stamp; the store re-stamps rows it retries itself past that.
+ */
+export const FEED_SETTLE_MILLISECONDS = 10_000;
+
+/**
  * A place in a user's change feed: a change entry's id (`<stamp>#<random>`, or a bare instant that lies
  * before every entry stamped at it), and how far into that entry (an opaque, ordered inner position; null:
  * the whole entry).

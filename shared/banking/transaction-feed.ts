@@ -18,19 +18,13 @@
  * written.
  */
 import { GoneError, ValidationError } from '../errors/app-error';
-import type { FeedPosition, RemovedTransaction, Transaction } from './model';
+import { FEED_SETTLE_MILLISECONDS, type FeedPosition, type RemovedTransaction, type Transaction } from './model';
 import { requireConnection } from './ownership';
 import type { Clock, ConnectionStore, TransactionStore } from './ports';
 
 /** How long change entries (and tombstones) are kept; a cursor older than this may have missed changes and is refused. */
 export const FEED_RETENTION_DAYS = 30;
-/**
- * How far behind the clock readers stay. It bounds the time from stamping a key to the write being stored:
- * one DynamoDB request including the SDK's own retries (3 attempts, backoff of at most a few seconds,
- * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html), sent within half of it after
- * the stamp; the store re-stamps rows it retries itself past that.
- */
-export const FEED_SETTLE_MILLISECONDS = 10_000;
+export { FEED_SETTLE_MILLISECONDS };
 export const FEED_DEFAULT_LIMIT = 100;
 export const FEED_MAX_LIMIT = 500;
 

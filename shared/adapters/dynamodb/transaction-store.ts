@@ -2,9 +2,8 @@
  * Transactions. Key design and access patterns: `entities/transaction.ts`, docs/data-model.md.
  */
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { FeedPosition, Transaction, TransactionChange } from '../../banking/model';
+import { FEED_SETTLE_MILLISECONDS, type FeedPosition, type Transaction, type TransactionChange } from '../../banking/model';
 import type { Page, TransactionFilter, TransactionStore } from '../../banking/ports';
-import { FEED_SETTLE_MILLISECONDS } from '../../banking/transaction-feed';
 import { NotFoundError } from '../../errors/app-error';
 import { batchGetAll, batchWriteAll, batchWriteStamped, deleteRequest, putRequest } from './batch';
 import { userPartitionKey } from './entities/keys';
