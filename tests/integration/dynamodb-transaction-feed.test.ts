@@ -171,12 +171,15 @@ describe('integration: transaction change feed over change entries', () => {
     const reference = (await readAll(feed, userId, null, 500)).entries;
     expect(reference).toHaveLength(46 - 2 + 2);
     // Whether a row created before a page's cursor and changed after it is "added" or "modified" depends on
-    // where the pages end (it is "modified" relative to a cursor past its creation), so ids are compared.
+    // where the pages end (it is "modified" relative to a cursor past its creation), so ids are compared; and
+    // a page lists its added, modified and removed apart, so the order is compared for single-row pages only.
     const idOf = (entry: string) => entry.replace(/^(added|modified):/, 'live:');
     for (const limit of [1, 2, 7, 16, 29]) {
       const paged = await readAll(feed, userId, null, limit);
-      expect(paged.entries.map(idOf), `pages of ${limit}`).toEqual(reference.map(idOf));
-      expect(new Set(paged.entries.map(idOf)).size).toBe(paged.entries.length);
+      const ids = paged.entries.map(idOf);
+      if (limit === 1) expect(ids, 'pages of 1').toEqual(reference.map(idOf));
+      expect([...ids].sort(), `pages of ${limit}`).toEqual(reference.map(idOf).sort());
+      expect(new Set(ids).size).toBe(ids.length);
     }
     // From the start everything live is an addition; the removed rows show as removals only.
     expect(reference.filter((entry) => entry.startsWith('removed:')).sort()).toEqual(

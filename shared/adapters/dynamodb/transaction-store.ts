@@ -235,8 +235,9 @@ export class DynamoTransactionStore implements TransactionStore {
         reached = { entry: entry.changeId, inner: null };
       }
       startKey = output.LastEvaluatedKey;
-    } while (startKey && budget.requests > 0);
-    if (startKey) return { changes, hasMore: true, reached: reached ?? { entry: '', inner: null } };
+      // Past the budget, stop once a position has been reached, so every read moves the cursor on.
+    } while (startKey && (budget.requests > 0 || reached === null));
+    if (startKey && reached !== null) return { changes, hasMore: true, reached };
     return done;
   }
 
