@@ -16,10 +16,10 @@
  * - `removals`: transactions the write turned into tombstones (ids, connection, account), reported as
  *   removed while the tombstone under the key still carries this entry's id.
  *
- * Access patterns served:
- * - a user's changes after a position (the change feed): Query PK = `USER#<userId>`, SK BETWEEN
- *   `CHG#<after>` AND `CHG#<upTo>`, ascending.
- * - a connection's entries (purge of a deleted connection): the same Query with a filter on `connection_ids`.
+ * Access pattern served: a user's changes after a position (the change feed): Query PK = `USER#<userId>`,
+ * SK BETWEEN `CHG#<after>` AND `CHG#<upTo>`, ascending. A deleted connection's entries are left to expire:
+ * they hold only our own ids, and its purged rows and tombstones no longer carry their ids, so they report
+ * nothing.
  */
 import { randomBytes } from 'node:crypto';
 import { readerFor } from '../item-reader';
