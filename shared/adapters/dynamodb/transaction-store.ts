@@ -54,8 +54,9 @@ export type UserFieldEdit = Parameters<TransactionStore['updateUserFields']>[1][
 
 export interface TransactionStoreOptions extends StoreOptions {
   /**
-   * The clock that stamps change keys as each write request is sent (default: the system clock). Stamps are
-   * taken by the store, not by the caller, so a stamp is never older than the request that carries it.
+   * The clock that stamps change entries (default: the system clock), and against which a row's send is
+   * checked to fall within the entry's write budget. Stamps are taken by the store, not by the caller, so a
+   * row never carries an entry stamped long before the request that writes it.
    */
   readonly now?: () => Date;
 }
