@@ -210,6 +210,12 @@ export interface RemovedTransaction {
 }
 
 /**
+ * How long the change feed reaches back (its change entries and tombstones are kept that long); a cursor
+ * older than this may have missed changes and is refused.
+ */
+export const FEED_RETENTION_DAYS = 30;
+
+/**
  * How far behind the clock change-feed readers stay (`transaction-feed.ts`). It bounds the time from stamping
  * a change entry to the writes it covers being stored:
  * one DynamoDB request including the SDK's own retries (3 attempts, backoff of at most a few seconds,

@@ -18,13 +18,11 @@
  * written.
  */
 import { GoneError, ValidationError } from '../errors/app-error';
-import { FEED_SETTLE_MILLISECONDS, type FeedPosition, type RemovedTransaction, type Transaction } from './model';
+import { FEED_RETENTION_DAYS, FEED_SETTLE_MILLISECONDS, type FeedPosition, type RemovedTransaction, type Transaction } from './model';
 import { requireConnection } from './ownership';
 import type { Clock, ConnectionStore, TransactionStore } from './ports';
 
-/** How long change entries (and tombstones) are kept; a cursor older than this may have missed changes and is refused. */
-export const FEED_RETENTION_DAYS = 30;
-export { FEED_SETTLE_MILLISECONDS };
+export { FEED_RETENTION_DAYS, FEED_SETTLE_MILLISECONDS };
 export const FEED_DEFAULT_LIMIT = 100;
 export const FEED_MAX_LIMIT = 500;
 

@@ -22,14 +22,15 @@
  * nothing.
  */
 import { randomBytes } from 'node:crypto';
+import { FEED_RETENTION_DAYS } from '../../../banking/model';
 import { readerFor } from '../item-reader';
 import { timeToLiveAttribute, type PrimaryKey, type StoredItem } from '../table';
 import { userPartitionKey, withoutEmptyAttributes } from './keys';
 
 export const TRANSACTION_CHANGE_ENTITY = 'transaction_change';
 export const CHANGE_SORT_KEY_PREFIX = 'CHG#';
-/** How long an entry (and so the feed) reaches back; a feed cursor older than this is expired. */
-export const CHANGE_RETENTION_DAYS = 30;
+/** How long an entry is kept: as far back as the feed reaches. */
+export const CHANGE_RETENTION_DAYS = FEED_RETENTION_DAYS;
 /**
  * Up to this many written transactions are listed by id. With 30-character ids an entry stays under 1 KB
  * (one write unit); past it, the date range says where the rows are.
