@@ -353,7 +353,7 @@ export const routes: readonly RouteDefinition[] = [
     entry: 'functions/http/list-transaction-changes.ts',
     auth: 'user',
     summary:
-      'What changed in the caller\'s transactions since a cursor: added, modified and removed (tombstones, kept 30 days), oldest change first. Without a cursor it starts from the beginning; an expired cursor answers 410 CURSOR_EXPIRED.',
+      'What changed in the caller\'s transactions since a cursor: added, modified and removed (tombstones, kept 30 days), oldest change first; each transaction appears once, at its latest change. Without a cursor it starts from the beginning; a cursor older than 30 days, or one from the previous version of the feed, answers 410 CURSOR_EXPIRED (start again without a cursor).',
     query: transactionChangesQuery,
     responses: { 200: r.transactionChanges },
     extraErrorStatuses: [410],

@@ -36,7 +36,7 @@ const errorResponses = {
   },
   404: { name: 'NotFound', description: "No such resource for this caller (another user's resource is also 404).", gateway: 'never' },
   409: { name: 'Conflict', description: 'The request conflicts with the current state of the resource or connection.', gateway: 'never' },
-  410: { name: 'Gone', description: 'The cursor is older than the change feed keeps (CURSOR_EXPIRED); start again without one.', gateway: 'never' },
+  410: { name: 'Gone', description: 'The cursor is older than the change feed keeps, or from its previous version (CURSOR_EXPIRED); start again without one.', gateway: 'never' },
   413: { name: 'PayloadTooLarge', description: 'The request body exceeds the size limit.', gateway: 'also' },
   415: { name: 'UnsupportedMediaType', description: 'The request body is not application/json.', gateway: 'never' },
   429: { name: 'TooManyRequests', description: 'API Gateway throttled the request (stage or account rate limit); retry later.', gateway: 'only' },

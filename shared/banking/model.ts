@@ -209,10 +209,35 @@ export interface RemovedTransaction {
   readonly removedAt: string;
 }
 
-/** One entry of a user's change feed, at its change key (`<changedAt>#<transactionId>`). */
+/**
+ * How long the change feed reaches back (its change entries and tombstones are kept that long); a cursor
+ * older than this may have missed changes and is refused.
+ */
+export const FEED_RETENTION_DAYS = 30;
+
+/**
+ * How far behind the clock change-feed readers stay (`transaction-feed.ts`). It bounds the time from stamping
+ * a change entry to the writes it covers being stored:
+ * one DynamoDB request including the SDK's own retries (3 attempts, backoff of at most a few seconds,
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html), sent within half of it after
+ * the stamp; the store re-stamps rows it retries itself past that.
+ */
+export const FEED_SETTLE_MILLISECONDS = 10_000;
+
+/**
+ * A place in a user's change feed: a change entry's id (`<stamp>#<random>`, or a bare instant that lies
+ * before every entry stamped at it), and how far into that entry (an opaque, ordered inner position; null:
+ * the whole entry).
+ */
+export interface FeedPosition {
+  readonly entry: string;
+  readonly inner: string | null;
+}
+
+/** One change of a user's change feed, at its position. */
 export type TransactionChange =
-  | { readonly kind: 'live'; readonly changeKey: string; readonly addedKey: string; readonly transaction: Transaction }
-  | { readonly kind: 'removed'; readonly changeKey: string; readonly removal: RemovedTransaction };
+  | { readonly kind: 'live'; readonly position: FeedPosition; readonly transaction: Transaction }
+  | { readonly kind: 'removed'; readonly position: FeedPosition; readonly removal: RemovedTransaction };
 
 /** The category a transaction counts under: the user's choice first, then the provider's. */
 export function effectiveCategoryId(transaction: Pick<Transaction, 'userCategoryId' | 'providerCategory'>): string | null {

@@ -13,6 +13,7 @@ import type {
   SyncRun,
   SyncTrigger,
   Transaction,
+  FeedPosition,
   TransactionChange,
   WebhookEvent,
 } from './model';
@@ -80,7 +81,7 @@ export interface TransactionStore {
   get(userId: string, transactionId: string): Promise<Transaction | null>;
   getMany(userId: string, transactionIds: readonly string[]): Promise<Transaction[]>;
   list(userId: string, filter: TransactionFilter, limit: number, cursor: string | null): Promise<Page<Transaction>>;
-  /** Upserts by key (batched, unprocessed items retried with backoff); each row moves to the feed's end. */
+  /** Upserts by key (batched, unprocessed items retried with backoff); the write is a change at the feed's end. */
   putMany(transactions: readonly Transaction[]): Promise<void>;
   /** Replaces transactions the provider removed by tombstones (the change feed reports them as removed). */
   removeMany(transactions: readonly Transaction[]): Promise<void>;
@@ -93,13 +94,14 @@ export interface TransactionStore {
     cursor: string | null,
   ): Promise<Page<Pick<Transaction, 'userId' | 'transactionId'>>>;
   /**
-   * The user's changes with a change key after `after` (null: from the first) and not after `upTo`, oldest
-   * first, at most `limit`; optionally one connection's only. `hasMore` says whether the range holds more.
+   * The user's changes after position `after` (null: from the first), in entries stamped no later than
+   * `upTo`, oldest first, at most `limit`; optionally one connection's only. `hasMore` says whether the range
+   * holds more; `reached` is the position up to which everything was examined (the next read starts there).
    */
   listChanges(
     userId: string,
-    range: { after: string | null; upTo: string; limit: number; connectionId?: string },
-  ): Promise<{ changes: TransactionChange[]; hasMore: boolean }>;
+    range: { after: FeedPosition | null; upTo: string; limit: number; connectionId?: string },
+  ): Promise<{ changes: TransactionChange[]; hasMore: boolean; reached: FeedPosition }>;
   /** Whether any transaction of the user has this category as its user override. */
   isUserCategoryInUse(userId: string, categoryId: string): Promise<boolean>;
   /** Transactions whose user override is this category, page by page (for reassignment). */

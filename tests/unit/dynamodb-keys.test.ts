@@ -17,12 +17,11 @@ import {
 } from '../../shared/adapters/dynamodb/entities/connection';
 import { itemGuardKey } from '../../shared/adapters/dynamodb/entities/item-guard';
 import { syncRunKey } from '../../shared/adapters/dynamodb/entities/sync-run';
+import { changeEntryKey } from '../../shared/adapters/dynamodb/entities/transaction-change';
 import {
-  transactionChangeKey,
   transactionDateSortKey,
   transactionKey,
   userCategoryTransactionsPartitionKey,
-  userChangesPartitionKey,
   userTransactionsPartitionKey,
 } from '../../shared/adapters/dynamodb/entities/transaction';
 import { webhookEventKey } from '../../shared/adapters/dynamodb/entities/webhook-event';
@@ -48,8 +47,7 @@ describe('unit: DynamoDB key builders', () => {
     expect(transactionKey('u1', 't1')).toEqual({ PK: 'USER#u1', SK: 'TXN#t1' });
     expect(transactionDateSortKey('2024-04-15', 't1')).toBe('2024-04-15#t1');
     expect(userTransactionsPartitionKey('u1')).toBe('USER#u1#TXN');
-    expect(userChangesPartitionKey('u1')).toBe('USER#u1#CHG');
-    expect(transactionChangeKey('2024-05-01T00:00:00.000Z', 't1')).toBe('2024-05-01T00:00:00.000Z#t1');
+    expect(changeEntryKey('u1', '2024-05-01T00:00:00.000Z#e1')).toEqual({ PK: 'USER#u1', SK: 'CHG#2024-05-01T00:00:00.000Z#e1' });
     expect(userCategoryTransactionsPartitionKey('u1', 'usr_1')).toBe('USER#u1#CAT#usr_1');
     expect(syncRunKey('c1', 'run_1')).toEqual({ PK: 'CONN#c1', SK: 'RUN#run_1' });
     expect(webhookEventKey('pluggy', 'e1')).toEqual({ PK: 'WEBHOOK#pluggy#e1', SK: 'EVENT' });

@@ -104,10 +104,10 @@ describe('unit: account rows', () => {
 describe('unit: transaction rows', () => {
   const account = makeAccount(makeConnection());
 
-  it('round-trips a transaction and indexes it by date and by change, in two indexes only', () => {
+  it('round-trips a transaction, indexes it by date in one index only, and names its change entry', () => {
     const transaction = makeTransaction(account, { amount: '-0.10', date: '2024-02-29' });
 
-    const item = transactionToItem(transaction);
+    const item = transactionToItem(transaction, `${transaction.updatedAt}#e1`);
 
     expect(transactionFromItem(stored(item))).toEqual(transaction);
     expectSnakeCase(item);
@@ -115,44 +115,50 @@ describe('unit: transaction rows', () => {
     expect(item).toMatchObject({
       GSI1PK: `USER#${transaction.userId}#TXN`,
       GSI1SK: sortKey,
-      GSI3PK: `USER#${transaction.userId}#CHG`,
-      GSI3SK: `${transaction.updatedAt}#${transaction.transactionId}`,
+      change_id: `${transaction.updatedAt}#e1`,
       amount: '-0.10',
       effective_category_id: 'plaid:FOOD_AND_DRINK',
       provider_category_id: 'plaid:FOOD_AND_DRINK',
     });
     expect(item).not.toHaveProperty('GSI4PK');
     expect(item).not.toHaveProperty('GSI2PK');
+    expect(item).not.toHaveProperty('GSI3PK');
+    expect(item).not.toHaveProperty('GSI3SK');
   });
 
-  it('stamps the change key and, for a new row, the creation time with the write time', () => {
+  it('stamps the change entry and, for a new row, the creation time with the write time', () => {
     const created = makeTransaction(account, { createdAt: '2024-05-01T00:00:00.000Z', updatedAt: '2024-05-01T00:00:00.000Z' });
     const modified = { ...created, updatedAt: '2024-05-03T00:00:00.000Z' };
 
-    const newItem = transactionToItem(created, '2024-05-01T00:00:05.000Z');
-    const modifiedItem = transactionToItem(modified, '2024-05-03T00:00:05.000Z');
+    const newItem = transactionToItem(created, '2024-05-01T00:00:05.000Z#e1');
+    const modifiedItem = transactionToItem(modified, '2024-05-03T00:00:05.000Z#e2');
 
     expect(newItem).toMatchObject({
-      GSI3SK: `2024-05-01T00:00:05.000Z#${created.transactionId}`,
+      change_id: '2024-05-01T00:00:05.000Z#e1',
       created_at: '2024-05-01T00:00:05.000Z',
       updated_at: '2024-05-01T00:00:05.000Z',
     });
     expect(modifiedItem).toMatchObject({
-      GSI3SK: `2024-05-03T00:00:05.000Z#${created.transactionId}`,
+      change_id: '2024-05-03T00:00:05.000Z#e2',
+      updated_at: '2024-05-03T00:00:05.000Z',
       created_at: '2024-05-01T00:00:00.000Z',
     });
   });
 
-  it('keeps a removed transaction as a tombstone only in the change index, with a 30-day TTL', () => {
-    const item = tombstoneToItem({
-      userId: 'u1',
-      transactionId: 't1',
-      connectionId: 'c1',
-      accountId: 'a1',
-      removedAt: '2024-05-01T00:00:00.000Z',
-    });
+  it('keeps a removed transaction as a tombstone in no index, naming its change entry, with a 30-day TTL', () => {
+    const item = tombstoneToItem(
+      {
+        userId: 'u1',
+        transactionId: 't1',
+        connectionId: 'c1',
+        accountId: 'a1',
+        removedAt: '2024-05-01T00:00:00.000Z',
+      },
+      '2024-05-01T00:00:00.000Z#e1',
+    );
 
-    expect(item).toMatchObject({ PK: 'USER#u1', SK: 'TXN#t1', GSI3PK: 'USER#u1#CHG', GSI3SK: '2024-05-01T00:00:00.000Z#t1' });
+    expect(item).toMatchObject({ PK: 'USER#u1', SK: 'TXN#t1', change_id: '2024-05-01T00:00:00.000Z#e1' });
+    expect(Object.keys(item).filter((name) => name.startsWith('GSI'))).toEqual([]);
     expect(item.expires_at).toBe(Date.parse('2024-05-31T00:00:00.000Z') / 1000);
     expect(item).not.toHaveProperty('GSI1PK');
     expect(item).not.toHaveProperty('GSI4PK');
@@ -167,7 +173,7 @@ describe('unit: transaction rows', () => {
       categorySync: { status: 'pending', updatedAt: '2024-05-02T00:00:00.000Z', error: null },
     });
 
-    const item = transactionToItem(transaction);
+    const item = transactionToItem(transaction, `${transaction.updatedAt}#e1`);
 
     expect(transactionFromItem(stored(item))).toEqual(transaction);
     expect(item).toMatchObject({
@@ -181,7 +187,7 @@ describe('unit: transaction rows', () => {
   it('stores no effective category when neither the user nor the provider set one', () => {
     const transaction = makeTransaction(account, { providerCategory: null });
 
-    const item = transactionToItem(transaction);
+    const item = transactionToItem(transaction, `${transaction.updatedAt}#e1`);
 
     expect(item).not.toHaveProperty('effective_category_id');
     expect(item).not.toHaveProperty('provider_category_id');

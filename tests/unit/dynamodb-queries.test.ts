@@ -88,18 +88,18 @@ describe('unit: transaction list queries', () => {
 
 describe('unit: transaction user-field updates', () => {
   it('sets a user category, its GSI4 keys (sort key copied from GSI1SK) and the effective category', () => {
-    const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', userCategoryId: 'usr_1' }, '2024-05-01T00:00:00.000Z');
+    const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', userCategoryId: 'usr_1' }, '2024-05-01T00:00:00.000Z', '2024-05-01T00:00:00.000Z#e1');
 
     const update = action.item.Update!;
     expect(update.Key).toEqual({ PK: 'USER#u1', SK: 'TXN#x1' });
     expect(update.UpdateExpression).toBe(
-      'SET updated_at = :now, GSI3SK = :changeKey, user_category_id = :category, effective_category_id = :category, GSI4PK = :categoryPartition, GSI4SK = GSI1SK',
+      'SET updated_at = :now, change_id = :changeId, user_category_id = :category, effective_category_id = :category, GSI4PK = :categoryPartition, GSI4SK = GSI1SK',
     );
     expect(update.ExpressionAttributeValues).toMatchObject({
       ':category': 'usr_1',
       ':categoryPartition': 'USER#u1#CAT#usr_1',
-      // The edit moves the row to the end of the change feed.
-      ':changeKey': '2024-05-01T00:00:00.000Z#x1',
+      // The edit moves the row to the end of the change feed, under the edit's change entry.
+      ':changeId': '2024-05-01T00:00:00.000Z#e1',
     });
     // Only a live transaction: a tombstone under the key is not found.
     expect(update.ConditionExpression).toBe('entity = :live');
@@ -108,17 +108,17 @@ describe('unit: transaction user-field updates', () => {
   });
 
   it('clears a user category and note, falling back to the provider category', () => {
-    const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', userCategoryId: null, note: null }, 'now');
+    const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', userCategoryId: null, note: null }, 'now', 'now#e1');
 
     expect(action.item.Update?.UpdateExpression).toBe(
-      'SET updated_at = :now, GSI3SK = :changeKey, effective_category_id = if_not_exists(provider_category_id, :noCategory) REMOVE user_category_id, GSI4PK, GSI4SK, note',
+      'SET updated_at = :now, change_id = :changeId, effective_category_id = if_not_exists(provider_category_id, :noCategory) REMOVE user_category_id, GSI4PK, GSI4SK, note',
     );
   });
 
   it('leaves fields the edit does not name untouched', () => {
-    const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', note: 'lunch' }, 'now');
+    const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', note: 'lunch' }, 'now', 'now#e1');
 
-    expect(action.item.Update?.UpdateExpression).toBe('SET updated_at = :now, GSI3SK = :changeKey, note = :note');
+    expect(action.item.Update?.UpdateExpression).toBe('SET updated_at = :now, change_id = :changeId, note = :note');
   });
 
   it('merges several edits of one transaction, later fields winning', () => {

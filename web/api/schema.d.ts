@@ -339,7 +339,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What changed in the caller's transactions since a cursor: added, modified and removed (tombstones, kept 30 days), oldest change first. Without a cursor it starts from the beginning; an expired cursor answers 410 CURSOR_EXPIRED. */
+        /** What changed in the caller's transactions since a cursor: added, modified and removed (tombstones, kept 30 days), oldest change first; each transaction appears once, at its latest change. Without a cursor it starts from the beginning; a cursor older than 30 days, or one from the previous version of the feed, answers 410 CURSOR_EXPIRED (start again without a cursor). */
         get: operations["listTransactionChanges"];
         put?: never;
         post?: never;
@@ -684,7 +684,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description The cursor is older than the change feed keeps (CURSOR_EXPIRED); start again without one. */
+        /** @description The cursor is older than the change feed keeps, or from its previous version (CURSOR_EXPIRED); start again without one. */
         Gone: {
             headers: {
                 /** @description Request id; the same id appears in the service logs for this request. */

@@ -90,15 +90,16 @@ export async function batchWriteAll(
 }
 
 /**
- * Like {@link batchWriteAll}, but each request is built from its entry at the moment it is sent, with a time
- * stamp taken then (`now()`); unprocessed entries are rebuilt with a fresh stamp on every retry. Rows whose
- * keys order a change feed use this, so a stamp is never older than the one request that carries it.
+ * Like {@link batchWriteAll}, but each request is built from its entry at the moment it is sent, with a
+ * stamp asked for then (`now()`, which may renew it); unprocessed entries are rebuilt with the stamp current
+ * at every retry. Rows that a change feed finds by their stamp use this (`transaction-store.ts`), so a row
+ * never lands long after the stamp it carries.
  */
 export async function batchWriteStamped<T>(
   table: TableRef,
   entries: readonly T[],
   build: (entry: T, stamp: string) => WriteRequest,
-  now: () => string,
+  now: () => string | Promise<string>,
   policy: RetryPolicy = dynamoDbBatchRetry,
 ): Promise<void> {
   const byKey = new Map<string, T>();
@@ -116,11 +117,11 @@ async function writeChunk<T = WriteRequest>(
   chunk: readonly T[],
   policy: RetryPolicy,
   build: (entry: T, stamp: string) => WriteRequest = (entry) => entry as WriteRequest,
-  now: () => string = () => '',
+  now: () => string | Promise<string> = () => '',
 ): Promise<void> {
   let pending: readonly T[] = chunk;
   for (let attempt = 1; ; attempt++) {
-    const stamp = now();
+    const stamp = await now();
     const requests = new Map(pending.map((entry) => {
       const request = build(entry, stamp);
       return [keyOfRequest(request), { entry, request }] as const;

@@ -1,8 +1,8 @@
 /**
  * Transactions. Key design and access patterns: `entities/transaction.ts`, docs/data-model.md.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Transaction, TransactionChange } from '../../banking/model';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { FEED_SETTLE_MILLISECONDS, type FeedPosition, type Transaction, type TransactionChange } from '../../banking/model';
 import type { Page, TransactionFilter, TransactionStore } from '../../banking/ports';
 import { NotFoundError } from '../../errors/app-error';
 import { batchGetAll, batchWriteAll, batchWriteStamped, deleteRequest, putRequest } from './batch';
@@ -10,17 +10,26 @@ import { userPartitionKey } from './entities/keys';
 import {
   categorySyncToAttribute,
   isLiveTransactionItem,
-  tombstoneFromItem,
   tombstoneToItem,
-  transactionChangeKey,
   transactionFromItem,
   transactionKey,
   transactionToItem,
   TRANSACTION_ENTITY,
+  TRANSACTION_SORT_KEY_PREFIX,
+  TRANSACTION_TOMBSTONE_ENTITY,
   userCategoryTransactionsPartitionKey,
-  userChangesPartitionKey,
   userTransactionsPartitionKey,
 } from './entities/transaction';
+import {
+  CHANGE_SORT_KEY_PREFIX,
+  changeEntryFromItem,
+  changeEntryToItem,
+  changeIdStamp,
+  coverageOf,
+  MAX_REMOVALS_PER_ENTRY,
+  newChangeId,
+  type ChangeEntry,
+} from './entities/transaction-change';
 import { queryPage, type PageRequest } from './query';
 import { chunked } from '../chunking';
 import { HIGHEST_KEY_CHARACTER, indexes, tableRef, type IndexName, type StoreOptions, type StoredItem, type TableRef } from './table';
@@ -28,25 +37,37 @@ import { MAX_TRANSACTION_ACTIONS, transactWrite, type TransactAction } from './t
 
 /** Page size of the internal listings (purge, reassignment); matches one 100-action transaction. */
 const INTERNAL_PAGE_SIZE = 100;
+/** Rows one change entry covers: a provider page (Plaid sends at most 500 per `/transactions/sync` page). */
+const MAX_ROWS_PER_ENTRY = 500;
+/**
+ * How long after its entry's stamp a row may still be sent carrying it. Past this, the store writes a new
+ * entry and the rows still to send (retries included) carry that one, so every row lands within one
+ * request's time of this budget, inside the readers' settle window (`FEED_SETTLE_MILLISECONDS`).
+ */
+export const CHANGE_WRITE_BUDGET_MILLISECONDS = FEED_SETTLE_MILLISECONDS / 2;
+/** DynamoDB requests one change-feed read may make (bounds a request's work; the cursor resumes). */
+const MAX_FEED_REQUESTS = 25;
+/** Entries read per Query of the change partition. */
+const ENTRIES_PER_QUERY = 25;
 
 export type UserFieldEdit = Parameters<TransactionStore['updateUserFields']>[1][number];
 
 export interface TransactionStoreOptions extends StoreOptions {
   /**
-   * The clock that stamps change keys as each write request is sent (default: the system clock). Stamps are
-   * taken by the store, not by the caller, so a stamp is never older than the request that carries it.
+   * The clock that stamps change entries (default: the system clock), and against which a row's send is
+   * checked to fall within the entry's write budget. Stamps are taken by the store, not by the caller, so a
+   * row never carries an entry stamped long before the request that writes it.
    */
   readonly now?: () => Date;
 }
 
 export class DynamoTransactionStore implements TransactionStore {
   private readonly table: TableRef;
-  private readonly stamp: () => string;
+  private readonly now: () => Date;
 
   constructor(options: TransactionStoreOptions) {
     this.table = tableRef(options);
-    const now = options.now ?? (() => new Date());
-    this.stamp = () => now().toISOString();
+    this.now = options.now ?? (() => new Date());
   }
 
   /** A tombstone reads as absent: every point read, listing and edit sees live transactions only. */
@@ -90,80 +111,228 @@ export class DynamoTransactionStore implements TransactionStore {
     return { items: page.items.map(transactionFromItem), nextCursor: page.nextCursor };
   }
 
+  /** One change entry per user and {@link MAX_ROWS_PER_ENTRY} rows, written before the rows it covers. */
   async putMany(transactions: readonly Transaction[]): Promise<void> {
-    await batchWriteStamped(
-      this.table,
-      transactions,
-      (transaction, stamp) => putRequest(transactionToItem(transaction, stamp)),
-      this.stamp,
-    );
+    for (const rows of byUser(transactions)) {
+      for (const chunk of chunked(latestById(rows), MAX_ROWS_PER_ENTRY)) {
+        const entry = this.entryWriter(chunk[0]!.userId, { ...coverageOf(chunk), removals: [] });
+        await batchWriteStamped(
+          this.table,
+          chunk,
+          (transaction, changeId) => putRequest(transactionToItem(transaction, changeId)),
+          () => entry.changeId(),
+        );
+      }
+    }
   }
 
+  /** Tombstones, under change entries that list them as removals ({@link MAX_REMOVALS_PER_ENTRY} per entry). */
   async removeMany(transactions: readonly Transaction[]): Promise<void> {
-    await batchWriteStamped(
-      this.table,
-      transactions,
-      (transaction, stamp) =>
-        putRequest(
-          tombstoneToItem({
-            userId: transaction.userId,
-            transactionId: transaction.transactionId,
-            connectionId: transaction.connectionId,
-            accountId: transaction.accountId,
-            removedAt: stamp,
-          }),
-        ),
-      this.stamp,
+    for (const rows of byUser(transactions)) {
+      for (const chunk of chunked(latestById(rows), MAX_REMOVALS_PER_ENTRY)) {
+        const removals = [...chunk]
+          .sort((a, b) => compareText(a.transactionId, b.transactionId))
+          .map((row) => ({ transactionId: row.transactionId, connectionId: row.connectionId, accountId: row.accountId }));
+        const connectionIds = [...new Set(chunk.map((row) => row.connectionId))].sort();
+        const entry = this.entryWriter(chunk[0]!.userId, { connectionIds, dateRange: null, transactionIds: null, removals });
+        await batchWriteStamped(
+          this.table,
+          chunk,
+          (transaction, changeId) =>
+            putRequest(
+              tombstoneToItem(
+                {
+                  userId: transaction.userId,
+                  transactionId: transaction.transactionId,
+                  connectionId: transaction.connectionId,
+                  accountId: transaction.accountId,
+                  removedAt: changeIdStamp(changeId),
+                },
+                changeId,
+              ),
+            ),
+          () => entry.changeId(),
+        );
+      }
+    }
+  }
+
+  /** Writes a change entry stamped now; resolves once it is stored. */
+  private async writeEntry(userId: string, content: Omit<ChangeEntry, 'userId' | 'changeId'>): Promise<WrittenEntry> {
+    const at = this.now();
+    const changeId = newChangeId(at.toISOString());
+    await this.table.client.send(
+      new PutCommand({ TableName: this.table.tableName, Item: changeEntryToItem({ ...content, userId, changeId }) }),
     );
+    return { changeId, at: at.getTime() };
   }
 
   /**
-   * Oldest change first from the user's change partition (GSI3). Reading stops at `upTo` (the settle
-   * horizon) so a reader never passes a key that a request in flight may still write behind it.
+   * The change id rows of one write carry, asked for as each request is sent: the entry is written on first
+   * use, and again (same content, new stamp) once {@link CHANGE_WRITE_BUDGET_MILLISECONDS} have passed since
+   * its stamp, so a slow or retried request re-stamps its rows rather than land behind a reader.
+   */
+  private entryWriter(userId: string, content: Omit<ChangeEntry, 'userId' | 'changeId'>): { changeId(): Promise<string> } {
+    let current: Promise<WrittenEntry> | null = null;
+    return {
+      changeId: async () => {
+        const seen = (current ??= this.writeEntry(userId, content));
+        const entry = await seen;
+        if (this.now().getTime() - entry.at <= CHANGE_WRITE_BUDGET_MILLISECONDS) return entry.changeId;
+        // Concurrent requests share one renewal.
+        if (current === seen) current = this.writeEntry(userId, content);
+        return (await current).changeId;
+      },
+    };
+  }
+
+  /**
+   * Oldest change first: the user's change entries after `after` (up to `upTo`, the settle horizon, so a
+   * reader never passes an entry whose rows may still land), and in each entry the rows that still carry its
+   * id (a row rewritten later is reported under the later entry), then its removals whose tombstone still
+   * carries its id. Positions inside an entry: `i<id>` for rows listed by id, `r<GSI1SK>` for rows found by
+   * date, `x<id>` for removals, so every change has a distinct, ordered position.
    */
   async listChanges(
     userId: string,
-    range: { after: string | null; upTo: string; limit: number; connectionId?: string },
-  ): Promise<{ changes: TransactionChange[]; hasMore: boolean }> {
+    range: { after: FeedPosition | null; upTo: string; limit: number; connectionId?: string },
+  ): Promise<{ changes: TransactionChange[]; hasMore: boolean; reached: FeedPosition }> {
+    const { after, upTo, limit, connectionId } = range;
     const changes: TransactionChange[] = [];
-    if (range.after !== null && range.after >= range.upTo) return { changes, hasMore: false };
-    const values: Record<string, unknown> = { ':pk': userChangesPartitionKey(userId), ':upTo': range.upTo, ':userId': userId };
-    let keyCondition = 'GSI3PK = :pk AND GSI3SK <= :upTo';
-    if (range.after !== null) {
-      keyCondition = 'GSI3PK = :pk AND GSI3SK BETWEEN :after AND :upTo';
-      values[':after'] = range.after;
-    }
-    const filters = ['user_id = :userId'];
-    if (range.connectionId !== undefined) {
-      filters.push('connection_id = :connectionId');
-      values[':connectionId'] = range.connectionId;
-    }
+    const done = { changes, hasMore: false, reached: { entry: upTo, inner: null } };
+    if (after !== null && after.entry > upTo) return { ...done, reached: after };
+    const budget = { requests: MAX_FEED_REQUESTS };
+    let reached: FeedPosition | null = after;
     let startKey: Record<string, unknown> | undefined;
-    for (let round = 0; round < MAX_CHANGE_ROUNDS; round++) {
+    do {
+      budget.requests -= 1;
       const output = await this.table.client.send(
         new QueryCommand({
           TableName: this.table.tableName,
-          IndexName: indexes.GSI3.name,
-          KeyConditionExpression: keyCondition,
-          FilterExpression: filters.join(' AND '),
-          ExpressionAttributeValues: values,
-          // One more than asked tells whether the range holds more; the filter may drop rows, so read ahead.
-          Limit: range.connectionId === undefined ? range.limit + 1 : Math.min(1000, (range.limit + 1) * 4),
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lower AND :upper',
+          ExpressionAttributeValues: {
+            ':pk': userPartitionKey(userId),
+            ':lower': `${CHANGE_SORT_KEY_PREFIX}${after?.entry ?? ''}`,
+            ':upper': `${CHANGE_SORT_KEY_PREFIX}${upTo}`,
+          },
+          Limit: ENTRIES_PER_QUERY,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
       for (const item of (output.Items ?? []) as StoredItem[]) {
-        const changeKey = String(item.GSI3SK);
-        // BETWEEN is inclusive; the cursor's own key was returned on the previous page.
-        if (range.after !== null && changeKey <= range.after) continue;
-        if (changes.length === range.limit) return { changes, hasMore: true };
-        changes.push(changeFromItem(item, changeKey));
+        const entry = changeEntryFromItem(item);
+        const resumeAt = after !== null && entry.changeId === after.entry ? after.inner : null;
+        if (after !== null && entry.changeId <= after.entry && resumeAt === null) continue;
+        if (connectionId === undefined || entry.connectionIds === null || entry.connectionIds.includes(connectionId)) {
+          if (budget.requests <= 0 && reached !== null) return { changes, hasMore: true, reached };
+          // One more than the page needs tells whether more follows.
+          const read = await this.entryChanges(entry, resumeAt, limit + 1 - changes.length, connectionId, budget);
+          for (const change of read.changes) {
+            if (changes.length === limit) return { changes, hasMore: true, reached: changes.at(-1)!.position };
+            changes.push(change);
+          }
+          if (read.examinedTo !== null) return { changes, hasMore: true, reached: { entry: entry.changeId, inner: read.examinedTo } };
+        }
+        reached = { entry: entry.changeId, inner: null };
       }
       startKey = output.LastEvaluatedKey;
-      if (!startKey) return { changes, hasMore: false };
+      // Past the budget, stop once a position has been reached, so every read moves the cursor on.
+    } while (startKey && (budget.requests > 0 || reached === null));
+    if (startKey && reached !== null) return { changes, hasMore: true, reached };
+    return done;
+  }
+
+  /**
+   * The changes of one entry after inner position `resumeAt`, in order, at most `need`. `examinedTo` is
+   * null when the rest of the entry was read, else the inner position up to which it was (`need` reached,
+   * or the request budget spent).
+   */
+  private async entryChanges(
+    entry: ChangeEntry,
+    resumeAt: string | null,
+    need: number,
+    connectionId: string | undefined,
+    budget: { requests: number },
+  ): Promise<{ changes: TransactionChange[]; examinedTo: string | null }> {
+    const changes: TransactionChange[] = [];
+    const after = (inner: string) => resumeAt === null || inner > resumeAt;
+    const ofConnection = (row: { connectionId: string }) => connectionId === undefined || row.connectionId === connectionId;
+
+    if (entry.transactionIds !== null) {
+      const ids = entry.transactionIds.filter((id) => after(`i${id}`));
+      budget.requests -= Math.ceil(ids.length / 100);
+      const rows = new Map(
+        (await batchGetAll(this.table, ids.map((id) => transactionKey(entry.userId, id))))
+          .filter((item) => isLiveTransactionItem(item) && item.change_id === entry.changeId)
+          .map((item) => [String(item.transaction_id), transactionFromItem(item)]),
+      );
+      for (const id of ids) {
+        const transaction = rows.get(id);
+        if (!transaction || !ofConnection(transaction)) continue;
+        changes.push({ kind: 'live', position: { entry: entry.changeId, inner: `i${id}` }, transaction });
+        if (changes.length === need) return { changes, examinedTo: `i${id}` };
+      }
+    } else if (entry.dateRange !== null && (resumeAt === null || resumeAt < 'x')) {
+      const partition = userTransactionsPartitionKey(entry.userId);
+      const lower = resumeAt === null ? entry.dateRange.from : resumeAt.slice(1);
+      const values: Record<string, unknown> = {
+        ':pk': partition,
+        ':lower': lower,
+        ':upper': `${entry.dateRange.to}#${HIGHEST_KEY_CHARACTER}`,
+        ':change': entry.changeId,
+      };
+      let filter = 'change_id = :change';
+      if (connectionId !== undefined) {
+        filter += ' AND connection_id = :connectionId';
+        values[':connectionId'] = connectionId;
+      }
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        if (startKey && budget.requests <= 0) return { changes, examinedTo: `r${String(startKey.GSI1SK)}` };
+        budget.requests -= 1;
+        const output = await this.table.client.send(
+          new QueryCommand({
+            TableName: this.table.tableName,
+            IndexName: indexes.GSI1.name,
+            KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK BETWEEN :lower AND :upper',
+            FilterExpression: filter,
+            ExpressionAttributeValues: values,
+            // The filter keeps this entry's rows among the user's others of those dates: read ahead.
+            Limit: Math.min(1000, Math.max(100, need * 4)),
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        for (const item of (output.Items ?? []) as StoredItem[]) {
+          const inner = `r${String(item.GSI1SK)}`;
+          // BETWEEN is inclusive: the row at the resume position was reported before.
+          if (!after(inner) || !isLiveTransactionItem(item)) continue;
+          changes.push({ kind: 'live', position: { entry: entry.changeId, inner }, transaction: transactionFromItem(item) });
+          if (changes.length === need) return { changes, examinedTo: inner };
+        }
+        startKey = output.LastEvaluatedKey;
+      } while (startKey);
     }
-    // The round bound was hit with a filter that matched little: the caller continues from the last change.
-    return { changes, hasMore: true };
+
+    const removals = entry.removals.filter((removal) => after(`x${removal.transactionId}`) && ofConnection(removal));
+    if (removals.length > 0) {
+      budget.requests -= Math.ceil(removals.length / 100);
+      const tombstones = new Set(
+        (await batchGetAll(this.table, removals.map((removal) => transactionKey(entry.userId, removal.transactionId))))
+          .filter((item) => item.entity === TRANSACTION_TOMBSTONE_ENTITY && item.change_id === entry.changeId)
+          .map((item) => String(item.transaction_id)),
+      );
+      for (const removal of removals) {
+        if (!tombstones.has(removal.transactionId)) continue;
+        const inner = `x${removal.transactionId}`;
+        changes.push({
+          kind: 'removed',
+          position: { entry: entry.changeId, inner },
+          removal: { ...removal, userId: entry.userId, removedAt: changeIdStamp(entry.changeId) },
+        });
+        if (changes.length === need) return { changes, examinedTo: inner };
+      }
+    }
+    return { changes, examinedTo: null };
   }
 
   async deleteMany(transactions: readonly Pick<Transaction, 'userId' | 'transactionId'>[]): Promise<void> {
@@ -173,26 +342,26 @@ export class DynamoTransactionStore implements TransactionStore {
     );
   }
 
-  /** From the change partition, so tombstones are purged with the live rows. */
+  /** From the user's partition (`TXN#` rows), so tombstones are purged with the live rows. */
   async listByConnection(
     userId: string,
     connectionId: string,
     cursor: string | null,
   ): Promise<Page<Pick<Transaction, 'userId' | 'transactionId'>>> {
-    const partition = userChangesPartitionKey(userId);
+    const partition = userPartitionKey(userId);
     const page = await queryPage(
       this.table,
       {
-        index: 'GSI3',
+        index: null,
         query: {
-          KeyConditionExpression: 'GSI3PK = :pk',
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
           FilterExpression: 'user_id = :userId AND connection_id = :connectionId',
-          ExpressionAttributeValues: { ':pk': partition, ':userId': userId, ':connectionId': connectionId },
-          ProjectionExpression: 'PK, SK, GSI3PK, GSI3SK, user_id, transaction_id',
+          ExpressionAttributeValues: { ':pk': partition, ':prefix': TRANSACTION_SORT_KEY_PREFIX, ':userId': userId, ':connectionId': connectionId },
+          ProjectionExpression: 'PK, SK, user_id, transaction_id',
         },
-        cursor: { equals: { GSI3PK: partition, PK: userPartitionKey(userId) } },
+        cursor: { equals: { PK: partition } },
         selectiveFilter: true,
-        ownerPartition: userPartitionKey(userId),
+        ownerPartition: partition,
       },
       INTERNAL_PAGE_SIZE,
       cursor,
@@ -256,10 +425,12 @@ export class DynamoTransactionStore implements TransactionStore {
       if (existing.length !== merged.length) throw new NotFoundError('transaction');
     }
     for (const chunk of chunked(merged, MAX_TRANSACTION_ACTIONS)) {
-      const stamp = this.stamp();
+      // One request, so no renewal: the SDK's own retries of it stay inside the settle window.
+      const transactionIds = chunk.map((edit) => edit.transactionId).sort(compareText);
+      const { changeId } = await this.writeEntry(userId, { connectionIds: null, dateRange: null, transactionIds, removals: [] });
       await transactWrite(
         this.table,
-        chunk.map((edit) => userFieldUpdate(this.table.tableName, userId, edit, now, stamp)),
+        chunk.map((edit) => userFieldUpdate(this.table.tableName, userId, edit, now, changeId)),
       );
     }
     return this.readMany(userId, ids, true);
@@ -287,14 +458,14 @@ export function userFieldUpdate(
   userId: string,
   edit: UserFieldEdit,
   now: string,
-  changedAt: string = now,
+  changeId: string,
 ): TransactAction {
-  // An edit is a change too: the row moves to the end of the user's change feed.
-  const set: string[] = ['updated_at = :now', 'GSI3SK = :changeKey'];
+  // An edit is a change too: the row now belongs to the edit's change entry, at the end of the feed.
+  const set: string[] = ['updated_at = :now', 'change_id = :changeId'];
   const remove: string[] = [];
   const values: Record<string, unknown> = {
     ':now': now,
-    ':changeKey': transactionChangeKey(changedAt, edit.transactionId),
+    ':changeId': changeId,
     ':live': TRANSACTION_ENTITY,
   };
 
@@ -339,20 +510,30 @@ export function userFieldUpdate(
   };
 }
 
-/** Rounds of one change-feed read when a connection filter drops most rows (bounds a request's work). */
-const MAX_CHANGE_ROUNDS = 10;
+interface WrittenEntry {
+  readonly changeId: string;
+  /** The stamp, in epoch milliseconds. */
+  readonly at: number;
+}
 
-function changeFromItem(item: StoredItem, changeKey: string): TransactionChange {
-  if (isLiveTransactionItem(item)) {
-    const transaction = transactionFromItem(item);
-    return {
-      kind: 'live',
-      changeKey,
-      addedKey: transactionChangeKey(transaction.createdAt, transaction.transactionId),
-      transaction,
-    };
+function byUser(transactions: readonly Transaction[]): Transaction[][] {
+  const groups = new Map<string, Transaction[]>();
+  for (const transaction of transactions) {
+    const group = groups.get(transaction.userId);
+    if (group) group.push(transaction);
+    else groups.set(transaction.userId, [transaction]);
   }
-  return { kind: 'removed', changeKey, removal: tombstoneFromItem(item) };
+  return [...groups.values()];
+}
+
+/** The last of each id (a later upsert of the same row in one call wins, as in a batch write). */
+function latestById(transactions: readonly Transaction[]): Transaction[] {
+  return [...new Map(transactions.map((transaction) => [transaction.transactionId, transaction])).values()];
+}
+
+/** Code-unit order, the order DynamoDB compares string keys in (not locale order). */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

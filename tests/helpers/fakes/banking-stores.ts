@@ -16,6 +16,7 @@ import type {
   RemovedTransaction,
   SyncRun,
   Transaction,
+  FeedPosition,
   TransactionChange,
   WebhookEvent,
 } from '../../../shared/banking/model';
@@ -302,24 +303,33 @@ export class InMemoryTransactionStore implements TransactionStore {
       this.stamp(transaction.userId, transaction.transactionId);
     }
   }
+  /** Each write is its own entry here: the counter stands for the entry id, `i<id>` for the place in it. */
   async listChanges(
     userId: string,
-    range: { after: string | null; upTo: string; limit: number; connectionId?: string },
-  ): Promise<{ changes: TransactionChange[]; hasMore: boolean }> {
+    range: { after: FeedPosition | null; upTo: string; limit: number; connectionId?: string },
+  ): Promise<{ changes: TransactionChange[]; hasMore: boolean; reached: FeedPosition }> {
     const changes: TransactionChange[] = [];
+    const isAfter = (position: FeedPosition) =>
+      range.after === null ||
+      position.entry > range.after.entry ||
+      (position.entry === range.after.entry && range.after.inner !== null && (position.inner ?? '') > range.after.inner);
     for (const [key, changeKey] of this.changeKeys) {
       if (!key.startsWith(`${userId}#`)) continue;
-      if ((range.after !== null && changeKey <= range.after) || changeKey > range.upTo) continue;
+      const [entry, transactionId] = changeKey.split('#') as [string, string];
+      const position = { entry, inner: `i${transactionId}` };
+      if (!isAfter(position) || entry > range.upTo) continue;
       const live = this.rows.get(key);
       const tombstone = this.tombstones.get(key);
       if (live && (!range.connectionId || live.connectionId === range.connectionId)) {
-        changes.push({ kind: 'live', changeKey, addedKey: changeKey, transaction: live });
+        changes.push({ kind: 'live', position, transaction: live });
       } else if (tombstone && (!range.connectionId || tombstone.connectionId === range.connectionId)) {
-        changes.push({ kind: 'removed', changeKey, removal: tombstone });
+        changes.push({ kind: 'removed', position, removal: tombstone });
       }
     }
-    changes.sort((a, b) => a.changeKey.localeCompare(b.changeKey));
-    return { changes: changes.slice(0, range.limit), hasMore: changes.length > range.limit };
+    changes.sort((a, b) => a.position.entry.localeCompare(b.position.entry) || (a.position.inner ?? '').localeCompare(b.position.inner ?? ''));
+    const page = changes.slice(0, range.limit);
+    const hasMore = changes.length > range.limit;
+    return { changes: page, hasMore, reached: hasMore ? page.at(-1)!.position : { entry: range.upTo, inner: null } };
   }
   async deleteMany(transactions: readonly Pick<Transaction, 'userId' | 'transactionId'>[]): Promise<void> {
     for (const transaction of transactions) {

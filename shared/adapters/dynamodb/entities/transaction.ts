@@ -1,32 +1,40 @@
 /**
  * Transaction rows.
  *
- * Key: PK `USER#<userId>`, SK `TXN#<transactionId>`. A transaction is in two indexes (plus a sparse one), so a
- * new transaction costs three item writes, not four:
+ * Key: PK `USER#<userId>`, SK `TXN#<transactionId>`. A transaction is in one index (plus a sparse one), so a
+ * new transaction costs two item writes:
  * - GSI1: `USER#<userId>#TXN` / `<date>#<transactionId>`: a user's live transactions by date (ISO
  *   `YYYY-MM-DD` sorts as text; the id breaks ties so the order is total and cursors are exact). Account and
- *   connection listings read the same partition with a filter (one index serves three listings).
- * - GSI3: `USER#<userId>#CHG` / `<changedAt>#<transactionId>`: the user's change feed, live transactions and
- *   tombstones ordered by when they last changed (see {@link transactionChangeKey}); also the purge's list
- *   of a connection's rows (filter on `connection_id`).
+ *   connection listings read the same partition with a filter (one index serves three listings), and so
+ *   does the change feed, for the rows of one change entry.
  * - GSI4 (sparse, only with a user category): `USER#<userId>#CAT#<categoryId>`  transactions the user
  *   put in one of their categories (is the category in use? reassign on delete)
  *
+ * Every write of a row records the change entry it belongs to in `change_id` (`entities/transaction-change.ts`):
+ * the change feed lists entries, not rows, and finds an entry's rows by that id.
+ *
  * A transaction the provider removes becomes a tombstone (entity `transaction_removed`): same primary key,
- * only ids, `removed_at`, a new change key and a TTL of {@link TOMBSTONE_RETENTION_DAYS} days. It has no GSI1
- * or GSI4 keys, so no listing sees it; the stores' point reads check `entity` and treat it as absent.
+ * only ids, `removed_at`, the removing entry's `change_id` and a TTL of {@link TOMBSTONE_RETENTION_DAYS}
+ * days. It has no index keys, so no listing sees it; the stores' point reads check `entity` and treat it as
+ * absent; the feed reports the removal from its entry while the tombstone still carries that entry's id.
  *
  * Access patterns served:
  * - (4) transactions of a user or of an account by date, newest first, paged: Query GSI1 with
  *   `ScanIndexForward: false`, a date range as BETWEEN on the sort key, account, connection, pending and
  *   category as a FilterExpression (on `effective_category_id`, kept on the row so the filter is one
  *   comparison), and always `user_id = :userId` as well.
- * - changes of a user since a position (the transaction change feed): Query GSI3 ascending, `GSI3SK > :cursor`.
+ * - the rows one change entry wrote: Query GSI1 over the entry's date range, filter `change_id = :entry`;
+ *   or BatchGetItem when the entry lists the ids.
+ * - every row of a connection, tombstones included (purge): Query PK = `USER#<userId>`, SK begins_with
+ *   `TXN#`, filter on `connection_id`.
  * - (5) transaction by provider transaction id (idempotent upsert, removal, pending→posted): the transaction
  *   id is derived deterministically from (provider, provider transaction id) by the sync engine, so this is
  *   a GetItem / BatchGetItem / BatchWriteItem on the primary key; re-applying a page overwrites, never
  *   duplicates.
  * - transaction by (user, id): GetItem on the primary key.
+ *
+ * Rows written before change entries existed may still carry `GSI3PK`/`GSI3SK` (the old per-row feed keys)
+ * until their next write replaces the item; nothing reads those copies any more.
  *
  * `provider_category_id` duplicates `provider_category.id` at the top level so a user-override removal can
  * fall back to it inside one UpdateExpression (`if_not_exists(provider_category_id, :null)`), without a read.
@@ -41,11 +49,12 @@ import type { ItemReader } from '../item-reader';
 import { readerFor } from '../item-reader';
 import { timeToLiveAttribute, type PrimaryKey, type StoredItem } from '../table';
 import { userPartitionKey, withoutEmptyAttributes } from './keys';
+import { CHANGE_RETENTION_DAYS, changeIdStamp } from './transaction-change';
 
 export const TRANSACTION_ENTITY = 'transaction';
 export const TRANSACTION_TOMBSTONE_ENTITY = 'transaction_removed';
-/** How long a removed transaction stays in the change feed; a feed cursor older than this is expired. */
-export const TOMBSTONE_RETENTION_DAYS = 30;
+/** How long a removed transaction's tombstone is kept: as long as the change entry that reports it. */
+export const TOMBSTONE_RETENTION_DAYS = CHANGE_RETENTION_DAYS;
 export const TRANSACTION_SORT_KEY_PREFIX = 'TXN#';
 // A record, so the compiler flags a status added to the model's union.
 const categorySyncStatusSet: Record<CategorySyncStatus, true> = { pending: true, synced: true, failed: true };
@@ -64,21 +73,7 @@ export function userTransactionsPartitionKey(userId: string): string {
   return `${userPartitionKey(userId)}#TXN`;
 }
 
-export function userChangesPartitionKey(userId: string): string {
-  return `${userPartitionKey(userId)}#CHG`;
-}
-
-/**
- * The change feed's sort key: when the row was written (ISO-8601 UTC with milliseconds, so text order is time
- * order) and the id (a total order). The store stamps it right before each write request is sent, never
- * earlier, so a change becomes readable within one request's time of its key; readers stay a settle window
- * behind the clock (`shared/banking/transaction-feed.ts`) so no key can still appear behind their position.
- */
-export function transactionChangeKey(changedAt: string, transactionId: string): string {
-  return `${changedAt}#${transactionId}`;
-}
-
-/** Where a removed transaction's tombstone goes: its change key at `removedAt`, and a TTL. */
+/** A removed transaction's tombstone: ids, when, the removing change entry, and a TTL. */
 export interface TransactionTombstone {
   readonly userId: string;
   readonly transactionId: string;
@@ -87,12 +82,12 @@ export interface TransactionTombstone {
   readonly removedAt: string;
 }
 
-export function tombstoneToItem(tombstone: TransactionTombstone): StoredItem {
+/** `changeId`: the entry that removes it (its stamp is `removedAt`). */
+export function tombstoneToItem(tombstone: TransactionTombstone, changeId: string): StoredItem {
   const expiresAt = Math.floor(Date.parse(tombstone.removedAt) / 1000) + TOMBSTONE_RETENTION_DAYS * 86_400;
   return {
     ...transactionKey(tombstone.userId, tombstone.transactionId),
-    GSI3PK: userChangesPartitionKey(tombstone.userId),
-    GSI3SK: transactionChangeKey(tombstone.removedAt, tombstone.transactionId),
+    change_id: changeId,
     entity: TRANSACTION_TOMBSTONE_ENTITY,
     user_id: tombstone.userId,
     transaction_id: tombstone.transactionId,
@@ -139,11 +134,13 @@ function categorySyncFromAttribute(read: ItemReader | null): Transaction['catego
 }
 
 /**
- * The stored row. `changedAt` is the write's own stamp (see {@link transactionChangeKey}); a new row (no
- * earlier write: `createdAt === updatedAt`, as the sync writer builds it) also takes it as `created_at`, so
- * the feed can tell an addition from a modification by comparing `<created_at>#<id>` with a cursor.
+ * The stored row, written by change entry `changeId` (see `entities/transaction-change.ts`); the entry's
+ * stamp is the write's `updated_at`, and a new row (no earlier write: `createdAt === updatedAt`, as the sync
+ * writer builds it) also takes it as `created_at`, so the feed can tell an addition from a modification by
+ * comparing `created_at` with a cursor's position.
  */
-export function transactionToItem(transaction: Transaction, changedAt: string = transaction.updatedAt): StoredItem {
+export function transactionToItem(transaction: Transaction, changeId: string): StoredItem {
+  const changedAt = changeIdStamp(changeId);
   const dateSortKey = transactionDateSortKey(transaction.date, transaction.transactionId);
   const userCategory =
     transaction.userCategoryId === null
@@ -156,10 +153,9 @@ export function transactionToItem(transaction: Transaction, changedAt: string = 
     ...transactionKey(transaction.userId, transaction.transactionId),
     GSI1PK: userTransactionsPartitionKey(transaction.userId),
     GSI1SK: dateSortKey,
-    GSI3PK: userChangesPartitionKey(transaction.userId),
-    GSI3SK: transactionChangeKey(changedAt, transaction.transactionId),
     ...userCategory,
     entity: TRANSACTION_ENTITY,
+    change_id: changeId,
     user_id: transaction.userId,
     transaction_id: transaction.transactionId,
     connection_id: transaction.connectionId,

@@ -1,0 +1,85 @@
+/**
+ * The transaction store's change entries against a scripted client: the emulator never leaves batch items
+ * unprocessed, so the re-stamping of retried rows past the write budget is driven here; what reaches
+ * DynamoDB proper is covered by tests/integration/dynamodb-transaction-feed.test.ts.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { CHANGE_WRITE_BUDGET_MILLISECONDS, DynamoTransactionStore } from '../../shared/adapters/dynamodb/transaction-store';
+import { makeAccount, makeConnection, makeTransaction } from '../helpers/dynamodb-fixtures';
+
+interface Sent {
+  readonly name: string;
+  readonly input: Record<string, any>;
+}
+
+function scriptedStore(respond: (command: Sent, clock: { advance(ms: number): void }) => unknown) {
+  let now = Date.parse('2025-03-01T12:00:00.000Z');
+  const clock = { advance: (ms: number) => void (now += ms) };
+  const sent: Sent[] = [];
+  const client = {
+    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      const recorded = { name: command.constructor.name, input: structuredClone(command.input) };
+      sent.push(recorded);
+      return respond(recorded, clock);
+    },
+  };
+  const store = new DynamoTransactionStore({
+    tableName: 'banking-test',
+    client: client as unknown as DynamoDBDocumentClient,
+    now: () => new Date(now),
+  });
+  return { store, sent };
+}
+
+const rowsIn = (command: Sent): Record<string, any>[] =>
+  (command.input.RequestItems['banking-test'] as { PutRequest: { Item: Record<string, any> } }[]).map((request) => request.PutRequest.Item);
+
+describe('unit: transaction store change entries', () => {
+  it('writes the entry before its rows, and re-stamps rows retried past the write budget under a new entry', async () => {
+    const account = makeAccount(makeConnection());
+    const transactions = Array.from({ length: 25 }, (_, index) =>
+      makeTransaction(account, { date: `2024-03-${String(1 + index).padStart(2, '0')}` }),
+    );
+    let batchWrites = 0;
+    const { store, sent } = scriptedStore((command, clock) => {
+      if (command.name !== 'BatchWriteCommand') return {};
+      batchWrites += 1;
+      if (batchWrites > 1) return {};
+      // Two rows come back unprocessed, and the retry goes out after the budget.
+      clock.advance(CHANGE_WRITE_BUDGET_MILLISECONDS + 1_000);
+      return { UnprocessedItems: { 'banking-test': command.input.RequestItems['banking-test'].slice(0, 2) } };
+    });
+
+    await store.putMany(transactions);
+
+    expect(sent.map((command) => command.name)).toEqual(['PutCommand', 'BatchWriteCommand', 'PutCommand', 'BatchWriteCommand']);
+    const [firstEntry, firstRows, secondEntry, retriedRows] = [sent[0]!.input.Item, rowsIn(sent[1]!), sent[2]!.input.Item, rowsIn(sent[3]!)];
+    expect(firstEntry).toMatchObject({ PK: `USER#${account.userId}`, entity: 'transaction_change', date_from: '2024-03-01', date_to: '2024-03-25' });
+    expect(firstEntry.SK).toBe(`CHG#${firstEntry.change_id}`);
+    expect(firstRows).toHaveLength(25);
+    expect(firstRows.every((row) => row.change_id === firstEntry.change_id)).toBe(true);
+    // The renewal: same coverage, a later stamp; the two retried rows carry it.
+    expect(secondEntry.change_id > firstEntry.change_id).toBe(true);
+    expect({ ...secondEntry, SK: '', change_id: '', expires_at: 0 }).toEqual({ ...firstEntry, SK: '', change_id: '', expires_at: 0 });
+    expect(retriedRows.map((row) => row.transaction_id)).toEqual(firstRows.slice(0, 2).map((row) => row.transaction_id));
+    expect(retriedRows.every((row) => row.change_id === secondEntry.change_id && row.updated_at === secondEntry.change_id.slice(0, 24))).toBe(true);
+    for (const row of [...firstRows, ...retriedRows]) expect(Object.keys(row).filter((name) => name.startsWith('GSI3'))).toEqual([]);
+  });
+
+  it('writes one entry per 500 rows and lists the ids of a small write instead of a date range', async () => {
+    const account = makeAccount(makeConnection());
+    const { store, sent } = scriptedStore(() => ({}));
+
+    await store.putMany(Array.from({ length: 1001 }, () => makeTransaction(account)));
+    const entries = sent.filter((command) => command.name === 'PutCommand').map((command) => command.input.Item);
+    expect(entries).toHaveLength(3);
+    expect(sent.filter((command) => command.name === 'BatchWriteCommand').flatMap(rowsIn)).toHaveLength(1001);
+
+    const small = [makeTransaction(account), makeTransaction(account)];
+    await store.putMany(small);
+    const entry = sent.at(-2)!.input.Item;
+    expect(entry.transaction_ids).toEqual(small.map((row) => row.transactionId).sort());
+    expect(entry).not.toHaveProperty('date_from');
+  });
+});
