@@ -27,6 +27,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   bankingTable,
+  retiredIndexes,
   eventBus as eventBusCatalog,
   eventBusName,
   projectionOf,
@@ -251,7 +252,8 @@ export class BankingStack extends Stack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const index of bankingTable.globalIndexes) {
+    const retired = this.settings.keepRetiredIndexes ? retiredIndexes : [];
+    for (const index of [...bankingTable.globalIndexes, ...retired]) {
       table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },

@@ -54,6 +54,8 @@ export interface DeploymentSettings {
   readonly appWebhookUrl: string | undefined;
   /** Days before a consent ends that `consent.expiring` is sent. */
   readonly consentWarningDays: number;
+  /** Keep the table's retired indexes for one more deployment (the two-step index upgrade, docs/deploy.md). */
+  readonly keepRetiredIndexes: boolean;
 }
 
 /** The CDK context keys this app reads, with the default each one falls back to (documented in the README). */
@@ -79,6 +81,7 @@ export const contextKeys = {
   alarmTopicArn: 'alarmTopicArn',
   appWebhookUrl: 'appWebhookUrl',
   consentWarningDays: 'consentWarningDays',
+  keepRetiredIndexes: 'keepRetiredIndexes',
 } as const;
 
 const retentionDays = new Set<number>(
@@ -149,6 +152,10 @@ const contextSchema = z.object({
   ),
   [contextKeys.appWebhookUrl]: z.preprocess(blankToUndefined, httpsUrl.optional()),
   [contextKeys.consentWarningDays]: z.coerce.number().int().min(1).max(90).default(7),
+  [contextKeys.keepRetiredIndexes]: z
+    .preprocess((value) => (typeof value === 'string' ? value.trim().toLowerCase() : value), z.union([z.boolean(), z.enum(['true', 'false'])]))
+    .transform((value) => value === true || value === 'true')
+    .default(false),
 });
 
 /**
@@ -200,5 +207,6 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     alarmTopicArn: context[contextKeys.alarmTopicArn],
     appWebhookUrl: context[contextKeys.appWebhookUrl],
     consentWarningDays: context[contextKeys.consentWarningDays],
+    keepRetiredIndexes: context[contextKeys.keepRetiredIndexes],
   };
 }

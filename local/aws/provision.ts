@@ -19,9 +19,11 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type AttributeDefinition,
@@ -250,6 +252,33 @@ export async function createBankingTable(dynamodb: DynamoDBClient, name: string)
   }
   // moto creates tables ACTIVE at once; LocalStack (and AWS) may report CREATING for a moment.
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
+  await addMissingIndexes(dynamodb, name, attributeDefinitions);
+}
+
+/** A table created by an earlier version gets the indexes added since (one per UpdateTable, as DynamoDB allows). */
+async function addMissingIndexes(dynamodb: DynamoDBClient, name: string, attributeDefinitions: AttributeDefinition[]): Promise<void> {
+  const described = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+  const present = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  for (const index of bankingTable.globalIndexes.filter((candidate) => !present.has(candidate.name))) {
+    await dynamodb.send(
+      new UpdateTableCommand({
+        TableName: name,
+        AttributeDefinitions: attributeDefinitions,
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.name,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                { AttributeName: index.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: dynamoProjection(projectionOf(index)),
+            },
+          },
+        ],
+      }),
+    );
+  }
 }
 
 function visibilityFor(id: QueueId, override: ProvisionOptions['visibilityTimeoutSeconds']): number | undefined {

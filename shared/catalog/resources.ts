@@ -55,8 +55,13 @@ export const bankingTable: TableDefinition = {
     // The sharded due index: only connections, read by the auto-sync scheduler, which needs who and when
     // (ids, due time), whether the connection waits for its user (status) and its institution (health check);
     // `dueConnectionFromItem` in shared/adapters/dynamodb/entities/connection.ts reads exactly these.
+    // Named GSI2v2: it was GSI2 with projection ALL. CloudFormation cannot change an existing index's projection
+    // ("Cannot update GSI's properties other than Provisioned Throughput and Contributor Insights
+    // Specification. You can create a new GSI with a different name."), so the narrower index is a new one
+    // over the same key attributes, which DynamoDB fills from the table when it is created; `retiredIndexes`
+    // lists the old one for the two-step upgrade of an existing stack (docs/deploy.md).
     {
-      name: 'GSI2',
+      name: 'GSI2v2',
       partitionKey: 'GSI2PK',
       sortKey: 'GSI2SK',
       projection: { type: 'INCLUDE', attributes: ['entity', 'user_id', 'connection_id', 'status', 'next_sync_at', 'provider', 'institution'] },
@@ -65,6 +70,14 @@ export const bankingTable: TableDefinition = {
     { name: 'GSI4', partitionKey: 'GSI4PK', sortKey: 'GSI4SK' },
   ],
 };
+
+/**
+ * Indexes earlier versions of the table had and the code no longer reads. CloudFormation creates or deletes at
+ * most one GSI per stack update, so a stack that has one of these upgrades in two deployments: first with the
+ * context `keepRetiredIndexes=true` (the new index is added beside the old one), then without it (the old one
+ * goes). A new stack never creates them.
+ */
+export const retiredIndexes: readonly IndexDefinition[] = [{ name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' }];
 
 export type QueueId = 'sync' | 'webhookEvents' | 'providerWrites' | 'appWebhooks';
 

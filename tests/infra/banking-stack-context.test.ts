@@ -9,7 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BankingStack, defaultCatalog, validateCatalog, type FunctionCatalog } from '../../infra/banking-stack';
-import { deadLetterQueueName, queueName, queues, secretName, secrets, tokenKeyAlias } from '../../shared/catalog/resources';
+import { bankingTable, deadLetterQueueName, queueName, queues, retiredIndexes, secretName, secrets, tokenKeyAlias } from '../../shared/catalog/resources';
 import { notFoundRoute, routes, scheduled, workers } from '../../infra/catalog/routes';
 import type { BankingFunction } from '../../infra/constructs/banking-function';
 import { awsSolutionsFindings, environmentOf, temporaryOutdir, type NagFinding } from './template-helpers';
@@ -145,6 +145,29 @@ describe('BankingStack with an external issuer and custom context', () => {
 
   it('has no unacknowledged cdk-nag AwsSolutions error', () => {
     expect(findings.filter((finding) => finding.severity === 'error')).toEqual([]);
+  });
+});
+
+describe('the two-step index upgrade', () => {
+  function indexNames(context: Record<string, unknown>): string[] {
+    const app = new App({ outdir: track(temporaryOutdir()), context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+    const table = Object.values(Template.fromStack(new BankingStack(app, 'Upgrade')).findResources('AWS::DynamoDB::Table'))[0] as {
+      Properties: { GlobalSecondaryIndexes: { IndexName: string }[] };
+    };
+    return table.Properties.GlobalSecondaryIndexes.map((index) => index.IndexName).sort();
+  }
+
+  it('a new stack has only the current indexes; keepRetiredIndexes=true adds the retired ones beside them', () => {
+    const current = bankingTable.globalIndexes.map((index) => index.name).sort();
+    expect(indexNames({})).toEqual(current);
+    expect(indexNames({ keepRetiredIndexes: 'true' })).toEqual([...current, ...retiredIndexes.map((index) => index.name)].sort());
+    expect(indexNames({ keepRetiredIndexes: 'false' })).toEqual(current);
+    // Never both names for one index in a stack without the flag, and never a retired name reused.
+    for (const retired of retiredIndexes) expect(current).not.toContain(retired.name);
+  }, 120_000);
+
+  it('refuses a keepRetiredIndexes that is not true or false', () => {
+    expect(() => indexNames({ keepRetiredIndexes: 'yes' })).toThrow(/context "keepRetiredIndexes"/);
   });
 });
 

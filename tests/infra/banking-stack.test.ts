@@ -280,11 +280,11 @@ describe('BankingStack (default context, real catalog)', () => {
       );
     });
 
-    it('projects only the due attributes into the due index (GSI2), which only the scheduler reads', () => {
+    it('projects only the due attributes into the due index (GSI2v2), which only the scheduler reads', () => {
       const table = Object.values(template.findResources('AWS::DynamoDB::Table'))[0] as {
         Properties: { GlobalSecondaryIndexes: { IndexName: string; Projection: { ProjectionType: string; NonKeyAttributes?: string[] } }[] };
       };
-      const due = table.Properties.GlobalSecondaryIndexes.find((index) => index.IndexName === 'GSI2');
+      const due = table.Properties.GlobalSecondaryIndexes.find((index) => index.IndexName === 'GSI2v2');
       expect(due?.Projection.ProjectionType).toBe('INCLUDE');
       expect(due?.Projection.NonKeyAttributes).not.toContain('access_token');
       expect(due?.Projection.NonKeyAttributes).toEqual(expect.arrayContaining(['status', 'next_sync_at', 'institution']));

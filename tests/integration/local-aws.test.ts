@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -18,6 +18,7 @@ import {
   bankingTable,
   deadLetterQueueName,
   deadLetterRetentionDays,
+  projectionOf,
   queueName,
   queues,
   secretName,
@@ -26,7 +27,7 @@ import {
   tokenKeyAlias,
 } from '../../shared/catalog/resources';
 import { startLocalAws } from '../../local/aws/moto';
-import { deadLetterUrlEnvVar, provisionLocalAws } from '../../local/aws/provision';
+import { createBankingTable, deadLetterUrlEnvVar, provisionLocalAws } from '../../local/aws/provision';
 import { localAwsClientConfig, localAwsEnv } from '../setup/local-aws-context';
 
 const env = localAwsEnv();
@@ -51,7 +52,7 @@ async function secretJson(arn: string): Promise<Record<string, string>> {
 }
 
 describe('provisionLocalAws', () => {
-  it('creates the on-demand table with the catalog keys, every GSI projecting ALL, and TTL', async () => {
+  it('creates the on-demand table with the catalog keys, every GSI with its catalog projection, and TTL', async () => {
     expect(env.TABLE_NAME).toBe(tableName(env.RESOURCE_PREFIX));
     const { Table: table } = await dynamodb.send(new DescribeTableCommand({ TableName: env.TABLE_NAME }));
 
@@ -68,7 +69,9 @@ describe('provisionLocalAws', () => {
         { AttributeName: definition.partitionKey, KeyType: 'HASH' },
         { AttributeName: definition.sortKey, KeyType: 'RANGE' },
       ]);
-      expect(index?.Projection?.ProjectionType).toBe('ALL');
+      const projection = projectionOf(definition);
+      expect(index?.Projection?.ProjectionType).toBe(projection.type);
+      if (projection.type === 'INCLUDE') expect([...(index?.Projection?.NonKeyAttributes ?? [])].sort()).toEqual([...projection.attributes].sort());
     }
 
     const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: env.TABLE_NAME }));
@@ -76,6 +79,39 @@ describe('provisionLocalAws', () => {
       TimeToLiveStatus: 'ENABLED',
       AttributeName: bankingTable.timeToLiveAttribute,
     });
+  });
+
+  it('adds the indexes a table from an earlier version lacks', async () => {
+    const name = `older-table-${randomUUID()}`;
+    const [kept] = bankingTable.globalIndexes;
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: ['PK', 'SK', kept!.partitionKey, kept!.sortKey].map((attribute) => ({ AttributeName: attribute, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: 'PK', KeyType: 'HASH' },
+          { AttributeName: 'SK', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: kept!.name,
+            KeySchema: [
+              { AttributeName: kept!.partitionKey, KeyType: 'HASH' },
+              { AttributeName: kept!.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+    try {
+      await createBankingTable(dynamodb, name);
+      const { Table: table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+      expect((table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName).sort()).toEqual(bankingTable.globalIndexes.map((index) => index.name).sort());
+    } finally {
+      await dynamodb.send(new DeleteTableCommand({ TableName: name }));
+    }
   });
 
   it('creates the token key behind its alias and exports the key ARN', async () => {

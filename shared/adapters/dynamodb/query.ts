@@ -5,7 +5,7 @@
  */
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, type CursorExpectation } from './cursor';
-import { keyAttributesOf, pickKey, type IndexName, type StoredItem, type TableRef } from './table';
+import { indexes, keyAttributesOf, pickKey, type IndexName, type StoredItem, type TableRef } from './table';
 
 export type QueryShape = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit' | 'IndexName'>;
 
@@ -21,7 +21,7 @@ export async function queryAll(table: TableRef, index: IndexName | null, query: 
       new QueryCommand({
         ...query,
         TableName: table.tableName,
-        ...(index ? { IndexName: index } : {}),
+        ...(index ? { IndexName: indexes[index].name } : {}),
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
@@ -91,7 +91,7 @@ export async function queryPage(
       new QueryCommand({
         ...request.query,
         TableName: table.tableName,
-        ...(request.index ? { IndexName: request.index } : {}),
+        ...(request.index ? { IndexName: indexes[request.index].name } : {}),
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         Limit: readLimit,
       }),
