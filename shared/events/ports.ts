@@ -10,8 +10,9 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 /** An event as the outbox keeps it. */
 export interface StoredAppEvent extends AppEvent {
   /**
-   * Sent to the bus (and, when the app has a webhook URL, queued for delivery). Events of a sync run stay
-   * false here: the run record's `eventsPublished` says they went out (one write per run, not per event).
+   * Sent to the bus (and, when the app has a webhook URL, queued for delivery). Events sent with
+   * `publishStaged` (a sync run's) stay false here: the caller's record says they went out (a sync run's
+   * `eventsPublished`), one write per run instead of one per event.
    */
   readonly published: boolean;
   readonly delivery: {
