@@ -288,6 +288,11 @@ export interface SyncRun {
   readonly error: SyncRunError | null;
   /** Accounts that failed while the others synced (Pluggy syncs account by account). */
   readonly accountErrors: readonly { accountId: string; code: string; message: string }[];
+  /**
+   * Set on the run's last write once the run's app events were sent (`shared/events/sync-events.ts`); a finished
+   * run without it (written before the flag existed) has its events flushed from the outbox by a retry.
+   */
+  readonly eventsPublished?: boolean;
 }
 
 export type WebhookEventStatus = 'received' | 'processed' | 'ignored' | 'failed';

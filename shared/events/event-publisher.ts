@@ -8,6 +8,9 @@
  * - Never duplicated by retries: ids are deterministic (`model.ts`), a published event is not sent again, and
  *   the delivery worker skips an event already delivered. A crash after the bus call but before the
  *   `published` mark can repeat a bus entry; its `id` lets subscribers drop it.
+ * - `publishStaged` sends what the caller staged itself, from memory, and leaves the mark to the caller's own
+ *   record (a sync run's `eventsPublished`): the same guarantees, with the crash window between the send and
+ *   that record instead of the per-event marks.
  */
 import type { Clock } from '../banking/ports';
 import { logger } from '../observability/logger';
@@ -28,9 +31,11 @@ export interface OutboxDeps {
 export class OutboxEventPublisher implements EventPublisher {
   constructor(private readonly deps: OutboxDeps) {}
 
-  async stage(events: readonly AppEvent[]): Promise<void> {
+  async stage(events: readonly AppEvent[]): Promise<AppEvent[]> {
     const expiresAt = Math.floor(this.deps.clock.now().getTime() / 1000) + APP_EVENT_RETENTION_DAYS * 86_400;
-    for (const event of events) await this.deps.store.stage(event, expiresAt);
+    const stored: AppEvent[] = [];
+    for (const event of events) if (await this.deps.store.stage(event, expiresAt)) stored.push(event);
+    return stored;
   }
 
   async flush(eventIds: readonly string[]): Promise<void> {
@@ -39,27 +44,43 @@ export class OutboxEventPublisher implements EventPublisher {
       const stored = await this.deps.store.get(id);
       if (stored && !stored.published) pending.push(stored);
     }
-    if (pending.length === 0) return;
-    await this.deps.bus.put(pending.map(({ id, type, timestamp, userId, data }) => ({ id, type, timestamp, userId, data })));
-    if (this.deps.webhooks) await this.deps.webhooks.enqueue(pending.map((event) => event.id));
-    for (const event of pending) await this.deps.store.markPublished(event.id);
-    logger.info('events published', { events: pending.map((event) => `${event.type} ${event.id}`) });
+    await this.sendAndMark(pending);
+  }
+
+  async publishStaged(events: readonly AppEvent[]): Promise<void> {
+    await this.send(events);
   }
 
   async discard(eventIds: readonly string[]): Promise<void> {
     for (const id of new Set(eventIds)) await this.deps.store.discardUnpublished(id);
   }
 
+  /** What this call staged is known unpublished, so only events staged before are read back. */
   async publish(events: readonly AppEvent[]): Promise<void> {
-    await this.stage(events);
-    await this.flush(events.map((event) => event.id));
+    const staged = await this.stage(events);
+    await this.sendAndMark(staged);
+    const stagedIds = new Set(staged.map((event) => event.id));
+    await this.flush(events.map((event) => event.id).filter((id) => !stagedIds.has(id)));
+  }
+
+  private async sendAndMark(events: readonly AppEvent[]): Promise<void> {
+    await this.send(events);
+    for (const event of events) await this.deps.store.markPublished(event.id);
+  }
+
+  private async send(events: readonly AppEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.deps.bus.put(events.map(({ id, type, timestamp, userId, data }) => ({ id, type, timestamp, userId, data })));
+    if (this.deps.webhooks) await this.deps.webhooks.enqueue(events.map((event) => event.id));
+    logger.info('events published', { events: events.map((event) => `${event.type} ${event.id}`) });
   }
 }
 
 /** A publisher that drops everything: for tools and tests that do not look at events. */
 export const discardingPublisher: EventPublisher = {
-  stage: async () => undefined,
+  stage: async () => [],
   flush: async () => undefined,
+  publishStaged: async () => undefined,
   discard: async () => undefined,
   publish: async () => undefined,
 };

@@ -9,7 +9,11 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 /** An event as the outbox keeps it. */
 export interface StoredAppEvent extends AppEvent {
-  /** Sent to the bus (and, when the app has a webhook URL, queued for delivery). */
+  /**
+   * Sent to the bus (and, when the app has a webhook URL, queued for delivery). Events sent with
+   * `publishStaged` (a sync run's) stay false here: the caller's record says they went out (a sync run's
+   * `eventsPublished`), one write per run instead of one per event.
+   */
   readonly published: boolean;
   readonly delivery: {
     readonly status: DeliveryStatus;
@@ -21,8 +25,11 @@ export interface StoredAppEvent extends AppEvent {
 }
 
 export interface AppEventStore {
-  /** Stores the event unpublished, unless an event with the same id is already stored (the first copy wins). */
-  stage(event: AppEvent, expiresAtEpochSeconds: number): Promise<void>;
+  /**
+   * Stores the event unpublished, unless an event with the same id is already stored (the first copy wins).
+   * True when this call stored it: the stored copy is then exactly `event`, not yet sent anywhere.
+   */
+  stage(event: AppEvent, expiresAtEpochSeconds: number): Promise<boolean>;
   get(eventId: string): Promise<StoredAppEvent | null>;
   /** Marks the event published; a no-op when it already is. */
   markPublished(eventId: string): Promise<void>;
@@ -49,14 +56,23 @@ export interface AppWebhookQueue {
  * - `stage(events)` BEFORE the write that commits the change, then `flush(ids)` after it (or `discard(ids)` when
  *   the change did not happen): a crash between commit and flush leaves the events staged, and the caller's
  *   retry, finding its work already done, flushes them (the outbox pattern).
+ *
+ * A caller with a record of its own to write after the commit anyway (a sync run) can skip the read-back and
+ * the per-event mark: it sends what `stage` returned with `publishStaged`, then notes on its record that the
+ * events went out; a retry that finds the record without that note flushes the ids.
  */
 export interface EventPublisher {
-  stage(events: readonly AppEvent[]): Promise<void>;
+  /** Returns the events this call stored; one whose id was already staged (an earlier attempt) is left out. */
+  stage(events: readonly AppEvent[]): Promise<readonly AppEvent[]>;
   flush(eventIds: readonly string[]): Promise<void>;
+  /**
+   * Sends events as `stage` returned them (so the stored copies are these, unpublished) without reading them
+   * back and without marking them published: the caller records that, and its retry falls back to `flush`.
+   */
+  publishStaged(events: readonly AppEvent[]): Promise<void>;
   discard(eventIds: readonly string[]): Promise<void>;
   publish(events: readonly AppEvent[]): Promise<void>;
 }
-
 
 /** One HTTP POST to the app's webhook endpoint. */
 export interface WebhookSender {

@@ -1,7 +1,15 @@
 /**
- * The events of one sync run, for the sync engine: staged just before the run's final writes (connection
- * status with the cursor, then the run record) and flushed after them. A redelivered job whose run already
- * finished flushes the same ids again, which publishes whatever a crash left staged and nothing else.
+ * The events of one sync run, for the sync engine, in this order:
+ *
+ *   stage the run's events → commit the connection (status, cursor) → send the events → final run record
+ *   with `eventsPublished`.
+ *
+ * The events this attempt staged are sent from memory: no read-back, no per-event `published` mark (one
+ * flag on the run record, which the engine writes anyway). A crash anywhere before that record leaves the run
+ * unfinished; its retry stages again (the first copies stay), commits again, and flushes from the outbox
+ * every id of the run it did not stage itself, so what the crashed attempt staged is sent (again, under the
+ * same ids: the delivery worker skips an event already delivered). A retry finding the run finished with the
+ * flag does nothing; one finding it finished without the flag (a record older than the flag) flushes the ids.
  */
 import type { Connection, ConnectionStatus, SyncRun } from '../banking/model';
 import {
@@ -28,16 +36,57 @@ export function runEventIds(connectionId: string, syncRunId: string): string[] {
   ];
 }
 
+/** What one attempt of a run staged, until it is sent. */
+export interface StagedRunEvents {
+  readonly connectionId: string;
+  readonly syncRunId: string;
+  /** Stored by this attempt: the outbox holds exactly these, unpublished. */
+  readonly fresh: readonly AppEvent[];
+  /** An earlier attempt of the run may have staged events and died before they were sent. */
+  readonly afterEarlierAttempt: boolean;
+}
+
 /**
  * Stages the events of a run that reached `run.outcome`, with the connection as it is about to be stored.
- * Returns what was staged; a run that will be retried stages nothing.
+ * A run that will be retried stages nothing. `resumed`: an earlier attempt of this run got as far as
+ * recording that it started.
  */
 export async function stageRunEvents(
   deps: SyncEventDeps,
   connection: Connection,
   statusBefore: ConnectionStatus,
   run: SyncRun,
-): Promise<AppEvent[]> {
+  resumed: boolean,
+): Promise<StagedRunEvents> {
+  const events = runEvents(connection, statusBefore, run);
+  const fresh = await deps.events.stage(events);
+  return {
+    connectionId: connection.connectionId,
+    syncRunId: run.syncRunId,
+    fresh,
+    // An id already staged means another attempt got there first, even if this one did not know of it.
+    afterEarlierAttempt: resumed || fresh.length < events.length,
+  };
+}
+
+/** Drops a staged event whose change did not happen (it is deleted only if it was never sent). */
+export async function withdrawRunEvent(deps: SyncEventDeps, staged: StagedRunEvents, eventId: string): Promise<StagedRunEvents> {
+  await deps.events.discard([eventId]);
+  return { ...staged, fresh: staged.fresh.filter((event) => event.id !== eventId) };
+}
+
+/**
+ * Sends the run's events once its connection write committed; the caller then records `eventsPublished` on
+ * the run. The outbox is read only after an earlier attempt, for the ids this attempt did not stage itself.
+ */
+export async function publishRunEvents(deps: SyncEventDeps, staged: StagedRunEvents): Promise<void> {
+  await deps.events.publishStaged(staged.fresh);
+  if (!staged.afterEarlierAttempt) return;
+  const sent = new Set(staged.fresh.map((event) => event.id));
+  await deps.events.flush(runEventIds(staged.connectionId, staged.syncRunId).filter((id) => !sent.has(id)));
+}
+
+function runEvents(connection: Connection, statusBefore: ConnectionStatus, run: SyncRun): AppEvent[] {
   if (run.outcome !== 'succeeded' && run.outcome !== 'partial' && run.outcome !== 'failed') return [];
   const at = run.finishedAt ?? run.startedAt;
   const events: AppEvent[] = [syncCompletedEvent(connection, run)];
@@ -49,6 +98,5 @@ export async function stageRunEvents(
   if (statusBefore !== connection.status) {
     events.push(connectionStatusChangedEvent(statusBefore, connection, run.syncRunId, at));
   }
-  await deps.events.stage(events);
   return events;
 }

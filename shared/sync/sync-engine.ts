@@ -4,7 +4,8 @@
  *
  *   load connection → decrypt token (one KMS call) → provider state check → accounts and balances →
  *   transaction changes batch by batch (each stored before the next is pulled) → deferred removals →
- *   commit the cursor together with the connection's new status → record the run.
+ *   stage the run's app events → commit the cursor together with the connection's new status → send the
+ *   events → record the run (`shared/events/sync-events.ts` has why this order loses no event).
  *
  * Every write is idempotent and skipped when nothing changed, so replaying a batch, retrying a message or
  * re-running a sync with nothing new leaves the stored data exactly as it was.
@@ -40,7 +41,14 @@ import { storeAccounts } from './account-writer';
 import { ConnectionStateError, type ProviderSyncSource } from '../providers/ports';
 import { nextAutoSyncAt } from './schedule';
 import { statusChangedEventId } from '../events/model';
-import { runEventIds, stageRunEvents, type SyncEventDeps } from '../events/sync-events';
+import {
+  publishRunEvents,
+  runEventIds,
+  stageRunEvents,
+  withdrawRunEvent,
+  type StagedRunEvents,
+  type SyncEventDeps,
+} from '../events/sync-events';
 import type { InstitutionHealthMonitor } from '../institutions/institution-health';
 import { TransactionChangeWriter } from './transaction-writer';
 
@@ -86,10 +94,12 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   const recorded = await deps.syncRuns.get(connection.connectionId, job.syncRunId);
   if (recorded && FINAL_OUTCOMES.has(recorded.outcome)) {
     logger.info('sync skipped: this run already finished', { outcome: recorded.outcome });
-    // Publishes what an attempt that died after recording the run left staged (nothing otherwise).
-    await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
+    // A run recorded before runs carried the flag may have left events staged: they are sent now.
+    if (!recorded.eventsPublished) await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
     return recorded;
   }
+  // `queued` is the request's record; `running` or `retrying` means an earlier attempt of this job started.
+  const resumed = recorded !== null && recorded.outcome !== 'queued';
   // The scheduler reads the due index without writing to each row (shared/sync/auto-sync-scheduler.ts); a
   // connection rescheduled between that read and this job (a sync finished) already has its next time. A run
   // this job already started is carried on regardless (it may be what rescheduled the connection).
@@ -120,6 +130,8 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     return connectionRemovedDuringRun(deps, connection, job.syncRunId);
   }
 
+  // Set once this attempt staged its events: a failure after that (the bus down) leaves them for the catch to send.
+  let stagedBeforeFailure = false;
   try {
     const accessToken = connection.accessToken
       ? await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection))
@@ -157,7 +169,8 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     const outcome = accountErrors.length > 0 ? 'partial' : 'succeeded';
     run = { ...run, outcome, finishedAt: finished.toISOString(), counts, accountErrors };
     const expectedStatus = successorStatus('syncing', statusBefore);
-    await stageRunEvents(deps, { ...connection, ...refreshed, status: expectedStatus, statusReason: null }, statusBefore, run);
+    const staged = await stageRunEvents(deps, { ...connection, ...refreshed, status: expectedStatus, statusReason: null }, statusBefore, run, resumed);
+    stagedBeforeFailure = true;
     // The cursor is committed only here, after every batch it covers has been stored.
     const committed = await setStatus(deps, connection, (current) => ({
       ...current,
@@ -170,9 +183,9 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       nextSyncAt: nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
     }));
     if (!committed) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
-    await finishRunEvents(deps, committed, expectedStatus, job.syncRunId);
+    await publishRunEvents(deps, await finishRunEvents(deps, staged, committed, expectedStatus));
+    run = { ...run, eventsPublished: true };
     await deps.syncRuns.put(run);
-    await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
     await observeInstitution(() => deps.institutions?.syncSucceeded(committed));
     recordRunMetrics(run, finished.getTime() - started.getTime());
     logger.info('sync finished', { outcome, ...counts, account_errors: accountErrors.length });
@@ -192,7 +205,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       error: { ...failureReason, ...(described.providerRequestId ? { providerRequestId: described.providerRequestId } : {}) },
     };
     const reasonAfter = described.connectionStatus || !described.retryable ? failureReason : connection.statusReason;
-    await stageRunEvents(deps, { ...connection, ...refreshedOnFailure, status, statusReason: reasonAfter }, statusBefore, finalRun);
+    const staged = await stageRunEvents(deps, { ...connection, ...refreshedOnFailure, status, statusReason: reasonAfter }, statusBefore, finalRun, resumed || stagedBeforeFailure);
     const recorded = await setStatus(deps, connection, (current) => ({
       ...current,
       ...(current.status === 'syncing' ? refreshedOnFailure : {}),
@@ -204,10 +217,9 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
         : nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
     }));
     if (!recorded) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
-    await finishRunEvents(deps, recorded, status, job.syncRunId);
-    run = finalRun;
+    await publishRunEvents(deps, await finishRunEvents(deps, staged, recorded, status));
+    run = { ...finalRun, eventsPublished: true };
     await deps.syncRuns.put(run);
-    await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
     await observeInstitution(() => deps.institutions?.syncFailed(recorded, described.code));
     recordRunMetrics(run, finished.getTime() - started.getTime(), described.code);
     if (described.retryable) {
@@ -265,8 +277,14 @@ async function connectionRemovedDuringRun(deps: SyncEngineDeps, connection: Conn
  * Another writer set the status while the run went on (a webhook): the status stored is theirs, and so is the
  * event about it; the one this run staged describes a change that did not happen.
  */
-async function finishRunEvents(deps: SyncEngineDeps, stored: Connection, expectedStatus: ConnectionStatus, syncRunId: string): Promise<void> {
-  if (stored.status !== expectedStatus) await deps.events.discard([statusChangedEventId(stored.connectionId, syncRunId)]);
+async function finishRunEvents(
+  deps: SyncEngineDeps,
+  staged: StagedRunEvents,
+  stored: Connection,
+  expectedStatus: ConnectionStatus,
+): Promise<StagedRunEvents> {
+  if (stored.status === expectedStatus) return staged;
+  return withdrawRunEvent(deps, staged, statusChangedEventId(stored.connectionId, staged.syncRunId));
 }
 
 /** Institution health is bookkeeping around the sync: its failure is logged, never fails the run. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { consentIndexKey } from '../../shared/adapters/dynamodb/entities/connection';
 import type { Connection } from '../../shared/banking/model';
 import { nextStepFor } from '../../shared/banking/next-step';
@@ -63,6 +63,34 @@ describe('outbox publisher and delivery', () => {
     await expect(outbox.publisher.publish([event])).rejects.toThrow('bus unavailable');
     await outbox.publisher.flush([event.id]);
     expect(outbox.bus.put_.map((put) => put.id)).toEqual([event.id]);
+  });
+
+  it('publish reads back only an event staged before it, and marks what it sent', async () => {
+    const outbox = testOutbox(clock);
+    const reads = vi.spyOn(outbox.store, 'get');
+    const event = consentExpiringEvent(connection, '2025-03-05T00:00:00.000Z', clock.now());
+    await outbox.publisher.publish([event]);
+    expect(reads).not.toHaveBeenCalled();
+    expect(outbox.store.rows.get(event.id)?.published).toBe(true);
+    await outbox.publisher.publish([event]);
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(outbox.bus.put_).toHaveLength(1);
+  });
+
+  it('stage returns only what it stored; publishStaged sends that as staged and leaves the mark to the caller', async () => {
+    const outbox = testOutbox(clock);
+    const event = consentExpiringEvent(connection, '2025-03-05T00:00:00.000Z', clock.now());
+    const recomputed = { ...event, data: { ...event.data, recomputed: true } };
+    expect(await outbox.publisher.stage([event])).toEqual([event]);
+    // A retry recomputing the event finds the first copy: it gets nothing to send from memory.
+    expect(await outbox.publisher.stage([recomputed])).toEqual([]);
+    await outbox.publisher.publishStaged([event]);
+    expect(outbox.bus.put_).toEqual([event]);
+    expect(outbox.webhooks.sent).toEqual([event.id]);
+    expect(outbox.store.rows.get(event.id)?.published).toBe(false);
+    // Without the caller's record, a retry's flush sends the stored first copy again under the same id.
+    await outbox.publisher.flush([event.id]);
+    expect(outbox.bus.put_).toEqual([event, event]);
   });
 
   it('delivers a signed body {type, timestamp, data}; a redelivered message is skipped; a refusal throws for a retry', async () => {

@@ -3,7 +3,7 @@
  * the behaviour of `runSync` it pins down; the emulator tests cover the same flows through DynamoDB and the
  * provider sandboxes.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { transactionIdFor } from '../../shared/banking/ids';
 import type { Connection, Transaction } from '../../shared/banking/model';
 import type { SyncJob } from '../../shared/banking/ports';
@@ -32,6 +32,7 @@ let source: ScriptedSyncSource;
 let clock: TestClock;
 let deps: SyncEngineDeps;
 let connection: Connection;
+let outbox: ReturnType<typeof testOutbox>;
 let runs = 0;
 
 function job(overrides: Partial<SyncJob> = {}): SyncJob {
@@ -59,6 +60,7 @@ beforeEach(async () => {
     accessToken: await vault.encrypt('access-sandbox-1', { userId: base.userId, connectionId: base.connectionId, provider: base.provider }),
   };
   connections.rows.set(connection.connectionId, connection);
+  outbox = testOutbox(clock);
   deps = {
     connections,
     accounts,
@@ -68,7 +70,7 @@ beforeEach(async () => {
     vault,
     sourceFor: async () => source,
     clock,
-    events: testOutbox(clock).publisher,
+    events: outbox.publisher,
     autoSync: { intervalHours: 12, random: () => 0 },
   };
 });
@@ -128,6 +130,41 @@ describe('runSync', () => {
     const second = await runSync(deps, first);
     expect(second?.outcome).toBe('succeeded');
     expect(source.cursorsSeen).toHaveLength(1);
+  });
+
+  it("sends the run's events from memory, without reading them back or marking each, and flags the run record", async () => {
+    source.pulls = [{ pages: [{ added: [providerTransaction('t1')], modified: [], removed: [] }], nextCursor: 'c1' }];
+    const reads = vi.spyOn(outbox.store, 'get');
+    const marks = vi.spyOn(outbox.store, 'markPublished');
+    const first = job();
+    const run = await runSync(deps, first);
+
+    expect(outbox.bus.types()).toEqual(['sync.completed', 'transactions.changed']);
+    expect(outbox.webhooks.sent).toEqual(outbox.bus.put_.map((event) => event.id));
+    expect(reads).not.toHaveBeenCalled();
+    expect(marks).not.toHaveBeenCalled();
+    expect(run?.eventsPublished).toBe(true);
+    expect(await syncRuns.get(connection.connectionId, first.syncRunId)).toMatchObject({ outcome: 'succeeded', eventsPublished: true });
+    // The run record is written once the events went out, never before.
+    expect(syncRuns.runs.filter((recorded) => recorded.syncRunId === first.syncRunId).map((recorded) => recorded.outcome)).toEqual(['running', 'succeeded']);
+
+    // Delivered again, the job finds the flag: nothing read, nothing sent.
+    await runSync(deps, first);
+    expect(reads).not.toHaveBeenCalled();
+    expect(outbox.bus.put_).toHaveLength(2);
+  });
+
+  it('a bus failure after the commit: the events still go out, once each, under the run ids', async () => {
+    source.pulls = [{ pages: [{ added: [providerTransaction('t1')], modified: [], removed: [] }], nextCursor: 'c1' }];
+    outbox.bus.failNext = 1;
+    const first = job();
+    await expect(runSync(deps, first)).rejects.toThrow('bus unavailable');
+    const again = await runSync(deps, first);
+
+    expect(again?.outcome).toBe('succeeded');
+    expect(outbox.bus.types().sort()).toEqual(['sync.completed', 'transactions.changed']);
+    expect(new Set(outbox.webhooks.sent).size).toBe(outbox.webhooks.sent.length);
+    expect(outbox.bus.put_.find((event) => event.type === 'transactions.changed')?.data).toMatchObject({ counts: { added: 1 } });
   });
 
   it('restart after a mutation during pagination: replays from the start and forgets removals seen before it', async () => {

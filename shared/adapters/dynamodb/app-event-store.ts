@@ -20,7 +20,7 @@ export class DynamoAppEventStore implements AppEventStore {
    * after the first attempt's writes (a sync that re-reads stored transactions counts them as unchanged), so
    * the first copy is the one that describes the change.
    */
-  async stage(event: AppEvent, expiresAtEpochSeconds: number): Promise<void> {
+  async stage(event: AppEvent, expiresAtEpochSeconds: number): Promise<boolean> {
     const stored: StoredAppEvent = {
       ...event,
       published: false,
@@ -34,8 +34,10 @@ export class DynamoAppEventStore implements AppEventStore {
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
+      return true;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
+      return false;
     }
   }
 

@@ -49,6 +49,14 @@ export class ItemReader {
     return value;
   }
 
+  /** A flag its writer stores only when true: missing reads as false. */
+  flag(name: string): boolean {
+    const value = this.value(name);
+    if (value === undefined) return false;
+    if (typeof value !== 'boolean') throw new CorruptItemError(this.entity, name, 'boolean or absent');
+    return value;
+  }
+
   oneOf<T extends string>(name: string, allowed: readonly T[]): T {
     const value = this.value(name);
     if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {

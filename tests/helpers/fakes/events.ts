@@ -7,9 +7,10 @@ import type { AppEventStore, AppWebhookQueue, EventBus, StoredAppEvent } from '.
 export class InMemoryAppEventStore implements AppEventStore {
   readonly rows = new Map<string, StoredAppEvent>();
 
-  async stage(event: AppEvent): Promise<void> {
-    if (this.rows.has(event.id)) return;
+  async stage(event: AppEvent): Promise<boolean> {
+    if (this.rows.has(event.id)) return false;
     this.rows.set(event.id, { ...event, published: false, delivery: { status: 'pending', attempts: 0, deliveredAt: null, lastError: null } });
+    return true;
   }
   async get(eventId: string): Promise<StoredAppEvent | null> {
     return this.rows.get(eventId) ?? null;

@@ -7,7 +7,8 @@
  * TTL: `expires_at`, {@link APP_EVENT_RETENTION_DAYS} after staging.
  *
  * Access patterns served:
- * - event by id (outbox flush, delivery worker, replay by id): GetItem.
+ * - event by id (outbox flush, delivery worker, replay by id): GetItem. A sync run's events are sent as staged,
+ *   not read back, and keep `published` false: their run row's `events_published` says they went out.
  * - a user's events from a time on, oldest first (replay): Query GSI1, GSI1SK >= `<since>`.
  */
 import { appEventTypes } from '../../../events/model';

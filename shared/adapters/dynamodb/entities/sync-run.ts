@@ -10,6 +10,9 @@
  * creation time in milliseconds (base-32, in an alphabet that sorts like the numbers it encodes), so the
  * sort key orders runs by creation time.
  *
+ * `events_published` (only when true): the run's last write, once its app events were sent
+ * (`shared/events/sync-events.ts`).
+ *
  * Access patterns served:
  * - (7) sync runs of a connection, newest first: Query PK = `CONN#<connectionId>`, SK begins_with `RUN#`,
  *   `ScanIndexForward: false`.
@@ -73,6 +76,7 @@ export function syncRunToItem(run: SyncRun): StoredItem {
       code: failure.code,
       message: failure.message,
     })),
+    ...(run.eventsPublished ? { events_published: true } : {}),
   });
 }
 
@@ -104,5 +108,6 @@ export function syncRunFromItem(item: StoredItem): SyncRun {
       code: failure.string('code'),
       message: failure.string('message'),
     })),
+    ...(read.flag('events_published') ? { eventsPublished: true } : {}),
   };
 }
