@@ -79,6 +79,12 @@ const sdkPackages = {
     imports: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
     construct: 'new SecretsManagerClient({})',
   },
+  // The outbox publisher's client (shared/adapters/eventbridge); without it here, a function that publishes
+  // app events would be compared with a baseline that lacks one of the SDK clients its bundle contains.
+  '@aws-sdk/client-eventbridge': {
+    imports: "import { EventBridgeClient } from '@aws-sdk/client-eventbridge';",
+    construct: 'new EventBridgeClient({})',
+  },
   plaid: {
     imports: "import { Configuration, PlaidApi } from 'plaid';",
     construct: "new PlaidApi(new Configuration({ basePath: 'https://sandbox.plaid.com' }))",
@@ -95,6 +101,7 @@ const shortSdkName: Record<SdkPackage, string> = {
   '@aws-sdk/client-kms': 'kms',
   '@aws-sdk/client-sqs': 'sqs',
   '@aws-sdk/client-secrets-manager': 'secrets-manager',
+  '@aws-sdk/client-eventbridge': 'eventbridge',
   plaid: 'plaid',
   undici: 'undici',
 };
@@ -299,6 +306,7 @@ const grantNeededBy: Record<SdkPackage, readonly string[]> = {
   // `events:publish` includes sending to the app-webhook delivery queue (infra/constructs/function-grants.ts).
   '@aws-sdk/client-sqs': ['queue:', 'events:publish'],
   '@aws-sdk/client-secrets-manager': ['secret:'],
+  '@aws-sdk/client-eventbridge': ['events:publish'],
   plaid: ['secret:plaid'],
   // The Pluggy client is the only user of undici.
   undici: ['secret:pluggy'],
