@@ -10,7 +10,7 @@ import path from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { buildHttpApiEvent } from '../local/gateway/http-api-event';
 import { notFoundRoute, routes, scheduled, workers, type Grant, type HttpMethod } from '../infra/catalog/routes';
-import { median, ratio, round } from './stats';
+import { median, percentile, ratio, round } from './stats';
 import { benchRoot, projectRoot, trackChild, workDir, type Progress } from './bench-context';
 
 /**
@@ -146,6 +146,14 @@ export interface ColdStartRow {
   readonly medianInvokeMs: number;
   readonly vsHello: number;
   readonly vsSdkBaseline: number;
+  /**
+   * How much {@link vsSdkBaseline} moves from round to round: the 25th and 75th percentile of the per-round
+   * ratios (this function's run over its baseline's run of the same round). A wide range means the machine
+   * was busy and the median ratio is less certain than its two digits suggest.
+   */
+  readonly vsSdkBaselineSpread: { readonly p25: number; readonly p75: number };
+  /** 25th and 75th percentile of this function's cold starts. */
+  readonly spreadMs: { readonly p25: number; readonly p75: number };
   /** Milliseconds above the SDK-only bundle: what our own code (and the rest of its dependencies) adds. */
   readonly aboveSdkBaselineMs: number;
 }
@@ -156,6 +164,8 @@ export interface BaselineRow {
   readonly bundleBytes: number;
   readonly medianMs: number;
   readonly medianLoadMs: number;
+  /** 25th and 75th percentile of this baseline's cold starts. */
+  readonly spreadMs: { readonly p25: number; readonly p75: number };
   readonly vsHello: number;
 }
 
@@ -387,6 +397,27 @@ interface Target {
   readonly timings: RunTiming[];
 }
 
+/** A small deterministic generator (mulberry32): the run order differs per round but not per run of the bench. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1));
+    [copy[index], copy[other]] = [copy[other]!, copy[index]!];
+  }
+  return copy;
+}
+
 /** Runs `limit` tasks at a time. */
 async function inParallel<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -461,11 +492,14 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
   };
 
   // One discarded round warms the file cache; then rounds run every bundle once each, so a slow moment of a
-  // busy machine spreads over all bundles instead of skewing one.
+  // busy machine spreads over all bundles instead of skewing one. Each round runs them in a different
+  // (seeded, so repeatable) order: no bundle is always measured at the same point of a round, e.g. always
+  // right after the largest one or always last.
   const measuringStarted = Date.now();
   const rounds = options.runs + 1;
+  const random = seededRandom(0x5eed);
   for (let round = 0; round < rounds; round++) {
-    for (const target of targets) {
+    for (const target of shuffled(targets, random)) {
       // A bundle that cannot load or answer is a finding to report, not a reason to lose the other figures.
       const timing = await runOnce(target.bundleFile, target.eventFile, runnerEnv).catch(
         (error: unknown): RunTiming => ({
@@ -484,6 +518,10 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
   const timingsOf = (key: string) => targets.find((target) => target.key === key)!.timings;
   const medianOf = (key: string, field: 'answeredMs' | 'loadedMs' | 'invokeMs') => median(timingsOf(key).map((timing) => timing[field]));
   const helloMs = medianOf('base:hello', 'answeredMs');
+  const spreadOf = (key: string) => {
+    const answered = timingsOf(key).map((timing) => timing.answeredMs);
+    return { p25: round(percentile(answered, 25), 1), p75: round(percentile(answered, 75), 1) };
+  };
   const baselineRow = (name: string): BaselineRow => {
     const info = baselineBundles.get(name)!;
     const ms = medianOf(`base:${name}`, 'answeredMs');
@@ -493,6 +531,7 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
       bundleBytes: info.bytes,
       medianMs: round(ms, 1),
       medianLoadMs: round(medianOf(`base:${name}`, 'loadedMs'), 1),
+      spreadMs: spreadOf(`base:${name}`),
       vsHello: ratio(ms, helloMs),
     };
   };
@@ -503,6 +542,8 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
     const sdkBaseline = baselineName(info.packages);
     const sdkMs = medianOf(`base:${sdkBaseline}`, 'answeredMs');
     const outcomes = [...new Set(timingsOf(`fn:${fn.id}`).map((timing) => timing.outcome))];
+    const baselineRuns = timingsOf(`base:${sdkBaseline}`);
+    const roundRatios = timingsOf(`fn:${fn.id}`).map((timing, index) => timing.answeredMs / baselineRuns[index]!.answeredMs);
     return {
       id: fn.id,
       kind: fn.kind,
@@ -521,6 +562,8 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
       medianInvokeMs: round(medianOf(`fn:${fn.id}`, 'invokeMs'), 1),
       vsHello: ratio(ms, helloMs),
       vsSdkBaseline: ratio(ms, sdkMs),
+      vsSdkBaselineSpread: { p25: round(percentile(roundRatios, 25), 2), p75: round(percentile(roundRatios, 75), 2) },
+      spreadMs: spreadOf(`fn:${fn.id}`),
       aboveSdkBaselineMs: round(ms - sdkMs, 1),
     };
   });
