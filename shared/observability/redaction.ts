@@ -46,7 +46,14 @@ const TOKEN_VALUE_PATTERNS: readonly RegExp[] = [
 
 export const REDACTED = '[REDACTED]';
 
+/**
+ * Every pattern above needs a digit, a dash, `eyJ` or `Bearer`; text with none of them (most messages and
+ * field values) is returned as is without running, or on first use compiling, each pattern.
+ */
+const MAY_HOLD_TOKEN = /[\d-]|eyJ|bearer/i;
+
 export function redactString(value: string): string {
+  if (!MAY_HOLD_TOKEN.test(value)) return value;
   let out = value;
   for (const pattern of TOKEN_VALUE_PATTERNS) out = out.replace(pattern, REDACTED);
   return out;
