@@ -145,16 +145,17 @@ export interface ColdStartRow {
   readonly medianLoadMs: number;
   readonly medianInvokeMs: number;
   readonly vsHello: number;
+  /** Median of the paired ratios: each run of this function over the run of its SDK-only bundle next to it. */
   readonly vsSdkBaseline: number;
   /**
-   * How much {@link vsSdkBaseline} moves from round to round: the 25th and 75th percentile of the per-round
-   * ratios (this function's run over its baseline's run of the same round). A wide range means the machine
-   * was busy and the median ratio is less certain than its two digits suggest.
+   * How much {@link vsSdkBaseline} moves from pair to pair: the 25th and 75th percentile of the paired ratios
+   * (this function's run over the baseline run right next to it). A wide range means the machine was busy
+   * and the median ratio is less certain than its two digits suggest.
    */
   readonly vsSdkBaselineSpread: { readonly p25: number; readonly p75: number };
   /** 25th and 75th percentile of this function's cold starts. */
   readonly spreadMs: { readonly p25: number; readonly p75: number };
-  /** Milliseconds above the SDK-only bundle: what our own code (and the rest of its dependencies) adds. */
+  /** Milliseconds above the SDK-only bundle (median of the paired differences): what our own code adds. */
   readonly aboveSdkBaselineMs: number;
 }
 
@@ -491,25 +492,52 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
     NODE_OPTIONS: '--enable-source-maps',
   };
 
-  // One discarded round warms the file cache; then rounds run every bundle once each, so a slow moment of a
-  // busy machine spreads over all bundles instead of skewing one. Each round runs them in a different
-  // (seeded, so repeatable) order: no bundle is always measured at the same point of a round, e.g. always
-  // right after the largest one or always last.
+  // Each function runs right next to a run of its SDK-only baseline (which of the two goes first is drawn
+  // each time), so the pair sees the same moment of a shared, busy machine and their ratio cancels most of
+  // it; `vsSdkBaseline` is the median of those paired ratios. Baselines no function is compared with (the
+  // plaid analysis) run once per round on their own. One discarded round warms the file cache; every round
+  // runs its steps in a different (seeded, so repeatable) order, so no bundle always runs at the same point
+  // of a round.
+  const targetOf = (key: string) => targets.find((target) => target.key === key)!;
+  const comparedWith = new Map(functions.map((fn, index) => [fn.id, `base:${baselineName(bundles[index]!.packages)}`]));
+  const pairedBaselineRuns = new Map<string, RunTiming[]>(functions.map((fn) => [fn.id, []]));
+  const used = new Set(comparedWith.values());
+  type Step = { readonly fn?: FunctionUnderTest; readonly solo?: Target };
+  const steps: Step[] = [
+    ...functions.map((fn) => ({ fn })),
+    ...targets.filter((target) => target.key.startsWith('base:') && !used.has(target.key)).map((solo) => ({ solo })),
+  ];
+  const runTarget = (target: Target) =>
+    // A bundle that cannot load or answer is a finding to report, not a reason to lose the other figures.
+    runOnce(target.bundleFile, target.eventFile, runnerEnv).catch(
+      (error: unknown): RunTiming => ({
+        loadedMs: Number.NaN,
+        answeredMs: Number.NaN,
+        invokeMs: Number.NaN,
+        outcome: `failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
+      }),
+    );
   const measuringStarted = Date.now();
   const rounds = options.runs + 1;
   const random = seededRandom(0x5eed);
   for (let round = 0; round < rounds; round++) {
-    for (const target of shuffled(targets, random)) {
-      // A bundle that cannot load or answer is a finding to report, not a reason to lose the other figures.
-      const timing = await runOnce(target.bundleFile, target.eventFile, runnerEnv).catch(
-        (error: unknown): RunTiming => ({
-          loadedMs: Number.NaN,
-          answeredMs: Number.NaN,
-          invokeMs: Number.NaN,
-          outcome: `failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
-        }),
-      );
-      if (round > 0) target.timings.push(timing);
+    const measured = round > 0;
+    for (const step of shuffled(steps, random)) {
+      if (step.solo) {
+        const timing = await runTarget(step.solo);
+        if (measured) step.solo.timings.push(timing);
+        continue;
+      }
+      const fnTarget = targetOf(`fn:${step.fn!.id}`);
+      const baseTarget = targetOf(comparedWith.get(step.fn!.id)!);
+      const baselineFirst = random() < 0.5;
+      const first = await runTarget(baselineFirst ? baseTarget : fnTarget);
+      const second = await runTarget(baselineFirst ? fnTarget : baseTarget);
+      if (!measured) continue;
+      const [baseTiming, fnTiming] = baselineFirst ? [first, second] : [second, first];
+      fnTarget.timings.push(fnTiming);
+      baseTarget.timings.push(baseTiming);
+      pairedBaselineRuns.get(step.fn!.id)!.push(baseTiming);
     }
     progress(`cold start round ${round + 1}/${rounds}${round === 0 ? ' (warm-up, discarded)' : ''}`);
   }
@@ -540,10 +568,11 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
     const info = bundles[index]!;
     const ms = medianOf(`fn:${fn.id}`, 'answeredMs');
     const sdkBaseline = baselineName(info.packages);
-    const sdkMs = medianOf(`base:${sdkBaseline}`, 'answeredMs');
     const outcomes = [...new Set(timingsOf(`fn:${fn.id}`).map((timing) => timing.outcome))];
-    const baselineRuns = timingsOf(`base:${sdkBaseline}`);
-    const roundRatios = timingsOf(`fn:${fn.id}`).map((timing, index) => timing.answeredMs / baselineRuns[index]!.answeredMs);
+    const baselineRuns = pairedBaselineRuns.get(fn.id)!;
+    const fnRuns = timingsOf(`fn:${fn.id}`);
+    const pairedRatios = fnRuns.map((timing, index) => timing.answeredMs / baselineRuns[index]!.answeredMs);
+    const pairedDifferences = fnRuns.map((timing, index) => timing.answeredMs - baselineRuns[index]!.answeredMs);
     return {
       id: fn.id,
       kind: fn.kind,
@@ -561,10 +590,10 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
       medianLoadMs: round(medianOf(`fn:${fn.id}`, 'loadedMs'), 1),
       medianInvokeMs: round(medianOf(`fn:${fn.id}`, 'invokeMs'), 1),
       vsHello: ratio(ms, helloMs),
-      vsSdkBaseline: ratio(ms, sdkMs),
-      vsSdkBaselineSpread: { p25: round(percentile(roundRatios, 25), 2), p75: round(percentile(roundRatios, 75), 2) },
+      vsSdkBaseline: round(median(pairedRatios), 2),
+      vsSdkBaselineSpread: { p25: round(percentile(pairedRatios, 25), 2), p75: round(percentile(pairedRatios, 75), 2) },
       spreadMs: spreadOf(`fn:${fn.id}`),
-      aboveSdkBaselineMs: round(ms - sdkMs, 1),
+      aboveSdkBaselineMs: round(median(pairedDifferences), 1),
     };
   });
 

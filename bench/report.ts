@@ -81,8 +81,9 @@ function coldStartSection(results: BenchResults): string {
       '(they answer 401), webhook routes with an unsigned body (401), workers with an empty SQS batch, the scheduler with a ' +
       'scheduled event (it queries the empty due index on moto). The time is from process start to the answer, the median of ' +
       `${cold.runsPerBundle} runs after one discarded warm-up round, all bundles interleaved round by round (in a different ` +
-      'order each round). The p25–p75 ranges show the spread: of the runs, and of the per-round ratio of a function to its ' +
-      `baseline. Node ${cold.nodeVersion} ` +
+      'order each round). Each function runs right next to a run of its SDK-only baseline (either first), and × SDK-only ' +
+      'is the median of those paired ratios, so a busy moment of the shared machine weighs on both sides of a ratio. The ' +
+      `p25–p75 ranges show the spread: of the runs, and of the paired ratios. Node ${cold.nodeVersion} ` +
       '(Lambda runs node22; the bundles target it).',
     '',
     'Baselines, bundled the same way: **hello** (a handler that returns a constant) and, per function, the **SDK-only** bundle that ' +
@@ -95,7 +96,7 @@ function coldStartSection(results: BenchResults): string {
     ),
     '',
     table(
-      ['Function', 'Kind', 'Bundle', 'SDK clients in the bundle (no grant for)', 'Answer', 'Median cold start (p25–p75)', 'Load / first invoke', '× hello', '× SDK-only (per round p25–p75)', 'Above SDK-only', 'plaid'],
+      ['Function', 'Kind', 'Bundle', 'SDK clients in the bundle (no grant for)', 'Answer', 'Median cold start (p25–p75)', 'Load / first invoke', '× hello', '× SDK-only (paired, p25–p75)', 'Above SDK-only', 'plaid'],
       cold.functions.map((row) => [
         `\`${row.id}\``,
         row.kind,
