@@ -17,7 +17,7 @@ export default defineConfig({
     // The machines this runs on have 2 cores; more workers only add contention (moto is single-process).
     maxWorkers: 2,
     env: {
-      // Powertools Metrics prints an EMF JSON blob per flush; tests assert on behaviour, not on that output.
+      // The metrics emitter prints an EMF JSON record per flush; tests assert on behaviour, not on that output.
       POWERTOOLS_METRICS_DISABLED: 'true',
       // The SDK warns once per process that its 2027 releases need Node 22.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

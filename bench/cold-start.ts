@@ -10,7 +10,7 @@ import path from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { buildHttpApiEvent } from '../local/gateway/http-api-event';
 import { notFoundRoute, routes, scheduled, workers, type Grant, type HttpMethod } from '../infra/catalog/routes';
-import { median, ratio, round } from './stats';
+import { median, percentile, ratio, round } from './stats';
 import { benchRoot, projectRoot, trackChild, workDir, type Progress } from './bench-context';
 
 /**
@@ -79,6 +79,12 @@ const sdkPackages = {
     imports: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
     construct: 'new SecretsManagerClient({})',
   },
+  // The outbox publisher's client (shared/adapters/eventbridge); without it here, a function that publishes
+  // app events would be compared with a baseline that lacks one of the SDK clients its bundle contains.
+  '@aws-sdk/client-eventbridge': {
+    imports: "import { EventBridgeClient } from '@aws-sdk/client-eventbridge';",
+    construct: 'new EventBridgeClient({})',
+  },
   plaid: {
     imports: "import { Configuration, PlaidApi } from 'plaid';",
     construct: "new PlaidApi(new Configuration({ basePath: 'https://sandbox.plaid.com' }))",
@@ -95,6 +101,7 @@ const shortSdkName: Record<SdkPackage, string> = {
   '@aws-sdk/client-kms': 'kms',
   '@aws-sdk/client-sqs': 'sqs',
   '@aws-sdk/client-secrets-manager': 'secrets-manager',
+  '@aws-sdk/client-eventbridge': 'eventbridge',
   plaid: 'plaid',
   undici: 'undici',
 };
@@ -138,8 +145,17 @@ export interface ColdStartRow {
   readonly medianLoadMs: number;
   readonly medianInvokeMs: number;
   readonly vsHello: number;
+  /** Median of the paired ratios: each run of this function over the run of its SDK-only bundle next to it. */
   readonly vsSdkBaseline: number;
-  /** Milliseconds above the SDK-only bundle: what our own code (and the rest of its dependencies) adds. */
+  /**
+   * How much {@link vsSdkBaseline} moves from pair to pair: the 25th and 75th percentile of the paired ratios
+   * (this function's run over the baseline run right next to it). A wide range means the machine was busy
+   * and the median ratio is less certain than its two digits suggest.
+   */
+  readonly vsSdkBaselineSpread: { readonly p25: number; readonly p75: number };
+  /** 25th and 75th percentile of this function's cold starts. */
+  readonly spreadMs: { readonly p25: number; readonly p75: number };
+  /** Milliseconds above the SDK-only bundle (median of the paired differences): what our own code adds. */
   readonly aboveSdkBaselineMs: number;
 }
 
@@ -149,6 +165,8 @@ export interface BaselineRow {
   readonly bundleBytes: number;
   readonly medianMs: number;
   readonly medianLoadMs: number;
+  /** 25th and 75th percentile of this baseline's cold starts. */
+  readonly spreadMs: { readonly p25: number; readonly p75: number };
   readonly vsHello: number;
 }
 
@@ -299,6 +317,7 @@ const grantNeededBy: Record<SdkPackage, readonly string[]> = {
   // `events:publish` includes sending to the app-webhook delivery queue (infra/constructs/function-grants.ts).
   '@aws-sdk/client-sqs': ['queue:', 'events:publish'],
   '@aws-sdk/client-secrets-manager': ['secret:'],
+  '@aws-sdk/client-eventbridge': ['events:publish'],
   plaid: ['secret:plaid'],
   // The Pluggy client is the only user of undici.
   undici: ['secret:pluggy'],
@@ -379,6 +398,27 @@ interface Target {
   readonly timings: RunTiming[];
 }
 
+/** A small deterministic generator (mulberry32): the run order differs per round but not per run of the bench. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1));
+    [copy[index], copy[other]] = [copy[other]!, copy[index]!];
+  }
+  return copy;
+}
+
 /** Runs `limit` tasks at a time. */
 async function inParallel<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -452,22 +492,52 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
     NODE_OPTIONS: '--enable-source-maps',
   };
 
-  // One discarded round warms the file cache; then rounds run every bundle once each, so a slow moment of a
-  // busy machine spreads over all bundles instead of skewing one.
+  // Each function runs right next to a run of its SDK-only baseline (which of the two goes first is drawn
+  // each time), so the pair sees the same moment of a shared, busy machine and their ratio cancels most of
+  // it; `vsSdkBaseline` is the median of those paired ratios. Baselines no function is compared with (the
+  // plaid analysis) run once per round on their own. One discarded round warms the file cache; every round
+  // runs its steps in a different (seeded, so repeatable) order, so no bundle always runs at the same point
+  // of a round.
+  const targetOf = (key: string) => targets.find((target) => target.key === key)!;
+  const comparedWith = new Map(functions.map((fn, index) => [fn.id, `base:${baselineName(bundles[index]!.packages)}`]));
+  const pairedBaselineRuns = new Map<string, RunTiming[]>(functions.map((fn) => [fn.id, []]));
+  const used = new Set(comparedWith.values());
+  type Step = { readonly fn?: FunctionUnderTest; readonly solo?: Target };
+  const steps: Step[] = [
+    ...functions.map((fn) => ({ fn })),
+    ...targets.filter((target) => target.key.startsWith('base:') && !used.has(target.key)).map((solo) => ({ solo })),
+  ];
+  const runTarget = (target: Target) =>
+    // A bundle that cannot load or answer is a finding to report, not a reason to lose the other figures.
+    runOnce(target.bundleFile, target.eventFile, runnerEnv).catch(
+      (error: unknown): RunTiming => ({
+        loadedMs: Number.NaN,
+        answeredMs: Number.NaN,
+        invokeMs: Number.NaN,
+        outcome: `failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
+      }),
+    );
   const measuringStarted = Date.now();
   const rounds = options.runs + 1;
+  const random = seededRandom(0x5eed);
   for (let round = 0; round < rounds; round++) {
-    for (const target of targets) {
-      // A bundle that cannot load or answer is a finding to report, not a reason to lose the other figures.
-      const timing = await runOnce(target.bundleFile, target.eventFile, runnerEnv).catch(
-        (error: unknown): RunTiming => ({
-          loadedMs: Number.NaN,
-          answeredMs: Number.NaN,
-          invokeMs: Number.NaN,
-          outcome: `failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
-        }),
-      );
-      if (round > 0) target.timings.push(timing);
+    const measured = round > 0;
+    for (const step of shuffled(steps, random)) {
+      if (step.solo) {
+        const timing = await runTarget(step.solo);
+        if (measured) step.solo.timings.push(timing);
+        continue;
+      }
+      const fnTarget = targetOf(`fn:${step.fn!.id}`);
+      const baseTarget = targetOf(comparedWith.get(step.fn!.id)!);
+      const baselineFirst = random() < 0.5;
+      const first = await runTarget(baselineFirst ? baseTarget : fnTarget);
+      const second = await runTarget(baselineFirst ? fnTarget : baseTarget);
+      if (!measured) continue;
+      const [baseTiming, fnTiming] = baselineFirst ? [first, second] : [second, first];
+      fnTarget.timings.push(fnTiming);
+      baseTarget.timings.push(baseTiming);
+      pairedBaselineRuns.get(step.fn!.id)!.push(baseTiming);
     }
     progress(`cold start round ${round + 1}/${rounds}${round === 0 ? ' (warm-up, discarded)' : ''}`);
   }
@@ -476,6 +546,10 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
   const timingsOf = (key: string) => targets.find((target) => target.key === key)!.timings;
   const medianOf = (key: string, field: 'answeredMs' | 'loadedMs' | 'invokeMs') => median(timingsOf(key).map((timing) => timing[field]));
   const helloMs = medianOf('base:hello', 'answeredMs');
+  const spreadOf = (key: string) => {
+    const answered = timingsOf(key).map((timing) => timing.answeredMs);
+    return { p25: round(percentile(answered, 25), 1), p75: round(percentile(answered, 75), 1) };
+  };
   const baselineRow = (name: string): BaselineRow => {
     const info = baselineBundles.get(name)!;
     const ms = medianOf(`base:${name}`, 'answeredMs');
@@ -485,6 +559,7 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
       bundleBytes: info.bytes,
       medianMs: round(ms, 1),
       medianLoadMs: round(medianOf(`base:${name}`, 'loadedMs'), 1),
+      spreadMs: spreadOf(`base:${name}`),
       vsHello: ratio(ms, helloMs),
     };
   };
@@ -493,8 +568,11 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
     const info = bundles[index]!;
     const ms = medianOf(`fn:${fn.id}`, 'answeredMs');
     const sdkBaseline = baselineName(info.packages);
-    const sdkMs = medianOf(`base:${sdkBaseline}`, 'answeredMs');
     const outcomes = [...new Set(timingsOf(`fn:${fn.id}`).map((timing) => timing.outcome))];
+    const baselineRuns = pairedBaselineRuns.get(fn.id)!;
+    const fnRuns = timingsOf(`fn:${fn.id}`);
+    const pairedRatios = fnRuns.map((timing, index) => timing.answeredMs / baselineRuns[index]!.answeredMs);
+    const pairedDifferences = fnRuns.map((timing, index) => timing.answeredMs - baselineRuns[index]!.answeredMs);
     return {
       id: fn.id,
       kind: fn.kind,
@@ -512,8 +590,10 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
       medianLoadMs: round(medianOf(`fn:${fn.id}`, 'loadedMs'), 1),
       medianInvokeMs: round(medianOf(`fn:${fn.id}`, 'invokeMs'), 1),
       vsHello: ratio(ms, helloMs),
-      vsSdkBaseline: ratio(ms, sdkMs),
-      aboveSdkBaselineMs: round(ms - sdkMs, 1),
+      vsSdkBaseline: round(median(pairedRatios), 2),
+      vsSdkBaselineSpread: { p25: round(percentile(pairedRatios, 25), 2), p75: round(percentile(pairedRatios, 75), 2) },
+      spreadMs: spreadOf(`fn:${fn.id}`),
+      aboveSdkBaselineMs: round(median(pairedDifferences), 1),
     };
   });
 

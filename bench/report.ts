@@ -57,6 +57,10 @@ function header(results: BenchResults): string {
   ].join('\n');
 }
 
+function spread(range: { readonly p25: number; readonly p75: number } | undefined): string {
+  return range ? `${n(range.p25)}–${n(range.p75)}` : '—';
+}
+
 function coldStartSection(results: BenchResults): string {
   const cold = results.coldStart;
   if (!cold) return '## 1. Cold start\n\nNot measured in this run.\n';
@@ -76,7 +80,10 @@ function coldStartSection(results: BenchResults): string {
       '(`NODE_OPTIONS=--enable-source-maps`, as deployed) which invokes the handler once: user routes without JWT claims ' +
       '(they answer 401), webhook routes with an unsigned body (401), workers with an empty SQS batch, the scheduler with a ' +
       'scheduled event (it queries the empty due index on moto). The time is from process start to the answer, the median of ' +
-      `${cold.runsPerBundle} runs after one discarded warm-up round, all bundles interleaved round by round. Node ${cold.nodeVersion} ` +
+      `${cold.runsPerBundle} runs after one discarded warm-up round, all bundles interleaved round by round (in a different ` +
+      'order each round). Each function runs right next to a run of its SDK-only baseline (either first), and × SDK-only ' +
+      'is the median of those paired ratios, so a busy moment of the shared machine weighs on both sides of a ratio. The ' +
+      `p25–p75 ranges show the spread: of the runs, and of the paired ratios. Node ${cold.nodeVersion} ` +
       '(Lambda runs node22; the bundles target it).',
     '',
     'Baselines, bundled the same way: **hello** (a handler that returns a constant) and, per function, the **SDK-only** bundle that ' +
@@ -84,22 +91,22 @@ function coldStartSection(results: BenchResults): string {
       'bytes to the output).',
     '',
     table(
-      ['Baseline', 'Bundle', 'Median cold start', '× hello'],
-      baselines.map((row) => [`\`${row.name}\``, kb(row.bundleBytes), `${n(row.medianMs)} ms`, x(row.vsHello)]),
+      ['Baseline', 'Bundle', 'Median cold start (p25–p75)', '× hello'],
+      baselines.map((row) => [`\`${row.name}\``, kb(row.bundleBytes), `${n(row.medianMs)} ms (${spread(row.spreadMs)})`, x(row.vsHello)]),
     ),
     '',
     table(
-      ['Function', 'Kind', 'Bundle', 'SDK clients in the bundle (no grant for)', 'Answer', 'Median cold start', 'Load / first invoke', '× hello', '× SDK-only', 'Above SDK-only', 'plaid'],
+      ['Function', 'Kind', 'Bundle', 'SDK clients in the bundle (no grant for)', 'Answer', 'Median cold start (p25–p75)', 'Load / first invoke', '× hello', '× SDK-only (paired, p25–p75)', 'Above SDK-only', 'plaid'],
       cold.functions.map((row) => [
         `\`${row.id}\``,
         row.kind,
         kb(row.bundleBytes),
         (row.sdk.join(', ') || '—') + (row.clientsWithoutGrant.length > 0 ? ` (**${row.clientsWithoutGrant.join(', ')}**)` : ''),
         row.outcome,
-        `${n(row.medianMs)} ms`,
+        `${n(row.medianMs)} ms (${spread(row.spreadMs)})`,
         `${n(row.medianLoadMs)} / ${n(row.medianInvokeMs)} ms`,
         x(row.vsHello),
-        x(row.vsSdkBaseline),
+        `${x(row.vsSdkBaseline)} (${n(row.vsSdkBaselineSpread.p25)}–${n(row.vsSdkBaselineSpread.p75)})`,
         `${n(row.aboveSdkBaselineMs)} ms`,
         row.containsPlaid ? (row.callsPlaid ? `yes (${kb(row.plaidBytes)})` : `**UNEXPECTED** (${kb(row.plaidBytes)})`) : '—',
       ]),

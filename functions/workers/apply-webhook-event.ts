@@ -1,7 +1,7 @@
 import { systemClock } from '../../shared/adapters/system-clock';
 import { webhookEventMessage } from '../../shared/queue/messages';
 import { sqsWorker } from '../../shared/queue/sqs-worker';
-import { webhookInterpreterFor } from '../../shared/providers/registry';
+import { webhookInterpreterFor } from '../../shared/providers/webhook-interpreters';
 import { applyWebhookEvent, type ApplyWebhookDeps } from '../../shared/webhooks/apply-webhook-event';
 import { autoSyncConfig } from '../../shared/wiring/config';
 import { syncJobQueue } from '../../shared/wiring/queues';

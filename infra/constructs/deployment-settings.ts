@@ -9,7 +9,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { autoSyncSettings } from '../../shared/config/env';
+import { autoSyncSettings, type Setting } from '../../shared/config/env';
 import { defaultResourcePrefix } from '../../shared/catalog/resources';
 
 export type PlaidEnvironment = 'sandbox' | 'production';
@@ -97,6 +97,21 @@ const commaList = z.preprocess(
 const blankToUndefined = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
+/**
+ * A function setting (`shared/config/env.ts`) as a context schema: the context value is checked by the very
+ * parser the function applies to the environment variable the stack sets from it.
+ */
+function fromFunctionSetting<T>(setting: Setting<T>) {
+  return z.unknown().transform((value, context): T => {
+    const result = setting.read(value === undefined || value === null || value === '' ? undefined : String(value));
+    if ('problem' in result) {
+      context.addIssue({ code: 'custom', message: result.problem });
+      return z.NEVER;
+    }
+    return result.value;
+  });
+}
+
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 
 /**
@@ -134,8 +149,8 @@ const contextSchema = z.object({
       .refine((value) => !value.endsWith('/'), 'must not end with a slash (paths are appended to it)')
       .optional(),
   ),
-  [contextKeys.autoSyncIntervalHours]: autoSyncSettings.AUTO_SYNC_INTERVAL_HOURS,
-  [contextKeys.dueIndexShards]: autoSyncSettings.DUE_INDEX_SHARDS,
+  [contextKeys.autoSyncIntervalHours]: fromFunctionSetting(autoSyncSettings.AUTO_SYNC_INTERVAL_HOURS),
+  [contextKeys.dueIndexShards]: fromFunctionSetting(autoSyncSettings.DUE_INDEX_SHARDS),
   [contextKeys.apiRateLimit]: z.coerce.number().positive().default(50),
   [contextKeys.apiBurstLimit]: z.coerce.number().int().positive().default(100),
   [contextKeys.webhookRateLimit]: z.coerce.number().positive().default(20),

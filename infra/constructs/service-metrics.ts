@@ -1,8 +1,7 @@
 /**
  * The service's own CloudWatch metrics as the CDK sees them. Functions publish Embedded Metric Format records
- * (Powertools) to the namespace and service name the stack sets (`POWERTOOLS_METRICS_NAMESPACE` and
- * `POWERTOOLS_SERVICE_NAME`, both the deployment prefix), and Powertools adds `service` as a dimension to every
- * metric. So a service-wide total is the metric with exactly `{service}`, and breakdowns add their dimension
+ * (`shared/observability/metrics.ts`) to the namespace and service name the stack sets (`POWERTOOLS_METRICS_NAMESPACE`
+ * and `POWERTOOLS_SERVICE_NAME`, both the deployment prefix), and every record carries `service` as a dimension. So a service-wide total is the metric with exactly `{service}`, and breakdowns add their dimension
  * (`provider`, `type`, `reason`, `kind`) to it. Names come from `shared/observability/metric-names.ts`, the
  * module the emitters use.
  */

@@ -30,7 +30,7 @@ export interface LocalFunction {
   readonly timeoutSeconds: number;
 }
 
-/** Minimal log sink for the offline stack's own messages (handlers log through Powertools themselves). */
+/** Minimal log sink for the offline stack's own messages (handlers log through shared/observability/logger themselves). */
 export interface LocalLog {
   info(message: string): void;
   warn(message: string): void;

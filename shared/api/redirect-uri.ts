@@ -12,6 +12,7 @@
  * deployment, see shared/config/env.ts).
  */
 import * as z from '../validation/zod';
+import { lazySchema } from '../validation/lazy-schema';
 
 export interface RedirectPolicy {
   readonly offline: boolean;
@@ -60,10 +61,12 @@ function allowedBy(entry: string, url: URL): boolean {
 }
 
 /** A redirect URI field: a URL, then the policy of the running process. */
-export const redirectUri = z.url().check(
-  z.maxLength(2048),
-  z.superRefine((value, context) => {
-    const problem = redirectUriProblem(value, redirectPolicyFromEnv());
-    if (problem) context.issues.push({ code: 'custom', message: problem, input: value });
-  }),
+export const redirectUri = /* @__PURE__ */ lazySchema(() =>
+  z.url().check(
+    z.maxLength(2048),
+    z.superRefine((value, context) => {
+      const problem = redirectUriProblem(value, redirectPolicyFromEnv());
+      if (problem) context.issues.push({ code: 'custom', message: problem, input: value });
+    }),
+  ),
 );

@@ -3,16 +3,19 @@
  * context; decrypted only here, for the account's owner, and never logged.
  */
 import * as z from '../validation/zod';
+import { lazySchema } from '../validation/lazy-schema';
 import { ConflictError, NotFoundError } from '../errors/app-error';
 import { requireAccount } from './ownership';
 import type { AccountStore, ConnectionStore, TokenVault } from './ports';
 import { tokenContextOf } from './token-context';
 
-const storedNumbers = z.object({
-  account: z.string(),
-  routing: z.nullable(z.string()),
-  wireRouting: z.nullable(z.string()),
-});
+const storedNumbers = /* @__PURE__ */ lazySchema(() =>
+  z.object({
+    account: z.string(),
+    routing: z.nullable(z.string()),
+    wireRouting: z.nullable(z.string()),
+  }),
+);
 
 export async function revealAccountNumbers(
   deps: { accounts: AccountStore; connections: ConnectionStore; vault: TokenVault },

@@ -46,10 +46,33 @@ const TOKEN_VALUE_PATTERNS: readonly RegExp[] = [
 
 export const REDACTED = '[REDACTED]';
 
+/**
+ * Every pattern above needs a digit, a dash, `eyJ` or `Bearer`; text with none of them (most messages and
+ * field values) is returned as is without running, or on first use compiling, each pattern.
+ */
+const MAY_HOLD_TOKEN = /[\d-]|eyJ|bearer/i;
+
 export function redactString(value: string): string {
+  if (!MAY_HOLD_TOKEN.test(value)) return value;
   let out = value;
   for (const pattern of TOKEN_VALUE_PATTERNS) out = out.replace(pattern, REDACTED);
   return out;
+}
+
+/**
+ * What a log line says about an error: its name, message and code (a provider's or ours), redacted, and the
+ * same for its cause chain. Never the stack (source paths, and values a frame may quote) nor any other
+ * property: an SDK or HTTP client error can carry the request, its headers and its body.
+ */
+export function logError(error: Error, depth = 0): { name: string; message: string; code?: string | number; cause?: unknown } {
+  const code = (error as { code?: unknown }).code;
+  const cause = (error as { cause?: unknown }).cause;
+  return {
+    name: redactString(String(error.name)),
+    message: redactString(String(error.message)),
+    ...(typeof code === 'string' ? { code: redactString(code) } : typeof code === 'number' ? { code } : {}),
+    ...(cause instanceof Error && depth < 3 ? { cause: logError(cause, depth + 1) } : {}),
+  };
 }
 
 /** Deep copy of `value` with secrets removed; safe on cycles and bounded in depth. */
@@ -60,9 +83,7 @@ export function redact(value: unknown, depth = 0, seen: WeakSet<object> = new We
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1, seen));
-  if (value instanceof Error) {
-    return { name: value.name, message: redactString(value.message) };
-  }
+  if (value instanceof Error) return logError(value);
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     out[key] = SECRET_KEY.test(key) && inner !== null && inner !== undefined ? REDACTED : redact(inner, depth + 1, seen);

@@ -3,11 +3,12 @@
  * application, provider writes, deletion and balance refresh all find their provider here.
  *
  * Modules load on first use (a dynamic import, which the bundler keeps lazy), so a container that only ever
- * meets Plaid connections never initialises the Pluggy client, and the reverse.
+ * meets Plaid connections never initialises the Pluggy client, and the reverse. The webhook interpreters have
+ * their own table in `./webhook-interpreters` (see there why).
  */
 import type { Provider } from '../banking/model';
 import { ConflictError } from '../errors/app-error';
-import type { ProviderCategoryWriter, ProviderModule, WebhookInterpreter } from './ports';
+import type { ProviderCategoryWriter, ProviderModule } from './ports';
 
 const modules: Readonly<Record<Provider, () => Promise<ProviderModule>>> = {
   plaid: () => import('./plaid/plaid-module').then((loaded) => loaded.plaidModule),
@@ -30,21 +31,6 @@ export function providerPart<T>(pick: (module: ProviderModule) => T | undefined,
     if (part === undefined) throw new ConflictError('PROVIDER_NOT_SUPPORTED', `Provider ${provider} does not support ${purpose}`);
     return part;
   };
-}
-
-/**
- * Webhook interpretation only: the interpreter files are pure parsing, so the webhook worker loads them
- * instead of whole provider modules (and bundles no provider SDK client it never calls).
- */
-const interpreters: Readonly<Record<Provider, () => Promise<WebhookInterpreter>>> = {
-  plaid: () => import('./plaid/plaid-webhook-interpreter').then((loaded) => loaded.interpretPlaidWebhook),
-  pluggy: () => import('./pluggy/pluggy-webhook-interpreter').then((loaded) => loaded.interpretPluggyWebhook),
-};
-
-export async function webhookInterpreterFor(provider: Provider): Promise<WebhookInterpreter> {
-  const load = Object.hasOwn(interpreters, provider) ? interpreters[provider] : undefined;
-  if (!load) throw new ConflictError('PROVIDER_NOT_SUPPORTED', `Provider ${String(provider)} does not support webhook interpretation`);
-  return load();
 }
 
 /**

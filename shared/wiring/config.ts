@@ -2,16 +2,22 @@
  * Composition roots read their settings here, once per container. Each getter validates only what its
  * consumers need, so a function fails at cold start naming exactly the variable it is missing.
  */
-import * as z from '../validation/zod';
 import {
   autoSyncSettings,
   awsSettings,
+  flag,
+  oneOf,
+  optional,
   providerWriteQueueSettings,
   readEnv,
   syncQueueSettings,
   tableSettings,
+  text,
   tokenKeySettings,
+  upperCaseList,
+  url,
   webhookQueueSettings,
+  withDefault,
 } from '../config/env';
 import { once } from './once';
 
@@ -25,49 +31,42 @@ export const autoSyncConfig = /* @__PURE__ */ once(() => readEnv(autoSyncSetting
 /** Where providers send webhooks: the public base URL of this API (API Gateway URL or custom domain). */
 export const webhookConfig = /* @__PURE__ */ once(() =>
   readEnv({
-    PUBLIC_API_BASE_URL: z.optional(z.url()),
+    PUBLIC_API_BASE_URL: optional(url()),
   }),
 );
 
 export const plaidConfig = /* @__PURE__ */ once(() =>
   readEnv({
-    PLAID_ENV: z._default(z.enum(['sandbox', 'production', 'local']), 'sandbox'),
-    PLAID_LOCAL_BASE_URL: z._default(z.url(), 'http://127.0.0.1:4010'),
-    PLAID_CLIENT_NAME: z._default(z.string().check(z.minLength(1), z.maxLength(30)), 'Open Banking'),
-    PLAID_COUNTRY_CODES: z.pipe(
-      z._default(z.string(), 'US'),
-      z.transform((value: string) => value.split(',').map((code) => code.trim().toUpperCase()).filter(Boolean)),
-    ),
-    PLAID_LANGUAGE: z._default(z.string().check(z.minLength(2)), 'en'),
+    PLAID_ENV: withDefault(oneOf(['sandbox', 'production', 'local']), 'sandbox'),
+    PLAID_LOCAL_BASE_URL: withDefault(url(), 'http://127.0.0.1:4010'),
+    PLAID_CLIENT_NAME: withDefault(text({ max: 30 }), 'Open Banking'),
+    PLAID_COUNTRY_CODES: upperCaseList('US'),
+    PLAID_LANGUAGE: withDefault(text({ min: 2 }), 'en'),
   }),
 );
 
-const headerName = z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/));
-const booleanFlag = z.pipe(
-  z._default(z.enum(['true', 'false']), 'false'),
-  z.transform((value: 'true' | 'false') => value === 'true'),
-);
+const headerName = text({ pattern: /^[A-Za-z0-9-]{1,64}$/ });
 
 export const pluggyConfig = /* @__PURE__ */ once(() =>
   readEnv({
     /** Pluggy's API; the offline stack points it at the local Pluggy sandbox. */
-    PLUGGY_BASE_URL: z._default(z.url(), 'https://api.pluggy.ai'),
+    PLUGGY_BASE_URL: withDefault(url(), 'https://api.pluggy.ai'),
     /** Where Pluggy Connect is hosted; the base of the `connect_url` handed to clients. */
-    PLUGGY_CONNECT_URL: z._default(z.url(), 'https://connect.pluggy.ai'),
+    PLUGGY_CONNECT_URL: withDefault(url(), 'https://connect.pluggy.ai'),
     /** `production` hides Pluggy's sandbox connectors from the widget; anything else offers them. */
-    PLUGGY_ENV: z._default(z.enum(['sandbox', 'production']), 'sandbox'),
+    PLUGGY_ENV: withDefault(oneOf(['sandbox', 'production']), 'sandbox'),
     /** Header carrying the secret registered with our webhook (`POST /webhooks` custom headers). */
-    PLUGGY_WEBHOOK_SECRET_HEADER: z._default(headerName, 'X-Webhook-Secret'),
+    PLUGGY_WEBHOOK_SECRET_HEADER: withDefault(headerName, 'X-Webhook-Secret'),
     /** Header carrying the optional HMAC-SHA256 signature (checked only when a signing key is configured). */
-    PLUGGY_WEBHOOK_SIGNATURE_HEADER: z._default(headerName, 'X-Pluggy-Signature'),
+    PLUGGY_WEBHOOK_SIGNATURE_HEADER: withDefault(headerName, 'X-Pluggy-Signature'),
     /** Local development only: accept webhooks when no webhook secret is configured. */
-    PLUGGY_WEBHOOK_ALLOW_UNSIGNED: booleanFlag,
+    PLUGGY_WEBHOOK_ALLOW_UNSIGNED: flag,
     /**
      * Also give each new item our webhook URL (connect token `webhookUrl`). Off by default: Pluggy sends
      * item-level deliveries without the registered secret header, so the webhook route must refuse them;
      * events arrive through the registration `npm run pluggy:register-webhook` makes. Turn on only together
      * with PLUGGY_WEBHOOK_ALLOW_UNSIGNED (local development without a registration).
      */
-    PLUGGY_ITEM_WEBHOOKS: booleanFlag,
+    PLUGGY_ITEM_WEBHOOKS: flag,
   }),
 );

@@ -1,7 +1,7 @@
 import { vi } from 'vitest';
 
 /**
- * Swallows what is written to stdout and stderr (Powertools writes INFO to stdout, WARN/ERROR to stderr) and
+ * Swallows what is written to stdout and stderr (the logger writes INFO to stdout, WARN/ERROR to stderr) and
  * returns the chunks; `vi.restoreAllMocks()` lets output through again.
  */
 export function captureOutput(): string[] {

@@ -2,7 +2,7 @@
  * Minimal line logger for the local sandboxes.
  *
  * The sandboxes are developer tooling, not Lambda code, so they write short human-readable lines to stderr
- * instead of going through the Powertools logger. Callers pass method, path, status and ids only: request
+ * instead of going through the service's JSON logger. Callers pass method, path, status and ids only: request
  * bodies (which carry tokens and account numbers) are never logged.
  */
 export interface SandboxLog {

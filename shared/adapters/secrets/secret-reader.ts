@@ -12,6 +12,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from '../../validation/zod';
+import { lazySchema } from '../../validation/lazy-schema';
 import { secrets, type SecretDefinition } from '../../catalog/resources';
 import { ConfigError } from '../../errors/app-error';
 import { secretsManagerClient } from '../aws-clients';
@@ -63,16 +64,19 @@ export class SecretReader<Field extends string = string, Optional extends string
     }
     this.secretId = secretId;
     const optional = new Set(options.optionalFields ?? []);
-    const shape: Record<string, z.ZodMiniType> = Object.fromEntries(
-      definition.fields.filter((field) => !optional.has(field)).map((field) => [field, z.string().check(z.minLength(1))]),
-    );
-    for (const field of optional) {
-      shape[field] = z.pipe(
-        z.optional(z.string()),
-        z.transform((value: string | undefined) => (value === '' ? undefined : value)),
+    // Built when the secret is first read: readers are constructed at cold start, before the first answer.
+    this.schema = lazySchema(() => {
+      const shape: Record<string, z.ZodMiniType> = Object.fromEntries(
+        definition.fields.filter((field) => !optional.has(field)).map((field) => [field, z.string().check(z.minLength(1))]),
       );
-    }
-    this.schema = z.object(shape) as unknown as z.ZodMiniType<SecretValue<Field, Optional>>;
+      for (const field of optional) {
+        shape[field] = z.pipe(
+          z.optional(z.string()),
+          z.transform((value: string | undefined) => (value === '' ? undefined : value)),
+        );
+      }
+      return z.object(shape) as unknown as z.ZodMiniType<SecretValue<Field, Optional>>;
+    });
     this.client = options.client ?? secretsManagerClient();
     this.ttlMs = options.ttlMs ?? defaultSecretTtlMs;
     this.now = options.now ?? Date.now;

@@ -15,7 +15,7 @@
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { logger } from '../../observability/logger';
-import { metricNames, metrics, MetricUnit } from '../../observability/metrics';
+import { metricNames, MetricUnit, recordMetric } from '../../observability/metrics';
 import { providerRetryAfterSeconds, redeliveryDelaySeconds, type RedeliveryBackoffPolicy } from '../../retry/policies';
 import { sqsClient } from '../aws-clients';
 
@@ -50,7 +50,7 @@ export class SqsRedeliveryDelay {
     await this.sqs.send(
       new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }),
     );
-    metrics.addMetric(metricNames.redeliveryDelay, MetricUnit.Seconds, seconds);
+    recordMetric(metricNames.redeliveryDelay, MetricUnit.Seconds, seconds);
     logger.info('redelivery delayed', { receive_count: record.attributes?.ApproximateReceiveCount, delay_seconds: seconds });
     return seconds;
   }

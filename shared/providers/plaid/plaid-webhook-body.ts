@@ -5,16 +5,19 @@
  * notice. The body itself is stored verbatim, never re-serialised.
  */
 import * as z from '../../validation/zod';
+import { lazySchema } from '../../validation/lazy-schema';
 import { MalformedJsonError } from '../../errors/app-error';
 import { parseWithSchema } from '../../http/validation';
 import type { DescribedWebhook } from '../ports';
 
-export const plaidWebhookEnvelope = z.looseObject({
-  webhook_type: z.string().check(z.minLength(1)),
-  webhook_code: z.string().check(z.minLength(1)),
-  // Item-level webhooks always name the Item; a few product webhooks (e.g. Link events) have none.
-  item_id: z.nullish(z.string().check(z.minLength(1))),
-});
+export const plaidWebhookEnvelope = /* @__PURE__ */ lazySchema(() =>
+  z.looseObject({
+    webhook_type: z.string().check(z.minLength(1)),
+    webhook_code: z.string().check(z.minLength(1)),
+    // Item-level webhooks always name the Item; a few product webhooks (e.g. Link events) have none.
+    item_id: z.nullish(z.string().check(z.minLength(1))),
+  }),
+);
 
 export type PlaidWebhookEnvelope = z.output<typeof plaidWebhookEnvelope>;
 

@@ -7,6 +7,7 @@
  * ITEM:         https://plaid.com/docs/api/items/#webhooks
  */
 import * as z from '../../validation/zod';
+import { lazySchema } from '../../validation/lazy-schema';
 import type { ConnectionStatus, StatusReason } from '../../banking/model';
 import { NEUTRAL_MESSAGES, neutralMessageOfStatus } from '../../errors/neutral-messages';
 import { parsePlaidWebhook } from './plaid-webhook-body';
@@ -45,17 +46,21 @@ function transactionsAction(code: string): WebhookAction {
   }
 }
 
-const itemError = z.looseObject({
-  error_code: z.string().check(z.minLength(1)),
-  display_message: z.nullish(z.string()),
-});
+const itemError = /* @__PURE__ */ lazySchema(() =>
+  z.looseObject({
+    error_code: z.string().check(z.minLength(1)),
+    display_message: z.nullish(z.string()),
+  }),
+);
 
-const itemFields = z.looseObject({
-  error: z.optional(z.unknown()),
-  consent_expiration_time: z.nullish(z.string()),
-  reason: z.nullish(z.string()),
-  disconnect_time: z.nullish(z.string()),
-});
+const itemFields = /* @__PURE__ */ lazySchema(() =>
+  z.looseObject({
+    error: z.optional(z.unknown()),
+    consent_expiration_time: z.nullish(z.string()),
+    reason: z.nullish(z.string()),
+    disconnect_time: z.nullish(z.string()),
+  }),
+);
 
 /**
  * ITEM ERROR codes that only the user can resolve, by re-authenticating through Link update mode

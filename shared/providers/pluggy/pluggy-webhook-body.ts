@@ -7,24 +7,27 @@
  * events and fields without notice. The body itself is stored verbatim.
  */
 import * as z from '../../validation/zod';
+import { lazySchema } from '../../validation/lazy-schema';
 import { MalformedJsonError } from '../../errors/app-error';
 import { parseWithSchema } from '../../http/validation';
 import type { DescribedWebhook } from '../ports';
 
-export const pluggyWebhookBody = z.looseObject({
-  event: z.string().check(z.minLength(1), z.maxLength(100)),
-  eventId: z.nullish(z.string().check(z.minLength(1), z.maxLength(200))),
-  itemId: z.nullish(z.string().check(z.minLength(1), z.maxLength(200))),
-  clientId: z.nullish(z.string()),
-  clientUserId: z.nullish(z.string()),
-  triggeredBy: z.nullish(z.string()),
-  accountId: z.nullish(z.string().check(z.minLength(1))),
-  transactionIds: z.nullish(z.array(z.string().check(z.minLength(1))).check(z.maxLength(1000))),
-  transactionsCreatedAtFrom: z.nullish(z.string()),
-  createdTransactionsLink: z.nullish(z.string()),
-  error: z.nullish(z.looseObject({ code: z.nullish(z.string()), message: z.nullish(z.string()) })),
-  data: z.optional(z.unknown()),
-});
+export const pluggyWebhookBody = /* @__PURE__ */ lazySchema(() =>
+  z.looseObject({
+    event: z.string().check(z.minLength(1), z.maxLength(100)),
+    eventId: z.nullish(z.string().check(z.minLength(1), z.maxLength(200))),
+    itemId: z.nullish(z.string().check(z.minLength(1), z.maxLength(200))),
+    clientId: z.nullish(z.string()),
+    clientUserId: z.nullish(z.string()),
+    triggeredBy: z.nullish(z.string()),
+    accountId: z.nullish(z.string().check(z.minLength(1))),
+    transactionIds: z.nullish(z.array(z.string().check(z.minLength(1))).check(z.maxLength(1000))),
+    transactionsCreatedAtFrom: z.nullish(z.string()),
+    createdTransactionsLink: z.nullish(z.string()),
+    error: z.nullish(z.looseObject({ code: z.nullish(z.string()), message: z.nullish(z.string()) })),
+    data: z.optional(z.unknown()),
+  }),
+);
 
 export type PluggyWebhookBody = z.output<typeof pluggyWebhookBody>;
 
