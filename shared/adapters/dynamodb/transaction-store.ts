@@ -39,7 +39,10 @@ import { MAX_TRANSACTION_ACTIONS, transactWrite, type TransactAction } from './t
 
 /** Page size of the internal listings (purge, reassignment); matches one 100-action transaction. */
 const INTERNAL_PAGE_SIZE = 100;
-/** Rows one change entry covers: a provider page (Plaid sends at most 500 per `/transactions/sync` page). */
+/**
+ * Rows one change entry of a single write covers: a provider page (Plaid sends at most 500 per
+ * `/transactions/sync` page). A change session's shared entry is bounded by time instead.
+ */
 const MAX_ROWS_PER_ENTRY = 500;
 /**
  * How long after its entry's stamp a row may still be sent carrying it. Past this, the store writes a new
