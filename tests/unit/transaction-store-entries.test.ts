@@ -119,21 +119,27 @@ describe('unit: transaction store change entries', () => {
     expect(afterRenewal.every((row) => row.change_id === renewed.change_id)).toBe(true);
   });
 
-  it('lists the ids of a small first write of a session, and opens a shared entry for a connection the open one lacks', async () => {
+  it("gives a session's small writes entries of their own until a full page opens a shared one, and opens another for a new connection", async () => {
     const account = makeAccount(makeConnection());
     const other = makeAccount(makeConnection({ userId: account.userId }));
     const { store, sent } = scriptedStore(() => ({}));
     const session = store.changeSession();
 
+    // An incremental sync's pages: ids, then a date range, each in an entry of its own.
     await session.putMany([makeTransaction(account), makeTransaction(account)]);
-    await session.putMany(Array.from({ length: 21 }, () => makeTransaction(account)));
+    await session.putMany(Array.from({ length: 21 }, () => makeTransaction(account, { date: '2024-05-02' })));
+    // A full page opens the shared entry; a small page after it joins it; another connection's page opens its own.
+    await session.putMany(Array.from({ length: 500 }, () => makeTransaction(account)));
     await session.putMany([makeTransaction(account)]);
-    await session.putMany(Array.from({ length: 21 }, () => makeTransaction(other)));
+    await session.putMany(Array.from({ length: 500 }, () => makeTransaction(other)));
     const entries = sent.filter((command) => command.name === 'PutCommand').map((command) => command.input.Item);
-    expect(entries.map((entry) => [entry.transaction_ids?.length ?? null, entry.any_date ?? false, entry.connection_ids])).toEqual([
-      [2, false, [account.connectionId]],
-      [null, true, [account.connectionId]],
-      [null, true, [other.connectionId]],
+    expect(entries.map((entry) => [entry.transaction_ids?.length ?? null, entry.date_from ?? null, entry.any_date ?? false, entry.connection_ids])).toEqual([
+      [2, null, false, [account.connectionId]],
+      [null, '2024-05-02', false, [account.connectionId]],
+      [null, null, true, [account.connectionId]],
+      [null, null, true, [other.connectionId]],
     ]);
+    const rows = sent.filter((command) => command.name === 'BatchWriteCommand').flatMap(rowsIn);
+    expect(rows.filter((row) => row.change_id === entries[2]!.change_id)).toHaveLength(501);
   });
 });

@@ -27,7 +27,6 @@ import {
   changeIdStamp,
   connectionsOf,
   coverageOf,
-  MAX_LISTED_TRANSACTION_IDS,
   MAX_REMOVALS_PER_ENTRY,
   newChangeId,
   type ChangeEntry,
@@ -125,9 +124,10 @@ export class DynamoTransactionStore implements TransactionStore {
    * Consecutive writes through the handle share one change entry per user (of rows of any date, for the
    * connections of the write that opened it) instead of one per write: an import of many pages writes an
    * entry per {@link CHANGE_WRITE_BUDGET_MILLISECONDS} rather than per page. The entry is renewed like any
-   * other past its budget, and the renewal is shared from then on. A first write of at most
-   * {@link MAX_LISTED_TRANSACTION_IDS} rows lists its ids in an entry of its own (cheaper to read), and so
-   * does a write naming another user or a connection the open entry does not.
+   * other past its budget, and the renewal is shared from then on. A full page ({@link MAX_ROWS_PER_ENTRY}
+   * rows or more: more pages are likely to follow) opens it; a smaller write with no open entry for its rows
+   * (a typical incremental sync's one page) gets an entry of its own with ids or a date range, which the
+   * feed reads without going through the user's whole partition.
    */
   changeSession(): Pick<TransactionStore, 'putMany'> {
     const session: SharedEntry = { open: null };
@@ -156,7 +156,7 @@ export class DynamoTransactionStore implements TransactionStore {
     }
   }
 
-  /** The session's open entry if it covers these rows (one user's), else a new one when they are many. */
+  /** The session's open entry if it covers these rows (one user's), else a new one for a full page. */
   private sharedEntry(session: SharedEntry, rows: readonly Transaction[]): EntryWriter | null {
     const userId = rows[0]!.userId;
     const connectionIds = connectionsOf(rows);
@@ -164,7 +164,7 @@ export class DynamoTransactionStore implements TransactionStore {
     if (open !== null && open.userId === userId && connectionIds.every((id) => open.connectionIds.includes(id))) {
       return open.entry;
     }
-    if (rows.length <= MAX_LISTED_TRANSACTION_IDS) return null;
+    if (rows.length < MAX_ROWS_PER_ENTRY) return null;
     const entry = this.entryWriter(userId, { connectionIds, dateRange: null, anyDate: true, transactionIds: null, removals: [] });
     session.open = { userId, connectionIds, entry };
     return entry;
@@ -177,7 +177,7 @@ export class DynamoTransactionStore implements TransactionStore {
         const removals = [...chunk]
           .sort((a, b) => compareText(a.transactionId, b.transactionId))
           .map((row) => ({ transactionId: row.transactionId, connectionId: row.connectionId, accountId: row.accountId }));
-        const connectionIds = [...new Set(chunk.map((row) => row.connectionId))].sort();
+        const connectionIds = connectionsOf(chunk);
         const entry = this.entryWriter(chunk[0]!.userId, { connectionIds, dateRange: null, anyDate: false, transactionIds: null, removals });
         await batchWriteStamped(
           this.table,
