@@ -85,6 +85,12 @@ export interface TransactionStore {
   putMany(transactions: readonly Transaction[]): Promise<void>;
   /** Replaces transactions the provider removed by tombstones (the change feed reports them as removed). */
   removeMany(transactions: readonly Transaction[]): Promise<void>;
+  /**
+   * Upserts for one writer's run of consecutive writes (a sync run's pages, one after another): writes made
+   * through the returned handle may share one change entry while it is within its write budget, instead of
+   * one entry per write.
+   */
+  changeSession(): Pick<TransactionStore, 'putMany'>;
   /** Deletes rows outright, tombstones included (purge of a deleted connection). */
   deleteMany(transactions: readonly Pick<Transaction, 'userId' | 'transactionId'>[]): Promise<void>;
   /** Every row of a connection, tombstones included (for purge), page by page. */

@@ -4,9 +4,9 @@
  * clients: `added`, `modified`, `removed` (tombstones), `next_cursor`, `has_more`.
  *
  * The feed is a list of change entries, one per store write (a provider page, a batch of removals, a chunk
- * of user edits), not one per transaction (`shared/adapters/dynamodb/entities/transaction-change.ts`); each
- * transaction row names the entry of its latest write, and is reported under that entry only, so a
- * transaction appears once, at its latest change. Removals are kept for {@link FEED_RETENTION_DAYS} days.
+ * of user edits) or per few seconds of a multi-page sync run, not one per transaction
+ * (`shared/adapters/dynamodb/entities/transaction-change.ts`); each transaction row names the entry of its
+ * latest write, and is reported under that entry only, so a transaction appears once, at its latest change. Removals are kept for {@link FEED_RETENTION_DAYS} days.
  * A position is an entry id (`<stamp>#<random>`) and a place inside that entry; a cursor is an opaque
  * wrapper of one position, and the feed answers what lies after it, oldest first, so pages have no gaps and
  * no repeats, and a page may end inside an entry.

@@ -26,6 +26,8 @@ export class TransactionChangeWriter {
   readonly counts = { added: 0, modified: 0, removed: 0 };
   private deferredRemovals = new Set<string>();
   private readonly knownCategories = new Set<string>();
+  /** The run's pages share change entries (the store renews one past its write budget). */
+  private readonly writes: Pick<TransactionStore, 'putMany'>;
 
   constructor(
     private readonly store: TransactionStore,
@@ -34,7 +36,9 @@ export class TransactionChangeWriter {
     private readonly clock: Clock,
     /** Provider ids of accounts the user revoked: their transactions are not stored again. */
     private readonly revokedAccounts: ReadonlySet<string> = new Set(),
-  ) {}
+  ) {
+    this.writes = store.changeSession();
+  }
 
   async apply(batch: ChangeBatch): Promise<void> {
     const latest = new Map<string, ProviderTransaction>();
@@ -70,7 +74,7 @@ export class TransactionChangeWriter {
       if (prior) this.counts.modified += 1;
       else this.counts.added += 1;
     }
-    await this.store.putMany(writes);
+    await this.writes.putMany(writes);
     await this.registerCategories(writes, now);
     // Only after the posted rows (with the pending rows' user fields) are stored; as tombstones, so the change
     // feed tells clients the pending row is gone.

@@ -240,6 +240,61 @@ describe('integration: transaction change feed over change entries', () => {
     }
   });
 
+  it("shares one entry across a session's pages, and reads it whole: each row once, pages ending inside it, scoped to a connection", async () => {
+    const feed = storeWith();
+    const { store } = feed;
+    const { userId, rows, account } = transactionsOf(1100, (index) => ({ date: `202${index % 3}-0${1 + (index % 9)}-1${index % 10}` }));
+    const other = makeAccount(makeConnection({ userId }));
+    const elsewhere = Array.from({ length: 30 }, (_, index) => makeTransaction(other, { date: `2021-05-${String(1 + index).padStart(2, '0')}` }));
+
+    // A sync's pages, one after another, within the write budget; another connection's write in between.
+    const session = store.changeSession();
+    await session.putMany(rows.slice(0, 500));
+    await store.putMany(elsewhere);
+    await session.putMany(rows.slice(500, 1000));
+    await session.putMany(rows.slice(1000));
+    await store.updateUserFields(userId, [{ transactionId: rows[5]!.transactionId, note: 'rent' }], new Date().toISOString());
+    await store.removeMany([rows[6]!]);
+
+    const items = await userItems(userId);
+    const entries = items.filter((item) => String(item.SK).startsWith('CHG#'));
+    const shared = entries.filter((entry) => entry.any_date === true);
+    expect(shared).toHaveLength(1);
+    expect(shared[0]).toMatchObject({ connection_ids: [account.connectionId] });
+    expect(shared[0]).not.toHaveProperty('date_from');
+    // The shared entry, the other connection's write, the edit and the removal.
+    expect(entries).toHaveLength(4);
+    const ofShared = items.filter((item) => String(item.SK).startsWith('TXN#') && item.change_id === shared[0]!.change_id);
+    expect(ofShared).toHaveLength(1100 - 2);
+
+    // A row edited after a page's cursor is "modified" relative to it, so live rows are compared by id.
+    const idOf = (entry: string) => entry.replace(/^(added|modified):/, 'live:');
+    const expected = [
+      ...rows.filter((_, index) => index !== 6).map((row) => `live:${row.transactionId}`),
+      ...elsewhere.map((row) => `live:${row.transactionId}`),
+      `removed:${rows[6]!.transactionId}`,
+    ].sort();
+    for (const limit of [500, 97]) {
+      const read = await readAll(feed, userId, null, limit);
+      expect(read.entries.length, `pages of ${limit}`).toBe(expected.length);
+      expect(read.entries.map(idOf).sort(), `pages of ${limit}`).toEqual(expected);
+      // The edited row is reported once, under the edit's later entry, with the edit.
+      const live = read.pages.flatMap((page) => [...page.added, ...page.modified]);
+      expect(live.find((row) => row.transactionId === rows[5]!.transactionId)?.note).toBe('rent');
+    }
+
+    connections.rows.set(account.connectionId, makeConnection({ userId, connectionId: account.connectionId }));
+    const scoped: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await readPage(feed, userId, cursor, 150, account.connectionId);
+      scoped.push(...[...page.added, ...page.modified, ...page.removed].map((row) => row.connectionId));
+      cursor = page.hasMore ? page.nextCursor : null;
+    } while (cursor !== null);
+    expect(scoped).toHaveLength(1100);
+    expect(new Set(scoped)).toEqual(new Set([account.connectionId]));
+  }, 60_000);
+
   it('answers a cursor from the previous version with 410 CURSOR_EXPIRED, a malformed one with 400', async () => {
     const feed = storeWith();
     const { userId } = transactionsOf(1);

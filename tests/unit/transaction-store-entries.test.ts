@@ -29,7 +29,7 @@ function scriptedStore(respond: (command: Sent, clock: { advance(ms: number): vo
     client: client as unknown as DynamoDBDocumentClient,
     now: () => new Date(now),
   });
-  return { store, sent };
+  return { store, sent, clock };
 }
 
 const rowsIn = (command: Sent): Record<string, any>[] =>
@@ -81,5 +81,65 @@ describe('unit: transaction store change entries', () => {
     const entry = sent.at(-2)!.input.Item;
     expect(entry.transaction_ids).toEqual(small.map((row) => row.transactionId).sort());
     expect(entry).not.toHaveProperty('date_from');
+  });
+
+  it('shares one entry of rows of any date across the writes of one session within the budget, and renews it past the budget', async () => {
+    const account = makeAccount(makeConnection());
+    const { store, sent, clock } = scriptedStore(() => ({}));
+    const entriesSent = () => sent.filter((command) => command.name === 'PutCommand').map((command) => command.input.Item);
+    const rows = Array.from({ length: 2000 }, (_, index) =>
+      makeTransaction(account, { date: `202${index % 4}-0${1 + (index % 9)}-1${index % 10}` }),
+    );
+    const session = store.changeSession();
+
+    // Four provider pages of 500, one after another, within the budget: one entry for the 2,000 rows.
+    for (let page = 0; page < 4; page++) await session.putMany(rows.slice(page * 500, page * 500 + 500));
+    const [shared, ...others] = entriesSent();
+    expect(others).toEqual([]);
+    expect(shared).toMatchObject({ entity: 'transaction_change', connection_ids: [account.connectionId], any_date: true });
+    expect(shared).not.toHaveProperty('date_from');
+    expect(shared).not.toHaveProperty('transaction_ids');
+    const written = sent.filter((command) => command.name === 'BatchWriteCommand').flatMap(rowsIn);
+    expect(written).toHaveLength(2000);
+    expect(written.every((row) => row.change_id === shared.change_id)).toBe(true);
+    // The entry is stored before any row that names it.
+    expect(sent[0]!.name).toBe('PutCommand');
+
+    // A write past the budget renews the entry (same coverage, later stamp), and the renewal is shared too.
+    clock.advance(CHANGE_WRITE_BUDGET_MILLISECONDS + 1);
+    const later = Array.from({ length: 30 }, () => makeTransaction(account));
+    await session.putMany(later.slice(0, 15));
+    await session.putMany(later.slice(15));
+    const [, renewed, ...more] = entriesSent();
+    expect(more).toEqual([]);
+    expect(renewed.change_id > shared.change_id).toBe(true);
+    expect({ ...renewed, SK: '', change_id: '', expires_at: 0 }).toEqual({ ...shared, SK: '', change_id: '', expires_at: 0 });
+    const afterRenewal = sent.filter((command) => command.name === 'BatchWriteCommand').flatMap(rowsIn).slice(2000);
+    expect(afterRenewal).toHaveLength(30);
+    expect(afterRenewal.every((row) => row.change_id === renewed.change_id)).toBe(true);
+  });
+
+  it("gives a session's small writes entries of their own until a full page opens a shared one, and opens another for a new connection", async () => {
+    const account = makeAccount(makeConnection());
+    const other = makeAccount(makeConnection({ userId: account.userId }));
+    const { store, sent } = scriptedStore(() => ({}));
+    const session = store.changeSession();
+
+    // An incremental sync's pages: ids, then a date range, each in an entry of its own.
+    await session.putMany([makeTransaction(account), makeTransaction(account)]);
+    await session.putMany(Array.from({ length: 21 }, () => makeTransaction(account, { date: '2024-05-02' })));
+    // A full page opens the shared entry; a small page after it joins it; another connection's page opens its own.
+    await session.putMany(Array.from({ length: 500 }, () => makeTransaction(account)));
+    await session.putMany([makeTransaction(account)]);
+    await session.putMany(Array.from({ length: 500 }, () => makeTransaction(other)));
+    const entries = sent.filter((command) => command.name === 'PutCommand').map((command) => command.input.Item);
+    expect(entries.map((entry) => [entry.transaction_ids?.length ?? null, entry.date_from ?? null, entry.any_date ?? false, entry.connection_ids])).toEqual([
+      [2, null, false, [account.connectionId]],
+      [null, '2024-05-02', false, [account.connectionId]],
+      [null, null, true, [account.connectionId]],
+      [null, null, true, [other.connectionId]],
+    ]);
+    const rows = sent.filter((command) => command.name === 'BatchWriteCommand').flatMap(rowsIn);
+    expect(rows.filter((row) => row.change_id === entries[2]!.change_id)).toHaveLength(501);
   });
 });

@@ -25,6 +25,7 @@ import {
   changeEntryFromItem,
   changeEntryToItem,
   changeIdStamp,
+  connectionsOf,
   coverageOf,
   MAX_REMOVALS_PER_ENTRY,
   newChangeId,
@@ -37,7 +38,10 @@ import { MAX_TRANSACTION_ACTIONS, transactWrite, type TransactAction } from './t
 
 /** Page size of the internal listings (purge, reassignment); matches one 100-action transaction. */
 const INTERNAL_PAGE_SIZE = 100;
-/** Rows one change entry covers: a provider page (Plaid sends at most 500 per `/transactions/sync` page). */
+/**
+ * Rows one change entry of a single write covers: a provider page (Plaid sends at most 500 per
+ * `/transactions/sync` page). A change session's shared entry is bounded by time instead.
+ */
 const MAX_ROWS_PER_ENTRY = 500;
 /**
  * How long after its entry's stamp a row may still be sent carrying it. Past this, the store writes a new
@@ -113,9 +117,35 @@ export class DynamoTransactionStore implements TransactionStore {
 
   /** One change entry per user and {@link MAX_ROWS_PER_ENTRY} rows, written before the rows it covers. */
   async putMany(transactions: readonly Transaction[]): Promise<void> {
+    await this.putRows(transactions, null);
+  }
+
+  /**
+   * Consecutive writes through the handle share one change entry per user (of rows of any date, for the
+   * connections of the write that opened it) instead of one per write: an import of many pages writes an
+   * entry per {@link CHANGE_WRITE_BUDGET_MILLISECONDS} rather than per page. The entry is renewed like any
+   * other past its budget, and the renewal is shared from then on. A full page ({@link MAX_ROWS_PER_ENTRY}
+   * rows or more: more pages are likely to follow) opens it; a smaller write with no open entry for its rows
+   * (a typical incremental sync's one page) gets an entry of its own with ids or a date range, which the
+   * feed reads without going through the user's whole partition.
+   */
+  changeSession(): Pick<TransactionStore, 'putMany'> {
+    const session: SharedEntry = { open: null };
+    return { putMany: (transactions) => this.putRows(transactions, session) };
+  }
+
+  private async putRows(transactions: readonly Transaction[], session: SharedEntry | null): Promise<void> {
     for (const rows of byUser(transactions)) {
-      for (const chunk of chunked(latestById(rows), MAX_ROWS_PER_ENTRY)) {
-        const entry = this.entryWriter(chunk[0]!.userId, { ...coverageOf(chunk), removals: [] });
+      const latest = latestById(rows);
+      const shared = session === null ? null : this.sharedEntry(session, latest);
+      const writes =
+        shared === null
+          ? chunked(latest, MAX_ROWS_PER_ENTRY).map((chunk) => ({
+              chunk,
+              entry: this.entryWriter(chunk[0]!.userId, { ...coverageOf(chunk), removals: [] }),
+            }))
+          : [{ chunk: latest, entry: shared }];
+      for (const { chunk, entry } of writes) {
         await batchWriteStamped(
           this.table,
           chunk,
@@ -126,6 +156,20 @@ export class DynamoTransactionStore implements TransactionStore {
     }
   }
 
+  /** The session's open entry if it covers these rows (one user's), else a new one for a full page. */
+  private sharedEntry(session: SharedEntry, rows: readonly Transaction[]): EntryWriter | null {
+    const userId = rows[0]!.userId;
+    const connectionIds = connectionsOf(rows);
+    const open = session.open;
+    if (open !== null && open.userId === userId && connectionIds.every((id) => open.connectionIds.includes(id))) {
+      return open.entry;
+    }
+    if (rows.length < MAX_ROWS_PER_ENTRY) return null;
+    const entry = this.entryWriter(userId, { connectionIds, dateRange: null, anyDate: true, transactionIds: null, removals: [] });
+    session.open = { userId, connectionIds, entry };
+    return entry;
+  }
+
   /** Tombstones, under change entries that list them as removals ({@link MAX_REMOVALS_PER_ENTRY} per entry). */
   async removeMany(transactions: readonly Transaction[]): Promise<void> {
     for (const rows of byUser(transactions)) {
@@ -133,8 +177,8 @@ export class DynamoTransactionStore implements TransactionStore {
         const removals = [...chunk]
           .sort((a, b) => compareText(a.transactionId, b.transactionId))
           .map((row) => ({ transactionId: row.transactionId, connectionId: row.connectionId, accountId: row.accountId }));
-        const connectionIds = [...new Set(chunk.map((row) => row.connectionId))].sort();
-        const entry = this.entryWriter(chunk[0]!.userId, { connectionIds, dateRange: null, transactionIds: null, removals });
+        const connectionIds = connectionsOf(chunk);
+        const entry = this.entryWriter(chunk[0]!.userId, { connectionIds, dateRange: null, anyDate: false, transactionIds: null, removals });
         await batchWriteStamped(
           this.table,
           chunk,
@@ -172,7 +216,7 @@ export class DynamoTransactionStore implements TransactionStore {
    * use, and again (same content, new stamp) once {@link CHANGE_WRITE_BUDGET_MILLISECONDS} have passed since
    * its stamp, so a slow or retried request re-stamps its rows rather than land behind a reader.
    */
-  private entryWriter(userId: string, content: Omit<ChangeEntry, 'userId' | 'changeId'>): { changeId(): Promise<string> } {
+  private entryWriter(userId: string, content: Omit<ChangeEntry, 'userId' | 'changeId'>): EntryWriter {
     let current: Promise<WrittenEntry> | null = null;
     return {
       changeId: async () => {
@@ -272,15 +316,18 @@ export class DynamoTransactionStore implements TransactionStore {
         changes.push({ kind: 'live', position: { entry: entry.changeId, inner: `i${id}` }, transaction });
         if (changes.length === need) return { changes, examinedTo: `i${id}` };
       }
-    } else if (entry.dateRange !== null && (resumeAt === null || resumeAt < 'x')) {
-      const partition = userTransactionsPartitionKey(entry.userId);
-      const lower = resumeAt === null ? entry.dateRange.from : resumeAt.slice(1);
-      const values: Record<string, unknown> = {
-        ':pk': partition,
-        ':lower': lower,
-        ':upper': `${entry.dateRange.to}#${HIGHEST_KEY_CHARACTER}`,
-        ':change': entry.changeId,
-      };
+    } else if ((entry.dateRange !== null || entry.anyDate) && (resumeAt === null || resumeAt < 'x')) {
+      const values: Record<string, unknown> = { ':pk': userTransactionsPartitionKey(entry.userId), ':change': entry.changeId };
+      let keyCondition = 'GSI1PK = :pk';
+      const lower = resumeAt === null ? (entry.dateRange?.from ?? null) : resumeAt.slice(1);
+      if (entry.dateRange !== null) {
+        keyCondition += ' AND GSI1SK BETWEEN :lower AND :upper';
+        values[':upper'] = `${entry.dateRange.to}#${HIGHEST_KEY_CHARACTER}`;
+      } else if (lower !== null) {
+        // An entry of rows of any date reads the user's whole partition, from where a page ended in it.
+        keyCondition += ' AND GSI1SK >= :lower';
+      }
+      if (lower !== null) values[':lower'] = lower;
       let filter = 'change_id = :change';
       if (connectionId !== undefined) {
         filter += ' AND connection_id = :connectionId';
@@ -294,7 +341,7 @@ export class DynamoTransactionStore implements TransactionStore {
           new QueryCommand({
             TableName: this.table.tableName,
             IndexName: indexes.GSI1.name,
-            KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK BETWEEN :lower AND :upper',
+            KeyConditionExpression: keyCondition,
             FilterExpression: filter,
             ExpressionAttributeValues: values,
             // The filter keeps this entry's rows among the user's others of those dates: read ahead.
@@ -427,7 +474,7 @@ export class DynamoTransactionStore implements TransactionStore {
     for (const chunk of chunked(merged, MAX_TRANSACTION_ACTIONS)) {
       // One request, so no renewal: the SDK's own retries of it stay inside the settle window.
       const transactionIds = chunk.map((edit) => edit.transactionId).sort(compareText);
-      const { changeId } = await this.writeEntry(userId, { connectionIds: null, dateRange: null, transactionIds, removals: [] });
+      const { changeId } = await this.writeEntry(userId, { connectionIds: null, dateRange: null, anyDate: false, transactionIds, removals: [] });
       await transactWrite(
         this.table,
         chunk.map((edit) => userFieldUpdate(this.table.tableName, userId, edit, now, changeId)),
@@ -508,6 +555,16 @@ export function userFieldUpdate(
     },
     onConditionFailed: () => new NotFoundError('transaction'),
   };
+}
+
+/** The change id rows carry, asked for as each request is sent (see `entryWriter`). */
+interface EntryWriter {
+  changeId(): Promise<string>;
+}
+
+/** A change session's open entry: its user and connections, and its writer (which renews it). */
+interface SharedEntry {
+  open: { readonly userId: string; readonly connectionIds: readonly string[]; readonly entry: EntryWriter } | null;
 }
 
 interface WrittenEntry {

@@ -279,6 +279,10 @@ export class InMemoryTransactionStore implements TransactionStore {
     }
     this.writes.push(...transactions);
   }
+  /** Every write is its own change here, so a session is the store itself. */
+  changeSession(): Pick<TransactionStore, 'putMany'> {
+    return { putMany: (transactions) => this.putMany(transactions) };
+  }
   /** Tombstones of removed transactions, by the same key as `rows`. */
   readonly tombstones = new Map<string, RemovedTransaction>();
   /** The change key of each live row or tombstone: a counter stands in for the store's time stamps. */

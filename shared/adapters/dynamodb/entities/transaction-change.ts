@@ -1,6 +1,7 @@
 /**
  * Change entries: the transaction change feed's own rows, one per transaction-store write (a provider page,
- * a batch of removals, a chunk of user edits), never one per transaction, so the feed needs no index copy
+ * a batch of removals, a chunk of user edits) or one per writer's run of consecutive writes (a sync's pages,
+ * while the entry is within its write budget), never one per transaction, so the feed needs no index copy
  * of every transaction.
  *
  * Key: PK `USER#<userId>`, SK `CHG#<changeId>`, where the change id is `<stamp>#<random>` (ISO-8601 UTC
@@ -13,6 +14,9 @@
  * - `transaction_ids`: the rows, listed when few (read by BatchGetItem);
  * - otherwise `connection_ids` + `date_from`/`date_to`: the range of dates of the rows written, read by a
  *   Query of the user's date index (GSI1) over that range with the filter `change_id = :entry`;
+ * - or `connection_ids` + `any_date`: an entry shared by consecutive writes, written before the dates of the
+ *   later writes' rows are known, so its rows may have any date: read by a Query of the user's whole date
+ *   index partition, filtered on `change_id` (recording the range afterwards would cost a write per entry);
  * - `removals`: transactions the write turned into tombstones (ids, connection, account), reported as
  *   removed while the tombstone under the key still carries this entry's id.
  *
@@ -53,6 +57,8 @@ export interface ChangeEntry {
   readonly connectionIds: readonly string[] | null;
   /** The dates of the rows written (inclusive), when they are not listed by id. */
   readonly dateRange: { readonly from: string; readonly to: string } | null;
+  /** The rows may have any date (an entry shared by consecutive writes): neither listed nor in a range. */
+  readonly anyDate: boolean;
   /** The rows written, when listed by id (sorted). */
   readonly transactionIds: readonly string[] | null;
   /** Removals (sorted by transaction id). */
@@ -83,6 +89,7 @@ export function changeEntryToItem(entry: ChangeEntry): StoredItem {
     connection_ids: entry.connectionIds === null ? null : [...entry.connectionIds],
     date_from: entry.dateRange?.from,
     date_to: entry.dateRange?.to,
+    any_date: entry.anyDate ? true : null,
     transaction_ids: entry.transactionIds === null ? null : [...entry.transactionIds],
     removals:
       entry.removals.length === 0
@@ -105,6 +112,7 @@ export function changeEntryFromItem(item: StoredItem): ChangeEntry {
     changeId: read.string('change_id'),
     connectionIds: item.connection_ids === undefined ? null : read.stringList('connection_ids'),
     dateRange: from !== null && to !== null ? { from, to } : null,
+    anyDate: item.any_date === true,
     transactionIds: item.transaction_ids === undefined ? null : read.stringList('transaction_ids'),
     removals:
       item.removals === undefined
@@ -120,11 +128,16 @@ export function changeEntryFromItem(item: StoredItem): ChangeEntry {
 /** What an entry covering these live rows records: ids when few, else connections and the range of dates. */
 export function coverageOf(
   rows: readonly { transactionId: string; connectionId: string; date: string }[],
-): Pick<ChangeEntry, 'connectionIds' | 'dateRange' | 'transactionIds'> {
-  const connectionIds = [...new Set(rows.map((row) => row.connectionId))].sort();
+): Pick<ChangeEntry, 'connectionIds' | 'dateRange' | 'anyDate' | 'transactionIds'> {
+  const connectionIds = connectionsOf(rows);
   if (rows.length <= MAX_LISTED_TRANSACTION_IDS) {
-    return { connectionIds, dateRange: null, transactionIds: [...new Set(rows.map((row) => row.transactionId))].sort() };
+    return { connectionIds, dateRange: null, anyDate: false, transactionIds: [...new Set(rows.map((row) => row.transactionId))].sort() };
   }
   const dates = rows.map((row) => row.date).sort();
-  return { connectionIds, dateRange: { from: dates[0]!, to: dates.at(-1)! }, transactionIds: null };
+  return { connectionIds, dateRange: { from: dates[0]!, to: dates.at(-1)! }, anyDate: false, transactionIds: null };
+}
+
+/** The connections of some rows, sorted, each once. */
+export function connectionsOf(rows: readonly { connectionId: string }[]): string[] {
+  return [...new Set(rows.map((row) => row.connectionId))].sort();
 }

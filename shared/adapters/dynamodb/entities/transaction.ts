@@ -23,8 +23,8 @@
  *   `ScanIndexForward: false`, a date range as BETWEEN on the sort key, account, connection, pending and
  *   category as a FilterExpression (on `effective_category_id`, kept on the row so the filter is one
  *   comparison), and always `user_id = :userId` as well.
- * - the rows one change entry wrote: Query GSI1 over the entry's date range, filter `change_id = :entry`;
- *   or BatchGetItem when the entry lists the ids.
+ * - the rows one change entry wrote: Query GSI1 over the entry's date range (the whole partition for an
+ *   entry of any date), filter `change_id = :entry`; or BatchGetItem when the entry lists the ids.
  * - every row of a connection, tombstones included (purge): Query PK = `USER#<userId>`, SK begins_with
  *   `TXN#`, filter on `connection_id`.
  * - (5) transaction by provider transaction id (idempotent upsert, removal, pending→posted): the transaction
