@@ -5,7 +5,7 @@
  * function's bundle contains (the floor our own code adds to).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { buildHttpApiEvent } from '../local/gateway/http-api-event';
@@ -16,7 +16,7 @@ import { benchRoot, projectRoot, trackChild, workDir, type Progress } from './be
 /**
  * The bundling options of `infra/constructs/banking-function.ts` (NodejsFunction `bundling`), as esbuild
  * API options: see `buildEsbuildArgs` in aws-cdk-lib/aws-lambda-nodejs/lib/bundling.js for the mapping
- * (format, target, platform, outfile `index.mjs`, minify, sourcemap, sources-content, banner, main-fields;
+ * (format, target, platform, outfile `index.mjs`, minify, no source map, banner, main-fields;
  * no externals because `bundleAwsSDK: true` and `externalModules: []`). {@link assertSameBundlingAsStack}
  * fails the run if the construct's options drift from these.
  */
@@ -32,8 +32,7 @@ export const stackBundlingOptions: BuildOptions = {
   mainFields: ['module', 'main'],
   banner: { js: esmRequireBanner },
   minify: true,
-  sourcemap: true,
-  sourcesContent: false,
+  sourcemap: false,
   logLevel: 'warning',
 };
 
@@ -46,16 +45,15 @@ export function assertSameBundlingAsStack(): void {
     "mainFields: ['module', 'main']",
     'banner: esmRequireBanner',
     'minify: true',
-    'sourceMap: true',
-    'sourceMapMode: SourceMapMode.DEFAULT',
-    'sourcesContent: false',
+    'sourceMap: false',
     'bundleAwsSDK: true',
     'externalModules: []',
     "import { createRequire as __bankingCreateRequire } from 'node:module';",
     'const require = __bankingCreateRequire(import.meta.url);',
-    "NODE_OPTIONS: '--enable-source-maps'",
   ];
   const missing = expectations.filter((expected) => !source.includes(expected));
+  // The stack sets no NODE_OPTIONS (the runners run without any either, see measureColdStarts).
+  if (source.includes('NODE_OPTIONS')) missing.push('no NODE_OPTIONS');
   if (missing.length > 0) {
     throw new Error(
       `infra/constructs/banking-function.ts no longer bundles as bench/cold-start.ts assumes (missing: ${missing.join(' | ')}); update stackBundlingOptions`,
@@ -301,7 +299,7 @@ async function bundle(entry: string, outDir: string): Promise<BundleInfo> {
   const metafile = result.metafile!;
   return {
     bytes: statSync(outfile).size,
-    sourceMapBytes: statSync(`${outfile}.map`).size,
+    sourceMapBytes: existsSync(`${outfile}.map`) ? statSync(`${outfile}.map`).size : 0,
     packages: packagesIn(metafile),
     plaidBytes: outputBytesOf(metafile, 'plaid'),
     file: outfile,
@@ -488,8 +486,8 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
     HOME: process.env.HOME ?? '/tmp',
     TZ: 'UTC',
     ...options.functionEnv,
-    // As the stack sets it (banking-function.ts); and nothing else: tsx's loader must not leak into the runners.
-    NODE_OPTIONS: '--enable-source-maps',
+    // As the stack sets it (banking-function.ts: none); tsx's loader must not leak into the runners either.
+    NODE_OPTIONS: '',
   };
 
   // Each function runs right next to a run of its SDK-only baseline (which of the two goes first is drawn

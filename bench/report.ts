@@ -75,9 +75,9 @@ function coldStartSection(results: BenchResults): string {
     '## 1. Cold start',
     '',
     `Each catalog function (routes, workers, the scheduler and the not-found fallback) bundled with the local esbuild exactly as ` +
-      '`infra/constructs/banking-function.ts` has the CDK bundle it (ESM, minified, source maps without sources content, the ' +
+      '`infra/constructs/banking-function.ts` has the CDK bundle it (ESM, minified, no source map, the ' +
       '`createRequire` banner, target node22, platform node, every dependency bundled), then loaded by a fresh `node` process ' +
-      '(`NODE_OPTIONS=--enable-source-maps`, as deployed) which invokes the handler once: user routes without JWT claims ' +
+      '(no `NODE_OPTIONS`, as deployed) which invokes the handler once: user routes without JWT claims ' +
       '(they answer 401), webhook routes with an unsigned body (401), workers with an empty SQS batch, the scheduler with a ' +
       'scheduled event (it queries the empty due index on moto). The time is from process start to the answer, the median of ' +
       `${cold.runsPerBundle} runs after one discarded warm-up round, all bundles interleaved round by round (in a different ` +

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -86,11 +86,7 @@ export class BankingFunction extends Construct {
       tracing: Tracing.ACTIVE,
       projectRoot,
       depsLockFilePath: resolve(projectRoot, 'package-lock.json'),
-      environment: {
-        // Stack traces in logs point at the TypeScript sources instead of minified columns.
-        NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-      },
+      environment: { ...props.environment },
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
@@ -99,10 +95,10 @@ export class BankingFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: esmRequireBanner,
         minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        // Stack traces only need the mappings; embedding every source file would multiply the asset size.
-        sourcesContent: false,
+        // No source maps: errors are logged as name, message and code, never as a stack
+        // (shared/observability/logger.ts), so a map would serve no log line, while Node parses the whole map
+        // of a bundle when it loads it under --enable-source-maps, on every cold start.
+        sourceMap: false,
         // The SDK v3 copy in the Lambda runtime changes without notice; bundling the versions package-lock.json
         // pins keeps deployed behaviour identical to the tested one (and tree-shaking keeps it small).
         bundleAwsSDK: true,
