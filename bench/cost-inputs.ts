@@ -39,18 +39,18 @@ function unitsFor(inputs: CostInputs, providerSync: ProviderSyncResult): WorkUni
       eventSourceSqs: { fifo: 0, standard: 0 },
       sendsTo: 'fifo',
     },
-    {
-      name: `auto-sync: incremental ${providerSync.provider} sync (${providerSync.incremental.newTransactions} new transactions)`,
-      perMonth: syncsPerMonth,
-      aws: providerSync.incremental.aws,
+    ...syncUnits(providerSync, syncsPerMonth).map(({ name, perMonth, measured }) => ({
+      name,
+      perMonth,
+      aws: measured.aws,
       lambdaInvocations: 1,
-      lambdaSeconds: providerSync.incremental.wallSeconds,
+      lambdaSeconds: measured.wallSeconds,
       coldStartSeconds: coldSeconds(coldStart, 'syncConnection'),
       apiGatewayRequests: 0,
       // The event source's ReceiveMessage and DeleteMessage for the job (batch size 1).
       eventSourceSqs: { fifo: 2, standard: 0 },
-      sendsTo: 'none',
-    },
+      sendsTo: 'none' as const,
+    })),
     {
       name: 'webhook: receipt on POST /webhooks/plaid',
       perMonth: webhooksPerMonth,
@@ -77,6 +77,26 @@ function unitsFor(inputs: CostInputs, providerSync: ProviderSyncResult): WorkUni
       sendsTo: 'fifo',
     },
   ];
+}
+
+/**
+ * Which measured sync each auto-sync of the month is. Plaid: every one is the incremental sync (the sync
+ * cursor returns only what changed). Pluggy refreshes every item once a day on its own ("Pluggy will sync
+ * (Update) your data daily automatically", https://docs.pluggy.ai/en/docs/integration-checklist/data-sync):
+ * one auto-sync a day follows that update and reads the accounts (the measured incremental sync); the others
+ * find the item's `lastUpdatedAt` unchanged and skip the reads (the measured sync with nothing new).
+ */
+function syncUnits(providerSync: ProviderSyncResult, syncsPerMonth: number): { name: string; perMonth: number; measured: ProviderSyncResult['unchanged'] }[] {
+  const incremental = {
+    name: `auto-sync: incremental ${providerSync.provider} sync (${providerSync.incremental.newTransactions} new transactions)`,
+    measured: providerSync.incremental,
+  };
+  if (providerSync.provider !== 'pluggy') return [{ ...incremental, perMonth: syncsPerMonth }];
+  const afterUpdate = Math.min(syncsPerMonth, profile.daysPerMonth);
+  return [
+    { ...incremental, name: `${incremental.name}, after Pluggy's daily item update`, perMonth: afterUpdate },
+    { name: 'auto-sync: pluggy sync with the item not updated since (account reads skipped)', perMonth: syncsPerMonth - afterUpdate, measured: providerSync.unchanged },
+  ].filter((unit) => unit.perMonth > 0);
 }
 
 export interface ConnectionCost extends CostResult {

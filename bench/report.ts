@@ -368,7 +368,7 @@ function costSection(results: BenchResults): string {
     '',
     costTable(cost),
     '',
-    cost.pluggy ? `### A Pluggy connection (its incremental sync instead; webhooks priced like Plaid's)\n\n${costTable(cost.pluggy)}\n` : '',
+    cost.pluggy ? `### A Pluggy connection (its own syncs: one a day after Pluggy's daily item update, which reads the accounts, the other with the reads skipped; webhooks priced like Plaid's)\n\n${table(['Unit of work', 'Per month', 'AWS requests each', 'Lambda seconds each'], cost.pluggy.units.map((unit) => [unit.name, unit.perMonth, n(unit.awsRequests), n(unit.lambdaSeconds)]))}\n\n${costTable(cost.pluggy)}\n` : '',
     `Fixed per deployment, whatever the number of connections: ${cost.fixedMonthly.map((line) => `${line.service} ${usd(line.usdPerConnectionMonth)} (${line.detail})`).join('; ')} — ` +
       `${usd(cost.fixedMonthlyUsd)} a month. Not included: CloudWatch Logs and metrics, X-Ray traces, data transfer, and the ` +
       "Lambda event sources' empty long polls on idle queues (a per-queue cost, not per connection).",

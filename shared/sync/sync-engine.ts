@@ -141,7 +141,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       accessToken,
       transactionHint: job.transactionHint ?? null,
       trigger: job.trigger,
-      storedTransactionIds: (providerAccountId: string, dateFrom: string) => storedTransactionIds(deps, connection, providerAccountId, dateFrom),
+      storedTransactionIds: storedTransactionIdReader(deps, connection),
     };
     const source = await deps.sourceFor(connection.provider);
     const refreshed = await source.checkConnection(session);
@@ -240,17 +240,37 @@ function successorStatus(current: ConnectionStatus, before: ConnectionStatus): C
   return STATUSES_KEPT_AFTER_SUCCESS.has(before) ? before : 'healthy';
 }
 
-/** Provider ids of the connection's stored rows of one account dated `dateFrom` or later, every page. */
-async function storedTransactionIds(deps: SyncEngineDeps, connection: Connection, providerAccountId: string, dateFrom: string): Promise<string[]> {
-  const accountId = accountIdFor(connection.connectionId, providerAccountId);
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await deps.transactions.list(connection.userId, { accountId, dateFrom }, 500, cursor);
-    ids.push(...page.items.map((row) => row.providerTransactionId));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return ids;
+/**
+ * Provider ids of the connection's stored rows dated `dateFrom` or later, by account. The source asks account
+ * by account with the same window; the index partition holds all of the user's rows by date, so one read of
+ * the connection's window serves every account of the run instead of one read per account, each filtering out
+ * the others' rows it read too. A row an account's own read stores after that is one the provider returned,
+ * never one to report gone, so the earlier read is all the check needs.
+ */
+function storedTransactionIdReader(deps: SyncEngineDeps, connection: Connection): (providerAccountId: string, dateFrom: string) => Promise<string[]> {
+  const windows = new Map<string, Promise<Map<string, string[]>>>();
+  const readWindow = async (dateFrom: string): Promise<Map<string, string[]>> => {
+    const byAccount = new Map<string, string[]>();
+    let cursor: string | null = null;
+    do {
+      const page = await deps.transactions.list(connection.userId, { connectionId: connection.connectionId, dateFrom }, 500, cursor);
+      for (const row of page.items) {
+        const ids = byAccount.get(row.accountId) ?? [];
+        ids.push(row.providerTransactionId);
+        byAccount.set(row.accountId, ids);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    return byAccount;
+  };
+  return async (providerAccountId, dateFrom) => {
+    let window = windows.get(dateFrom);
+    if (!window) {
+      window = readWindow(dateFrom);
+      windows.set(dateFrom, window);
+    }
+    return (await window).get(accountIdFor(connection.connectionId, providerAccountId)) ?? [];
+  };
 }
 
 /** Applies a change to the stored connection; null when the connection no longer exists. */

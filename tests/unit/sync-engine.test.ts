@@ -19,7 +19,7 @@ import {
   TestClock,
 } from '../helpers/fakes/banking-stores';
 import { testOutbox } from '../helpers/fakes/events';
-import { providerTransaction, ScriptedSyncSource } from '../helpers/fakes/providers';
+import { providerAccount, providerTransaction, ScriptedSyncSource } from '../helpers/fakes/providers';
 import { testConnection } from './plaid-webhook-support';
 
 let connections: InMemoryConnectionStore;
@@ -122,6 +122,38 @@ describe('runSync', () => {
     const again = await runSync(deps, job());
     expect(again?.counts).toMatchObject({ added: 0, modified: 0 });
     expect(transactions.writes.length - writesBefore).toBe(1);
+  });
+
+  it("a source's per-account look at stored rows reads the connection's window once for every account", async () => {
+    source.accounts = [providerAccount(), providerAccount({ providerAccountId: 'acc-savings', name: 'Savings' })];
+    source.pulls = [
+      {
+        pages: [
+          {
+            added: [
+              providerTransaction('t1', { date: '2025-03-01' }),
+              providerTransaction('t2', { date: '2025-03-02', providerAccountId: 'acc-savings' }),
+              providerTransaction('t-old', { date: '2024-01-01' }),
+            ],
+            modified: [],
+            removed: [],
+          },
+        ],
+        nextCursor: 'c1',
+      },
+    ];
+    await runSync(deps, job());
+    const listed = vi.spyOn(transactions, 'list');
+    const seen: Record<string, string[]> = {};
+    source.beforePull = async (session) => {
+      for (const account of ['acc-checking', 'acc-savings', 'acc-unknown']) seen[account] = await session.storedTransactionIds!(account, '2025-02-01');
+    };
+    source.pulls = [{ pages: [], nextCursor: 'c2' }];
+    await runSync(deps, job());
+
+    expect(seen).toEqual({ 'acc-checking': ['t1'], 'acc-savings': ['t2'], 'acc-unknown': [] });
+    expect(listed).toHaveBeenCalledTimes(1);
+    expect(listed.mock.calls[0]?.[1]).toEqual({ connectionId: connection.connectionId, dateFrom: '2025-02-01' });
   });
 
   it('returns the recorded run without repeating it when the same job is delivered twice', async () => {

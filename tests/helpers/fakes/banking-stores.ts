@@ -20,6 +20,7 @@ import type {
   TransactionChange,
   WebhookEvent,
 } from '../../../shared/banking/model';
+import { effectiveCategoryId } from '../../../shared/banking/model';
 import type {
   AccountStore,
   CachedProviderKey,
@@ -262,7 +263,12 @@ export class InMemoryTransactionStore implements TransactionStore {
   async list(userId: string, filter: TransactionFilter, limit: number, cursor: string | null): Promise<Page<Transaction>> {
     const rows = [...this.rows.values()]
       .filter((row) => row.userId === userId)
-      .filter((row) => !filter.accountId || row.accountId === filter.accountId)
+      .filter((row) => filter.accountId === undefined || row.accountId === filter.accountId)
+      .filter((row) => filter.connectionId === undefined || row.connectionId === filter.connectionId)
+      .filter((row) => filter.dateFrom === undefined || row.date >= filter.dateFrom)
+      .filter((row) => filter.dateTo === undefined || row.date <= filter.dateTo)
+      .filter((row) => filter.pending === undefined || row.pending === filter.pending)
+      .filter((row) => filter.categoryId === undefined || effectiveCategoryId(row) === filter.categoryId)
       .sort((a, b) => b.date.localeCompare(a.date) || a.transactionId.localeCompare(b.transactionId));
     return page(rows, cursor, limit);
   }

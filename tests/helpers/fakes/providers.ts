@@ -76,6 +76,8 @@ export class ScriptedSyncSource implements ProviderSyncSource {
   readonly tokensSeen: (string | null)[] = [];
   /** Runs after each page the sink stored, e.g. to delete the connection mid-run. */
   afterPage?: (pageIndex: number) => void | Promise<void>;
+  /** Runs with the session before a pull hands over its pages (what a source may ask the engine first). */
+  beforePull?: (session: SyncSession) => void | Promise<void>;
 
   async checkConnection(session: SyncSession): Promise<RefreshedConnectionFields> {
     this.tokensSeen.push(session.accessToken);
@@ -88,12 +90,13 @@ export class ScriptedSyncSource implements ProviderSyncSource {
   }
 
   async pullTransactions(
-    _session: SyncSession,
+    session: SyncSession,
     cursor: string | null,
     sink: (batch: ChangeBatch) => Promise<void>,
     onRestart: () => void,
   ): Promise<PullResult> {
     this.cursorsSeen.push(cursor);
+    await this.beforePull?.(session);
     const script = (this.pulls.length > 1 ? this.pulls.shift() : this.pulls[0]) as PullScript;
     let restarted = false;
     for (let index = 0; index < script.pages.length; index += 1) {
