@@ -5,7 +5,7 @@
  * function's bundle contains (the floor our own code adds to).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { buildHttpApiEvent } from '../local/gateway/http-api-event';
@@ -295,6 +295,8 @@ function packagesIn(metafile: Metafile): SdkPackage[] {
 async function bundle(entry: string, outDir: string): Promise<BundleInfo> {
   mkdirSync(outDir, { recursive: true });
   const outfile = path.join(outDir, 'index.mjs');
+  // A map left by an earlier run (bench/.work is reused) must not be counted as this bundle's.
+  rmSync(`${outfile}.map`, { force: true });
   const result = await build({ ...stackBundlingOptions, entryPoints: [entry], outfile, absWorkingDir: projectRoot, metafile: true });
   const metafile = result.metafile!;
   return {

@@ -411,7 +411,7 @@ export function renderMarkdown(results: BenchResults): string {
     costSection(results),
     '---',
     '',
-    'Reproduce with `npm run bench` (6-7 minutes on 2 cores, budget 10; progress on stderr). The raw figures are in ' +
+    'Reproduce with `npm run bench` (5-6 minutes on 2 cores, budget 10; progress on stderr). The raw figures are in ' +
       '[`results.json`](results.json); the code is in [`bench/`](.).',
     '',
   ].join('\n');
