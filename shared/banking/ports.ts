@@ -150,8 +150,6 @@ export interface CategoryStore {
 }
 
 export interface WebhookEventStore {
-  /** Stores the event unless one with the same provider and id exists; returns false for a duplicate. */
-  putIfNew(event: WebhookEvent, expiresAtEpochSeconds: number): Promise<boolean>;
   /**
    * Stores the event unless an event of the same provider and id is stored, in one conditional write; returns
    * null when stored, otherwise the stored event that made this one a duplicate. With `replaceReceivedBefore`,

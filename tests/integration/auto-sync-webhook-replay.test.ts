@@ -149,7 +149,7 @@ describe('webhook replay', () => {
     syncEvent = plaidEvent(connection, syncUpdates, '2030-12-31T10:00:00.000Z');
     loginEvent = plaidEvent(connection, loginRequired, '2030-12-31T10:05:00.000Z');
     for (const event of [syncEvent, loginEvent]) {
-      await events.putIfNew(event, Math.floor(Date.now() / 1000) + 86_400);
+      await events.storeUnlessSeen(event, Math.floor(Date.now() / 1000) + 86_400, null);
       await sqs.send(new SendMessageCommand({ QueueUrl: webhookQueue.url, MessageBody: JSON.stringify({ provider: 'plaid', eventId: event.eventId }) }));
     }
     expect(await runWebhookWorker(2)).toEqual({ batchItemFailures: [] });
@@ -212,7 +212,7 @@ describe('webhook replay', () => {
       status: 'ignored',
       processedAt: '2030-12-30T09:00:00.000Z',
     };
-    await events.putIfNew(early, Math.floor(Date.now() / 1000) + 86_400);
+    await events.storeUnlessSeen(early, Math.floor(Date.now() / 1000) + 86_400, null);
     await batchWriteAll(tableRef({ tableName: table.tableName }), [putRequest(connectionToItem(linked, shardCount))]);
 
     // Act

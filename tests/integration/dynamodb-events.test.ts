@@ -33,12 +33,12 @@ describe('DynamoWebhookEventStore', () => {
     const event = makeWebhookEvent();
 
     // Act
-    const first = await webhookEvents.putIfNew(event, expiresAt);
-    const again = await webhookEvents.putIfNew({ ...event, body: '{"tampered":true}' }, expiresAt + 10);
-    const otherProvider = await webhookEvents.putIfNew({ ...event, provider: 'plaid' }, expiresAt);
+    const first = await webhookEvents.storeUnlessSeen(event, expiresAt, null);
+    const again = await webhookEvents.storeUnlessSeen({ ...event, body: '{"tampered":true}' }, expiresAt + 10, null);
+    const otherProvider = await webhookEvents.storeUnlessSeen({ ...event, provider: 'plaid' }, expiresAt, null);
 
-    // Assess
-    expect([first, again, otherProvider]).toEqual([true, false, true]);
+    // Assess: null when stored; a duplicate answers the event stored first
+    expect([first, again, otherProvider]).toEqual([null, event, null]);
     expect(await webhookEvents.get('pluggy', event.eventId)).toEqual(event);
     expect(await rawEvent(event)).toMatchObject({ expires_at: expiresAt });
   });
@@ -72,7 +72,7 @@ describe('DynamoWebhookEventStore', () => {
 
   it('saves progress in place, keeping the TTL, and indexes the event once its connection is known', async () => {
     const event = makeWebhookEvent();
-    await webhookEvents.putIfNew(event, expiresAt);
+    await webhookEvents.storeUnlessSeen(event, expiresAt, null);
     const connectionId = uniqueId('conn');
     const processed: WebhookEvent = {
       ...event,
@@ -99,8 +99,8 @@ describe('DynamoWebhookEventStore', () => {
     const events = Array.from({ length: 7 }, (_, index) =>
       makeWebhookEvent({ connectionId, receivedAt: `2024-05-0${index + 1}T00:00:00.000Z` }),
     );
-    for (const event of events) await webhookEvents.putIfNew(event, expiresAt);
-    await webhookEvents.putIfNew(makeWebhookEvent(), expiresAt);
+    for (const event of events) await webhookEvents.storeUnlessSeen(event, expiresAt, null);
+    await webhookEvents.storeUnlessSeen(makeWebhookEvent(), expiresAt, null);
 
     const first = await webhookEvents.listByConnection(connectionId, 4, null);
     const second = await webhookEvents.listByConnection(connectionId, 4, first.nextCursor);

@@ -65,7 +65,7 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
       processedAt: null,
       attempts: 0,
     };
-    await events.putIfNew(event, 1);
+    await events.storeUnlessSeen(event, 1, null);
     return { provider: 'plaid', eventId };
   }
 

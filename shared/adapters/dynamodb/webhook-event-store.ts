@@ -26,30 +26,6 @@ export class DynamoWebhookEventStore implements WebhookEventStore {
   }
 
   /**
-   * Conditional Put: the first delivery of an event id wins, a redelivery (providers retry until they see a
-   * 2xx, and may deliver twice anyway) finds the row and returns false. The TTL attribute lets DynamoDB drop
-   * the row once a redelivery can no longer come.
-   */
-  async putIfNew(event: WebhookEvent, expiresAtEpochSeconds: number): Promise<boolean> {
-    if (!Number.isInteger(expiresAtEpochSeconds) || expiresAtEpochSeconds <= 0) {
-      throw new Error('expiresAtEpochSeconds must be a positive integer (epoch seconds)');
-    }
-    try {
-      await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: webhookEventToItem(event, expiresAtEpochSeconds),
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
-  }
-
-  /**
    * The receipt's dedupe in one request: a conditional Put whose failure returns the stored row
    * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so "already seen" needs no second read. With
    * `replaceReceivedBefore` (content-derived ids), the condition also lets the Put replace a row received

@@ -439,12 +439,6 @@ export class InMemoryWebhookEventStore implements WebhookEventStore {
   private key(provider: Provider, eventId: string): string {
     return `${provider}#${eventId}`;
   }
-  async putIfNew(event: WebhookEvent, expiresAtEpochSeconds: number): Promise<boolean> {
-    const key = this.key(event.provider, event.eventId);
-    if (this.rows.has(key)) return false;
-    this.rows.set(key, { event, expiresAt: expiresAtEpochSeconds });
-    return true;
-  }
   async storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, replaceReceivedBefore: string | null): Promise<WebhookEvent | null> {
     const seen = this.rows.get(this.key(event.provider, event.eventId));
     if (seen && (replaceReceivedBefore === null || seen.event.receivedAt >= replaceReceivedBefore)) return seen.event;
