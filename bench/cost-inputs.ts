@@ -21,7 +21,10 @@ function coldSeconds(coldStart: ColdStartResult, functionId: string): number {
   return row ? row.medianMs / 1000 : 0;
 }
 
-function unitsFor(inputs: CostInputs, providerSync: ProviderSyncResult): WorkUnit[] {
+/** What the cost model needs of a provider's measured syncs. */
+type MeasuredSyncs = Pick<ProviderSyncResult, 'provider' | 'incremental' | 'unchanged'>;
+
+function unitsFor(inputs: CostInputs, providerSync: MeasuredSyncs): WorkUnit[] {
   const { coldStart, webhook, scheduler } = inputs;
   const syncsPerMonth = profile.syncsPerDay * profile.daysPerMonth;
   const webhooksPerMonth = profile.webhooksPerDay * profile.daysPerMonth;
@@ -86,7 +89,7 @@ function unitsFor(inputs: CostInputs, providerSync: ProviderSyncResult): WorkUni
  * one auto-sync a day follows that update and reads the accounts (the measured incremental sync); the others
  * find the item's `lastUpdatedAt` unchanged and skip the reads (the measured sync with nothing new).
  */
-function syncUnits(providerSync: ProviderSyncResult, syncsPerMonth: number): { name: string; perMonth: number; measured: ProviderSyncResult['unchanged'] }[] {
+function syncUnits(providerSync: MeasuredSyncs, syncsPerMonth: number): { name: string; perMonth: number; measured: ProviderSyncResult['unchanged'] }[] {
   const incremental = {
     name: `auto-sync: incremental ${providerSync.provider} sync (${providerSync.incremental.newTransactions} new transactions)`,
     measured: providerSync.incremental,
@@ -102,15 +105,29 @@ function syncUnits(providerSync: ProviderSyncResult, syncsPerMonth: number): { n
 export interface ConnectionCost extends CostResult {
   /** The same profile for a Pluggy connection (its incremental sync instead of Plaid's), when measured. */
   readonly pluggy: CostResult | null;
+  /**
+   * The same profile priced with the syncs of the sync section's 10,000-transaction connections instead
+   * (measured in the shared table): what a connection far busier than the profile costs.
+   */
+  readonly heavy: { readonly plaid: CostResult; readonly pluggy: CostResult | null };
 }
 
+/**
+ * The profile's syncs are the ones of the profile-sized connections (bench/profile-connection.ts): a
+ * connection with the profile's activity, in a table of its own.
+ */
 export function connectionCost(inputs: CostInputs): ConnectionCost {
   const storage = {
     bytesPerTransaction: inputs.sync.naive.storedBytesPerTransaction,
     averageItemBytes: inputs.sync.naive.averageItemBytes,
     indexEntriesPerTransaction: inputs.sync.naive.indexEntriesPerTransaction,
   };
-  const plaid = costPerConnection(unitsFor(inputs, inputs.sync.plaid), storage);
-  const pluggy = inputs.sync.pluggy ? costPerConnection(unitsFor(inputs, inputs.sync.pluggy), storage) : null;
-  return { ...plaid, pluggy };
+  const priced = (syncs: MeasuredSyncs) => costPerConnection(unitsFor(inputs, syncs), storage);
+  const { profile: profileSyncs, plaid: heavyPlaid, pluggy: heavyPluggy } = inputs.sync;
+  const pluggy = profileSyncs.pluggy ? priced(profileSyncs.pluggy) : null;
+  return {
+    ...priced(profileSyncs.plaid),
+    pluggy,
+    heavy: { plaid: priced(heavyPlaid), pluggy: heavyPluggy ? priced(heavyPluggy) : null },
+  };
 }

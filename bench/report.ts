@@ -3,6 +3,7 @@ import { goalsOf, goalsTable } from './goals';
 import type { Tally } from './aws-request-counter';
 import type { CostResult } from './cost-model';
 import type { BenchResults } from './run';
+import type { ProfileSyncResult } from './profile-connection';
 import type { ProviderSyncResult, SyncMeasurement } from './sync-efficiency';
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
@@ -186,6 +187,32 @@ function providerSyncSection(result: ProviderSyncResult): string {
   ].join('\n');
 }
 
+function profileSection(profile: ProfileSyncResult): string {
+  const rows = [profile.plaid, profile.pluggy].filter((result) => result !== null);
+  return [
+    '### The connection the cost model prices',
+    '',
+    `One connection per provider with the cost profile's activity (section 5: about two transactions a day of history), linked and synced ` +
+      `the same way, alone in a table of its own (\`${profile.table}\`): DynamoDB reads only the partition a query names, while moto walks ` +
+      'every item of the table for each query, so next to the 10,000-transaction connections below each of its queries would cost moto ' +
+      'hundreds of milliseconds that DynamoDB does not spend (bench/profile-connection.ts).',
+    '',
+    table(
+      ['Sync', 'Wall time', 'Transactions +/~/−', 'AWS requests', 'DynamoDB writes', 'RRU', 'Provider requests'],
+      rows.flatMap((result) => {
+        const name = result.provider === 'plaid' ? 'Plaid' : 'Pluggy';
+        return [
+          syncRows(`${name} \`${result.sandboxUser}\`: first (${n(result.storedTransactions)} transactions)`, result.first),
+          syncRows(`${name}: steady state (${result.incremental.newTransactions} new): ${result.incremental.note}`, result.incremental),
+          syncRows(`${name}: nothing new${result.provider === 'pluggy' ? ' (item not updated since: account reads skipped)' : ''}`, result.unchanged),
+        ];
+      }),
+    ),
+    '',
+    ...(profile.pluggyError ? [`The profile Pluggy connection was not measured: ${profile.pluggyError}`, ''] : []),
+  ].join('\n');
+}
+
 function syncSection(results: BenchResults): string {
   const sync = results.sync;
   if (!sync) return '## 2. Sync efficiency\n\nNot measured in this run.\n';
@@ -204,6 +231,7 @@ function syncSection(results: BenchResults): string {
       '`Decrypt` per run. The naive baseline: one `PutItem` per transaction, measured by writing the very items the Plaid ' +
       'sync wrote again, one `PutItem` each, into a private table (4 in flight, like the sync\'s batch writer).',
     '',
+    profileSection(sync.profile),
     providerSyncSection(sync.plaid),
     sync.pluggy
       ? providerSyncSection(sync.pluggy)
@@ -355,7 +383,8 @@ function costSection(results: BenchResults): string {
       `transactions a month, ${profile.daysPerMonth}-day month, ${profile.storedTransactions} stored transactions (two years at that rate). ` +
       'Request counts and DynamoDB capacity units are this run\'s measurements; Lambda durations are the warm durations measured ' +
       `offline (moto is slower than DynamoDB, so they err high), plus INIT (the cold start medians of section 1) for ${profile.coldStartShare * 100}% ` +
-      'of invocations, billed since 2025-08-01. Each webhook is one API Gateway request, one route invocation and one worker ' +
+      'of invocations, billed since 2025-08-01. The syncs are those of the connection with this profile (section 2, "The connection ' +
+      'the cost model prices"). Each webhook is one API Gateway request, one route invocation and one worker ' +
       'invocation (a batch of one at this traffic, the worst case); each job costs the Lambda event source a `ReceiveMessage` and a ' +
       '`DeleteMessage`. Free tiers are ignored.',
     '',
@@ -369,6 +398,11 @@ function costSection(results: BenchResults): string {
     costTable(cost),
     '',
     cost.pluggy ? `### A Pluggy connection (its own syncs: one a day after Pluggy's daily item update, which reads the accounts, the other with the reads skipped; webhooks priced like Plaid's)\n\n${table(['Unit of work', 'Per month', 'AWS requests each', 'Lambda seconds each'], cost.pluggy.units.map((unit) => [unit.name, unit.perMonth, n(unit.awsRequests), n(unit.lambdaSeconds)]))}\n\n${costTable(cost.pluggy)}\n` : '',
+    `A far busier connection, priced with the syncs of section 2's 10,000-transaction connections (about 27 transactions a day; ` +
+      `measured in the shared table, so their Lambda seconds also carry moto's table walks): Plaid ${usd(cost.heavy.plaid.totalUsdPerConnectionMonth)}` +
+      (cost.heavy.pluggy ? `, Pluggy ${usd(cost.heavy.pluggy.totalUsdPerConnectionMonth)}` : '') +
+      ' per connection-month, with the same webhooks and storage.',
+    '',
     `Fixed per deployment, whatever the number of connections: ${cost.fixedMonthly.map((line) => `${line.service} ${usd(line.usdPerConnectionMonth)} (${line.detail})`).join('; ')} — ` +
       `${usd(cost.fixedMonthlyUsd)} a month. Not included: CloudWatch Logs and metrics, X-Ray traces, data transfer, and the ` +
       "Lambda event sources' empty long polls on idle queues (a per-queue cost, not per connection).",

@@ -24,6 +24,7 @@ import { createBankingTable } from '../local/aws/provision';
 import { DYNAMO_WRITE_OPERATIONS, total, type Tally } from './aws-request-counter';
 import type { BenchStack } from './bench-stack';
 import type { Progress } from './bench-context';
+import type { ProfileSyncResult } from './profile-connection';
 import { ratio, round } from './stats';
 
 export const PROVIDER_PAGE_SIZE = 500;
@@ -113,6 +114,8 @@ export interface NaiveBaseline {
 }
 
 export interface SyncEfficiencyResult {
+  /** The connection the cost model prices, one per provider (bench/profile-connection.ts). */
+  readonly profile: ProfileSyncResult;
   readonly plaid: ProviderSyncResult;
   readonly pluggy: ProviderSyncResult | null;
   /** Why the Pluggy figures are missing, when the sandbox exists but its measurement failed. */
@@ -143,7 +146,7 @@ function providerRequestsSince(recorder: PlaidSandbox['recorder'], afterSeq: num
 /** DynamoDB's per-item storage overhead, for the table item and for each index entry. */
 const STORAGE_OVERHEAD_BYTES = 100;
 
-async function measureSync(
+export async function measureSync(
   stack: BenchStack,
   recorder: PlaidSandbox['recorder'],
   job: { userId: string; connectionId: string; syncRunId: string; trigger: 'link' | 'manual' | 'schedule' },
@@ -176,7 +179,7 @@ async function measureSync(
   };
 }
 
-async function newRunId(): Promise<string> {
+export async function newRunId(): Promise<string> {
   const { newId } = await import('../shared/banking/ids');
   return newId('run');
 }
@@ -236,7 +239,7 @@ function summarise(
   };
 }
 
-async function plaidPost<T>(sandbox: PlaidSandbox, path: string, body: Record<string, unknown>): Promise<T> {
+export async function plaidPost<T>(sandbox: PlaidSandbox, path: string, body: Record<string, unknown>): Promise<T> {
   const response = await fetch(`${sandbox.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -261,10 +264,9 @@ export interface LinkedPlaidConnection {
  * Links a `user_large_history` Item through the real exchange use-case, without syncing it yet. Done before
  * the webhook benchmark, which sends its deliveries for this Item while the table is still small.
  */
-export async function linkPlaidConnection(stack: BenchStack, transactions: number): Promise<LinkedPlaidConnection> {
+export async function linkPlaidConnection(stack: BenchStack, transactions: number, userId = 'bench-plaid-user'): Promise<LinkedPlaidConnection> {
   const { exchangePlaidPublicToken } = await import('../shared/providers/plaid/plaid-linking');
   const { plaidLinkingDeps } = await import('../shared/providers/plaid/plaid-linking-module');
-  const userId = 'bench-plaid-user';
   const password = `txn_count_${transactions}`;
   const { public_token: publicToken } = await plaidPost<{ public_token: string }>(stack.plaid, '/sandbox/public_token/create', {
     institution_id: 'ins_109508',
@@ -323,7 +325,7 @@ async function measurePlaid(stack: BenchStack, linked: LinkedPlaidConnection, pr
 }
 
 /** The Item's access token, for the sandbox's own endpoints (the bench plays Plaid's dashboard here). */
-async function plaidAccessTokenOf(connection: Connection): Promise<string> {
+export async function plaidAccessTokenOf(connection: Connection): Promise<string> {
   const { tokenVault } = await import('../shared/wiring/vault');
   if (!connection.accessToken) throw new Error('the linked Plaid connection has no access token');
   return tokenVault().decrypt(connection.accessToken, {
@@ -334,7 +336,7 @@ async function plaidAccessTokenOf(connection: Connection): Promise<string> {
 }
 
 /** Runs the item's current execution to its end (the sandbox otherwise steps through it on a timer). */
-function settleItem(sandbox: PluggySandbox, itemId: string): void {
+export function settleItem(sandbox: PluggySandbox, itemId: string): void {
   for (let step = 0; step < 20; step++) {
     const state = sandbox.completeExecution(itemId);
     if (state.execution === null) {
@@ -346,15 +348,23 @@ function settleItem(sandbox: PluggySandbox, itemId: string): void {
 }
 
 /** `user-ok-perf-<x>` has x times Pluggy Bank's usual activity; 146 gives about 10,000 transactions a year. */
-function pluggyPerfMultiplier(transactions: number): number {
+export function pluggyPerfMultiplier(transactions: number): number {
   return Math.max(1, Math.min(5000, Math.round((transactions / 10_000) * 146)));
 }
 
-async function measurePluggy(stack: BenchStack, sandbox: PluggySandbox, transactions: number, progress: Progress) {
+export interface LinkedPluggyConnection {
+  readonly userId: string;
+  readonly connectionId: string;
+  readonly itemId: string;
+  readonly syncRunId: string | null;
+  /** The sandbox user (`user-ok-perf-<x>`). */
+  readonly user: string;
+}
+
+/** Links a `user-ok-perf-<x>` item the way Pluggy Connect and our connect route do, without syncing it yet. */
+export async function linkPluggyConnection(sandbox: PluggySandbox, user: string, userId: string): Promise<LinkedPluggyConnection> {
   const { createPluggyConnectToken, createPluggyConnection } = await import('../shared/providers/pluggy/pluggy-linking');
   const { pluggyLinkingDeps } = await import('../shared/providers/pluggy/pluggy-linking-module');
-  const userId = 'bench-pluggy-user';
-  const user = `user-ok-perf-${pluggyPerfMultiplier(transactions)}`;
   const deps = pluggyLinkingDeps();
   const token = await createPluggyConnectToken(deps, userId, {});
   // What Pluggy Connect does in the browser: create the item with the connect token as API key.
@@ -367,10 +377,17 @@ async function measurePluggy(stack: BenchStack, sandbox: PluggySandbox, transact
   if (!created.ok || !item.id) throw new Error(`Pluggy sandbox POST /items answered ${created.status} ${item.message ?? ''}`);
   settleItem(sandbox, item.id);
   const connection = await createPluggyConnection(deps, userId, { itemId: item.id });
-  const connectionId = connection.connection.connectionId;
+  return { userId, connectionId: connection.connection.connectionId, itemId: item.id, syncRunId: connection.syncRunId, user };
+}
+
+async function measurePluggy(stack: BenchStack, sandbox: PluggySandbox, transactions: number, progress: Progress) {
+  const user = `user-ok-perf-${pluggyPerfMultiplier(transactions)}`;
+  const linked = await linkPluggyConnection(sandbox, user, 'bench-pluggy-user');
+  const { userId, connectionId } = linked;
+  const item = { id: linked.itemId };
   progress(`Pluggy: linked ${user}; first sync`);
 
-  const first = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: connection.syncRunId ?? (await newRunId()), trigger: 'link' });
+  const first = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: linked.syncRunId ?? (await newRunId()), trigger: 'link' });
   progress(`Pluggy: ${first.counts.added} transactions in ${first.wallSeconds} s, ${first.awsRequests} AWS requests, ${first.provider.total} Pluggy requests`);
   if (first.outcome !== 'succeeded') throw new Error(`Pluggy sync ended ${first.outcome}`);
   const unchanged = await measureSync(stack, sandbox.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'schedule' });
@@ -422,7 +439,7 @@ async function renewPluggyApiKey(itemId: string): Promise<void> {
 }
 
 /** Moves the sandbox clock, lets Pluggy's auto-sync find one new transaction per account, then syncs. */
-async function syncAfterActivity(
+export async function syncAfterActivity(
   stack: BenchStack,
   sandbox: PluggySandbox,
   itemId: string,
@@ -493,6 +510,8 @@ export interface SyncEfficiencyOptions {
 
 export async function measureSyncEfficiency(stack: BenchStack, options: SyncEfficiencyOptions): Promise<SyncEfficiencyResult> {
   const { progress } = options;
+  const { measureProfileConnections } = await import('./profile-connection');
+  const profile = await measureProfileConnections(stack, progress);
   const plaid = await measurePlaid(stack, options.plaid, progress);
   let pluggy: ProviderSyncResult | null = null;
   let pluggyError: string | null = null;
@@ -520,6 +539,7 @@ export async function measureSyncEfficiency(stack: BenchStack, options: SyncEffi
   const first = plaid.result.first;
   const dynamoRequests = total(first.aws, 'requests', 'DynamoDB');
   return {
+    profile,
     plaid: plaid.result,
     pluggy,
     pluggyError,

@@ -1,0 +1,193 @@
+/**
+ * The connection the cost model prices: one the size of its profile (60 new transactions a month, so about
+ * two a day of history), synced in steady state, alone in a table of its own.
+ *
+ * Why a table of its own: DynamoDB reads only the partition a Query names, so what a sync's queries cost and
+ * how long they take does not depend on what else the table holds
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.html); moto answers every Query by
+ * walking all the items of the table (`Table.query` in moto/dynamodb/models/table.py). In the shared
+ * benchmark table, next to the 10,000-transaction connections, each of this connection's queries would take
+ * moto hundreds of milliseconds that the Lambda duration would then be billed for. The DynamoDB requests of
+ * the process are redirected to the private table while this runs (the request counter sees the redirected
+ * requests, so its capacity estimate reads the right items).
+ *
+ * Why the profile's size: Pluggy's daily item update makes one sync a day re-read every account's recent
+ * window (shared/providers/pluggy/pluggy-sync-source.ts), and what that costs grows with the transactions in
+ * the window; the 10,000-transaction connection of the sync section holds about 27 a day, the profile two.
+ * Its figures stay in the report (section 2, and the cost of such a heavy connection in section 5).
+ *
+ * Steady state, per provider, the same units the cost model charges:
+ * - Plaid: two new posted transactions on the checking account, whose balance moves by their amount (Plaid's
+ *   Sandbox keeps balances fixed; a real account's balance moves with its transactions), then a scheduled sync.
+ * - Pluggy: the item updated half a day after the previous one with one new transaction per account (the
+ *   sync that follows Pluggy's daily update), then a scheduled sync with the item not updated since.
+ */
+import { createBankingTable } from '../local/aws/provision';
+import type { PluggySandbox } from '../local/sandboxes/pluggy/pluggy-sandbox';
+import type { Progress } from './bench-context';
+import type { BenchStack } from './bench-stack';
+import { profile } from './cost-model';
+import {
+  linkPlaidConnection,
+  linkPluggyConnection,
+  measureSync,
+  newRunId,
+  plaidAccessTokenOf,
+  plaidPost,
+  syncAfterActivity,
+  type SyncMeasurement,
+} from './sync-efficiency';
+
+export interface ProfileConnectionResult {
+  readonly provider: 'plaid' | 'pluggy';
+  readonly sandboxUser: string;
+  /** Transactions the first sync stored. */
+  readonly storedTransactions: number;
+  readonly first: SyncMeasurement;
+  /** The sync with new activity the cost model charges (Pluggy: the one after the daily item update). */
+  readonly incremental: SyncMeasurement & { readonly newTransactions: number; readonly note: string };
+  /** A scheduled sync with nothing new (Pluggy: the item not updated since, so the account reads are skipped). */
+  readonly unchanged: SyncMeasurement;
+}
+
+export interface ProfileSyncResult {
+  /** The private table the profile connections were synced in. */
+  readonly table: string;
+  readonly plaid: ProfileConnectionResult;
+  readonly pluggy: ProfileConnectionResult | null;
+  readonly pluggyError: string | null;
+}
+
+/** History days Plaid is asked for at link time (shared/providers/plaid/plaid-linking.ts: the maximum, 730). */
+const PLAID_HISTORY_DAYS = 730;
+/** Pluggy Bank's usual activity is about 68 transactions a year (`user-ok-perf-146` has about 10,000). */
+const PLUGGY_TRANSACTIONS_PER_YEAR_AT_FACTOR_ONE = 10_000 / 146;
+
+const profileTransactionsPerDay = (profile.newTransactionsPerMonth * 12) / 365;
+
+export async function measureProfileConnections(stack: BenchStack, progress: Progress): Promise<ProfileSyncResult> {
+  const table = `${stack.prefix}-profile`;
+  const { dynamoDocumentClient } = await import('../shared/adapters/aws-clients');
+  const { tableConfig } = await import('../shared/wiring/config');
+  const client = dynamoDocumentClient();
+  await createBankingTable(client, table);
+  const redirect = tableRedirect(client, tableConfig().TABLE_NAME, table);
+  try {
+    const plaid = await measurePlaidProfile(stack, progress);
+    let pluggy: ProfileConnectionResult | null = null;
+    let pluggyError: string | null = null;
+    if (stack.pluggy) {
+      try {
+        pluggy = await measurePluggyProfile(stack, stack.pluggy, progress);
+      } catch (error) {
+        pluggyError = error instanceof Error ? error.message : String(error);
+        progress(`profile Pluggy connection: measurement failed (${pluggyError}); the other figures go on`);
+      }
+    }
+    return { table, plaid, pluggy, pluggyError };
+  } finally {
+    redirect.stop();
+  }
+}
+
+async function measurePlaidProfile(stack: BenchStack, progress: Progress): Promise<ProfileConnectionResult> {
+  const count = Math.round(profileTransactionsPerDay * PLAID_HISTORY_DAYS);
+  const linked = await linkPlaidConnection(stack, count, 'bench-profile-plaid-user');
+  const { userId, connectionId } = linked;
+  const first = await measureSync(stack, stack.plaid.recorder, { userId, connectionId, syncRunId: linked.syncRunId ?? (await newRunId()), trigger: 'link' });
+  if (first.outcome !== 'succeeded') throw new Error(`profile Plaid sync ended ${first.outcome}`);
+  const unchanged = await measureSync(stack, stack.plaid.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'schedule' });
+
+  const accessToken = await plaidAccessTokenOf(linked.connection);
+  const amounts = [4.5, 12.25];
+  const today = new Date().toISOString().slice(0, 10);
+  await plaidPost(stack.plaid, '/sandbox/transactions/create', {
+    access_token: accessToken,
+    transactions: amounts.map((amount, index) => ({ date_transacted: today, date_posted: today, amount, description: `Profile purchase ${index + 1}`, iso_currency_code: 'USD' })),
+  });
+  // Plaid adds them to the Item's checking account (https://plaid.com/docs/api/sandbox/#sandboxtransactionscreate).
+  const { accounts } = await plaidPost<{ accounts: { account_id: string; subtype: string | null; balances: { available: number | null; current: number | null } }[] }>(
+    stack.plaid,
+    '/accounts/get',
+    { access_token: accessToken },
+  );
+  const checking = accounts.find((account) => account.subtype === 'checking') ?? accounts[0];
+  if (!checking) throw new Error('the profile Plaid Item has no accounts');
+  const spent = amounts.reduce((sum, amount) => sum + amount, 0);
+  const moved = (value: number | null) => (value === null ? null : Math.round((value - spent) * 100) / 100);
+  await plaidPost(stack.plaid, '/sandbox/local/balance', {
+    access_token: accessToken,
+    account_id: checking.account_id,
+    current: moved(checking.balances.current),
+    available: moved(checking.balances.available),
+  });
+  const incremental = await measureSync(stack, stack.plaid.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'schedule' });
+  progress(`profile Plaid connection (${first.counts.added} transactions): steady-state sync ${incremental.awsRequests} AWS requests, ${incremental.writeUnits} WRU, ${incremental.wallSeconds} s`);
+  return {
+    provider: 'plaid',
+    sandboxUser: `user_large_history / ${linked.password}`,
+    storedTransactions: first.counts.added,
+    first,
+    incremental: { ...incremental, newTransactions: amounts.length, note: 'two new transactions on the checking account, whose balance moves by their amount' },
+    unchanged,
+  };
+}
+
+async function measurePluggyProfile(stack: BenchStack, sandbox: PluggySandbox, progress: Progress): Promise<ProfileConnectionResult> {
+  const factor = Math.max(1, Math.round((profileTransactionsPerDay * 365) / PLUGGY_TRANSACTIONS_PER_YEAR_AT_FACTOR_ONE));
+  const linked = await linkPluggyConnection(sandbox, `user-ok-perf-${factor}`, 'bench-profile-pluggy-user');
+  const connection = { userId: linked.userId, connectionId: linked.connectionId };
+  const first = await measureSync(stack, sandbox.recorder, { ...connection, syncRunId: linked.syncRunId ?? (await newRunId()), trigger: 'link' });
+  if (first.outcome !== 'succeeded') throw new Error(`profile Pluggy sync ended ${first.outcome}`);
+  // A day of activity first, so the initial import is out of the creation-time window, as in steady state.
+  await syncAfterActivity(stack, sandbox, linked.itemId, connection, 25);
+  const incremental = await syncAfterActivity(stack, sandbox, linked.itemId, connection, 12);
+  const unchanged = await measureSync(stack, sandbox.recorder, { ...connection, syncRunId: await newRunId(), trigger: 'schedule' });
+  progress(
+    `profile Pluggy connection (${first.counts.added} transactions): after-update sync ${incremental.awsRequests} AWS requests, ${incremental.writeUnits} WRU, ${incremental.readUnits} RRU, ${incremental.wallSeconds} s; skipped reads ${unchanged.awsRequests} AWS requests`,
+  );
+  return {
+    provider: 'pluggy',
+    sandboxUser: `${linked.user} / password-ok`,
+    storedTransactions: first.counts.added,
+    first,
+    incremental: { ...incremental, newTransactions: incremental.counts.added, note: 'half a day after the previous sync, after an item update with one new transaction per account' },
+    unchanged,
+  };
+}
+
+/**
+ * Sends the client's requests for table `from` to table `to` until stopped, and names `from` again in what
+ * comes back: a command names its table in `TableName` (also inside `TransactItems`) or as a key of
+ * `RequestItems`, and a batch answers with the table as a key of `Responses` and `Unprocessed*`.
+ */
+function tableRedirect(client: object, from: string, to: string): { stop: () => void } {
+  const stack = (client as { middlewareStack: { add: (...args: unknown[]) => void; remove: (name: string) => boolean } }).middlewareStack;
+  const name = 'benchProfileTableRedirect';
+  stack.add(
+    (next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>) =>
+      async (args: { input: Record<string, unknown> }) => {
+        const result = await next({ ...args, input: renameTable(args.input, ['TableName', 'RequestItems', 'TransactItems'], from, to) });
+        return { ...result, output: renameTable(result.output, ['Responses', 'UnprocessedItems', 'UnprocessedKeys'], to, from) };
+      },
+    { step: 'initialize', priority: 'high', name },
+  );
+  return { stop: () => void stack.remove(name) };
+}
+
+/** A copy of `shape` with table `from` renamed `to` in the given fields (a name, a map keyed by table, or transact items). */
+function renameTable(shape: Record<string, unknown>, fields: readonly string[], from: string, to: string): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...shape };
+  for (const field of fields) {
+    const value = copy[field];
+    if (value === from) copy[field] = to;
+    else if (Array.isArray(value)) {
+      copy[field] = value.map((action: Record<string, Record<string, unknown>>) =>
+        Object.fromEntries(Object.entries(action).map(([kind, body]) => [kind, body?.TableName === from ? { ...body, TableName: to } : body])),
+      );
+    } else if (value !== null && typeof value === 'object') {
+      copy[field] = Object.fromEntries(Object.entries(value).map(([table, entry]) => [table === from ? to : table, entry]));
+    }
+  }
+  return copy;
+}
