@@ -2,13 +2,12 @@
  * DynamoConnectionStore and DynamoAccountStore against the emulator: atomic creation with duplicate-item
  * guards, lookups by provider item, optimistic locking, the sharded due index, and deletion with guards.
  */
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../shared/adapters/aws-clients';
 import { DynamoAccountStore } from '../../shared/adapters/dynamodb/account-store';
 import { DynamoConnectionStore } from '../../shared/adapters/dynamodb/connection-store';
-import { accountToItem } from '../../shared/adapters/dynamodb/entities/account';
-import { connectionKey, connectionToItem, dueShardOf } from '../../shared/adapters/dynamodb/entities/connection';
+import { connectionKey, dueShardOf } from '../../shared/adapters/dynamodb/entities/connection';
 import { itemGuardKey } from '../../shared/adapters/dynamodb/entities/item-guard';
 import { itemPointerKey } from '../../shared/adapters/dynamodb/entities/item-pointer';
 import type { Connection } from '../../shared/banking/model';
@@ -16,6 +15,7 @@ import type { DueConnection } from '../../shared/banking/ports';
 import { ConflictError, ItemAlreadyExistsError, NotFoundError, ValidationError } from '../../shared/errors/app-error';
 import { makeAccount, makeConnection, makeGuard, uniqueId } from '../helpers/dynamodb-fixtures';
 import { createPrivateTable } from '../helpers/dynamodb-table';
+import { seedLegacyAccount, seedLegacyConnection as seedLegacy } from '../helpers/legacy-rows';
 
 // A private table: this file pages over whole partitions and indexes (see tests/helpers/dynamodb-table.ts).
 const privateTable = await createPrivateTable('connections');
@@ -46,19 +46,7 @@ function pointerKeyOf(connection: Connection) {
   return itemPointerKey({ provider: connection.provider, providerItemId: connection.providerItemId, connectionId: connection.connectionId });
 }
 
-/** A connection row as versions before item pointers wrote it: in GSI1 under its provider item, no pointer. */
-async function seedLegacyConnection(connection: Connection): Promise<void> {
-  await client.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: {
-        ...connectionToItem(connection, shardCount),
-        GSI1PK: `ITEM#${connection.provider}#${connection.providerItemId}`,
-        GSI1SK: `CONN#${connection.connectionId}`,
-      },
-    }),
-  );
-}
+const seedLegacyConnection = (connection: Connection) => seedLegacy(tableName, connection, shardCount);
 
 describe('DynamoConnectionStore.createWithAccounts', () => {
   it('writes the connection, its accounts and its guards together', async () => {
@@ -364,12 +352,7 @@ describe('DynamoAccountStore', () => {
     const mine = [makeAccount(connection), makeAccount(connection)];
     const legacy = makeAccount(connection);
     await accounts.putMany([...mine, makeAccount(sibling)]);
-    await client.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { ...accountToItem(legacy), GSI1PK: `CONN#${connection.connectionId}#ACCT`, GSI1SK: `ACCT#${legacy.accountId}` },
-      }),
-    );
+    await seedLegacyAccount(tableName, legacy);
 
     // Act
     const listed = await accounts.listByConnection(connection.userId, connection.connectionId);
