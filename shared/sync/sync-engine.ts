@@ -173,7 +173,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     const staged = await stageRunEvents(deps, { ...connection, ...refreshed, status: expectedStatus, statusReason: null }, statusBefore, run, resumed);
     stagedBeforeFailure = true;
     // The cursor is committed only here, after every batch it covers has been stored.
-    const committed = await setStatus(deps, connection, (current): Connection => ({
+    const committed = await setStatus(deps, connection, (current) => ({
       ...current,
       ...refreshed,
       status: successorStatus(current.status, statusBefore),

@@ -133,7 +133,7 @@ export class DynamoConnectionStore implements ConnectionStore {
         },
         onConditionFailed: () => new ConflictError('ALREADY_EXISTS', 'A connection with this id already exists'),
       },
-      { item: { Put: { TableName: this.table.tableName, Item: itemPointerToItem(pointerOf(connection)) } } },
+      { item: { Put: { TableName: this.table.tableName, Item: itemPointerToItem(connection) } } },
       ...uniqueGuards.map(
         (guard): TransactAction => ({
           item: {
@@ -181,8 +181,8 @@ export class DynamoConnectionStore implements ConnectionStore {
    * The condition also requires the row to carry no GSI1 key. Only a connection created before item
    * pointers existed does (`entities/item-pointer.ts`): its failed condition returns the stored row
    * (`ALL_OLD`, no extra read), and the save is made again as one transaction that writes the row (which
-   * drops the GSI1 key) together with the pointer, so no moment and no failure leaves the connection
-   * findable neither way. That happens once per such connection.
+   * drops the GSI1 key) together with the pointer: at no moment, and after no failure, is the connection
+   * without both. That happens once per such connection.
    */
   async save(connection: Connection, expectedUpdatedAt: string): Promise<void> {
     const put = {
@@ -210,7 +210,7 @@ export class DynamoConnectionStore implements ConnectionStore {
         item: { Put: put },
         onConditionFailed: ({ rowExists }) => (rowExists ? concurrentUpdateError('connection') : new NotFoundError('connection')),
       },
-      { item: { Put: { TableName: this.table.tableName, Item: itemPointerToItem(pointerOf(connection)) } } },
+      { item: { Put: { TableName: this.table.tableName, Item: itemPointerToItem(connection) } } },
     ]);
   }
 
@@ -290,7 +290,7 @@ export class DynamoConnectionStore implements ConnectionStore {
       item: { Delete: { TableName: this.table.tableName, Key: { PK: item.PK, SK: item.SK } } },
     }));
     const last: TransactAction[] = [
-      { item: { Delete: { TableName: this.table.tableName, Key: itemPointerKey(pointerOf(connection)) } } },
+      { item: { Delete: { TableName: this.table.tableName, Key: itemPointerKey(connection) } } },
       {
         item: {
           Delete: { TableName: this.table.tableName, Key: connectionKey(connection.userId, connection.connectionId) },
@@ -475,15 +475,6 @@ export class DynamoConnectionStore implements ConnectionStore {
     });
     return dropped;
   }
-}
-
-function pointerOf(connection: Connection) {
-  return {
-    provider: connection.provider,
-    providerItemId: connection.providerItemId,
-    userId: connection.userId,
-    connectionId: connection.connectionId,
-  };
 }
 
 /**

@@ -18,9 +18,9 @@
  * pointer is written once per connection.
  *
  * Connections created before pointers existed have no pointer and still carry the GSI1 keys: the first save
- * of such a row (a conditional Put whose `ReturnValues: ALL_OLD` shows the old GSI1 key) writes its pointer,
- * and until then `findByProviderItem` falls back to the GSI1 Query when no pointer answers (see
- * `connection-store.ts` and docs/data-model.md).
+ * of such a row (its Put is conditional on no `GSI1PK`; the failure returns the row) writes the row without
+ * them and the pointer in one transaction, and until then `findByProviderItem` falls back to the GSI1 Query
+ * when no pointer answers (see `connection-store.ts` and docs/data-model.md).
  */
 import { readerFor } from '../item-reader';
 import type { PrimaryKey, StoredItem } from '../table';
