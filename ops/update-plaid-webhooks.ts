@@ -50,9 +50,9 @@ interface WebhookUpdateSummary {
 /**
  * Every Plaid connection in the table.
  *
- * A Scan, on purpose: this is an operator command run once per address change, not a request path. No
- * index lists connections by provider: GSI1 is keyed per Item (`ITEM#plaid#<itemId>`, for webhooks), the
- * due index (GSI2) holds only connections auto-sync may touch, so it misses exactly the Items that need
+ * A Scan, on purpose: this is an operator command run once per address change, not a request path.
+ * Nothing lists connections by provider: the item pointer rows are keyed per Item (`ITEM#plaid#<itemId>`,
+ * for webhooks), the due index (GSI2) holds only connections auto-sync may touch, so it misses exactly the Items that need
  * their user (login_required, revoked), whose LOGIN_REPAIRED must reach the new address too, and a
  * per-user Query would need a list of users the service does not keep. The filter runs server-side and
  * the Scan is paged, so memory stays flat; it reads (and bills) the whole table once.

@@ -24,10 +24,20 @@ export interface Page<T> {
   readonly nextCursor: string | null;
 }
 
+/** What identifies a stored connection: its owner and its id (the connection's primary key). */
+export interface ConnectionRef {
+  readonly userId: string;
+  readonly connectionId: string;
+}
+
 export interface ConnectionStore {
   get(userId: string, connectionId: string): Promise<Connection | null>;
   listByUser(userId: string): Promise<Connection[]>;
-  findByProviderItem(provider: Provider, providerItemId: string): Promise<Connection | null>;
+  /**
+   * The keys of the connection of a provider item (webhooks name the item, not the user); null when no
+   * connection has it. Read the row itself with {@link get} when more than the keys is needed.
+   */
+  findByProviderItem(provider: Provider, providerItemId: string): Promise<ConnectionRef | null>;
   /**
    * Writes a new connection, its accounts and its duplicate-item guards in one DynamoDB transaction.
    * Throws `ItemAlreadyExistsError` when any guard row already exists.

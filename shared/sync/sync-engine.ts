@@ -126,9 +126,10 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     status: 'syncing',
     pendingSync: current.pendingSync?.syncRunId === job.syncRunId ? null : (current.pendingSync ?? null),
   });
-  if (!(await setStatus(deps, connection, markStarted))) {
-    return connectionRemovedDuringRun(deps, connection, job.syncRunId);
-  }
+  // The row this run last read or wrote: its writes apply their change to it without reading it again, and
+  // read only when another writer got there first (setStatus).
+  let held = await setStatus(deps, connection, markStarted, connection);
+  if (!held) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
 
   // Set once this attempt staged its events: a failure after that (the bus down) leaves them for the catch to send.
   let stagedBeforeFailure = false;
@@ -181,8 +182,9 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       lastSyncAt: finished.toISOString(),
       lastSyncOutcome: outcome,
       nextSyncAt: nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
-    }));
+    }), held);
     if (!committed) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
+    held = committed;
     await publishRunEvents(deps, await finishRunEvents(deps, staged, committed, expectedStatus));
     run = { ...run, eventsPublished: true };
     await deps.syncRuns.put(run);
@@ -215,7 +217,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
       nextSyncAt: statusesNeedingUser.has(status)
         ? null
         : nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
-    }));
+    }), held);
     if (!recorded) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
     await publishRunEvents(deps, await finishRunEvents(deps, staged, recorded, status));
     run = { ...finalRun, eventsPublished: true };
@@ -273,13 +275,19 @@ function storedTransactionIdReader(deps: SyncEngineDeps, connection: Connection)
   };
 }
 
-/** Applies a change to the stored connection; null when the connection no longer exists. */
+/**
+ * Applies a change to the stored connection; null when the connection no longer exists. `held` is the row as
+ * this run last read or wrote it: the write is conditional on its `updated_at`, and the row is read again
+ * only when that fails (another writer or a delete came between), so a run that nobody disturbs writes
+ * without reading first.
+ */
 function setStatus(
   deps: SyncEngineDeps,
   connection: Connection,
   change: (current: Connection) => Connection,
+  held: Connection,
 ): Promise<Connection | null> {
-  return updateConnection(deps.connections, connection.userId, connection.connectionId, change, () => deps.clock.now());
+  return updateConnection(deps.connections, connection.userId, connection.connectionId, change, () => deps.clock.now(), held);
 }
 
 /**

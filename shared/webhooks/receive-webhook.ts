@@ -14,8 +14,8 @@
  * - unknown item → stored for the record (connection null), logged, counted, acknowledged: a webhook for an
  *   Item we no longer (or never) had is not the provider's error, and an error answer only earns retries.
  */
-import type { Connection, Provider, WebhookEvent } from '../banking/model';
-import type { Clock, ConnectionStore, SyncRunStore, WebhookEventQueue, WebhookEventStore } from '../banking/ports';
+import type { Provider, WebhookEvent } from '../banking/model';
+import type { Clock, ConnectionRef, ConnectionStore, SyncRunStore, WebhookEventQueue, WebhookEventStore } from '../banking/ports';
 import { logger, withLogContext } from '../observability/logger';
 import { countMetric, countMetricBy, detailMetricNames, metricNames, MetricUnit, publishMetrics } from '../observability/metrics';
 import { contentEventId, dedupeHorizon } from './event-ids';
@@ -98,7 +98,7 @@ function newEvent(
   provider: Provider,
   eventId: string,
   described: DescribedWebhook,
-  connection: Connection | null,
+  connection: ConnectionRef | null,
   actionable: boolean,
   rawBody: Buffer,
   receivedAt: Date,

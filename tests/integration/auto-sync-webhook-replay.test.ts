@@ -213,7 +213,7 @@ describe('webhook replay', () => {
       processedAt: '2030-12-30T09:00:00.000Z',
     };
     await events.storeUnlessSeen(early, Math.floor(Date.now() / 1000) + 86_400, null);
-    await batchWriteAll(tableRef({ tableName: table.tableName }), [putRequest(connectionToItem(linked, shardCount))]);
+    await connections.createWithAccounts(linked, [], []);
 
     // Act
     const result = await replayFromEnvironment({ by: 'event', provider: 'plaid', eventId: early.eventId });

@@ -9,11 +9,13 @@ import { DynamoAccountStore } from '../../shared/adapters/dynamodb/account-store
 import { DynamoConnectionStore } from '../../shared/adapters/dynamodb/connection-store';
 import { connectionKey, dueShardOf } from '../../shared/adapters/dynamodb/entities/connection';
 import { itemGuardKey } from '../../shared/adapters/dynamodb/entities/item-guard';
+import { itemPointerKey } from '../../shared/adapters/dynamodb/entities/item-pointer';
 import type { Connection } from '../../shared/banking/model';
 import type { DueConnection } from '../../shared/banking/ports';
 import { ConflictError, ItemAlreadyExistsError, NotFoundError, ValidationError } from '../../shared/errors/app-error';
 import { makeAccount, makeConnection, makeGuard, uniqueId } from '../helpers/dynamodb-fixtures';
 import { createPrivateTable } from '../helpers/dynamodb-table';
+import { seedLegacyAccount, seedLegacyConnection as seedLegacy } from '../helpers/legacy-rows';
 
 // A private table: this file pages over whole partitions and indexes (see tests/helpers/dynamodb-table.ts).
 const privateTable = await createPrivateTable('connections');
@@ -35,6 +37,16 @@ async function userPartitionRows(userId: string): Promise<string[]> {
   );
   return (output.Items ?? []).map((item) => item.SK as string).sort();
 }
+
+async function rawRow(key: { PK: string; SK: string }): Promise<Record<string, unknown> | undefined> {
+  return (await client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+}
+
+function pointerKeyOf(connection: Connection) {
+  return itemPointerKey({ provider: connection.provider, providerItemId: connection.providerItemId, connectionId: connection.connectionId });
+}
+
+const seedLegacyConnection = (connection: Connection) => seedLegacy(tableName, connection, shardCount);
 
 describe('DynamoConnectionStore.createWithAccounts', () => {
   it('writes the connection, its accounts and its guards together', async () => {
@@ -110,13 +122,72 @@ describe('DynamoConnectionStore lookups and updates', () => {
     await connections.createWithAccounts(first, [], []);
     await connections.createWithAccounts(second, [], []);
 
-    expect(await connections.findByProviderItem('pluggy', first.providerItemId)).toEqual(first);
+    expect(await connections.findByProviderItem('pluggy', first.providerItemId)).toEqual({ userId: first.userId, connectionId: first.connectionId });
+    expect(await connections.findByProviderItem('plaid', second.providerItemId)).toEqual({ userId: second.userId, connectionId: second.connectionId });
     expect(await connections.findByProviderItem('plaid', first.providerItemId)).toBeNull();
     expect(await connections.findByProviderItem('pluggy', uniqueId('item'))).toBeNull();
     expect((await connections.listByUser(first.userId)).map((c) => c.connectionId).sort()).toEqual(
       [first.connectionId, second.connectionId].sort(),
     );
     expect(await connections.get(uniqueId('user'), first.connectionId)).toBeNull();
+  });
+
+  it('keeps the connection row out of GSI1: a pointer row leads from the provider item to it', async () => {
+    const connection = makeConnection();
+    await connections.createWithAccounts(connection, [], [makeGuard(connection, 'fp-1')]);
+    await connections.save({ ...connection, status: 'syncing', updatedAt: '2024-05-01T11:00:00.000Z' }, connection.updatedAt);
+
+    const row = await rawRow(connectionKey(connection.userId, connection.connectionId));
+    expect(Object.keys(row ?? {}).filter((name) => name.startsWith('GSI1'))).toEqual([]);
+    expect(await rawRow(pointerKeyOf(connection))).toEqual({
+      ...pointerKeyOf(connection),
+      entity: 'item_pointer',
+      user_id: connection.userId,
+      connection_id: connection.connectionId,
+    });
+  });
+
+  it('still finds a connection written before item pointers, and gives it its pointer at its next save', async () => {
+    // Prepare: a row as an earlier version left it (GSI1 keys, no pointer).
+    const legacy = makeConnection({ provider: 'pluggy' });
+    await seedLegacyConnection(legacy);
+    const ref = { userId: legacy.userId, connectionId: legacy.connectionId };
+    expect(await rawRow(pointerKeyOf(legacy))).toBeUndefined();
+
+    // Act + Assess: found through GSI1 until it is saved.
+    expect(await connections.findByProviderItem('pluggy', legacy.providerItemId)).toEqual(ref);
+    const saved: Connection = { ...legacy, status: 'syncing', updatedAt: '2024-05-01T11:00:00.000Z' };
+    await expect(connections.save({ ...saved, status: 'error' }, '2024-01-01T00:00:00.000Z')).rejects.toMatchObject({ code: 'CONCURRENT_UPDATE' });
+    expect(await rawRow(pointerKeyOf(legacy))).toBeUndefined();
+    await connections.save(saved, legacy.updatedAt);
+
+    // Assess: the row left GSI1, the pointer took over, and later saves are plain ones.
+    expect(await connections.get(legacy.userId, legacy.connectionId)).toEqual(saved);
+    const row = await rawRow(connectionKey(legacy.userId, legacy.connectionId));
+    expect(row).not.toHaveProperty('GSI1PK');
+    expect(row).not.toHaveProperty('GSI1SK');
+    expect(await rawRow(pointerKeyOf(legacy))).toMatchObject({ user_id: legacy.userId, connection_id: legacy.connectionId });
+    expect(await connections.findByProviderItem('pluggy', legacy.providerItemId)).toEqual(ref);
+    const next: Connection = { ...saved, status: 'healthy', updatedAt: '2024-05-01T11:00:01.000Z' };
+    await connections.save(next, saved.updatedAt);
+    expect(await connections.get(legacy.userId, legacy.connectionId)).toEqual(next);
+    await expect(connections.save({ ...next, status: 'error' }, saved.updatedAt)).rejects.toMatchObject({ code: 'CONCURRENT_UPDATE' });
+
+    // Act + Assess: deleting it removes the pointer too.
+    await connections.delete(next);
+    expect(await rawRow(pointerKeyOf(legacy))).toBeUndefined();
+    expect(await connections.findByProviderItem('pluggy', legacy.providerItemId)).toBeNull();
+  });
+
+  it('deletes a connection written before item pointers without leaving it findable', async () => {
+    const legacy = makeConnection();
+    await seedLegacyConnection(legacy);
+
+    await connections.delete(legacy);
+
+    expect(await connections.findByProviderItem('plaid', legacy.providerItemId)).toBeNull();
+    await expect(connections.save({ ...legacy, updatedAt: '2024-05-01T11:00:00.000Z' }, legacy.updatedAt)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await rawRow(pointerKeyOf(legacy))).toBeUndefined();
   });
 
   it('saves only over the version the caller read (optimistic locking)', async () => {
@@ -168,6 +239,9 @@ describe('DynamoConnectionStore lookups and updates', () => {
     expect(await userPartitionRows(connection.userId)).toEqual(
       [`CONN#${sibling.connectionId}`, `GUARD#plaid#ins_other#fp-1`].sort(),
     );
+    expect(await rawRow(pointerKeyOf(connection))).toBeUndefined();
+    expect(await connections.findByProviderItem('plaid', connection.providerItemId)).toBeNull();
+    expect(await connections.findByProviderItem('plaid', sibling.providerItemId)).toEqual({ userId: sibling.userId, connectionId: sibling.connectionId });
     const relinked = makeConnection({ userId: connection.userId });
     await connections.createWithAccounts(relinked, [], [makeGuard(relinked, 'fp-1')]);
     expect(await connections.get(relinked.userId, relinked.connectionId)).toEqual(relinked);
@@ -269,5 +343,27 @@ describe('DynamoAccountStore', () => {
 
     await accounts.deleteMany(batch);
     expect(await accounts.listByConnection(connection.userId, connection.connectionId)).toEqual([]);
+  });
+
+  it('lists the accounts of a connection from the user\'s partition, including rows written with GSI1 keys, and writes none', async () => {
+    // Prepare: two connections of one user; one account row as earlier versions wrote it (in GSI1).
+    const connection = makeConnection();
+    const sibling = makeConnection({ userId: connection.userId });
+    const mine = [makeAccount(connection), makeAccount(connection)];
+    const legacy = makeAccount(connection);
+    await accounts.putMany([...mine, makeAccount(sibling)]);
+    await seedLegacyAccount(tableName, legacy);
+
+    // Act
+    const listed = await accounts.listByConnection(connection.userId, connection.connectionId);
+    await accounts.putMany([{ ...legacy, balances: { ...legacy.balances, current: '7.00' } }]);
+
+    // Assess
+    expect(listed.map((account) => account.accountId).sort()).toEqual([...mine, legacy].map((account) => account.accountId).sort());
+    const rewritten = await rawRow({ PK: `USER#${legacy.userId}`, SK: `ACCT#${legacy.accountId}` });
+    expect(rewritten).toMatchObject({ balances: { current: '7.00' } });
+    expect(Object.keys(rewritten ?? {}).filter((name) => name.startsWith('GSI'))).toEqual([]);
+    const written = await rawRow({ PK: `USER#${mine[0]!.userId}`, SK: `ACCT#${mine[0]!.accountId}` });
+    expect(Object.keys(written ?? {}).filter((name) => name.startsWith('GSI'))).toEqual([]);
   });
 });

@@ -30,7 +30,12 @@ import { queueIdentity, sqsEvent, sqsRecord } from '../../local/workers/sqs-even
 import { DynamoConnectionStore } from '../../shared/adapters/dynamodb/connection-store';
 import { DynamoWebhookEventStore } from '../../shared/adapters/dynamodb/webhook-event-store';
 import type { Connection } from '../../shared/banking/model';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoDocumentClient } from '../../shared/adapters/aws-clients';
+import { connectionKey } from '../../shared/adapters/dynamodb/entities/connection';
+import { itemPointerKey } from '../../shared/adapters/dynamodb/entities/item-pointer';
 import { makeConnection } from '../helpers/dynamodb-fixtures';
+import { seedLegacyConnection } from '../helpers/legacy-rows';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../helpers/webhook-receiver';
 import { localAwsClientConfig } from '../setup/local-aws-context';
 
@@ -251,6 +256,40 @@ describe('POST /api/v1/webhooks/plaid → webhook worker', () => {
     expect(syncJobs.map((message) => JSON.parse(message.Body!))).toEqual([
       expect.objectContaining({ connectionId: connection.connectionId, trigger: 'webhook' }),
     ]);
+  });
+
+  it('resolves webhooks for a connection stored before item pointers, before and after the save that gives it one', async () => {
+    // Prepare: the connection as an earlier version stored it (in GSI1 under its item, no pointer row).
+    const { accessToken, itemId, connection } = await sandboxItem({ linked: false });
+    await seedLegacyConnection(process.env.TABLE_NAME!, connection, 8);
+    const raw = async (key: { PK: string; SK: string }) =>
+      (await dynamoDocumentClient().send(new GetCommand({ TableName: process.env.TABLE_NAME!, Key: key, ConsistentRead: true }))).Item;
+    const pointerKey = itemPointerKey({ provider: 'plaid', providerItemId: itemId, connectionId: connection.connectionId });
+    await plaid.sandboxItemResetLogin({ access_token: accessToken });
+    const itemError = await caught(itemId, 'ERROR');
+
+    // Act: the receipt finds it through GSI1; the worker's save moves it to a pointer.
+    const received = await receive(asEvent(itemError));
+    expect((await runWorker(await drain(webhookQueue))).batchItemFailures).toEqual([]);
+
+    // Assess
+    expect(received.statusCode).toBe(200);
+    expect(await events.get('plaid', JSON.parse(received.body!).event_id)).toMatchObject({
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      status: 'processed',
+    });
+    expect(await connections.get(connection.userId, connection.connectionId)).toMatchObject({ status: 'login_required' });
+    expect(await raw(connectionKey(connection.userId, connection.connectionId))).not.toHaveProperty('GSI1PK');
+    expect(await raw(pointerKey)).toMatchObject({ user_id: connection.userId, connection_id: connection.connectionId });
+
+    // Act + Assess: the next webhook is tied to the connection through the pointer.
+    await plaid.sandboxItemFireWebhook({ access_token: accessToken, webhook_code: WebhookCode.LoginRepaired });
+    const repaired = await receive(asEvent(await caught(itemId, 'LOGIN_REPAIRED')));
+    expect(await events.get('plaid', JSON.parse(repaired.body!).event_id)).toMatchObject({ connectionId: connection.connectionId, status: 'received' });
+    expect((await runWorker(await drain(webhookQueue))).batchItemFailures).toEqual([]);
+    expect(await connections.get(connection.userId, connection.connectionId)).toMatchObject({ status: 'healthy' });
+    await drain(syncQueue);
   });
 
   it('accepts webhooks signed with a rotated key and refuses the expired one', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bankingTable } from '../../shared/catalog/resources';
-import { accountKey, connectionAccountsPartitionKey } from '../../shared/adapters/dynamodb/entities/account';
+import { accountKey } from '../../shared/adapters/dynamodb/entities/account';
 import {
   categoryNameKey,
   normalizedCategoryName,
@@ -9,13 +9,9 @@ import {
   providerOfCategoryId,
   userCategoryKey,
 } from '../../shared/adapters/dynamodb/entities/category';
-import {
-  connectionKey,
-  dueShardOf,
-  dueSortKey,
-  providerItemPartitionKey,
-} from '../../shared/adapters/dynamodb/entities/connection';
+import { connectionKey, dueShardOf, dueSortKey } from '../../shared/adapters/dynamodb/entities/connection';
 import { itemGuardKey } from '../../shared/adapters/dynamodb/entities/item-guard';
+import { itemPointerKey, providerItemPartitionKey } from '../../shared/adapters/dynamodb/entities/item-pointer';
 import { syncRunKey } from '../../shared/adapters/dynamodb/entities/sync-run';
 import { changeEntryKey } from '../../shared/adapters/dynamodb/entities/transaction-change';
 import {
@@ -41,9 +37,9 @@ describe('unit: DynamoDB key builders', () => {
   it('builds the documented keys for every entity', () => {
     expect(connectionKey('u1', 'c1')).toEqual({ PK: 'USER#u1', SK: 'CONN#c1' });
     expect(providerItemPartitionKey('plaid', 'item9')).toBe('ITEM#plaid#item9');
+    expect(itemPointerKey({ provider: 'plaid', providerItemId: 'item9', connectionId: 'c1' })).toEqual({ PK: 'ITEM#plaid#item9', SK: 'CONN#c1' });
     expect(dueSortKey('2024-05-01T00:00:00.000Z', 'c1')).toBe('2024-05-01T00:00:00.000Z#c1');
     expect(accountKey('u1', 'a1')).toEqual({ PK: 'USER#u1', SK: 'ACCT#a1' });
-    expect(connectionAccountsPartitionKey('c1')).toBe('CONN#c1#ACCT');
     expect(transactionKey('u1', 't1')).toEqual({ PK: 'USER#u1', SK: 'TXN#t1' });
     expect(transactionDateSortKey('2024-04-15', 't1')).toBe('2024-04-15#t1');
     expect(userTransactionsPartitionKey('u1')).toBe('USER#u1#TXN');

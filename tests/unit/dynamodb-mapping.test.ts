@@ -3,6 +3,7 @@ import { accountFromItem, accountToItem } from '../../shared/adapters/dynamodb/e
 import { categoryFromItem, categoryToItem } from '../../shared/adapters/dynamodb/entities/category';
 import { connectionFromItem, connectionToItem, dueShardOf } from '../../shared/adapters/dynamodb/entities/connection';
 import { itemGuardFromItem, itemGuardToItem } from '../../shared/adapters/dynamodb/entities/item-guard';
+import { itemPointerFromItem, itemPointerToItem } from '../../shared/adapters/dynamodb/entities/item-pointer';
 import { syncRunFromItem, syncRunToItem } from '../../shared/adapters/dynamodb/entities/sync-run';
 import { tombstoneFromItem, tombstoneToItem, transactionFromItem, transactionToItem } from '../../shared/adapters/dynamodb/entities/transaction';
 import { webhookEventFromItem, webhookEventToItem } from '../../shared/adapters/dynamodb/entities/webhook-event';
@@ -51,12 +52,13 @@ describe('unit: connection rows', () => {
     expect(item).toMatchObject({
       PK: `USER#${connection.userId}`,
       SK: `CONN#${connection.connectionId}`,
-      GSI1PK: `ITEM#plaid#${connection.providerItemId}`,
-      GSI1SK: `CONN#${connection.connectionId}`,
       GSI2PK: `DUE#${dueShardOf(connection.connectionId, 8)}`,
       GSI2SK: `${connection.nextSyncAt}#${connection.connectionId}`,
       access_token: { ciphertext: connection.accessToken?.ciphertext, key_id: connection.accessToken?.keyId, context_version: 1 },
     });
+    // Found by provider item through its pointer row, not through a GSI1 copy of the whole row.
+    expect(item).not.toHaveProperty('GSI1PK');
+    expect(item).not.toHaveProperty('GSI1SK');
   });
 
   it('round-trips a minimal connection and leaves it out of the due index while nextSyncAt is null', () => {
@@ -80,6 +82,25 @@ describe('unit: connection rows', () => {
   });
 });
 
+describe('unit: item pointer rows', () => {
+  it('leads from the provider item to the connection keys and nothing else', () => {
+    const connection = makeConnection({ provider: 'pluggy' });
+    const pointer = { provider: 'pluggy', providerItemId: connection.providerItemId, userId: connection.userId, connectionId: connection.connectionId };
+
+    const item = itemPointerToItem(pointer);
+
+    expect(item).toEqual({
+      PK: `ITEM#pluggy#${connection.providerItemId}`,
+      SK: `CONN#${connection.connectionId}`,
+      entity: 'item_pointer',
+      user_id: connection.userId,
+      connection_id: connection.connectionId,
+    });
+    expect(itemPointerFromItem(stored(item))).toEqual({ userId: connection.userId, connectionId: connection.connectionId });
+    expect(() => itemPointerFromItem(stored(connectionToItem(connection, 4)))).toThrow(CorruptItemError);
+  });
+});
+
 describe('unit: account rows', () => {
   it('round-trips an account, keeping balances as exact strings', () => {
     const account = makeAccount(makeConnection(), {
@@ -93,11 +114,9 @@ describe('unit: account rows', () => {
 
     expect(accountFromItem(stored(item))).toEqual(account);
     expectSnakeCase(item);
-    expect(item).toMatchObject({
-      GSI1PK: `CONN#${account.connectionId}#ACCT`,
-      GSI1SK: `ACCT#${account.accountId}`,
-      balances: { current: '1234567890123456.78' },
-    });
+    expect(item).toMatchObject({ PK: `USER#${account.userId}`, SK: `ACCT#${account.accountId}`, balances: { current: '1234567890123456.78' } });
+    // In no index: the accounts of a connection are read from the user's partition.
+    expect(Object.keys(item).filter((name) => name.startsWith('GSI'))).toEqual([]);
   });
 });
 

@@ -341,6 +341,26 @@ describe('runSync', () => {
     });
   });
 
+  it('reads the connection once and writes it twice when nobody else writes it; re-reads only after a conflict', async () => {
+    const reads = vi.spyOn(connections, 'get');
+    source.pulls = [{ pages: [{ added: [providerTransaction('t1')], modified: [], removed: [] }], nextCursor: 'c1' }];
+    await runSync(deps, job());
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(connections.saves).toBe(2);
+
+    // Another writer lands between the run's start and its commit: the commit reads the row again and keeps
+    // that writer's change.
+    reads.mockClear();
+    source.afterPage = () => {
+      const now = current();
+      connections.rows.set(now.connectionId, { ...now, productTag: 'changed-meanwhile', updatedAt: '2025-03-02T08:00:00.900Z' });
+    };
+    source.pulls = [{ pages: [{ added: [providerTransaction('t2')], modified: [], removed: [] }], nextCursor: 'c2' }];
+    await runSync(deps, job());
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect(current()).toMatchObject({ productTag: 'changed-meanwhile', syncCursor: 'c2', status: 'healthy' });
+  });
+
   it('connection deleted mid-run: returns null and purges the rows the run wrote after the delete', async () => {
     source.pulls = [
       {

@@ -5,13 +5,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account } from '../../banking/model';
 import type { AccountStore } from '../../banking/ports';
 import { batchWriteAll, deleteRequest, putRequest } from './batch';
-import {
-  ACCOUNT_SORT_KEY_PREFIX,
-  accountFromItem,
-  accountKey,
-  accountToItem,
-  connectionAccountsPartitionKey,
-} from './entities/account';
+import { ACCOUNT_SORT_KEY_PREFIX, accountFromItem, accountKey, accountToItem } from './entities/account';
 import { userPartitionKey } from './entities/keys';
 import { queryAll } from './query';
 import { tableRef, type StoreOptions, type TableRef } from './table';
@@ -38,12 +32,19 @@ export class DynamoAccountStore implements AccountStore {
     return items.map(accountFromItem);
   }
 
-  /** The `user_id` filter makes another user's connection id read as a connection without accounts. */
+  /**
+   * The user's accounts filtered on the connection (accounts are in no index: see `entities/account.ts`).
+   * Reading the user's partition makes another user's connection id read as a connection without accounts.
+   */
   async listByConnection(userId: string, connectionId: string): Promise<Account[]> {
-    const items = await queryAll(this.table, 'GSI1', {
-      KeyConditionExpression: 'GSI1PK = :pk',
-      FilterExpression: 'user_id = :userId',
-      ExpressionAttributeValues: { ':pk': connectionAccountsPartitionKey(connectionId), ':userId': userId },
+    const items = await queryAll(this.table, null, {
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      FilterExpression: 'connection_id = :connectionId',
+      ExpressionAttributeValues: {
+        ':pk': userPartitionKey(userId),
+        ':prefix': ACCOUNT_SORT_KEY_PREFIX,
+        ':connectionId': connectionId,
+      },
     });
     return items.map(accountFromItem);
   }

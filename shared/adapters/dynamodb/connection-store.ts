@@ -11,7 +11,7 @@ import {
   type PendingSync,
   type Provider,
 } from '../../banking/model';
-import type { ConnectionStore, DueClaim, DueConnection, DueLeaseOutcome, Page } from '../../banking/ports';
+import type { ConnectionRef, ConnectionStore, DueClaim, DueConnection, DueLeaseOutcome, Page } from '../../banking/ports';
 import { ConflictError, ItemAlreadyExistsError, NotFoundError } from '../../errors/app-error';
 import { batchGetAll, batchWriteAll, putRequest } from './batch';
 import { accountToItem } from './entities/account';
@@ -26,16 +26,17 @@ import {
   dueConnectionFromItem,
   duePartitionKey,
   dueSortKey,
-  providerItemPartitionKey,
 } from './entities/connection';
 import { GUARD_SORT_KEY_PREFIX, itemGuardFromItem, itemGuardKey, itemGuardToItem } from './entities/item-guard';
+import { itemPointerFromItem, itemPointerKey, itemPointerToItem, providerItemPartitionKey } from './entities/item-pointer';
 import { userPartitionKey } from './entities/keys';
 import { queryAll, queryPage, type ItemPage } from './query';
 import { chunked, forEachConcurrently } from '../chunking';
-import { HIGHEST_KEY_CHARACTER, indexes, tableRef, type StoreOptions, type TableRef } from './table';
+import { HIGHEST_KEY_CHARACTER, indexes, tableRef, type StoreOptions, type StoredItem, type TableRef } from './table';
 import {
   MAX_TRANSACTION_ACTIONS,
   concurrentUpdateError,
+  conditionFailureItem,
   isConditionalCheckFailed,
   transactWrite,
   type TransactAction,
@@ -73,22 +74,42 @@ export class DynamoConnectionStore implements ConnectionStore {
     return items.map(connectionFromItem);
   }
 
-  async findByProviderItem(provider: Provider, providerItemId: string): Promise<Connection | null> {
-    const output = await this.table.client.send(
+  /**
+   * One Query of the item's pointer partition (`entities/item-pointer.ts`), strongly consistent so that a
+   * webhook arriving right after the link is not taken for an unknown item. A connection created before
+   * pointers existed has none until its next save; for it (and for an item nobody has) the old GSI1
+   * partition is read too, which holds only such connections.
+   */
+  async findByProviderItem(provider: Provider, providerItemId: string): Promise<ConnectionRef | null> {
+    const partition = providerItemPartitionKey(provider, providerItemId);
+    const pointers = await this.table.client.send(
       new QueryCommand({
         TableName: this.table.tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': providerItemPartitionKey(provider, providerItemId) },
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        ConsistentRead: true,
         Limit: 1,
       }),
     );
-    const item = output.Items?.[0];
-    return item ? connectionFromItem(item) : null;
+    const pointer = pointers.Items?.[0];
+    if (pointer) return itemPointerFromItem(pointer);
+    const legacy = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        IndexName: indexes.GSI1.name,
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        Limit: 1,
+      }),
+    );
+    const item = legacy.Items?.[0];
+    if (!item) return null;
+    const { userId, connectionId } = connectionFromItem(item);
+    return { userId, connectionId };
   }
 
   /**
-   * One transaction: the connection (must be new), every guard row (must be free) and every account. When
+   * One transaction: the connection (must be new), its item pointer, every guard row (must be free) and every account. When
    * the accounts push the transaction past DynamoDB's 100-action limit, the connection and its guards are
    * still written together first (they are what the duplicate check needs to be atomic), and the accounts
    * follow in batch writes; if those fail the connection exists with some accounts missing, which the
@@ -112,6 +133,7 @@ export class DynamoConnectionStore implements ConnectionStore {
         },
         onConditionFailed: () => new ConflictError('ALREADY_EXISTS', 'A connection with this id already exists'),
       },
+      { item: { Put: { TableName: this.table.tableName, Item: itemPointerToItem(connection) } } },
       ...uniqueGuards.map(
         (guard): TransactAction => ({
           item: {
@@ -126,7 +148,7 @@ export class DynamoConnectionStore implements ConnectionStore {
       ),
     ];
     if (connectionAndGuards.length > MAX_TRANSACTION_ACTIONS) {
-      throw new Error(`A connection can carry at most ${MAX_TRANSACTION_ACTIONS - 1} guard rows`);
+      throw new Error(`A connection can carry at most ${MAX_TRANSACTION_ACTIONS - 2} guard rows`);
     }
     const accountPuts: TransactAction[] = accounts.map((account) => ({
       item: { Put: { TableName: this.table.tableName, Item: accountToItem(account) } },
@@ -155,24 +177,41 @@ export class DynamoConnectionStore implements ConnectionStore {
    * Replaces the row only if `updated_at` still holds the value the caller read (optimistic locking), so
    * two writers (a sync worker and a webhook worker, say) cannot silently overwrite each other. The due
    * index attributes are recomputed from `nextSyncAt`; the Put drops them when it is null.
+   *
+   * The condition also requires the row to carry no GSI1 key. Only a connection created before item
+   * pointers existed does (`entities/item-pointer.ts`): its failed condition returns the stored row
+   * (`ALL_OLD`, no extra read), and the save is made again as one transaction that writes the row (which
+   * drops the GSI1 key) together with the pointer: at no moment, and after no failure, is the connection
+   * without both. That happens once per such connection.
    */
   async save(connection: Connection, expectedUpdatedAt: string): Promise<void> {
+    const put = {
+      TableName: this.table.tableName,
+      Item: connectionToItem(connection, this.dueIndexShards),
+      ConditionExpression: 'updated_at = :expected',
+      ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+    let stored: StoredItem | null;
     try {
       await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: connectionToItem(connection, this.dueIndexShards),
-          ConditionExpression: 'updated_at = :expected',
-          ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+        new PutCommand({ ...put, ConditionExpression: `${put.ConditionExpression} AND attribute_not_exists(GSI1PK)` }),
       );
+      return;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       // With ALL_OLD the failure carries the current row; none means the connection is gone.
-      const current = (error as { Item?: unknown }).Item;
-      throw current ? concurrentUpdateError('connection') : new NotFoundError('connection');
+      stored = conditionFailureItem(error);
     }
+    if (!stored) throw new NotFoundError('connection');
+    if (stored.updated_at !== expectedUpdatedAt || stored.GSI1PK === undefined) throw concurrentUpdateError('connection');
+    await transactWrite(this.table, [
+      {
+        item: { Put: put },
+        onConditionFailed: ({ rowExists }) => (rowExists ? concurrentUpdateError('connection') : new NotFoundError('connection')),
+      },
+      { item: { Put: { TableName: this.table.tableName, Item: itemPointerToItem(connection) } } },
+    ]);
   }
 
   async claimPendingSync(
@@ -231,10 +270,10 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   /**
-   * Deletes the connection and its guard rows in one transaction (guard rows are found by a Query of the
-   * user's `GUARD#` rows filtered on `connection_id`). Should there ever be more than fit one transaction,
-   * guards go first and the connection last, so a failure part-way leaves the connection in place and the
-   * delete can simply be repeated.
+   * Deletes the connection, its item pointer and its guard rows in one transaction (guard rows are found by
+   * a Query of the user's `GUARD#` rows filtered on `connection_id`). Should there ever be more than fit one
+   * transaction, guards go first and the connection last, together with its pointer, so a failure part-way
+   * leaves the connection findable and in place and the delete can simply be repeated.
    */
   async delete(connection: Connection): Promise<void> {
     const guardItems = await queryAll(this.table, null, {
@@ -247,17 +286,22 @@ export class DynamoConnectionStore implements ConnectionStore {
       },
       ProjectionExpression: 'PK, SK',
     });
-    const deletes: TransactAction[] = [
-      ...guardItems.map((item) => ({
-        item: { Delete: { TableName: this.table.tableName, Key: { PK: item.PK, SK: item.SK } } },
-      })),
+    const guardDeletes: TransactAction[] = guardItems.map((item) => ({
+      item: { Delete: { TableName: this.table.tableName, Key: { PK: item.PK, SK: item.SK } } },
+    }));
+    const last: TransactAction[] = [
+      { item: { Delete: { TableName: this.table.tableName, Key: itemPointerKey(connection) } } },
       {
         item: {
           Delete: { TableName: this.table.tableName, Key: connectionKey(connection.userId, connection.connectionId) },
         },
       },
     ];
-    for (const chunk of chunked(deletes, MAX_TRANSACTION_ACTIONS)) await transactWrite(this.table, chunk);
+    const chunks = chunked(guardDeletes, MAX_TRANSACTION_ACTIONS);
+    const tail = chunks.at(-1);
+    if (tail && tail.length + last.length <= MAX_TRANSACTION_ACTIONS) chunks[chunks.length - 1] = [...tail, ...last];
+    else chunks.push(last);
+    for (const chunk of chunks) await transactWrite(this.table, chunk);
   }
 
   /**

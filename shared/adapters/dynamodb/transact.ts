@@ -9,9 +9,11 @@
  * Cancellations for other reasons (`TransactionConflict` with a concurrent writer, throttling) are rethrown
  * unchanged: they are transient and the caller's retry policy applies.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../../errors/app-error';
-import type { TableRef } from './table';
+import type { StoredItem, TableRef } from './table';
 
 /** DynamoDB's cap on actions in one `TransactWriteItems` call. */
 export const MAX_TRANSACTION_ACTIONS = 100;
@@ -79,4 +81,16 @@ export function isNamedError(error: unknown, name: string): boolean {
 /** A single-item write whose `ConditionExpression` did not hold. */
 export function isConditionalCheckFailed(error: unknown): boolean {
   return isNamedError(error, 'ConditionalCheckFailedException');
+}
+
+/**
+ * The stored row a failed single-item condition returned (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), or
+ * null when there was none (the row does not exist). The document client leaves it in wire format on errors.
+ */
+export function conditionFailureItem(error: unknown): StoredItem | null {
+  const item = (error as { Item?: Record<string, unknown> } | null)?.Item;
+  if (!item || Object.keys(item).length === 0) return null;
+  const pk = item.PK;
+  const wire = typeof pk === 'object' && pk !== null && 'S' in pk;
+  return wire ? (unmarshall(item as Record<string, AttributeValue>) as StoredItem) : item;
 }

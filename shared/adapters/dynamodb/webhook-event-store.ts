@@ -1,9 +1,7 @@
 /**
  * Verified webhook events (dedupe and replay). Key design: `entities/webhook-event.ts`, docs/data-model.md.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Provider, WebhookEvent } from '../../banking/model';
 import type { Page, WebhookEventStore } from '../../banking/ports';
 import { NotFoundError } from '../../errors/app-error';
@@ -16,7 +14,7 @@ import {
 } from './entities/webhook-event';
 import { queryPage } from './query';
 import { tableRef, type StoreOptions, type TableRef } from './table';
-import { isConditionalCheckFailed } from './transact';
+import { conditionFailureItem, isConditionalCheckFailed } from './transact';
 
 export class DynamoWebhookEventStore implements WebhookEventStore {
   private readonly table: TableRef;
@@ -50,7 +48,8 @@ export class DynamoWebhookEventStore implements WebhookEventStore {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       // AWS and moto return the row; an emulator that does not would cost one more read, never a wrong answer.
-      return storedRow((error as { Item?: Record<string, unknown> }).Item) ?? (await this.get(event.provider, event.eventId));
+      const stored = conditionFailureItem(error);
+      return stored ? webhookEventFromItem(stored) : await this.get(event.provider, event.eventId);
     }
   }
 
@@ -117,16 +116,4 @@ export class DynamoWebhookEventStore implements WebhookEventStore {
       throw error;
     }
   }
-}
-
-/** The row a failed condition returned (the SDK leaves it in wire format on errors), or null when absent. */
-function storedRow(item: Record<string, unknown> | undefined): WebhookEvent | null {
-  if (!item || Object.keys(item).length === 0) return null;
-  const plain = isWireFormat(item) ? unmarshall(item as Record<string, AttributeValue>) : item;
-  return webhookEventFromItem(plain);
-}
-
-function isWireFormat(item: Record<string, unknown>): boolean {
-  const pk = item.PK;
-  return typeof pk === 'object' && pk !== null && 'S' in pk;
 }

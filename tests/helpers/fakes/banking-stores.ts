@@ -26,6 +26,7 @@ import type {
   CachedProviderKey,
   CategoryStore,
   Clock,
+  ConnectionRef,
   ConnectionStore,
   DueClaim,
   DueConnection,
@@ -97,8 +98,9 @@ export class InMemoryConnectionStore implements ConnectionStore, DueConnectionIn
     return [...this.rows.values()].filter((row) => row.userId === userId);
   }
 
-  async findByProviderItem(provider: Provider, providerItemId: string): Promise<Connection | null> {
-    return [...this.rows.values()].find((row) => row.provider === provider && row.providerItemId === providerItemId) ?? null;
+  async findByProviderItem(provider: Provider, providerItemId: string): Promise<ConnectionRef | null> {
+    const row = [...this.rows.values()].find((candidate) => candidate.provider === provider && candidate.providerItemId === providerItemId);
+    return row ? { userId: row.userId, connectionId: row.connectionId } : null;
   }
 
   async createWithAccounts(connection: Connection, _accounts: readonly Account[], guards: readonly ItemGuard[]): Promise<void> {

@@ -1,14 +1,16 @@
 /**
  * Account rows.
  *
- * Key: PK `USER#<userId>`, SK `ACCT#<accountId>`.
- * GSI1: GSI1PK `CONN#<connectionId>#ACCT`, GSI1SK `ACCT#<accountId>`.
+ * Key: PK `USER#<userId>`, SK `ACCT#<accountId>`. In no index.
  *
  * Access patterns served:
  * - (3) account by (user, id): GetItem on the primary key.
  * - (3) accounts of a user: Query PK = `USER#<userId>`, SK begins_with `ACCT#`.
- * - (3) accounts of a connection (sync, purge): Query GSI1 on `CONN#<connectionId>#ACCT`, filtered on
- *   `user_id` as well, so a connection id of another user yields nothing.
+ * - (3) accounts of a connection (sync, purge, revocation): the same Query, filtered on `connection_id`. A
+ *   user has a handful of accounts, so reading them all costs what a dedicated index partition would, and
+ *   every account write is one write unit on the table alone instead of a second one for an index copy.
+ *   Account rows written before this carry GSI1 keys (`CONN#<connectionId>#ACCT` / `ACCT#<accountId>`)
+ *   until their next write drops them; nothing reads those index entries any more.
  *
  * Balances are exact decimal strings, stored as strings (a DynamoDB number would be exact too, but the
  * document client hands numbers back as JS doubles).
@@ -26,15 +28,9 @@ export function accountKey(userId: string, accountId: string): PrimaryKey {
   return { PK: userPartitionKey(userId), SK: `${ACCOUNT_SORT_KEY_PREFIX}${accountId}` };
 }
 
-export function connectionAccountsPartitionKey(connectionId: string): string {
-  return `CONN#${connectionId}#ACCT`;
-}
-
 export function accountToItem(account: Account): StoredItem {
   return withoutEmptyAttributes({
     ...accountKey(account.userId, account.accountId),
-    GSI1PK: connectionAccountsPartitionKey(account.connectionId),
-    GSI1SK: `${ACCOUNT_SORT_KEY_PREFIX}${account.accountId}`,
     entity: ACCOUNT_ENTITY,
     user_id: account.userId,
     account_id: account.accountId,

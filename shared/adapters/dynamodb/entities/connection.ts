@@ -1,8 +1,7 @@
 /**
  * Connection rows (one per linked Plaid Item / Pluggy item).
  *
- * Key: PK `USER#<userId>`, SK `CONN#<connectionId>`.
- * GSI1: GSI1PK `ITEM#<provider>#<providerItemId>`, GSI1SK `CONN#<connectionId>`.
+ * Key: PK `USER#<userId>`, SK `CONN#<connectionId>`. Not in GSI1 (see pattern 2 below).
  * GSI2 (sparse, only while `next_sync_at` is set): GSI2PK `DUE#<shard>`, GSI2SK `<nextSyncAt>#<connectionId>`,
  * where shard = {@link dueShardOf}(connectionId, shardCount).
  *
@@ -12,8 +11,11 @@
  * Access patterns served:
  * - (1) connection by (user, id): GetItem on the primary key.
  * - (1) connections of a user: Query PK = `USER#<userId>`, SK begins_with `CONN#`.
- * - (2) connection by provider item id (webhooks name the item, not the user): Query GSI1 on
- *   `ITEM#<provider>#<providerItemId>`.
+ * - (2) connection by provider item id (webhooks name the item, not the user): a pointer row of its own,
+ *   `ITEM#<provider>#<providerItemId>` / `CONN#<connectionId>` (`entities/item-pointer.ts`), written with the
+ *   connection. Rows written before pointers existed still carry GSI1PK `ITEM#<provider>#<providerItemId>`
+ *   / GSI1SK `CONN#<connectionId>` until their next save, which drops them and writes the pointer; the
+ *   store reads that GSI1 partition only when no pointer answers.
  * - (6) connections due for auto-sync: Query GSI2 per shard, GSI2SK between `<lastClaim>#\uffff` and
  *   `<dueBefore>#\uffff` (or below a mark, for overdue rows), oldest first.
  *   Spreading the due rows over `shardCount` partitions keeps every scheduler read off one hot partition,
@@ -40,10 +42,6 @@ export const CONNECTION_SORT_KEY_PREFIX = 'CONN#';
 
 export function connectionKey(userId: string, connectionId: string): PrimaryKey {
   return { PK: userPartitionKey(userId), SK: `${CONNECTION_SORT_KEY_PREFIX}${connectionId}` };
-}
-
-export function providerItemPartitionKey(provider: string, providerItemId: string): string {
-  return `ITEM#${provider}#${providerItemId}`;
 }
 
 export function duePartitionKey(shard: number): string {
@@ -123,8 +121,6 @@ export function connectionToItem(connection: Connection, shardCount: number): St
   const consentIndex = consentIndexKey(connection, shardCount) ?? {};
   return withoutEmptyAttributes({
     ...connectionKey(connection.userId, connection.connectionId),
-    GSI1PK: providerItemPartitionKey(connection.provider, connection.providerItemId),
-    GSI1SK: `${CONNECTION_SORT_KEY_PREFIX}${connection.connectionId}`,
     ...due,
     ...consentIndex,
     entity: CONNECTION_ENTITY,
