@@ -269,7 +269,10 @@ describe('DynamoTransactionStore.updateUserFields', () => {
     expect(updated).toMatchObject({ userCategoryId: null, note: null, providerCategory: { id: 'plaid:FOOD_AND_DRINK' } });
     expect(await store.isUserCategoryInUse(account.userId, category)).toBe(false);
     const raw = await rawItem(account.userId, transaction.transactionId);
-    expect(raw).toMatchObject({ effective_category_id: 'plaid:FOOD_AND_DRINK' });
+    // No stored copy of the effective category: the filter falls back to provider_category.id.
+    expect(raw).toMatchObject({ provider_category: { id: 'plaid:FOOD_AND_DRINK' } });
+    expect(raw).not.toHaveProperty('user_category_id');
+    expect(raw).not.toHaveProperty('effective_category_id');
     expect(raw).not.toHaveProperty('GSI4PK');
     expect(raw).not.toHaveProperty('note');
     const filtered = await store.list(account.userId, { categoryId: 'plaid:FOOD_AND_DRINK' }, 10, null);

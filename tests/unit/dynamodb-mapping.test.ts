@@ -136,9 +136,13 @@ describe('unit: transaction rows', () => {
       GSI1SK: sortKey,
       change_id: `${transaction.updatedAt}#e1`,
       amount: '-0.10',
-      effective_category_id: 'plaid:FOOD_AND_DRINK',
-      provider_category_id: 'plaid:FOOD_AND_DRINK',
+      provider_category: { id: 'plaid:FOOD_AND_DRINK' },
     });
+    // No attribute repeats another: ids are in the keys, the date in GSI1SK, the category filter reads
+    // user_category_id and provider_category.id.
+    for (const duplicate of ['user_id', 'transaction_id', 'date', 'provider_category_id', 'effective_category_id']) {
+      expect(item).not.toHaveProperty(duplicate);
+    }
     expect(item).not.toHaveProperty('GSI4PK');
     expect(item).not.toHaveProperty('GSI2PK');
     expect(item).not.toHaveProperty('GSI3PK');
@@ -177,15 +181,25 @@ describe('unit: transaction rows', () => {
     );
 
     expect(item).toMatchObject({ PK: 'USER#u1', SK: 'TXN#t1', change_id: '2024-05-01T00:00:00.000Z#e1' });
+    expect(item).not.toHaveProperty('user_id');
+    expect(item).not.toHaveProperty('transaction_id');
     expect(Object.keys(item).filter((name) => name.startsWith('GSI'))).toEqual([]);
     expect(item.expires_at).toBe(Date.parse('2024-05-31T00:00:00.000Z') / 1000);
     expect(item).not.toHaveProperty('GSI1PK');
     expect(item).not.toHaveProperty('GSI4PK');
-    expect(tombstoneFromItem(stored(item))).toMatchObject({ transactionId: 't1', removedAt: '2024-05-01T00:00:00.000Z' });
+    expect(tombstoneFromItem(stored(item))).toEqual({
+      userId: 'u1',
+      transactionId: 't1',
+      connectionId: 'c1',
+      accountId: 'a1',
+      removedAt: '2024-05-01T00:00:00.000Z',
+    });
+    // A tombstone of the older shape (ids also as attributes) reads the same.
+    expect(tombstoneFromItem(stored({ ...item, user_id: 'u1', transaction_id: 't1' }))).toEqual(tombstoneFromItem(stored(item)));
     expect(() => transactionFromItem(stored(item))).toThrow();
   });
 
-  it('puts a user-categorised transaction in GSI4 and makes the user category the effective one', () => {
+  it('puts a user-categorised transaction in GSI4', () => {
     const transaction = makeTransaction(account, {
       userCategoryId: 'usr_1',
       note: 'team lunch',
@@ -198,19 +212,43 @@ describe('unit: transaction rows', () => {
     expect(item).toMatchObject({
       GSI4PK: `USER#${transaction.userId}#CAT#usr_1`,
       GSI4SK: `${transaction.date}#${transaction.transactionId}`,
-      effective_category_id: 'usr_1',
+      user_category_id: 'usr_1',
       category_sync: { status: 'pending', updated_at: '2024-05-02T00:00:00.000Z', error: null },
     });
   });
 
-  it('stores no effective category when neither the user nor the provider set one', () => {
+  it('stores no category when neither the user nor the provider set one', () => {
     const transaction = makeTransaction(account, { providerCategory: null });
 
     const item = transactionToItem(transaction, `${transaction.updatedAt}#e1`);
 
-    expect(item).not.toHaveProperty('effective_category_id');
-    expect(item).not.toHaveProperty('provider_category_id');
+    expect(item).not.toHaveProperty('provider_category');
+    expect(item).not.toHaveProperty('user_category_id');
     expect(transactionFromItem(stored(item))).toEqual(transaction);
+  });
+
+  it('reads a row of the older shape, which also carries the ids, the date and the category copies', () => {
+    const transaction = makeTransaction(account, { userCategoryId: 'usr_1', date: '2024-03-09' });
+    const older = {
+      ...transactionToItem(transaction, `${transaction.updatedAt}#e1`),
+      user_id: transaction.userId,
+      transaction_id: transaction.transactionId,
+      date: transaction.date,
+      provider_category_id: 'plaid:FOOD_AND_DRINK',
+      effective_category_id: 'usr_1',
+    };
+
+    expect(transactionFromItem(stored(older))).toEqual(transaction);
+  });
+
+  it('fails loudly on a transaction row whose keys do not hold its ids or date', () => {
+    const item = transactionToItem(makeTransaction(account), 'now#e1');
+
+    expect(() => transactionFromItem({ ...item, PK: 'CONN#c1' })).toThrow(/PK/);
+    expect(() => transactionFromItem({ ...item, SK: 'TXN#' })).toThrow(/SK/);
+    expect(() => transactionFromItem({ ...item, GSI1SK: '2024-03-09#txn_other' })).toThrow(/GSI1SK/);
+    const { GSI1SK: _dropped, ...withoutSortKey } = item;
+    expect(() => transactionFromItem(withoutSortKey)).toThrow(CorruptItemError);
   });
 });
 

@@ -16,34 +16,35 @@ import { errorForCancellation, transactWrite, type TransactAction } from '../../
 import { ConflictError, ItemAlreadyExistsError, NotFoundError } from '../../shared/errors/app-error';
 
 describe('unit: transaction list queries', () => {
-  it('reads the user index when neither account nor connection is given', () => {
+  it('reads the user index when neither account nor connection is given, confined to the user by its key alone', () => {
     const request = transactionListRequest('u1', {});
 
     expect(request).toMatchObject({
       index: 'GSI1',
       query: {
         KeyConditionExpression: 'GSI1PK = :pk',
-        FilterExpression: 'user_id = :userId',
-        ExpressionAttributeValues: { ':pk': 'USER#u1#TXN', ':userId': 'u1' },
+        ExpressionAttributeValues: { ':pk': 'USER#u1#TXN' },
         ScanIndexForward: false,
       },
+      cursor: { equals: { GSI1PK: 'USER#u1#TXN', PK: 'USER#u1' } },
       selectiveFilter: false,
+      ownerPartition: 'USER#u1',
     });
+    // DynamoDB rejects an empty FilterExpression; rows need no owner attribute.
+    expect(request?.query).not.toHaveProperty('FilterExpression');
+    expect(request?.query.ExpressionAttributeValues).toEqual({ ':pk': 'USER#u1#TXN' });
   });
 
-  it('reads the user date index for an account and filters on account, connection and owner', () => {
+  it("reads the user's date index for an account and filters on account and connection", () => {
     const request = transactionListRequest('u1', { accountId: 'a1', connectionId: 'c1' });
 
     expect(request?.index).toBe('GSI1');
-    expect(request?.query.ExpressionAttributeValues).toMatchObject({
+    expect(request?.query.ExpressionAttributeValues).toEqual({
       ':pk': 'USER#u1#TXN',
-      ':userId': 'u1',
       ':accountId': 'a1',
       ':connectionId': 'c1',
     });
-    expect(request?.query.FilterExpression).toBe(
-      'user_id = :userId AND account_id = :accountId AND connection_id = :connectionId',
-    );
+    expect(request?.query.FilterExpression).toBe('account_id = :accountId AND connection_id = :connectionId');
     expect(request?.selectiveFilter).toBe(true);
   });
 
@@ -71,11 +72,11 @@ describe('unit: transaction list queries', () => {
     );
   });
 
-  it('filters pending and the effective category, and reads ahead because the filter drops rows', () => {
+  it('filters pending and the effective category (the user one, else the provider one), and reads ahead because the filter drops rows', () => {
     const request = transactionListRequest('u1', { pending: false, categoryId: 'plaid:FOOD_AND_DRINK' });
 
     expect(request?.query.FilterExpression).toBe(
-      'user_id = :userId AND pending = :pending AND effective_category_id = :categoryId',
+      'pending = :pending AND (user_category_id = :categoryId OR (attribute_not_exists(user_category_id) AND provider_category.id = :categoryId))',
     );
     expect(request?.query.ExpressionAttributeValues).toMatchObject({ ':pending': false, ':categoryId': 'plaid:FOOD_AND_DRINK' });
     expect(request?.selectiveFilter).toBe(true);
@@ -87,14 +88,16 @@ describe('unit: transaction list queries', () => {
 });
 
 describe('unit: transaction user-field updates', () => {
-  it('sets a user category, its GSI4 keys (sort key copied from GSI1SK) and the effective category', () => {
+  it('sets a user category and its GSI4 keys (sort key copied from GSI1SK), dropping the copies an older row carries', () => {
     const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', userCategoryId: 'usr_1' }, '2024-05-01T00:00:00.000Z', '2024-05-01T00:00:00.000Z#e1');
 
     const update = action.item.Update!;
     expect(update.Key).toEqual({ PK: 'USER#u1', SK: 'TXN#x1' });
     expect(update.UpdateExpression).toBe(
-      'SET updated_at = :now, change_id = :changeId, user_category_id = :category, effective_category_id = :category, GSI4PK = :categoryPartition, GSI4SK = GSI1SK',
+      'SET updated_at = :now, change_id = :changeId, user_category_id = :category, GSI4PK = :categoryPartition, GSI4SK = GSI1SK' +
+        ' REMOVE user_id, transaction_id, #date, provider_category_id, effective_category_id',
     );
+    expect(update.ExpressionAttributeNames).toEqual({ '#date': 'date' });
     expect(update.ExpressionAttributeValues).toMatchObject({
       ':category': 'usr_1',
       ':categoryPartition': 'USER#u1#CAT#usr_1',
@@ -107,18 +110,21 @@ describe('unit: transaction user-field updates', () => {
     expect(action.onConditionFailed?.({ rowExists: false })).toBeInstanceOf(NotFoundError);
   });
 
-  it('clears a user category and note, falling back to the provider category', () => {
+  it('clears a user category and note without reading the row (the provider category counts again)', () => {
     const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', userCategoryId: null, note: null }, 'now', 'now#e1');
 
     expect(action.item.Update?.UpdateExpression).toBe(
-      'SET updated_at = :now, change_id = :changeId, effective_category_id = if_not_exists(provider_category_id, :noCategory) REMOVE user_category_id, GSI4PK, GSI4SK, note',
+      'SET updated_at = :now, change_id = :changeId' +
+        ' REMOVE user_category_id, GSI4PK, GSI4SK, note, user_id, transaction_id, #date, provider_category_id, effective_category_id',
     );
   });
 
   it('leaves fields the edit does not name untouched', () => {
     const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', note: 'lunch' }, 'now', 'now#e1');
 
-    expect(action.item.Update?.UpdateExpression).toBe('SET updated_at = :now, change_id = :changeId, note = :note');
+    expect(action.item.Update?.UpdateExpression).toBe(
+      'SET updated_at = :now, change_id = :changeId, note = :note REMOVE user_id, transaction_id, #date, provider_category_id, effective_category_id',
+    );
   });
 
   it('merges several edits of one transaction, later fields winning', () => {

@@ -8,10 +8,13 @@ import { NotFoundError } from '../../errors/app-error';
 import { batchGetAll, batchWriteAll, batchWriteStamped, deleteRequest, putRequest } from './batch';
 import { userPartitionKey } from './entities/keys';
 import {
+  categoryFilter,
   categorySyncToAttribute,
   isLiveTransactionItem,
+  LEGACY_DUPLICATE_ATTRIBUTES,
   tombstoneToItem,
   transactionFromItem,
+  transactionIdsFromKey,
   transactionKey,
   transactionToItem,
   TRANSACTION_ENTITY,
@@ -106,7 +109,8 @@ export class DynamoTransactionStore implements TransactionStore {
 
   /**
    * Newest first from the user's date index (GSI1, live transactions only); dates narrow the key condition;
-   * account, connection, pending and category are filter expressions, always with the owner.
+   * account, connection, pending and category are filter expressions (see `transactionListRequest` for why
+   * the key alone confines the listing to the user).
    */
   async list(userId: string, filter: TransactionFilter, limit: number, cursor: string | null): Promise<Page<Transaction>> {
     const request = transactionListRequest(userId, filter);
@@ -308,7 +312,8 @@ export class DynamoTransactionStore implements TransactionStore {
       const rows = new Map(
         (await batchGetAll(this.table, ids.map((id) => transactionKey(entry.userId, id))))
           .filter((item) => isLiveTransactionItem(item) && item.change_id === entry.changeId)
-          .map((item) => [String(item.transaction_id), transactionFromItem(item)]),
+          .map(transactionFromItem)
+          .map((transaction) => [transaction.transactionId, transaction]),
       );
       for (const id of ids) {
         const transaction = rows.get(id);
@@ -366,7 +371,7 @@ export class DynamoTransactionStore implements TransactionStore {
       const tombstones = new Set(
         (await batchGetAll(this.table, removals.map((removal) => transactionKey(entry.userId, removal.transactionId))))
           .filter((item) => item.entity === TRANSACTION_TOMBSTONE_ENTITY && item.change_id === entry.changeId)
-          .map((item) => String(item.transaction_id)),
+          .map((item) => transactionIdsFromKey(item).transactionId),
       );
       for (const removal of removals) {
         if (!tombstones.has(removal.transactionId)) continue;
@@ -389,7 +394,10 @@ export class DynamoTransactionStore implements TransactionStore {
     );
   }
 
-  /** From the user's partition (`TXN#` rows), so tombstones are purged with the live rows. */
+  /**
+   * From the user's partition (`TXN#` rows), so tombstones are purged with the live rows. The key condition
+   * names the user's own partition, so only the connection needs a filter; ids come from the keys.
+   */
   async listByConnection(
     userId: string,
     connectionId: string,
@@ -402,9 +410,9 @@ export class DynamoTransactionStore implements TransactionStore {
         index: null,
         query: {
           KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          FilterExpression: 'user_id = :userId AND connection_id = :connectionId',
-          ExpressionAttributeValues: { ':pk': partition, ':prefix': TRANSACTION_SORT_KEY_PREFIX, ':userId': userId, ':connectionId': connectionId },
-          ProjectionExpression: 'PK, SK, user_id, transaction_id',
+          FilterExpression: 'connection_id = :connectionId',
+          ExpressionAttributeValues: { ':pk': partition, ':prefix': TRANSACTION_SORT_KEY_PREFIX, ':connectionId': connectionId },
+          ProjectionExpression: 'PK, SK',
         },
         cursor: { equals: { PK: partition } },
         selectiveFilter: true,
@@ -414,7 +422,7 @@ export class DynamoTransactionStore implements TransactionStore {
       cursor,
     );
     return {
-      items: page.items.map((item) => ({ userId: String(item.user_id), transactionId: String(item.transaction_id) })),
+      items: page.items.map(transactionIdsFromKey),
       nextCursor: page.nextCursor,
     };
   }
@@ -433,6 +441,10 @@ export class DynamoTransactionStore implements TransactionStore {
     return (output.Items?.length ?? 0) > 0;
   }
 
+  /**
+   * No owner filter: the partition `USER#<userId>#CAT#<categoryId>` holds this user's rows only (category ids
+   * contain no `#`, so no other user and category spell the same partition).
+   */
   async listByUserCategory(userId: string, categoryId: string, cursor: string | null): Promise<Page<Transaction>> {
     const partition = userCategoryTransactionsPartitionKey(userId, categoryId);
     const page = await queryPage(
@@ -441,8 +453,7 @@ export class DynamoTransactionStore implements TransactionStore {
         index: 'GSI4',
         query: {
           KeyConditionExpression: 'GSI4PK = :pk',
-          FilterExpression: 'user_id = :userId',
-          ExpressionAttributeValues: { ':pk': partition, ':userId': userId },
+          ExpressionAttributeValues: { ':pk': partition },
           ScanIndexForward: false,
         },
         cursor: { equals: { GSI4PK: partition, PK: userPartitionKey(userId) } },
@@ -498,7 +509,10 @@ export function mergeEditsById(edits: readonly UserFieldEdit[]): UserFieldEdit[]
 /**
  * The Update of one edit. Only fields present in the edit change. Setting a user category also puts the row
  * into GSI4 (its sort key is copied from GSI1SK, `<date>#<id>`, so no read is needed); clearing it removes
- * the GSI4 keys and falls back to the provider's category for `effective_category_id`.
+ * the GSI4 keys, and the row counts under the provider's category again (the category filter falls back to
+ * `provider_category.id` when `user_category_id` is absent). Every edit also removes the copies a row of the
+ * older shape carries (`LEGACY_DUPLICATE_ATTRIBUTES`; removing an absent attribute is a no-op), so an
+ * edited row has the current shape and no stale copy of a category.
  */
 export function userFieldUpdate(
   tableName: string,
@@ -519,10 +533,8 @@ export function userFieldUpdate(
   if (edit.userCategoryId !== undefined) {
     if (edit.userCategoryId === null) {
       remove.push('user_category_id', 'GSI4PK', 'GSI4SK');
-      set.push('effective_category_id = if_not_exists(provider_category_id, :noCategory)');
-      values[':noCategory'] = null;
     } else {
-      set.push('user_category_id = :category', 'effective_category_id = :category', 'GSI4PK = :categoryPartition', 'GSI4SK = GSI1SK');
+      set.push('user_category_id = :category', 'GSI4PK = :categoryPartition', 'GSI4SK = GSI1SK');
       values[':category'] = edit.userCategoryId;
       values[':categoryPartition'] = userCategoryTransactionsPartitionKey(userId, edit.userCategoryId);
     }
@@ -541,7 +553,10 @@ export function userFieldUpdate(
       values[':categorySync'] = categorySyncToAttribute(edit.categorySync);
     }
   }
-  const updateExpression = `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`;
+  // `date` is a reserved word, so it goes through a name placeholder; the other names are plain.
+  const names: Record<string, string> = { '#date': 'date' };
+  remove.push(...LEGACY_DUPLICATE_ATTRIBUTES.map((attribute) => (attribute === 'date' ? '#date' : attribute)));
+  const updateExpression = `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`;
   return {
     item: {
       Update: {
@@ -550,6 +565,7 @@ export function userFieldUpdate(
         UpdateExpression: updateExpression,
         // A tombstone (or nothing) under the key: not found, and the tombstone stays as it is.
         ConditionExpression: 'entity = :live',
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       },
     },
@@ -608,7 +624,7 @@ export function transactionListRequest(userId: string, filter: TransactionFilter
   const upper = filter.dateTo === undefined ? undefined : `${filter.dateTo}#${HIGHEST_KEY_CHARACTER}`;
   if (lower !== undefined && upper !== undefined && lower > upper) return null;
 
-  const values: Record<string, unknown> = { ':pk': partition, ':userId': userId };
+  const values: Record<string, unknown> = { ':pk': partition };
   let keyCondition = `${partitionKey} = :pk`;
   if (lower !== undefined && upper !== undefined) {
     keyCondition += ` AND ${sortKey} BETWEEN :lower AND :upper`;
@@ -622,7 +638,11 @@ export function transactionListRequest(userId: string, filter: TransactionFilter
     values[':upper'] = upper;
   }
 
-  const filters = ['user_id = :userId'];
+  // Tenant isolation rests on the key: the partition `USER#<userId>#TXN` holds this user's rows and no one
+  // else's (the user id is all that varies between a fixed prefix and suffix, so two users never spell the
+  // same partition), and a cursor must name this partition and this user's PK (`cursor` below). An account
+  // or connection id of another user therefore matches nothing here; no owner attribute is needed on the row.
+  const filters: string[] = [];
   if (filter.accountId !== undefined) {
     filters.push('account_id = :accountId');
     values[':accountId'] = filter.accountId;
@@ -636,7 +656,7 @@ export function transactionListRequest(userId: string, filter: TransactionFilter
     values[':pending'] = filter.pending;
   }
   if (filter.categoryId !== undefined) {
-    filters.push('effective_category_id = :categoryId');
+    filters.push(categoryFilter(':categoryId'));
     values[':categoryId'] = filter.categoryId;
   }
 
@@ -644,7 +664,7 @@ export function transactionListRequest(userId: string, filter: TransactionFilter
     index,
     query: {
       KeyConditionExpression: keyCondition,
-      FilterExpression: filters.join(' AND '),
+      ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
     },
@@ -652,9 +672,7 @@ export function transactionListRequest(userId: string, filter: TransactionFilter
       equals: { [partitionKey]: partition, PK: userPartitionKey(userId) },
       sortKey: { attribute: sortKey, ...(lower !== undefined ? { min: lower } : {}), ...(upper !== undefined ? { max: upper } : {}) },
     },
-    // The owner filter alone drops nothing in the caller's own partition, so only further filters call for
-    // reading ahead.
-    selectiveFilter: filters.length > 1,
+    selectiveFilter: filters.length > 0,
     ownerPartition: userPartitionKey(userId),
   };
 }

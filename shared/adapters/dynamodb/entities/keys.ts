@@ -5,8 +5,10 @@
  */
 import type { StoredItem } from '../table';
 
+export const USER_PARTITION_PREFIX = 'USER#';
+
 export function userPartitionKey(userId: string): string {
-  return `USER#${userId}`;
+  return `${USER_PARTITION_PREFIX}${userId}`;
 }
 
 /**

@@ -10,19 +10,28 @@
  * - GSI4 (sparse, only with a user category): `USER#<userId>#CAT#<categoryId>`  transactions the user
  *   put in one of their categories (is the category in use? reassign on delete)
  *
+ * GSI1 projects the whole row, so every stored byte is paid twice. The row therefore holds no attribute that
+ * another one already carries: the user id and the transaction id are read from the keys (`PK`, `SK`), the
+ * date from `GSI1SK`, and the category a listing filters on is worked out in the filter from
+ * `user_category_id` and `provider_category.id` (see {@link categoryFilter}). Rows written before this
+ * carry `user_id`, `transaction_id`, `date`, `provider_category_id` and `effective_category_id` as well
+ * ({@link LEGACY_DUPLICATE_ATTRIBUTES}); they read, list and filter the same, nothing reads those copies,
+ * and a user edit removes them (a sync rewrites the whole row).
+ *
  * Every write of a row records the change entry it belongs to in `change_id` (`entities/transaction-change.ts`):
  * the change feed lists entries, not rows, and finds an entry's rows by that id.
  *
  * A transaction the provider removes becomes a tombstone (entity `transaction_removed`): same primary key,
- * only ids, `removed_at`, the removing entry's `change_id` and a TTL of {@link TOMBSTONE_RETENTION_DAYS}
- * days. It has no index keys, so no listing sees it; the stores' point reads check `entity` and treat it as
- * absent; the feed reports the removal from its entry while the tombstone still carries that entry's id.
+ * the connection and account ids, `removed_at`, the removing entry's `change_id` and a TTL of
+ * {@link TOMBSTONE_RETENTION_DAYS} days. It has no index keys, so no listing sees it; the stores' point reads
+ * check `entity` and treat it as absent; the feed reports the removal from its entry while the tombstone
+ * still carries that entry's id.
  *
  * Access patterns served:
  * - (4) transactions of a user or of an account by date, newest first, paged: Query GSI1 with
  *   `ScanIndexForward: false`, a date range as BETWEEN on the sort key, account, connection, pending and
- *   category as a FilterExpression (on `effective_category_id`, kept on the row so the filter is one
- *   comparison), and always `user_id = :userId` as well.
+ *   category as a FilterExpression. The partition key names the user, so the key alone keeps a query to
+ *   the caller's rows (no owner filter).
  * - the rows one change entry wrote: Query GSI1 over the entry's date range (the whole partition for an
  *   entry of any date), filter `change_id = :entry`; or BatchGetItem when the entry lists the ids.
  * - every row of a connection, tombstones included (purge): Query PK = `USER#<userId>`, SK begins_with
@@ -35,20 +44,16 @@
  *
  * Rows written before change entries existed may still carry `GSI3PK`/`GSI3SK` (the old per-row feed keys)
  * until their next write replaces the item; nothing reads those copies any more.
- *
- * `provider_category_id` duplicates `provider_category.id` at the top level so a user-override removal can
- * fall back to it inside one UpdateExpression (`if_not_exists(provider_category_id, :null)`), without a read.
  */
 import {
-  effectiveCategoryId,
   providers,
   type CategorySyncStatus,
   type Transaction,
 } from '../../../banking/model';
 import type { ItemReader } from '../item-reader';
-import { readerFor } from '../item-reader';
+import { CorruptItemError, readerFor } from '../item-reader';
 import { timeToLiveAttribute, type PrimaryKey, type StoredItem } from '../table';
-import { userPartitionKey, withoutEmptyAttributes } from './keys';
+import { USER_PARTITION_PREFIX, userPartitionKey, withoutEmptyAttributes } from './keys';
 import { CHANGE_RETENTION_DAYS, changeIdStamp } from './transaction-change';
 
 export const TRANSACTION_ENTITY = 'transaction';
@@ -60,8 +65,52 @@ export const TRANSACTION_SORT_KEY_PREFIX = 'TXN#';
 const categorySyncStatusSet: Record<CategorySyncStatus, true> = { pending: true, synced: true, failed: true };
 const categorySyncStatuses = Object.keys(categorySyncStatusSet) as CategorySyncStatus[];
 
+/**
+ * Attributes rows written before the current shape carry, each a copy of another (`user_id` of `PK`,
+ * `transaction_id` of `SK`, `date` of `GSI1SK`, `provider_category_id` of `provider_category.id`,
+ * `effective_category_id` of `user_category_id` or else `provider_category.id`). Nothing reads them; an edit
+ * removes them. (`date` is a DynamoDB reserved word: expressions name it through an attribute name.)
+ */
+export const LEGACY_DUPLICATE_ATTRIBUTES = ['user_id', 'transaction_id', 'date', 'provider_category_id', 'effective_category_id'] as const;
+
 export function transactionKey(userId: string, transactionId: string): PrimaryKey {
   return { PK: userPartitionKey(userId), SK: `${TRANSACTION_SORT_KEY_PREFIX}${transactionId}` };
+}
+
+/** The user and transaction ids of a transaction row or tombstone, read from its primary key. */
+export function transactionIdsFromKey(item: StoredItem): { userId: string; transactionId: string } {
+  const entity = typeof item.entity === 'string' ? item.entity : TRANSACTION_ENTITY;
+  return {
+    userId: keySuffix(item, 'PK', USER_PARTITION_PREFIX, entity),
+    transactionId: keySuffix(item, 'SK', TRANSACTION_SORT_KEY_PREFIX, entity),
+  };
+}
+
+function keySuffix(item: StoredItem, attribute: string, prefix: string, entity: string): string {
+  const value = item[attribute];
+  if (typeof value !== 'string' || !value.startsWith(prefix) || value.length === prefix.length) {
+    throw new CorruptItemError(entity, attribute, `"${prefix}<id>"`);
+  }
+  return value.slice(prefix.length);
+}
+
+/** The date of a live row, from its GSI1 sort key `<date>#<transactionId>`. */
+function dateFromSortKey(item: StoredItem, transactionId: string): string {
+  const sortKey = item.GSI1SK;
+  const suffix = `#${transactionId}`;
+  if (typeof sortKey !== 'string' || !sortKey.endsWith(suffix) || sortKey.length === suffix.length) {
+    throw new CorruptItemError(TRANSACTION_ENTITY, 'GSI1SK', `"<date>${suffix}"`);
+  }
+  return sortKey.slice(0, -suffix.length);
+}
+
+/**
+ * The FilterExpression of "counts under category `:value`": the user's category when set, else the
+ * provider's. It reads only attributes every row has had (old rows also carry `effective_category_id`, which
+ * always equalled this).
+ */
+export function categoryFilter(valuePlaceholder: string): string {
+  return `(user_category_id = ${valuePlaceholder} OR (attribute_not_exists(user_category_id) AND provider_category.id = ${valuePlaceholder}))`;
 }
 
 /** The sort key of every transaction index. */
@@ -73,7 +122,7 @@ export function userTransactionsPartitionKey(userId: string): string {
   return `${userPartitionKey(userId)}#TXN`;
 }
 
-/** A removed transaction's tombstone: ids, when, the removing change entry, and a TTL. */
+/** A removed transaction's tombstone: ids (the user's and the transaction's are its key), when, the removing change entry, and a TTL. */
 export interface TransactionTombstone {
   readonly userId: string;
   readonly transactionId: string;
@@ -89,8 +138,6 @@ export function tombstoneToItem(tombstone: TransactionTombstone, changeId: strin
     ...transactionKey(tombstone.userId, tombstone.transactionId),
     change_id: changeId,
     entity: TRANSACTION_TOMBSTONE_ENTITY,
-    user_id: tombstone.userId,
-    transaction_id: tombstone.transactionId,
     connection_id: tombstone.connectionId,
     account_id: tombstone.accountId,
     removed_at: tombstone.removedAt,
@@ -101,8 +148,7 @@ export function tombstoneToItem(tombstone: TransactionTombstone, changeId: strin
 export function tombstoneFromItem(item: StoredItem): TransactionTombstone {
   const read = readerFor(item, TRANSACTION_TOMBSTONE_ENTITY);
   return {
-    userId: read.string('user_id'),
-    transactionId: read.string('transaction_id'),
+    ...transactionIdsFromKey(item),
     connectionId: read.string('connection_id'),
     accountId: read.string('account_id'),
     removedAt: read.string('removed_at'),
@@ -156,15 +202,12 @@ export function transactionToItem(transaction: Transaction, changeId: string): S
     ...userCategory,
     entity: TRANSACTION_ENTITY,
     change_id: changeId,
-    user_id: transaction.userId,
-    transaction_id: transaction.transactionId,
     connection_id: transaction.connectionId,
     account_id: transaction.accountId,
     provider: transaction.provider,
     provider_transaction_id: transaction.providerTransactionId,
     amount: transaction.amount,
     currency: transaction.currency,
-    date: transaction.date,
     authorized_date: transaction.authorizedDate,
     description: transaction.description,
     merchant_name: transaction.merchantName,
@@ -174,9 +217,7 @@ export function transactionToItem(transaction: Transaction, changeId: string): S
       id: transaction.providerCategory.id,
       name: transaction.providerCategory.name,
     },
-    provider_category_id: transaction.providerCategory?.id ?? null,
     user_category_id: transaction.userCategoryId,
-    effective_category_id: effectiveCategoryId(transaction),
     note: transaction.note,
     category_sync: categorySyncToAttribute(transaction.categorySync),
     created_at: transaction.createdAt === transaction.updatedAt ? changedAt : transaction.createdAt,
@@ -187,16 +228,17 @@ export function transactionToItem(transaction: Transaction, changeId: string): S
 export function transactionFromItem(item: StoredItem): Transaction {
   const read = readerFor(item, TRANSACTION_ENTITY);
   const providerCategory = read.nullableMap('provider_category');
+  const { userId, transactionId } = transactionIdsFromKey(item);
   return {
-    userId: read.string('user_id'),
-    transactionId: read.string('transaction_id'),
+    userId,
+    transactionId,
     connectionId: read.string('connection_id'),
     accountId: read.string('account_id'),
     provider: read.oneOf('provider', providers),
     providerTransactionId: read.string('provider_transaction_id'),
     amount: read.string('amount'),
     currency: read.string('currency'),
-    date: read.string('date'),
+    date: dateFromSortKey(item, transactionId),
     authorizedDate: read.nullableString('authorized_date'),
     description: read.string('description'),
     merchantName: read.nullableString('merchant_name'),
