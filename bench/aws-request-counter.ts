@@ -22,6 +22,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BatchGetItemCommand, type AttributeValue as WireValue } from '@aws-sdk/client-dynamodb';
 import { bankingTable, type IndexProjection } from '../shared/catalog/resources';
@@ -37,7 +38,7 @@ export interface OperationTally {
   itemsRead: number;
   writeUnits: number;
   readUnits: number;
-  /** SQS: messages sent (a SendMessageBatch carries up to 10). */
+  /** SQS: messages sent (a SendMessageBatch carries up to 10); EventBridge: events put (entries of PutEvents). */
   messagesSent: number;
   /** Summed time from sending to the parsed answer (requests in flight together overlap). */
   milliseconds: number;
@@ -59,6 +60,7 @@ const SERVICE_NAMES: Record<string, string> = {
   KMSClient: 'KMS',
   SQSClient: 'SQS',
   SecretsManagerClient: 'SecretsManager',
+  EventBridgeClient: 'EventBridge',
 };
 
 /** DynamoDB's item size rule: attribute name bytes plus value bytes (numbers approximated by digits). */
@@ -345,7 +347,7 @@ function requestJson(request: unknown): RequestShape {
   }
 }
 
-type CountedClient = DynamoDBDocumentClient | KMSClient | SQSClient | SecretsManagerClient;
+type CountedClient = DynamoDBDocumentClient | KMSClient | SQSClient | SecretsManagerClient | EventBridgeClient;
 
 /**
  * One counter for the process. `attach` adds the middleware to a client once; `snapshot` / `reset` read and
@@ -448,7 +450,7 @@ export class AwsRequestCounter {
           entry.requests += 1;
           const input = requestJson(args.request);
           if (operation === 'BatchWriteItem') this.captureFrom(input);
-          const writes = service === 'DynamoDB' ? plannedWrites(operation, input) : [];
+          const writes = service === 'DynamoDB' && this.estimating ? plannedWrites(operation, input) : [];
           const before = writes.length > 0 ? await this.readItems(client, writes) : new Map();
           const started = performance.now();
           let result: { output?: unknown };
@@ -476,10 +478,27 @@ export class AwsRequestCounter {
             }
           }
           if (service === 'SQS') entry.messagesSent += operation === 'SendMessageBatch' ? ((input.Entries as unknown[] | undefined)?.length ?? 0) : operation === 'SendMessage' ? 1 : 0;
+          if (service === 'EventBridge' && operation === 'PutEvents') entry.messagesSent += (input.Entries as unknown[] | undefined)?.length ?? 0;
           return result;
         },
       { step: 'deserialize', priority: 'high', name: 'benchAwsRequestCounter' },
     );
+  }
+
+  private estimating = true;
+
+  /**
+   * Runs `work` without the capacity estimate's reads around each write (requests are still counted, write
+   * units are not): for timing a flow as it runs without the counter, which {@link estimatorMilliseconds}
+   * can only bound when its writes overlap.
+   */
+  async withoutEstimates<T>(work: () => Promise<T>): Promise<T> {
+    this.estimating = false;
+    try {
+      return await work();
+    } finally {
+      this.estimating = true;
+    }
   }
 
   reset(): void {

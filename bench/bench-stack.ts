@@ -123,4 +123,5 @@ export async function useStackInThisProcess(stack: BenchStack): Promise<void> {
   stack.counter.attach(clients.kmsClient());
   stack.counter.attach(clients.sqsClient());
   stack.counter.attach(clients.secretsManagerClient());
+  stack.counter.attach(clients.eventBridgeClient());
 }

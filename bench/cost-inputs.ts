@@ -47,7 +47,8 @@ function unitsFor(inputs: CostInputs, providerSync: MeasuredSyncs): WorkUnit[] {
       perMonth,
       aws: measured.aws,
       lambdaInvocations: 1,
-      lambdaSeconds: measured.wallSeconds,
+      // The repeat without the capacity estimate's reads where there is one (the profile connection's syncs).
+      lambdaSeconds: measured.timedWallSeconds ?? measured.wallSeconds,
       coldStartSeconds: coldSeconds(coldStart, 'syncConnection'),
       apiGatewayRequests: 0,
       // The event source's ReceiveMessage and DeleteMessage for the job (batch size 1).

@@ -27,6 +27,7 @@ export const prices = {
   sqsStandardPerMillion: { usd: 0.4, source: 'aws.amazon.com/sqs/pricing — standard queues, first 100 billion requests/month (64 KB chunks)' },
   sqsFifoPerMillion: { usd: 0.5, source: 'aws.amazon.com/sqs/pricing — FIFO queues' },
   kmsPer10kRequests: { usd: 0.03, source: 'aws.amazon.com/kms/pricing — symmetric requests' },
+  eventBridgePerMillionEvents: { usd: 1.0, source: 'aws.amazon.com/eventbridge/pricing — custom events published to an event bus (each 64 KB chunk one event; same-account delivery to targets free)' },
   kmsKeyPerMonth: { usd: 1.0, source: 'aws.amazon.com/kms/pricing — customer managed key' },
   secretPerMonth: { usd: 0.4, source: 'aws.amazon.com/secrets-manager/pricing — per secret' },
   secretsPer10kCalls: { usd: 0.05, source: 'aws.amazon.com/secrets-manager/pricing — API calls' },
@@ -82,7 +83,7 @@ export interface CostResult {
   readonly fixedMonthlyUsd: number;
 }
 
-function sum(tally: Tally, filter: (key: string) => boolean, field: 'requests' | 'writeUnits' | 'readUnits'): number {
+function sum(tally: Tally, filter: (key: string) => boolean, field: 'requests' | 'writeUnits' | 'readUnits' | 'messagesSent'): number {
   return Object.entries(tally)
     .filter(([key]) => filter(key))
     .reduce((total, [, value]) => total + value[field], 0);
@@ -104,6 +105,7 @@ export function costPerConnection(units: readonly WorkUnit[], storage: StorageIn
   let sqsFifo = 0;
   let sqsStandard = 0;
   let kms = 0;
+  let busEvents = 0;
   let secretsCalls = 0;
   for (const unit of units) {
     const n = unit.perMonth;
@@ -118,6 +120,7 @@ export function costPerConnection(units: readonly WorkUnit[], storage: StorageIn
     sqsFifo += n * unit.eventSourceSqs.fifo;
     sqsStandard += n * unit.eventSourceSqs.standard;
     kms += n * sum(unit.aws, (key) => key.startsWith('KMS.'), 'requests');
+    busEvents += n * sum(unit.aws, (key) => key === 'EventBridge.PutEvents', 'messagesSent');
     secretsCalls += n * sum(unit.aws, (key) => key.startsWith('SecretsManager.'), 'requests');
   }
   // Storage: each transaction's item plus its entry in every index it is in (keys and projected attributes
@@ -150,6 +153,11 @@ export function costPerConnection(units: readonly WorkUnit[], storage: StorageIn
       detail: `${round(sqsFifo, 1)} FIFO + ${round(sqsStandard, 1)} standard requests`,
     },
     { service: 'KMS', usdPerConnectionMonth: (kms / 1e4) * prices.kmsPer10kRequests.usd, detail: `${round(kms, 1)} requests` },
+    {
+      service: 'EventBridge',
+      usdPerConnectionMonth: (busEvents / 1e6) * prices.eventBridgePerMillionEvents.usd,
+      detail: `${round(busEvents, 1)} app events put on the bus (each under 64 KB)`,
+    },
     {
       service: 'Secrets Manager (API calls)',
       usdPerConnectionMonth: (secretsCalls / 1e4) * prices.secretsPer10kCalls.usd,

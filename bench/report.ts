@@ -187,6 +187,12 @@ function providerSyncSection(result: ProviderSyncResult): string {
   ].join('\n');
 }
 
+/** A sync row with the uncounted repeat's wall time beside the counted one. */
+function timedRow(row: (string | number)[], measurement: SyncMeasurement): (string | number)[] {
+  if (measurement.timedWallSeconds === undefined) return row;
+  return [row[0]!, `${row[1]} [${n(measurement.timedWallSeconds)} s]`, ...row.slice(2)];
+}
+
 function profileSection(profile: ProfileSyncResult): string {
   const rows = [profile.plaid, profile.pluggy].filter((result) => result !== null);
   return [
@@ -195,7 +201,9 @@ function profileSection(profile: ProfileSyncResult): string {
     `One connection per provider with the cost profile's activity (section 5: about two transactions a day of history), linked and synced ` +
       `the same way, alone in a table of its own (\`${profile.table}\`): DynamoDB reads only the partition a query names, while moto walks ` +
       'every item of the table for each query, so next to the 10,000-transaction connections below each of its queries would cost moto ' +
-      'hundreds of milliseconds that DynamoDB does not spend (bench/profile-connection.ts).',
+      'hundreds of milliseconds that DynamoDB does not spend (bench/profile-connection.ts). Each steady-state sync ran twice: counted ' +
+      "(the figures below), then again without the request counter's reads for its capacity estimate; that second wall time is the " +
+      'Lambda time section 5 bills, shown in brackets.',
     '',
     table(
       ['Sync', 'Wall time', 'Transactions +/~/−', 'AWS requests', 'DynamoDB writes', 'RRU', 'Provider requests'],
@@ -203,8 +211,8 @@ function profileSection(profile: ProfileSyncResult): string {
         const name = result.provider === 'plaid' ? 'Plaid' : 'Pluggy';
         return [
           syncRows(`${name} \`${result.sandboxUser}\`: first (${n(result.storedTransactions)} transactions)`, result.first),
-          syncRows(`${name}: steady state (${result.incremental.newTransactions} new): ${result.incremental.note}`, result.incremental),
-          syncRows(`${name}: nothing new${result.provider === 'pluggy' ? ' (item not updated since: account reads skipped)' : ''}`, result.unchanged),
+          timedRow(syncRows(`${name}: steady state (${result.incremental.newTransactions} new): ${result.incremental.note}`, result.incremental), result.incremental),
+          timedRow(syncRows(`${name}: nothing new${result.provider === 'pluggy' ? ' (item not updated since: account reads skipped)' : ''}`, result.unchanged), result.unchanged),
         ];
       }),
     ),
@@ -405,7 +413,9 @@ function costSection(results: BenchResults): string {
     '',
     `Fixed per deployment, whatever the number of connections: ${cost.fixedMonthly.map((line) => `${line.service} ${usd(line.usdPerConnectionMonth)} (${line.detail})`).join('; ')} — ` +
       `${usd(cost.fixedMonthlyUsd)} a month. Not included: CloudWatch Logs and metrics, X-Ray traces, data transfer, and the ` +
-      "Lambda event sources' empty long polls on idle queues (a per-queue cost, not per connection).",
+      "Lambda event sources' empty long polls on idle queues (a per-queue cost, not per connection), and deliveries to the app's " +
+      'webhook URL when one is configured (`APP_WEBHOOK_URL`; per app event above: an SQS send, the event source\'s receive and ' +
+      'delete, one `deliverAppWebhook` invocation, a `GetItem` and an `UpdateItem`).',
     '',
     `Prices (us-east-1 list prices, as of ${prices.checked}; checked against published summaries of the AWS pricing pages, ` +
       'no live AWS access from the benchmark machine):',
@@ -423,6 +433,7 @@ function costSection(results: BenchResults): string {
         ['SQS FIFO', `$${prices.sqsFifoPerMillion.usd} per million requests`, prices.sqsFifoPerMillion.source],
         ['KMS requests', `$${prices.kmsPer10kRequests.usd} per 10,000`, prices.kmsPer10kRequests.source],
         ['KMS key', `$${prices.kmsKeyPerMonth.usd} per month`, prices.kmsKeyPerMonth.source],
+        ['EventBridge custom events', `$${prices.eventBridgePerMillionEvents.usd} per million`, prices.eventBridgePerMillionEvents.source],
         ['Secrets Manager secret', `$${prices.secretPerMonth.usd} per secret-month`, prices.secretPerMonth.source],
         ['Secrets Manager API calls', `$${prices.secretsPer10kCalls.usd} per 10,000`, prices.secretsPer10kCalls.source],
       ],

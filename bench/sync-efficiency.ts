@@ -46,6 +46,11 @@ export interface SyncMeasurement {
   readonly wallSeconds: number;
   /** Time during which those reads were in flight (an upper bound of what they added). */
   readonly estimatorSeconds: number;
+  /**
+   * Wall time of the same kind of sync run again right after, without the capacity estimate's reads (the
+   * profile connection's syncs, which the cost model bills for their duration).
+   */
+  readonly timedWallSeconds?: number;
   readonly counts: { added: number; modified: number; removed: number; accounts: number };
   readonly outcome: string;
   readonly aws: Tally;
