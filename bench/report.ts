@@ -71,7 +71,7 @@ function requestsNote(functions: NonNullable<BenchResults['coldStart']>['functio
       .map(([operation, count]) => `${operation} ×${count}`)
       .join(', ');
     return (
-      `- \`${row.id}\`: ${sent.count} requests (${operations}) in ${sent.waves.length} waves of ${sent.waves.join(' + ')}; ` +
+      `- \`${row.id}\`: ${sent.count} requests (${operations}) in ${sent.waves.length === 1 ? 'one wave' : `${sent.waves.length} waves of ${sent.waves.join(' + ')}`}; ` +
       `its baseline \`${row.sdkBaseline}\` sends them too (${sent.refusedInReplay} refused by their condition in the check run).`
     );
   });
@@ -96,7 +96,7 @@ function coldStartSection(results: BenchResults): string {
       '`createRequire` banner, target node22, platform node, every dependency bundled), then loaded by a fresh `node` process ' +
       '(no `NODE_OPTIONS`, as deployed) which invokes the handler once: user routes without JWT claims ' +
       '(they answer 401), webhook routes with an unsigned body (401), workers with an empty SQS batch, the scheduler with a ' +
-      'scheduled event (it queries the empty due index on moto). The time is from process start to the answer, the median of ' +
+      'scheduled event (the scheduler claims and queries the empty due index on moto, the consent job queries the empty expiry index). The time is from process start to the answer, the median of ' +
       `${cold.runsPerBundle} runs after one discarded warm-up round, all bundles interleaved round by round (in a different ` +
       'order each round). Each function runs right next to a run of its SDK-only baseline (either first), and × SDK-only ' +
       'is the median of those paired ratios, so a busy moment of the shared machine weighs on both sides of a ratio. The ' +
