@@ -12,6 +12,7 @@ import { buildHttpApiEvent } from '../local/gateway/http-api-event';
 import { notFoundRoute, routes, scheduled, workers, type Grant, type HttpMethod } from '../infra/catalog/routes';
 import { median, percentile, ratio, round } from './stats';
 import { benchRoot, projectRoot, trackChild, workDir, type Progress } from './bench-context';
+import { requestWaves, startAwsRequestRecorder, type RecordedRequest } from './aws-request-recorder';
 
 /**
  * The bundling options of `infra/constructs/banking-function.ts` (NodejsFunction `bundling`), as esbuild
@@ -61,33 +62,37 @@ export function assertSameBundlingAsStack(): void {
   }
 }
 
-/** Packages whose presence in a bundle decides its SDK baseline, with the code that loads each one. */
+/**
+ * Packages whose presence in a bundle decides its SDK baseline, with the code that loads each one. `construct`
+ * gets the client configuration as source text: `{}` in the SDK-only baselines, the endpoint and region in a
+ * baseline that sends requests (as `shared/adapters/aws-clients.ts` configures the functions' clients).
+ */
 const sdkPackages = {
   '@aws-sdk/client-dynamodb': {
     imports: "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
-    construct: 'new DynamoDBClient({})',
+    construct: (config: string) => `new DynamoDBClient(${config})`,
   },
   '@aws-sdk/lib-dynamodb': {
     imports: "import { DynamoDBClient as DocumentBase } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
-    construct: 'DynamoDBDocumentClient.from(new DocumentBase({}))',
+    construct: (config: string) => `DynamoDBDocumentClient.from(new DocumentBase(${config}))`,
   },
-  '@aws-sdk/client-kms': { imports: "import { KMSClient } from '@aws-sdk/client-kms';", construct: 'new KMSClient({})' },
-  '@aws-sdk/client-sqs': { imports: "import { SQSClient } from '@aws-sdk/client-sqs';", construct: 'new SQSClient({})' },
+  '@aws-sdk/client-kms': { imports: "import { KMSClient } from '@aws-sdk/client-kms';", construct: (config: string) => `new KMSClient(${config})` },
+  '@aws-sdk/client-sqs': { imports: "import { SQSClient } from '@aws-sdk/client-sqs';", construct: (config: string) => `new SQSClient(${config})` },
   '@aws-sdk/client-secrets-manager': {
     imports: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
-    construct: 'new SecretsManagerClient({})',
+    construct: (config: string) => `new SecretsManagerClient(${config})`,
   },
   // The outbox publisher's client (shared/adapters/eventbridge); without it here, a function that publishes
   // app events would be compared with a baseline that lacks one of the SDK clients its bundle contains.
   '@aws-sdk/client-eventbridge': {
     imports: "import { EventBridgeClient } from '@aws-sdk/client-eventbridge';",
-    construct: 'new EventBridgeClient({})',
+    construct: (config: string) => `new EventBridgeClient(${config})`,
   },
   plaid: {
     imports: "import { Configuration, PlaidApi } from 'plaid';",
-    construct: "new PlaidApi(new Configuration({ basePath: 'https://sandbox.plaid.com' }))",
+    construct: () => "new PlaidApi(new Configuration({ basePath: 'https://sandbox.plaid.com' }))",
   },
-  undici: { imports: "import { Agent } from 'undici';", construct: 'new Agent()' },
+  undici: { imports: "import { Agent } from 'undici';", construct: () => 'new Agent()' },
 } as const;
 
 export type SdkPackage = keyof typeof sdkPackages;
@@ -155,6 +160,42 @@ export interface ColdStartRow {
   readonly spreadMs: { readonly p25: number; readonly p75: number };
   /** Milliseconds above the SDK-only bundle (median of the paired differences): what our own code adds. */
   readonly aboveSdkBaselineMs: number;
+  /** The plain SDK-only baseline (clients constructed, no request sent); `sdkBaseline` when no requests were recorded. */
+  readonly sdkOnlyBaseline: string;
+  /** Median paired ratio to the plain SDK-only baseline (the same as `vsSdkBaseline` without recorded requests). */
+  readonly vsSdkOnlyBaseline: number;
+  /** Median paired ratio of the time to load the bundle (import, before the first invoke) to the plain SDK-only baseline's. */
+  readonly loadVsSdkOnlyBaseline: number;
+  /**
+   * The AWS requests the function's first answer sent (recorded on the wire, see bench/aws-request-recorder.ts),
+   * which its requests baseline (`sdkBaseline`) sends too; null when it sent none.
+   */
+  readonly firstAnswerRequests: {
+    readonly count: number;
+    /** Requests per wave: sent together, each wave after the previous one was answered. */
+    readonly waves: readonly number[];
+    /** `<client>.<operation>` → how many. */
+    readonly operations: Readonly<Record<string, number>>;
+    /** Replayed requests the service refused (conditional writes whose condition a later run made false). */
+    readonly refusedInReplay: number;
+  } | null;
+}
+
+interface RequestBaseline {
+  readonly name: string;
+  readonly info: BundleInfo;
+  readonly requests: readonly RecordedRequest[];
+  readonly waves: readonly (readonly RecordedRequest[])[];
+  readonly refusedInReplay: number;
+}
+
+function operationCounts(requests: readonly RecordedRequest[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const request of requests) {
+    const key = `${shortSdkName[request.clientPackage]}.${request.operation}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
 }
 
 export interface BaselineRow {
@@ -166,6 +207,8 @@ export interface BaselineRow {
   /** 25th and 75th percentile of this baseline's cold starts. */
   readonly spreadMs: { readonly p25: number; readonly p75: number };
   readonly vsHello: number;
+  /** Set on a requests baseline: the function whose first answer's requests it sends. */
+  readonly requestsOf?: string;
 }
 
 export interface ColdStartResult {
@@ -344,11 +387,65 @@ function baselineName(packages: readonly SdkPackage[]): string {
 function writeBaselineEntry(dir: string, packages: readonly SdkPackage[]): string {
   mkdirSync(dir, { recursive: true });
   const imports = packages.map((name) => sdkPackages[name].imports).join('\n');
-  const constructed = packages.map((name) => sdkPackages[name].construct);
+  const constructed = packages.map((name) => sdkPackages[name].construct('{}'));
   const source = [
     imports,
     `const clients = [${constructed.join(', ')}];`,
     'export const handler = async () => ({ statusCode: 200, body: `hello ${clients.length}` });',
+    '',
+  ].join('\n');
+  const file = path.join(dir, 'entry.mjs');
+  writeFileSync(file, source);
+  return file;
+}
+
+/** `sdk:<clients>+requests(<n>)`: the SDK-only baseline that also sends the `n` requests a function's first answer sent. */
+export function requestsBaselineName(packages: readonly SdkPackage[], requests: number): string {
+  return `${baselineName(packages)}+requests(${requests})`;
+}
+
+/**
+ * Writes the entry of a requests baseline: the SDK-only baseline's clients, configured with the endpoint and
+ * region the functions' clients get (`shared/adapters/aws-clients.ts`), and a handler that sends the recorded
+ * requests with the command classes of those same client packages, wave by wave as the function sent them
+ * ({@link requestWaves}), and answers when the last one is answered. The recorded bodies are the JSON
+ * protocols' input, which is the low-level command's input (DynamoDB attribute values included), so
+ * DynamoDB requests go through `@aws-sdk/client-dynamodb`'s client without the document client's
+ * marshalling: the baseline does no more than the function did. A request refused by the service (a
+ * conditional write whose condition a later run made false) still counts as sent and answered.
+ */
+export function writeRequestsBaselineEntry(dir: string, packages: readonly SdkPackage[], waves: readonly (readonly RecordedRequest[])[]): string {
+  mkdirSync(dir, { recursive: true });
+  const used = [...new Set(waves.flat().map((request) => request.clientPackage))];
+  const withSenders: SdkPackage[] = [...packages];
+  for (const clientPackage of used) if (!withSenders.includes(clientPackage)) withSenders.push(clientPackage);
+  const commandAlias = (request: RecordedRequest) => `${shortSdkName[request.clientPackage].replace(/-/g, '_')}_${request.operation}Command`;
+  const commandImports = used.map((clientPackage) => {
+    const operations = [...new Set(waves.flat().filter((request) => request.clientPackage === clientPackage).map((request) => request.operation))];
+    const names = operations.map((operation) => `${operation}Command as ${shortSdkName[clientPackage].replace(/-/g, '_')}_${operation}Command`);
+    return `import { ${names.join(', ')} } from '${clientPackage}';`;
+  });
+  const clientVariable = (clientPackage: SdkPackage) => `client${withSenders.indexOf(clientPackage)}`;
+  const source = [
+    ...withSenders.map((name) => sdkPackages[name].imports),
+    ...commandImports,
+    "const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';",
+    'const config = process.env.AWS_ENDPOINT_URL ? { region, endpoint: process.env.AWS_ENDPOINT_URL } : { region };',
+    ...withSenders.map((name, index) => `const client${index} = ${sdkPackages[name].construct('config')};`),
+    `const clients = [${withSenders.map((_, index) => `client${index}`).join(', ')}];`,
+    'const waves = [',
+    ...waves.map(
+      (wave) =>
+        `  [${wave.map((request) => `[${clientVariable(request.clientPackage)}, ${commandAlias(request)}, ${JSON.stringify(request.input)}]`).join(', ')}],`,
+    ),
+    '];',
+    'export const handler = async () => {',
+    '  let refused = 0;',
+    '  for (const wave of waves) {',
+    '    await Promise.all(wave.map(([client, Command, input]) => client.send(new Command(input)).catch(() => { refused += 1; })));',
+    '  }',
+    '  return { statusCode: 200, body: `${clients.length} clients, ${refused} requests refused` };',
+    '};',
     '',
   ].join('\n');
   const file = path.join(dir, 'entry.mjs');
@@ -467,22 +564,18 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
     const dir = path.join(outRoot, 'baselines', name.replace(/[^a-z0-9+-]/gi, '_'));
     baselineBundles.set(name, await bundle(writeBaselineEntry(path.join(dir, 'src'), packages), dir));
   });
-  const bundlingSeconds = (Date.now() - bundlingStarted) / 1000;
+  let bundlingSeconds = (Date.now() - bundlingStarted) / 1000;
   progress(`bundled ${functions.length} functions and ${baselineBundles.size} baselines in ${bundlingSeconds.toFixed(1)} s`);
 
   const eventDir = path.join(outRoot, 'events');
   mkdirSync(eventDir, { recursive: true });
   const noEvent = path.join(eventDir, 'baseline.json');
   writeFileSync(noEvent, '{}');
-  const targets: Target[] = [
-    ...functions.map((fn, index) => {
-      const eventFile = path.join(eventDir, `${fn.id}.json`);
-      writeFileSync(eventFile, JSON.stringify(fn.event));
-      return { key: `fn:${fn.id}`, bundleFile: bundles[index]!.file, eventFile, timings: [] };
-    }),
-    ...[...baselineBundles.entries()].map(([name, info]) => ({ key: `base:${name}`, bundleFile: info.file, eventFile: noEvent, timings: [] })),
-  ];
-
+  const eventFiles = functions.map((fn) => {
+    const eventFile = path.join(eventDir, `${fn.id}.json`);
+    writeFileSync(eventFile, JSON.stringify(fn.event));
+    return eventFile;
+  });
   const runnerEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
@@ -492,15 +585,67 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
     NODE_OPTIONS: '',
   };
 
-  // Each function runs right next to a run of its SDK-only baseline (which of the two goes first is drawn
-  // each time), so the pair sees the same moment of a shared, busy machine and their ratio cancels most of
-  // it; `vsSdkBaseline` is the median of those paired ratios. Baselines no function is compared with (the
-  // plaid analysis) run once per round on their own. One discarded round warms the file cache; every round
-  // runs its steps in a different (seeded, so repeatable) order, so no bundle always runs at the same point
-  // of a round.
+  // What each function's first answer asks of AWS: one run per function through a recording proxy in front of
+  // this run's moto (bench/aws-request-recorder.ts). A function that sent requests gets a second baseline, the
+  // SDK-only bundle that also sends those requests, in the same waves, to the same moto: for it, × SDK-only
+  // measures what our code adds, not what the answer needs AWS for. These runs are not measured.
+  const requestBaselines = new Map<string, RequestBaseline>();
+  const upstream = options.functionEnv.AWS_ENDPOINT_URL;
+  if (upstream) {
+    const recorder = await startAwsRequestRecorder(upstream);
+    try {
+      const recordingEnv = { ...runnerEnv, AWS_ENDPOINT_URL: recorder.endpoint };
+      for (const [index, fn] of functions.entries()) {
+        const requests = await recorder.record(async () => {
+          await runOnce(bundles[index]!.file, eventFiles[index]!, recordingEnv);
+        });
+        if (requests.length === 0) continue;
+        const packages = bundles[index]!.packages;
+        const waves = requestWaves(requests);
+        const name = requestsBaselineName(packages, requests.length);
+        const dir = path.join(outRoot, 'baselines', `requests-${fn.id}`);
+        const info = await bundle(writeRequestsBaselineEntry(path.join(dir, 'src'), packages, waves), dir);
+        // The baseline is checked the same way: it must send what the function sent, wave for wave.
+        const replayed = await recorder.record(async () => {
+          await runOnce(info.file, noEvent, recordingEnv);
+        });
+        const shape = (sent: readonly (readonly RecordedRequest[])[]) =>
+          sent.map((wave) => wave.map((request) => `${shortSdkName[request.clientPackage]}.${request.operation}`).sort().join(',')).join(' | ');
+        if (shape(requestWaves(replayed)) !== shape(waves)) {
+          throw new Error(`requests baseline of ${fn.id} sent ${shape(requestWaves(replayed))}, the function ${shape(waves)}`);
+        }
+        requestBaselines.set(fn.id, {
+          name,
+          info,
+          requests,
+          waves,
+          refusedInReplay: replayed.filter((request) => request.status >= 400).length,
+        });
+        progress(`${fn.id}: its first answer sent ${requests.length} AWS requests in ${waves.length} waves (${shape(waves)}); baseline ${name}`);
+      }
+    } finally {
+      await recorder.close();
+    }
+  }
+  bundlingSeconds = (Date.now() - bundlingStarted) / 1000;
+
+  const targets: Target[] = [
+    ...functions.map((fn, index) => ({ key: `fn:${fn.id}`, bundleFile: bundles[index]!.file, eventFile: eventFiles[index]!, timings: [] })),
+    ...[...baselineBundles.entries()].map(([name, info]) => ({ key: `base:${name}`, bundleFile: info.file, eventFile: noEvent, timings: [] })),
+    ...[...requestBaselines.entries()].map(([id, baseline]) => ({ key: `req:${id}`, bundleFile: baseline.info.file, eventFile: noEvent, timings: [] })),
+  ];
+
+  // Each function runs right next to a run of its SDK-only baseline (the order of the two is drawn each
+  // time), so the pair sees the same moment of a shared, busy machine and their ratio cancels most of it;
+  // `vsSdkBaseline` is the median of those paired ratios. A function with a requests baseline runs next to
+  // both (the three in a drawn order): `vsSdkBaseline` is then paired with the requests baseline and
+  // `vsSdkOnlyBaseline` with the SDK-only one. Baselines no function is compared with (the plaid analysis)
+  // run once per round on their own. One discarded round warms the file cache; every round runs its steps
+  // in a different (seeded, so repeatable) order, so no bundle always runs at the same point of a round.
   const targetOf = (key: string) => targets.find((target) => target.key === key)!;
   const comparedWith = new Map(functions.map((fn, index) => [fn.id, `base:${baselineName(bundles[index]!.packages)}`]));
   const pairedBaselineRuns = new Map<string, RunTiming[]>(functions.map((fn) => [fn.id, []]));
+  const pairedRequestRuns = new Map<string, RunTiming[]>(functions.map((fn) => [fn.id, []]));
   const used = new Set(comparedWith.values());
   type Step = { readonly fn?: FunctionUnderTest; readonly solo?: Target };
   const steps: Step[] = [
@@ -528,16 +673,14 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
         if (measured) step.solo.timings.push(timing);
         continue;
       }
-      const fnTarget = targetOf(`fn:${step.fn!.id}`);
-      const baseTarget = targetOf(comparedWith.get(step.fn!.id)!);
-      const baselineFirst = random() < 0.5;
-      const first = await runTarget(baselineFirst ? baseTarget : fnTarget);
-      const second = await runTarget(baselineFirst ? fnTarget : baseTarget);
+      const id = step.fn!.id;
+      const group = [targetOf(`fn:${id}`), targetOf(comparedWith.get(id)!), ...(requestBaselines.has(id) ? [targetOf(`req:${id}`)] : [])];
+      const timings = new Map<Target, RunTiming>();
+      for (const target of shuffled(group, random)) timings.set(target, await runTarget(target));
       if (!measured) continue;
-      const [baseTiming, fnTiming] = baselineFirst ? [first, second] : [second, first];
-      fnTarget.timings.push(fnTiming);
-      baseTarget.timings.push(baseTiming);
-      pairedBaselineRuns.get(step.fn!.id)!.push(baseTiming);
+      for (const [target, timing] of timings) target.timings.push(timing);
+      pairedBaselineRuns.get(id)!.push(timings.get(group[1]!)!);
+      if (group[2]) pairedRequestRuns.get(id)!.push(timings.get(group[2])!);
     }
     progress(`cold start round ${round + 1}/${rounds}${round === 0 ? ' (warm-up, discarded)' : ''}`);
   }
@@ -563,16 +706,33 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
       vsHello: ratio(ms, helloMs),
     };
   };
+  const requestBaselineRow = (id: string, baseline: RequestBaseline): BaselineRow => {
+    const ms = medianOf(`req:${id}`, 'answeredMs');
+    return {
+      name: baseline.name,
+      sdk: baseline.info.packages.map((pkg) => shortSdkName[pkg]),
+      bundleBytes: baseline.info.bytes,
+      medianMs: round(ms, 1),
+      medianLoadMs: round(medianOf(`req:${id}`, 'loadedMs'), 1),
+      spreadMs: spreadOf(`req:${id}`),
+      vsHello: ratio(ms, helloMs),
+      requestsOf: id,
+    };
+  };
 
   const rows: ColdStartRow[] = functions.map((fn, index) => {
     const info = bundles[index]!;
     const ms = medianOf(`fn:${fn.id}`, 'answeredMs');
-    const sdkBaseline = baselineName(info.packages);
+    const sdkOnlyBaseline = baselineName(info.packages);
+    const requestBaseline = requestBaselines.get(fn.id);
     const outcomes = [...new Set(timingsOf(`fn:${fn.id}`).map((timing) => timing.outcome))];
-    const baselineRuns = pairedBaselineRuns.get(fn.id)!;
     const fnRuns = timingsOf(`fn:${fn.id}`);
+    const sdkOnlyRuns = pairedBaselineRuns.get(fn.id)!;
+    const baselineRuns = requestBaseline ? pairedRequestRuns.get(fn.id)! : sdkOnlyRuns;
     const pairedRatios = fnRuns.map((timing, index) => timing.answeredMs / baselineRuns[index]!.answeredMs);
     const pairedDifferences = fnRuns.map((timing, index) => timing.answeredMs - baselineRuns[index]!.answeredMs);
+    const sdkOnlyRatios = fnRuns.map((timing, index) => timing.answeredMs / sdkOnlyRuns[index]!.answeredMs);
+    const loadRatios = fnRuns.map((timing, index) => timing.loadedMs / sdkOnlyRuns[index]!.loadedMs);
     return {
       id: fn.id,
       kind: fn.kind,
@@ -581,7 +741,8 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
       bundleBytes: info.bytes,
       sourceMapBytes: info.sourceMapBytes,
       sdk: info.packages.map((pkg) => shortSdkName[pkg]),
-      sdkBaseline,
+      sdkBaseline: requestBaseline ? requestBaseline.name : sdkOnlyBaseline,
+      sdkOnlyBaseline,
       containsPlaid: info.packages.includes('plaid'),
       callsPlaid: fn.grants.includes('secret:plaid'),
       clientsWithoutGrant: clientsWithoutGrant(info.packages, fn.grants),
@@ -592,6 +753,16 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
       vsHello: ratio(ms, helloMs),
       vsSdkBaseline: round(median(pairedRatios), 2),
       vsSdkBaselineSpread: { p25: round(percentile(pairedRatios, 25), 2), p75: round(percentile(pairedRatios, 75), 2) },
+      vsSdkOnlyBaseline: round(median(sdkOnlyRatios), 2),
+      loadVsSdkOnlyBaseline: round(median(loadRatios), 2),
+      firstAnswerRequests: requestBaseline
+        ? {
+            count: requestBaseline.requests.length,
+            waves: requestBaseline.waves.map((wave) => wave.length),
+            operations: operationCounts(requestBaseline.requests),
+            refusedInReplay: requestBaseline.refusedInReplay,
+          }
+        : null,
       spreadMs: spreadOf(`fn:${fn.id}`),
       aboveSdkBaselineMs: round(median(pairedDifferences), 1),
     };
@@ -612,7 +783,10 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
     runsPerBundle: options.runs,
     nodeVersion: process.version,
     hello: baselineRow('hello'),
-    baselines: [...baselineBundles.keys()].filter((name) => name !== 'hello').sort().map(baselineRow),
+    baselines: [
+      ...[...baselineBundles.keys()].filter((name) => name !== 'hello').sort().map(baselineRow),
+      ...[...requestBaselines.entries()].map(([id, baseline]) => requestBaselineRow(id, baseline)),
+    ],
     functions: rows,
     plaid: {
       bundleBytesAboveHello: plaidOnly.bytes - baselineBundles.get('hello')!.bytes,

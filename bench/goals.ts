@@ -28,7 +28,15 @@ export function goalsOf(results: Omit<BenchResults, 'goals'>): GoalRow[] {
   const rows: GoalRow[] = [
     {
       ...row('worst cold start × its SDK-only bundle (`coldStart.functions[].vsSdkBaseline`)', 1.1, worst ? worst.vsSdkBaseline : null, '×'),
-      ...(worst ? { figure: `worst cold start × its SDK-only bundle (\`vsSdkBaseline\`, ${worst.id})` } : {}),
+      // For a function whose first answer makes AWS requests, its SDK-only bundle sends them too (`sdk:…+requests(N)`).
+      ...(worst
+        ? {
+            figure:
+              `worst cold start × its SDK-only bundle (\`vsSdkBaseline\`, ${worst.id}` +
+              (worst.firstAnswerRequests ? `, vs \`${worst.sdkBaseline}\`; × plain SDK-only ${worst.vsSdkOnlyBaseline}` : '') +
+              ')',
+          }
+        : {}),
     },
     row('SDK clients bundled without a grant (functions)', 0, cold ? cold.functions.filter((fn) => fn.clientsWithoutGrant.length > 0).length : null),
     row('cost per Plaid connection-month (`cost.totalUsdPerConnectionMonth`)', 0.002, results.cost ? round(results.cost.totalUsdPerConnectionMonth, 6) : null, ' USD'),

@@ -62,6 +62,23 @@ function spread(range: { readonly p25: number; readonly p75: number } | undefine
   return range ? `${n(range.p25)}–${n(range.p75)}` : '—';
 }
 
+/** What the requests baselines send, per function whose first answer made AWS requests. */
+function requestsNote(functions: NonNullable<BenchResults['coldStart']>['functions']): string {
+  const withRequests = functions.filter((row) => row.firstAnswerRequests);
+  if (withRequests.length === 0) return 'No first answer made an AWS request.\n';
+  const lines = withRequests.map((row) => {
+    const sent = row.firstAnswerRequests!;
+    const operations = Object.entries(sent.operations)
+      .map(([operation, count]) => `${operation} ×${count}`)
+      .join(', ');
+    return (
+      `- \`${row.id}\`: ${sent.count} requests (${operations}) in ${sent.waves.length === 1 ? 'one wave' : `${sent.waves.length} waves of ${sent.waves.join(' + ')}`}; ` +
+      `its baseline \`${row.sdkBaseline}\` sends them too (${sent.refusedInReplay} refused by their condition in the check run).`
+    );
+  });
+  return ['First answers that made AWS requests, and what their requests baselines send:', '', ...lines, ''].join('\n');
+}
+
 function coldStartSection(results: BenchResults): string {
   const cold = results.coldStart;
   if (!cold) return '## 1. Cold start\n\nNot measured in this run.\n';
@@ -80,7 +97,7 @@ function coldStartSection(results: BenchResults): string {
       '`createRequire` banner, target node22, platform node, every dependency bundled), then loaded by a fresh `node` process ' +
       '(no `NODE_OPTIONS`, as deployed) which invokes the handler once: user routes without JWT claims ' +
       '(they answer 401), webhook routes with an unsigned body (401), workers with an empty SQS batch, the scheduler with a ' +
-      'scheduled event (it queries the empty due index on moto). The time is from process start to the answer, the median of ' +
+      'scheduled event (the scheduler claims and queries the empty due index on moto, the consent job queries the empty expiry index). The time is from process start to the answer, the median of ' +
       `${cold.runsPerBundle} runs after one discarded warm-up round, all bundles interleaved round by round (in a different ` +
       'order each round). Each function runs right next to a run of its SDK-only baseline (either first), and × SDK-only ' +
       'is the median of those paired ratios, so a busy moment of the shared machine weighs on both sides of a ratio. The ' +
@@ -89,7 +106,16 @@ function coldStartSection(results: BenchResults): string {
     '',
     'Baselines, bundled the same way: **hello** (a handler that returns a constant) and, per function, the **SDK-only** bundle that ' +
       'imports and constructs just the SDK clients its bundle contains (read from esbuild\'s metafile: the packages that contribute ' +
-      'bytes to the output).',
+      'bytes to the output). A function whose first answer needs AWS requests (the scheduled jobs read and claim their shards) is ' +
+      'compared with a **requests** baseline, `sdk:<clients>+requests(N)`: before the measured rounds each function is run once ' +
+      'with its endpoint pointing at a recording proxy in front of this run\'s moto (`bench/aws-request-recorder.ts`), and for one ' +
+      'that sent requests the SDK-only bundle is extended with a handler that sends the same N requests (same operations and ' +
+      'inputs, with the command classes of the same client packages) in the same waves (requests sent together, each wave after ' +
+      'the previous one was answered) to the same moto; that baseline is itself run once through the proxy and must send the ' +
+      'same waves. DynamoDB requests go through the low-level client without the document client\'s marshalling, and replayed ' +
+      'conditional writes that a later run made stale are refused by moto (counted below), so the baseline never does more ' +
+      'than the function. For those functions × SDK-only is paired with the requests baseline, and the function also runs ' +
+      'next to its plain SDK-only bundle: × plain SDK-only and the load-only ratio (import time alone) stay beside it.',
     '',
     table(
       ['Baseline', 'Bundle', 'Median cold start (p25–p75)', '× hello'],
@@ -97,7 +123,20 @@ function coldStartSection(results: BenchResults): string {
     ),
     '',
     table(
-      ['Function', 'Kind', 'Bundle', 'SDK clients in the bundle (no grant for)', 'Answer', 'Median cold start (p25–p75)', 'Load / first invoke', '× hello', '× SDK-only (paired, p25–p75)', 'Above SDK-only', 'plaid'],
+      [
+        'Function',
+        'Kind',
+        'Bundle',
+        'SDK clients in the bundle (no grant for)',
+        'Answer',
+        'Median cold start (p25–p75)',
+        'Load / first invoke',
+        '× hello',
+        '× SDK-only (paired, p25–p75)',
+        'Above SDK-only',
+        '× plain SDK-only / load only',
+        'plaid',
+      ],
       cold.functions.map((row) => [
         `\`${row.id}\``,
         row.kind,
@@ -107,8 +146,10 @@ function coldStartSection(results: BenchResults): string {
         `${n(row.medianMs)} ms (${spread(row.spreadMs)})`,
         `${n(row.medianLoadMs)} / ${n(row.medianInvokeMs)} ms`,
         x(row.vsHello),
-        `${x(row.vsSdkBaseline)} (${n(row.vsSdkBaselineSpread.p25)}–${n(row.vsSdkBaselineSpread.p75)})`,
+        `${x(row.vsSdkBaseline)} (${n(row.vsSdkBaselineSpread.p25)}–${n(row.vsSdkBaselineSpread.p75)})` +
+          (row.firstAnswerRequests ? ` vs \`${row.sdkBaseline}\`` : ''),
         `${n(row.aboveSdkBaselineMs)} ms`,
+        row.vsSdkOnlyBaseline === undefined ? '—' : `${x(row.vsSdkOnlyBaseline)} / ${x(row.loadVsSdkOnlyBaseline)}`,
         row.containsPlaid ? (row.callsPlaid ? `yes (${kb(row.plaidBytes)})` : `**UNEXPECTED** (${kb(row.plaidBytes)})`) : '—',
       ]),
     ),
@@ -118,6 +159,7 @@ function coldStartSection(results: BenchResults): string {
           .map((row) => `\`${row.id}\` (${row.clientsWithoutGrant.join(', ')})`)
           .join(', ')}.\n`
       : 'Every SDK client a bundle contains is one its catalog grants let it use.\n',
+    requestsNote(cold.functions),
     '### The `plaid` SDK',
     '',
     `- Loading it costs ${n(cold.plaid.loadMsAboveHello)} ms over hello on its own (\`sdk:plaid\`, ${kb(cold.plaid.bundleBytesAboveHello)} of bundle incl. axios)` +

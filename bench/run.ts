@@ -6,7 +6,8 @@
  * `npm run bench -- --quick` runs every section with small sizes and writes to bench/.work/ instead (for
  * working on the benchmark itself; its figures are not meant to be quoted). Sizes can also be set one by one:
  * BENCH_COLD_RUNS, BENCH_TRANSACTIONS, BENCH_WEBHOOKS, BENCH_WEBHOOK_CONCURRENCY, BENCH_WEBHOOK_MAX_SECONDS,
- * BENCH_SCHEDULER_SIZES (comma-separated), BENCH_SECTIONS (any of cold,sync,webhook,scheduler).
+ * BENCH_SCHEDULER_SIZES (comma-separated), BENCH_SECTIONS (any of cold,sync,webhook,scheduler), BENCH_COLD_ONLY
+ * (function ids, comma-separated; quick runs only).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,10 @@ import type { WebhookIngressResult } from './webhook-ingress';
 const startedAt = Date.now();
 const progress = progressPrinter(startedAt);
 const quick = process.argv.includes('--quick');
+/** BENCH_COLD_ONLY (comma-separated function ids): cold-start only these, for working on one function. */
+const coldOnly = process.env.BENCH_COLD_ONLY ? process.env.BENCH_COLD_ONLY.split(',').map((id) => id.trim()) : undefined;
+// A full run's results must cover every function of the catalog.
+if (coldOnly && !quick) throw new Error('BENCH_COLD_ONLY is for quick runs only (npm run bench -- --quick)');
 
 function setting(name: string, full: number, quickValue: number): number {
   const raw = process.env[name];
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
 
   if (config.sections.has('cold')) {
     const { measureColdStarts } = await import('./cold-start');
-    coldStart = await timed('cold start', () => measureColdStarts({ runs: config.coldRuns, functionEnv: stack!.functionEnv, progress }));
+    coldStart = await timed('cold start', () => measureColdStarts({ runs: config.coldRuns, functionEnv: stack!.functionEnv, progress, ...(coldOnly ? { only: coldOnly } : {}) }));
   }
   // The Plaid connection is linked before the webhook load and synced after it: moto answers an index query
   // by scanning the whole table, so webhook receipt (one index query per delivery) is measured while the

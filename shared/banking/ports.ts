@@ -277,20 +277,21 @@ export interface DueConnectionIndex {
    */
   listDue(shard: number, dueAfter: string | null, dueBefore: string, cursor: string | null, limit: number): Promise<Page<DueConnection>>;
   /**
-   * Claims the shard's due times up to `until` (the run's `now`) for this run: the shard's claim mark moves
-   * forward only, and remembers the recent marks. Returns where the previous claim ended (`after`, null: no
-   * run ever claimed this shard) and the latest mark set at or before `overdueBefore` (`overdueUntil`:
-   * connections due by then were handed out at least that long ago; null when no mark is that old), or
-   * `'taken'` when a run already claimed up to `until` or later.
+   * Claims each shard's due times up to `until` (the run's `now`) for this run: a shard's claim mark moves
+   * forward only, and remembers the recent marks. Per shard (in the order given): where the previous claim
+   * ended (`after`, null: no run ever claimed this shard) and the latest mark set at or before
+   * `overdueBefore` (`overdueUntil`: connections due by then were handed out at least that long ago; null
+   * when no mark is that old), or `'taken'` when a run already claimed up to `until` or later; or why that
+   * shard's claim failed (the other shards' claims stand).
    */
-  claimDueWindow(shard: number, until: string, overdueBefore: string): Promise<DueClaim | 'taken'>;
+  claimDueWindows(shards: readonly number[], until: string, overdueBefore: string): Promise<PromiseSettledResult<DueClaim | 'taken'>[]>;
   /** Moves each connection's `nextSyncAt` from the value read to `leaseUntil`, if nothing changed it since. */
   leaseDue(due: readonly DueConnection[], leaseUntil: string): Promise<DueLeaseOutcome>;
   /** Takes connections that wait for their user out of the index; returns how many were taken out. */
   dropFromDueIndex(waiting: readonly DueConnection[]): Promise<number>;
 }
 
-/** A run's claim of one shard of the due index (see {@link DueConnectionIndex.claimDueWindow}). */
+/** A run's claim of one shard of the due index (see {@link DueConnectionIndex.claimDueWindows}). */
 export interface DueClaim {
   readonly after: string | null;
   readonly overdueUntil: string | null;

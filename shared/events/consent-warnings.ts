@@ -41,27 +41,38 @@ export interface ConsentWarningResult {
 export async function sendConsentWarnings(deps: ConsentWarningDeps): Promise<ConsentWarningResult> {
   const now = deps.clock.now();
   const endsBefore = new Date(now.getTime() + deps.warningDays * 86_400_000).toISOString();
+  // Shards hold disjoint connections, so they are read at once: a run takes as long as its longest shard,
+  // not the sum of all. Every shard is finished before a failure is passed on, so one failing shard does not
+  // leave the others half done.
+  const settled = await Promise.allSettled(Array.from({ length: deps.shardCount }, (_, shard) => warnShard(deps, shard, endsBefore, now)));
+  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  const totals = settled.map((outcome) => (outcome as PromiseFulfilledResult<ConsentWarningResult>).value);
+  const warned = totals.reduce((sum, total) => sum + total.warned, 0);
+  const lapsed = totals.reduce((sum, total) => sum + total.lapsed, 0);
+  logger.info('consent warnings sent', { warned, lapsed });
+  return { warned, lapsed };
+}
+
+async function warnShard(deps: ConsentWarningDeps, shard: number, endsBefore: string, now: Date): Promise<ConsentWarningResult> {
   let warned = 0;
   let lapsed = 0;
-  for (let shard = 0; shard < deps.shardCount; shard++) {
-    let cursor: string | null = null;
-    do {
-      const page: Page<Connection> = await deps.index.listConsentsEndingBefore(shard, endsBefore, cursor, deps.pageSize ?? 100);
-      for (const connection of page.items) {
-        const endsAt = accessEndsAt(connection);
-        if (!endsAt) continue;
-        if (new Date(endsAt).getTime() > now.getTime()) {
-          await deps.publisher.publish([consentExpiringEvent(connection, endsAt, now)]);
-          warned++;
-        } else {
-          lapsed++;
-        }
-        await markWarned(deps, connection, endsAt);
+  let cursor: string | null = null;
+  do {
+    const page: Page<Connection> = await deps.index.listConsentsEndingBefore(shard, endsBefore, cursor, deps.pageSize ?? 100);
+    for (const connection of page.items) {
+      const endsAt = accessEndsAt(connection);
+      if (!endsAt) continue;
+      if (new Date(endsAt).getTime() > now.getTime()) {
+        await deps.publisher.publish([consentExpiringEvent(connection, endsAt, now)]);
+        warned++;
+      } else {
+        lapsed++;
       }
-      cursor = page.nextCursor;
-    } while (cursor);
-  }
-  logger.info('consent warnings sent', { warned, lapsed });
+      await markWarned(deps, connection, endsAt);
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
   return { warned, lapsed };
 }
 

@@ -47,10 +47,12 @@ const TOKEN_VALUE_PATTERNS: readonly RegExp[] = [
 export const REDACTED = '[REDACTED]';
 
 /**
- * Every pattern above needs a digit, a dash, `eyJ` or `Bearer`; text with none of them (most messages and
- * field values) is returned as is without running, or on first use compiling, each pattern.
+ * Every pattern above needs two digits in a row (digit runs, card groups, IBAN check digits, CPF/CNPJ,
+ * agency numbers), `eyJ`, `Bearer` or a Plaid environment followed by a dash; text with none of them (most
+ * messages and field values: routes, statuses, ids such as `v1`) is returned as is without running, or on
+ * first use compiling, each pattern.
  */
-const MAY_HOLD_TOKEN = /[\d-]|eyJ|bearer/i;
+const MAY_HOLD_TOKEN = /\d\d|eyJ|bearer|(?:sandbox|production|development|local)-/i;
 
 export function redactString(value: string): string {
   if (!MAY_HOLD_TOKEN.test(value)) return value;

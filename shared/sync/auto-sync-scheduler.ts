@@ -7,8 +7,8 @@
  * the index; should a stale entry turn up, it is skipped and taken out of the index.
  *
  * Exactly once per cycle, without a write per connection: each shard has a claim mark, the due time up to
- * which a run has taken the shard's connections ({@link DueConnectionIndex.claimDueWindow}: a read and one
- * conditional write of a small row per shard per tick; the mark only moves forward). A run first moves the
+ * which a run has taken the shard's connections ({@link DueConnectionIndex.claimDueWindows}: one read of all
+ * shards' marks and one conditional write of a small row per shard per tick; the mark only moves forward). A run first moves the
  * mark from where the last run left it to its own `now`, then enqueues the connections due in between:
  * windows of successive runs never overlap, so a connection is enqueued by the run whose window holds its due
  * time and by no later one, even while its job still waits in the queue. Of two runs racing for a shard
@@ -33,7 +33,7 @@
  */
 import { newId } from '../banking/ids';
 import { statusesNeedingUser } from '../banking/model';
-import type { Clock, DueConnection, DueConnectionIndex, Page, SyncJob, SyncJobQueue } from '../banking/ports';
+import type { Clock, DueClaim, DueConnection, DueConnectionIndex, Page, SyncJob, SyncJobQueue } from '../banking/ports';
 import { asError } from '../errors/app-error';
 import { logger } from '../observability/logger';
 import { degradedInstitutions, healthKeyString, keyOf, type InstitutionHealthStore } from '../institutions/institution-health';
@@ -97,7 +97,16 @@ export const DEFAULT_PAGE_SIZE = 500;
 export async function enqueueDueConnections(deps: SchedulerDeps): Promise<SchedulerResult> {
   const now = deps.clock.now();
   const leaseMs = (deps.leaseMinutes ?? DEFAULT_LEASE_MINUTES) * 60_000;
-  const settled = await Promise.allSettled(Array.from({ length: deps.shardCount }, (_, shard) => scheduleShard(deps, shard, now, leaseMs)));
+  const shards = Array.from({ length: deps.shardCount }, (_, shard) => shard);
+  // One read of every shard's claim mark, then each shard's claim write and due-index pages, all shards at once.
+  const claims = await deps.dueIndex.claimDueWindows(shards, now.toISOString(), new Date(now.getTime() - leaseMs).toISOString());
+  const settled = await Promise.allSettled(
+    shards.map(async (shard) => {
+      const claim = claims[shard]!;
+      if (claim.status === 'rejected') throw claim.reason;
+      return scheduleShard(deps, shard, claim.value, now, leaseMs);
+    }),
+  );
   const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed) throw failed.reason;
   return settled
@@ -105,9 +114,8 @@ export async function enqueueDueConnections(deps: SchedulerDeps): Promise<Schedu
     .reduce(addResults, emptyResult);
 }
 
-async function scheduleShard(deps: SchedulerDeps, shard: number, now: Date, leaseMs: number): Promise<SchedulerResult> {
+async function scheduleShard(deps: SchedulerDeps, shard: number, claim: DueClaim | 'taken', now: Date, leaseMs: number): Promise<SchedulerResult> {
   const dueBefore = now.toISOString();
-  const claim = await deps.dueIndex.claimDueWindow(shard, dueBefore, new Date(now.getTime() - leaseMs).toISOString());
   if (claim === 'taken') return { ...emptyResult, shardsTaken: 1 };
   // Due since the last run's window: this run's, enqueued as read.
   let total = await eachPage(deps, shard, claim.after, dueBefore, async (candidates) => {

@@ -327,7 +327,7 @@ describe('auto-sync scheduler leases', () => {
     // Prepare: a webhook marks the login broken right after the scheduler read the row.
     const [connection] = await seedDue(1, isoAt(at, -minute));
     const racingIndex: DueConnectionIndex = {
-      claimDueWindow: (...args) => store.claimDueWindow(...args),
+      claimDueWindows: (...args) => store.claimDueWindows(...args),
       dropFromDueIndex: (waiting) => store.dropFromDueIndex(waiting),
       leaseDue: (due, leaseUntil) => store.leaseDue(due, leaseUntil),
       listDue: async (...args) => {
@@ -354,7 +354,7 @@ describe('auto-sync scheduler leases', () => {
     const [connection] = await seedDue(1, isoAt(at, -minute));
     await enqueueDueConnections(schedulerAt(at, new RecordingSyncQueue(null)));
     const racingIndex: DueConnectionIndex = {
-      claimDueWindow: (...args) => store.claimDueWindow(...args),
+      claimDueWindows: (...args) => store.claimDueWindows(...args),
       listDue: (...args) => store.listDue(...args),
       dropFromDueIndex: (waiting) => store.dropFromDueIndex(waiting),
       leaseDue: async (due, leaseUntil) => {

@@ -15,6 +15,7 @@ import type { DueConnection } from '../../shared/banking/ports';
 import { ConflictError, ItemAlreadyExistsError, NotFoundError, ValidationError } from '../../shared/errors/app-error';
 import { makeAccount, makeConnection, makeGuard, uniqueId } from '../helpers/dynamodb-fixtures';
 import { createPrivateTable } from '../helpers/dynamodb-table';
+import { commandsSentDuring } from '../helpers/dynamodb-commands';
 import { seedLegacyAccount, seedLegacyConnection as seedLegacy } from '../helpers/legacy-rows';
 
 // A private table: this file pages over whole partitions and indexes (see tests/helpers/dynamodb-table.ts).
@@ -314,6 +315,26 @@ describe('DynamoConnectionStore.listDue', () => {
       after: '1972-01-01T00:15:00.000Z',
       overdueUntil: '1972-01-01T00:00:00.000Z',
     });
+  });
+
+  it('reads the claim marks of all shards with one consistent BatchGetItem, and gives each racing shard to one run', async () => {
+    const shards = [0, 1];
+    const sent = await commandsSentDuring(async () => {
+      const first = await connections.claimDueWindows(shards, '1975-01-01T00:00:00.000Z', '1974-12-31T22:00:00.000Z');
+      expect(first).toEqual(shards.map(() => ({ status: 'fulfilled', value: { after: null, overdueUntil: null } })));
+    });
+    expect(sent).toEqual(['BatchGetItemCommand', 'PutItemCommand', 'PutItemCommand']);
+
+    // Two runs of the next tick: each shard's mark moves once; the run that lost a shard re-reads it ('taken').
+    const racing = await Promise.all([0, 1].map(() => connections.claimDueWindows(shards, '1975-01-01T00:15:00.000Z', '1974-12-31T22:15:00.000Z')));
+    for (const index of shards.keys()) {
+      const outcomes = racing.map((run) => run[index]!);
+      expect(outcomes.every((outcome) => outcome.status === 'fulfilled')).toBe(true);
+      const values = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value);
+      expect(values.filter((value) => value === 'taken')).toHaveLength(1);
+      expect(values.find((value) => value !== 'taken')).toEqual({ after: '1975-01-01T00:00:00.000Z', overdueUntil: null });
+    }
+    await expect(connections.claimDueWindows([shardCount], '1975-01-01T00:30:00.000Z', '1974-12-31T22:30:00.000Z')).rejects.toThrow(/Shard/);
   });
 
   it('refuses a shard outside the configured range and a cursor of another shard', async () => {

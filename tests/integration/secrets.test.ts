@@ -16,6 +16,9 @@ import {
 import { localProviderCredentials } from '../../local/aws/provision';
 import { ConfigError } from '../../shared/errors/app-error';
 import { localAwsClientConfig, localAwsEnv } from '../setup/local-aws-context';
+import { buildHttpApiEvent } from '../../local/gateway/http-api-event';
+import { dynamoDocumentClient, secretsManagerClient, sqsClient } from '../../shared/adapters/aws-clients';
+import { handler as pluggyWebhookHandler } from '../../functions/http/pluggy-webhook';
 
 const env = localAwsEnv();
 const secretsManager = new SecretsManagerClient(localAwsClientConfig());
@@ -155,5 +158,60 @@ describe('SecretReader', () => {
     reader.invalidate();
 
     expect((await reader.read()).key).toBe('new-key');
+  });
+});
+
+describe('Pluggy webhook route', () => {
+  /** Every request the route's process-wide AWS clients send (Secrets Manager, DynamoDB, SQS), by command. */
+  function awsRequests(): string[] {
+    const sent: string[] = [];
+    const stacks = [secretsManagerClient(), dynamoDocumentClient(), sqsClient()].map(
+      // The three stacks differ only in their commands' input and output types, which this count never reads.
+      (client) => client.middlewareStack as SecretsManagerClient['middlewareStack'],
+    );
+    for (const stack of stacks) {
+      stack.add(
+        (next, context) => async (args) => {
+          sent.push(String(context.commandName));
+          return next(args);
+        },
+        { step: 'initialize', name: `count-${randomUUID()}` },
+      );
+    }
+    return sent;
+  }
+
+  async function deliver(headers: string[]): Promise<number> {
+    const body = JSON.stringify({ event: 'item/updated', eventId: randomUUID(), itemId: `item-${randomUUID()}` });
+    const event = buildHttpApiEvent(
+      {
+        method: 'POST',
+        target: '/api/v1/webhooks/pluggy',
+        rawHeaders: ['host', 'localhost', 'content-type', 'application/json', ...headers],
+        httpVersion: '1.1',
+        sourceIp: '127.0.0.1',
+        localPort: 443,
+        body: Buffer.from(body),
+        receivedAt: new Date(),
+      },
+      { routeKey: 'POST /api/v1/webhooks/pluggy' },
+      'secrets-test',
+    );
+    const result = (await pluggyWebhookHandler(event as never)) as { statusCode: number };
+    return result.statusCode;
+  }
+
+  it('refuses a delivery without the secret header (401) before any AWS request, and reads the secret for one with it', async () => {
+    const sent = awsRequests();
+
+    expect(await deliver([])).toBe(401);
+    expect(sent).toEqual([]);
+
+    // A delivery that carries the header can be valid: its value is checked against the stored secret.
+    expect(await deliver(['x-webhook-secret', 'not-the-secret'])).toBe(401);
+    expect(sent).toEqual(['GetSecretValueCommand']);
+
+    expect(await deliver([])).toBe(401);
+    expect(sent).toEqual(['GetSecretValueCommand']);
   });
 });

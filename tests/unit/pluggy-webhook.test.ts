@@ -60,10 +60,32 @@ describe('PluggyWebhookVerifier', () => {
   });
 
   it('refuses everything without a configured secret, unless unsigned calls are explicitly allowed', async () => {
-    expect(await rejection(verifier({ webhookSecret: undefined }).verify(delivery(itemUpdated, {})))).toBe('not_configured');
+    expect(await rejection(verifier({ webhookSecret: undefined }).verify(delivery(itemUpdated)))).toBe('not_configured');
+    expect(await rejection(verifier({ webhookSecret: undefined }).verify(delivery(itemUpdated, {})))).toBe('missing_secret');
     await expect(verifier({ webhookSecret: undefined }, true).verify(delivery(itemUpdated, {}))).resolves.toBeUndefined();
     // The flag never weakens a configured secret.
     expect(await rejection(verifier({}, true).verify(delivery(itemUpdated, {})))).toBe('missing_secret');
+  });
+
+  it('refuses a delivery without the secret header before reading any secret, and reads them for one with it', async () => {
+    let reads = 0;
+    const counting = (allowUnsigned: boolean) =>
+      new PluggyWebhookVerifier({
+        secrets: async () => {
+          reads++;
+          return { clientId: CLIENT_ID, webhookSecret: SECRET, signingSecret: 'hmac-key' };
+        },
+        allowUnsigned,
+      });
+    expect(await rejection(counting(false).verify(delivery(itemUpdated, {})))).toBe('missing_secret');
+    expect(await rejection(counting(false).verify(delivery(itemUpdated, { 'x-webhook-secret': '' })))).toBe('missing_secret');
+    expect(reads).toBe(0);
+    // With the header, the secrets decide (here: the configured signature is missing).
+    expect(await rejection(counting(false).verify(delivery(itemUpdated)))).toBe('missing_signature');
+    expect(reads).toBe(1);
+    // Where unsigned calls are allowed, only the stored secrets can tell whether the header is required.
+    expect(await rejection(counting(true).verify(delivery(itemUpdated, {})))).toBe('missing_secret');
+    expect(reads).toBe(2);
   });
 
   it('compares secrets of any length without throwing', () => {

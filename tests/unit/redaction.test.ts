@@ -38,6 +38,9 @@ describe('redactString', () => {
     ['a formatted CNPJ', 'empresa 12.345.678/0001-95', '12.345.678/0001-95'],
     ['a bare CNPJ', 'cnpj 12345678000195', '12345678000195'],
     ['a Brazilian agency/account number', 'conta 0001/1234567-8', '0001/1234567-8'],
+    // Its only digits are the two check digits: the quick pre-check must still let the IBAN pattern run.
+    ['an IBAN with a letters-only account part', 'iban=GB82WESTABCDEFGH', 'GB82WESTABCDEFGH'],
+    ['a Plaid token without digits', 'token link-local-abc', 'link-local-abc'],
   ])('masks %s', (_label, input, secret) => {
     const output = redactString(input);
 

@@ -362,38 +362,68 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   /**
-   * Claims a shard's due window for one scheduler run. The shard's claim mark is a small row of its own (in
-   * no index) holding the latest mark and the recent ones (`marks`, trimmed to those a later run can still
+   * Claims the shards' due windows for one scheduler run. Each shard's claim mark is a small row of its own
+   * (in no index) holding the latest mark and the recent ones (`marks`, trimmed to those a later run can still
    * need: the newest at or before `overdueBefore` and everything after it, about a lease's worth of ticks).
-   * Read, then written back conditional on the mark still being the one read, so of two runs racing for a
-   * shard one moves the mark and the other, re-reading, finds it at or past its `until`: `'taken'`.
+   * All marks are read with one strongly consistent BatchGetItem, then each is written back conditional on
+   * the mark still being the one read, so of two runs racing for a shard one moves the mark and the other,
+   * re-reading that shard ({@link claimDueWindow}), finds it at or past its `until`: `'taken'`.
    */
+  async claimDueWindows(shards: readonly number[], until: string, overdueBefore: string): Promise<PromiseSettledResult<DueClaim | 'taken'>[]> {
+    for (const shard of shards) this.assertShard(shard);
+    const items = await batchGetAll(this.table, shards.map(dueClaimKey), { consistentRead: true });
+    const byPartition = new Map(items.map((item) => [item.PK, item]));
+    return Promise.allSettled(
+      shards.map(async (shard) => {
+        const claimed = await this.claimFrom(shard, byPartition.get(dueClaimKey(shard).PK), until, overdueBefore);
+        // Another run moved the mark since the read: read that shard again.
+        return claimed === 'moved' ? this.claimDueWindow(shard, until, overdueBefore) : claimed;
+      }),
+    );
+  }
+
+  /** {@link claimDueWindows} for one shard, reading its mark with GetItem until a conditional write lands. */
   async claimDueWindow(shard: number, until: string, overdueBefore: string): Promise<DueClaim | 'taken'> {
+    this.assertShard(shard);
+    for (;;) {
+      const current = await this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: dueClaimKey(shard), ConsistentRead: true }));
+      const claimed = await this.claimFrom(shard, current.Item, until, overdueBefore);
+      if (claimed !== 'moved') return claimed;
+    }
+  }
+
+  /** Moves a shard's mark from `current` (as read) to `until`; `'moved'` when another run moved it first. */
+  private async claimFrom(
+    shard: number,
+    current: Record<string, unknown> | undefined,
+    until: string,
+    overdueBefore: string,
+  ): Promise<DueClaim | 'taken' | 'moved'> {
+    const key = dueClaimKey(shard);
+    const after = typeof current?.claimed_until === 'string' ? current.claimed_until : null;
+    if (after !== null && after >= until) return 'taken';
+    const marks = Array.isArray(current?.marks) ? (current.marks as unknown[]).filter((mark): mark is string => typeof mark === 'string') : [];
+    const overdueUntil = marks.filter((mark) => mark <= overdueBefore).sort().at(-1) ?? null;
+    const kept = marks.filter((mark) => overdueUntil === null || mark >= overdueUntil);
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...key, entity: DUE_CLAIM_ENTITY, claimed_until: until, marks: [...kept, until] },
+          ConditionExpression: after === null ? 'attribute_not_exists(PK)' : 'claimed_until = :after',
+          ...(after === null ? {} : { ExpressionAttributeValues: { ':after': after } }),
+        }),
+      );
+      return { after, overdueUntil };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return 'moved';
+    }
+  }
+
+  private assertShard(shard: number): void {
     if (!Number.isInteger(shard) || shard < 0 || shard >= this.dueIndexShards) {
       throw new Error(`Shard must be an integer in 0..${this.dueIndexShards - 1}, got ${shard}`);
-    }
-    const key = dueClaimKey(shard);
-    for (;;) {
-      const current = await this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }));
-      const after = typeof current.Item?.claimed_until === 'string' ? current.Item.claimed_until : null;
-      if (after !== null && after >= until) return 'taken';
-      const marks = Array.isArray(current.Item?.marks) ? (current.Item.marks as unknown[]).filter((mark): mark is string => typeof mark === 'string') : [];
-      const overdueUntil = marks.filter((mark) => mark <= overdueBefore).sort().at(-1) ?? null;
-      const kept = marks.filter((mark) => overdueUntil === null || mark >= overdueUntil);
-      try {
-        await this.table.client.send(
-          new PutCommand({
-            TableName: this.table.tableName,
-            Item: { ...key, entity: DUE_CLAIM_ENTITY, claimed_until: until, marks: [...kept, until] },
-            ConditionExpression: after === null ? 'attribute_not_exists(PK)' : 'claimed_until = :after',
-            ...(after === null ? {} : { ExpressionAttributeValues: { ':after': after } }),
-          }),
-        );
-        return { after, overdueUntil };
-      } catch (error) {
-        // Another run moved the mark since the read: read it again.
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
     }
   }
 

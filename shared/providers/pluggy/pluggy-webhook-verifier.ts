@@ -16,7 +16,9 @@
  *
  * Checks, in order: secret header → signature (when configured) → `clientId` (when the payload names one;
  * Pluggy documents it on item and transaction-update events, not on all). With no secret configured every
- * delivery is refused, unless local development explicitly allows unsigned calls.
+ * delivery is refused, unless local development explicitly allows unsigned calls. A delivery without the
+ * secret header is refused before the secrets are read (unless unsigned calls are allowed): no stored value
+ * could make it valid.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { logger } from '../../observability/logger';
@@ -58,6 +60,12 @@ export class PluggyWebhookVerifier implements WebhookVerifier {
   }
 
   async verify(request: ReceivedWebhook): Promise<void> {
+    // Without the secret header a delivery can only pass when unsigned deliveries are allowed (local
+    // development): whatever the stored secrets say, it is refused, so it is refused before reading them and
+    // a request that cannot be valid costs no Secrets Manager call (nor the latency of one).
+    if (!this.options.allowUnsigned && !findHeader(request.headers, this.secretHeader)) {
+      throw new WebhookVerificationError('missing_secret');
+    }
     const secrets = await this.options.secrets();
     if (secrets.webhookSecret) {
       const presented = findHeader(request.headers, this.secretHeader);

@@ -192,6 +192,10 @@ export class InMemoryConnectionStore implements ConnectionStore, DueConnectionIn
     return { after, overdueUntil };
   }
 
+  async claimDueWindows(shards: readonly number[], until: string, overdueBefore: string): Promise<PromiseSettledResult<DueClaim | 'taken'>[]> {
+    return Promise.allSettled(shards.map((shard) => this.claimDueWindow(shard, until, overdueBefore)));
+  }
+
   async leaseDue(due: readonly DueConnection[], leaseUntil: string): Promise<DueLeaseOutcome> {
     const leased: DueConnection[] = [];
     let changed = 0;
