@@ -330,7 +330,7 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
   it('marks an event failed when its provider has no interpreter in this build', async () => {
     const job = await given(testConnection({ provider: 'pluggy' }), { webhook_type: 'x', webhook_code: 'y' });
     const pluggyEvent = { ...storedEvent(), provider: 'pluggy' as const };
-    events.rows.set('pluggy#evt_1', { event: pluggyEvent, expiresAt: 1 });
+    events.rows.set('pluggy#evt_1', { event: pluggyEvent, expiresAt: 1, listed: false });
     // A build whose interpreters cover Plaid only.
     const plaidOnly: ApplyWebhookDeps = {
       ...deps,
