@@ -3,6 +3,9 @@
  * puts stored webhook events back through the webhook worker (`shared/webhooks/replay-webhook-events.ts`),
  * e.g. after fixing a bug in how an event type is applied, or to re-apply the events of one connection.
  * Replays are idempotent: a status already stored is not written again, a sync finds nothing new.
+ * `--connection` lists the events the pipeline has handled at least once (see
+ * `shared/adapters/dynamodb/entities/webhook-event.ts`); one dead-lettered before any attempt was saved is
+ * replayed by id or by `npm run redrive -- webhookEvents`.
  *
  * The event id is what the logs and the stored event show as `event_id` (Plaid sends no id of its own: ours
  * is a digest of the body and a time window; Pluggy's is its `eventId`).
@@ -31,7 +34,7 @@ import {
 
 const usage =
   'usage: npm run replay-webhooks -- --event <plaid|pluggy>:<eventId>\n' +
-  '       npm run replay-webhooks -- --connection <connectionId> [--limit <n>]   (default limit 100, newest events)';
+  '       npm run replay-webhooks -- --connection <connectionId> [--limit <n>]   (default limit 100, newest handled events)';
 
 /** Parses the command line into what to replay. */
 export function parseReplayArguments(args: readonly string[]): ReplaySelection {

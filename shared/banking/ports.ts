@@ -168,10 +168,15 @@ export interface WebhookEventStore {
    */
   storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, replaceReceivedBefore: string | null): Promise<WebhookEvent | null>;
   get(provider: Provider, eventId: string): Promise<WebhookEvent | null>;
+  /**
+   * The connection's events newest first, among those saved at least once: an event only stored (still
+   * queued, or dead-lettered before any attempt was saved) is found by id, not listed.
+   */
   listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<WebhookEvent>>;
   /**
    * Updates the stored event as read: conditional on the row still holding the event received at
    * `event.receivedAt` (NotFoundError otherwise: gone, or replaced by a later arrival of the same bytes).
+   * From its first save on, an event tied to a connection is listed by `listByConnection`.
    */
   save(event: WebhookEvent): Promise<void>;
 }

@@ -1,5 +1,7 @@
 /**
- * Replaying stored webhook events: by provider event id, or every stored event of a connection.
+ * Replaying stored webhook events: by provider event id, or the events of a connection the pipeline has
+ * handled at least once (the listing `WebhookEventStore.listByConnection` gives; an event only stored, still
+ * queued or dead-lettered before any attempt was saved, is replayed by id or by redriving its dead-letter queue).
  *
  * A replay puts the event back to `received` and queues it again, so it goes through exactly the path a fresh
  * delivery takes (the webhook worker and `applyWebhookEvent`); nothing here interprets a body. Resetting the
@@ -22,7 +24,7 @@ export interface ReplayWebhookDeps {
 
 export type ReplaySelection =
   | { readonly by: 'event'; readonly provider: Provider; readonly eventId: string }
-  /** Newest first, at most `limit` events (the store keeps events for 30 days). */
+  /** Newest first, at most `limit` handled events (the store keeps events for 30 days). */
   | { readonly by: 'connection'; readonly connectionId: string; readonly limit?: number };
 
 export interface ReplayedEvent {

@@ -94,13 +94,49 @@ describe('DynamoWebhookEventStore', () => {
     await expect(webhookEvents.save(makeWebhookEvent())).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('lists an event under its connection from its first save, not from its receipt', async () => {
+    // Prepare: an event whose connection is known at receipt.
+    const connectionId = uniqueId('conn');
+    const event = makeWebhookEvent({ connectionId, userId: uniqueId('user') });
+
+    // Act: stored, and delivered again, as the receipt does.
+    const requests = await commandsSentDuring(async () => {
+      expect(await webhookEvents.storeUnlessSeen(event, expiresAt, null)).toBeNull();
+      expect(await webhookEvents.storeUnlessSeen({ ...event, body: '{"again":true}' }, expiresAt, null)).toEqual(event);
+    });
+
+    // Assess: one PutItem each, a row without GSI1 keys, found by id and not listed.
+    expect(requests).toEqual(['PutItemCommand', 'PutItemCommand']);
+    const stored = await rawEvent(event);
+    expect(stored).toMatchObject({ connection_id: connectionId, expires_at: expiresAt });
+    expect(stored).not.toHaveProperty('GSI1PK');
+    expect(stored).not.toHaveProperty('GSI1SK');
+    expect(await webhookEvents.get(event.provider, event.eventId)).toEqual(event);
+    expect(await webhookEvents.listByConnection(connectionId, 10, null)).toEqual({ items: [], nextCursor: null });
+
+    // Act: the first save that records a handling (a retryable failure: back to received, one attempt).
+    const retried: WebhookEvent = { ...event, attempts: 1 };
+    await webhookEvents.save(retried);
+
+    // Assess: listed from now on, the TTL kept.
+    expect((await webhookEvents.listByConnection(connectionId, 10, null)).items).toEqual([retried]);
+    expect(await rawEvent(event)).toMatchObject({
+      expires_at: expiresAt,
+      GSI1PK: `CONN#${connectionId}#WEBHOOK`,
+      GSI1SK: `${event.receivedAt}#${event.eventId}`,
+    });
+  });
+
   it('lists a connection’s events newest first, page by page', async () => {
     const connectionId = uniqueId('conn');
-    const events = Array.from({ length: 7 }, (_, index) =>
+    const received = Array.from({ length: 7 }, (_, index) =>
       makeWebhookEvent({ connectionId, receivedAt: `2024-05-0${index + 1}T00:00:00.000Z` }),
     );
-    for (const event of events) await webhookEvents.storeUnlessSeen(event, expiresAt, null);
+    for (const event of received) await webhookEvents.storeUnlessSeen(event, expiresAt, null);
     await webhookEvents.storeUnlessSeen(makeWebhookEvent(), expiresAt, null);
+    // The listing holds handled events: each is saved once, as the worker records its outcome.
+    const events = received.map((event): WebhookEvent => ({ ...event, status: 'processed', processedAt: event.receivedAt, attempts: 1 }));
+    for (const event of events) await webhookEvents.save(event);
 
     const first = await webhookEvents.listByConnection(connectionId, 4, null);
     const second = await webhookEvents.listByConnection(connectionId, 4, first.nextCursor);

@@ -165,9 +165,18 @@ describe('POST /api/v1/webhooks/plaid → webhook worker', () => {
 
     expect(results.map((result) => result.statusCode)).toEqual([200, 200, 200, 200, 200]);
     expect(results.map((result) => JSON.parse(result.body!).duplicate)).toEqual([false, true, true, true, true]);
-    const stored = await events.listByConnection(connection.connectionId, 10, null);
-    expect(stored.items).toHaveLength(1);
-    expect(stored.items[0]).toMatchObject({ type: 'TRANSACTIONS/SYNC_UPDATES_AVAILABLE', body: fired.rawBody, status: 'received', providerItemId: itemId });
+    const eventIds = new Set(results.map((result) => JSON.parse(result.body!).event_id as string));
+    expect(eventIds.size).toBe(1);
+    const [eventId] = eventIds;
+    expect(await events.get('plaid', eventId!)).toMatchObject({
+      type: 'TRANSACTIONS/SYNC_UPDATES_AVAILABLE',
+      body: fired.rawBody,
+      status: 'received',
+      providerItemId: itemId,
+      connectionId: connection.connectionId,
+    });
+    // Listed under its connection only once the worker has recorded what it did with it.
+    expect((await events.listByConnection(connection.connectionId, 10, null)).items).toEqual([]);
 
     const queued = await drain(webhookQueue);
     expect(queued).toHaveLength(1);
@@ -181,6 +190,9 @@ describe('POST /api/v1/webhooks/plaid → webhook worker', () => {
     expect(syncJobs.map((message) => JSON.parse(message.Body!))).toEqual([
       expect.objectContaining({ userId: connection.userId, connectionId: connection.connectionId, trigger: 'webhook' }),
     ]);
+    const stored = await events.listByConnection(connection.connectionId, 10, null);
+    expect(stored.items).toHaveLength(1);
+    expect(stored.items[0]).toMatchObject({ eventId, type: 'TRANSACTIONS/SYNC_UPDATES_AVAILABLE', body: fired.rawBody, providerItemId: itemId });
     expect(await events.get('plaid', stored.items[0]!.eventId)).toMatchObject({ status: 'processed', attempts: 1 });
   });
 
@@ -213,7 +225,10 @@ describe('POST /api/v1/webhooks/plaid → webhook worker', () => {
     expect((await events.listByConnection(connection.connectionId, 10, null)).items).toEqual([]);
     expect(await drain(webhookQueue)).toEqual([]);
     // The genuine delivery itself still goes through.
-    expect((await receive(asEvent(fired))).statusCode).toBe(200);
+    const genuineReceipt = await receive(asEvent(fired));
+    expect(genuineReceipt.statusCode).toBe(200);
+    // Not a duplicate: no rejected delivery of these bytes was stored (the listing above shows handled events only).
+    expect(JSON.parse(genuineReceipt.body!).duplicate).toBe(false);
     await drain(webhookQueue);
   });
 
@@ -326,7 +341,10 @@ describe('POST /api/v1/webhooks/plaid → webhook worker', () => {
     expect(keyLookups()).toBeLessThanOrEqual(4);
     expect((await events.listByConnection(connection.connectionId, 10, null)).items).toEqual([]);
     // The genuine delivery is still accepted: its key is cached.
-    expect((await receive(asEvent(fired))).statusCode).toBe(200);
+    const genuineReceipt = await receive(asEvent(fired));
+    expect(genuineReceipt.statusCode).toBe(200);
+    // Not a duplicate: no rejected delivery of these bytes was stored (the listing above shows handled events only).
+    expect(JSON.parse(genuineReceipt.body!).duplicate).toBe(false);
     await drain(webhookQueue);
   });
 });

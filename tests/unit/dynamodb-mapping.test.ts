@@ -282,6 +282,19 @@ describe('unit: other entities', () => {
     expect(linkedItem).toMatchObject({ GSI1PK: 'CONN#conn_1#WEBHOOK', GSI1SK: `${linked.receivedAt}#${linked.eventId}` });
   });
 
+  it('leaves the GSI1 keys out of a webhook event row written unlisted (the receipt), and only them', () => {
+    const linked = makeWebhookEvent({ connectionId: 'conn_1', userId: 'user_1' });
+
+    const receipt = webhookEventToItem(linked, 1_800_000_000, false);
+
+    expect(receipt).not.toHaveProperty('GSI1PK');
+    expect(receipt).not.toHaveProperty('GSI1SK');
+    const { GSI1PK, GSI1SK, ...rest } = webhookEventToItem(linked, 1_800_000_000);
+    expect([GSI1PK, GSI1SK]).toEqual(['CONN#conn_1#WEBHOOK', `${linked.receivedAt}#${linked.eventId}`]);
+    expect(receipt).toEqual(rest);
+    expect(webhookEventFromItem(stored(receipt))).toEqual(linked);
+  });
+
   it('round-trips provider and user categories under their own partitions', () => {
     const userCategory = makeUserCategory('user_1', { parentId: 'plaid:FOOD_AND_DRINK' });
     const providerCategory = {

@@ -74,12 +74,15 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
 
   it('SYNC_UPDATES_AVAILABLE queues one webhook-triggered sync and marks the event processed', async () => {
     const job = await given(testConnection(), { webhook_type: 'TRANSACTIONS', webhook_code: 'SYNC_UPDATES_AVAILABLE' });
+    expect((await events.listByConnection('conn_1', 10, null)).items).toEqual([]);
 
     expect(await applyWebhookEvent(deps, job)).toBe('processed');
 
     expect(syncQueue.sent).toEqual([expect.objectContaining({ userId: 'user_1', connectionId: 'conn_1', trigger: 'webhook' })]);
     expect(syncRuns.runs).toEqual([expect.objectContaining({ outcome: 'queued', trigger: 'webhook', syncRunId: syncQueue.sent[0]!.syncRunId })]);
     expect(storedEvent()).toMatchObject({ status: 'processed', processedAt: '2025-03-02T08:00:00.000Z', attempts: 1 });
+    // The worker's mark is the event's first save: it is listed under its connection from now on.
+    expect((await events.listByConnection('conn_1', 10, null)).items).toEqual([storedEvent()]);
   });
 
   it('is idempotent: a redelivered queue message for a handled event does nothing', async () => {
@@ -330,7 +333,7 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
   it('marks an event failed when its provider has no interpreter in this build', async () => {
     const job = await given(testConnection({ provider: 'pluggy' }), { webhook_type: 'x', webhook_code: 'y' });
     const pluggyEvent = { ...storedEvent(), provider: 'pluggy' as const };
-    events.rows.set('pluggy#evt_1', { event: pluggyEvent, expiresAt: 1 });
+    events.rows.set('pluggy#evt_1', { event: pluggyEvent, expiresAt: 1, listed: false });
     // A build whose interpreters cover Plaid only.
     const plaidOnly: ApplyWebhookDeps = {
       ...deps,

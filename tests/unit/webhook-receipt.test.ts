@@ -61,6 +61,8 @@ describe('receiveWebhook', () => {
     ]);
     expect(queue.sent).toEqual([{ provider: 'plaid', eventId: 'evt-1' }]);
     expect(events.rows.get('plaid#evt-1')!.expiresAt).toBe(clock.epochSeconds + WEBHOOK_EVENT_RETENTION_DAYS * 86_400);
+    // Stored by the receipt alone: listed under the connection only once some handling of it is saved.
+    expect((await events.listByConnection(connection.connectionId, 10, null)).items).toEqual([]);
   });
 
   it('stores and queues nothing from a delivery that fails verification', async () => {
@@ -111,6 +113,8 @@ describe('receiveWebhook', () => {
       queue.failuresToInject = 1;
       await expect(deliver({ type: 'X', item_id: 'item_1', event_id: 'evt-1' })).rejects.toThrow('SQS unavailable');
       expect(events.all()).toEqual([expect.objectContaining({ status: 'failed', attempts: 0 })]);
+      // The failed mark is a save: the event is listed under its connection from now on.
+      expect((await events.listByConnection(connection.connectionId, 10, null)).items).toEqual(events.all());
 
       const retry = await deliver({ type: 'X', item_id: 'item_1', event_id: 'evt-1' });
       expect(retry.outcome).toBe('queued');

@@ -29,6 +29,8 @@ export class DynamoWebhookEventStore implements WebhookEventStore {
    * `replaceReceivedBefore` (content-derived ids), the condition also lets the Put replace a row received
    * before that time: one item per id, so the check and the write are one atomic request, no transaction.
    * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValuesOnConditionCheckFailure
+   *
+   * The row is written without its GSI1 keys: it enters the connection's listing with its first save.
    */
   async storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, replaceReceivedBefore: string | null): Promise<WebhookEvent | null> {
     if (!Number.isInteger(expiresAtEpochSeconds) || expiresAtEpochSeconds <= 0) {
@@ -38,7 +40,7 @@ export class DynamoWebhookEventStore implements WebhookEventStore {
       await this.table.client.send(
         new PutCommand({
           TableName: this.table.tableName,
-          Item: webhookEventToItem(event, expiresAtEpochSeconds),
+          Item: webhookEventToItem(event, expiresAtEpochSeconds, false),
           ConditionExpression: replaceReceivedBefore === null ? 'attribute_not_exists(PK)' : 'attribute_not_exists(PK) OR received_at < :replaceBefore',
           ...(replaceReceivedBefore === null ? {} : { ExpressionAttributeValues: { ':replaceBefore': replaceReceivedBefore } }),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -60,6 +62,7 @@ export class DynamoWebhookEventStore implements WebhookEventStore {
     return output.Item ? webhookEventFromItem(output.Item) : null;
   }
 
+  /** Events of the connection that have been saved at least once (see `entities/webhook-event.ts`). */
   async listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<WebhookEvent>> {
     const partition = connectionWebhooksPartitionKey(connectionId);
     const page = await queryPage(
@@ -82,7 +85,8 @@ export class DynamoWebhookEventStore implements WebhookEventStore {
 
   /**
    * Updates the stored event in place (status, attempts, the connection once it is known). An Update rather
-   * than a Put, so the TTL written at receipt survives; attributes that became null are removed. Conditional
+   * than a Put, so the TTL written at receipt survives; attributes that became null are removed. It writes
+   * the GSI1 keys, so the first save of an event tied to a connection is what lists it there. Conditional
    * on the row still holding the event as read (its `received_at`): a later arrival of the same bytes that
    * replaced it is left to its own job.
    */

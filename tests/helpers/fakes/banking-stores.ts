@@ -440,7 +440,8 @@ export class InMemoryCategoryStore implements CategoryStore {
 }
 
 export class InMemoryWebhookEventStore implements WebhookEventStore {
-  readonly rows = new Map<string, { event: WebhookEvent; expiresAt: number }>();
+  /** `listed`: saved at least once, as the DynamoDB store lists only those (see `listByConnection`). */
+  readonly rows = new Map<string, { event: WebhookEvent; expiresAt: number; listed: boolean }>();
 
   private key(provider: Provider, eventId: string): string {
     return `${provider}#${eventId}`;
@@ -448,7 +449,7 @@ export class InMemoryWebhookEventStore implements WebhookEventStore {
   async storeUnlessSeen(event: WebhookEvent, expiresAtEpochSeconds: number, replaceReceivedBefore: string | null): Promise<WebhookEvent | null> {
     const seen = this.rows.get(this.key(event.provider, event.eventId));
     if (seen && (replaceReceivedBefore === null || seen.event.receivedAt >= replaceReceivedBefore)) return seen.event;
-    this.rows.set(this.key(event.provider, event.eventId), { event, expiresAt: expiresAtEpochSeconds });
+    this.rows.set(this.key(event.provider, event.eventId), { event, expiresAt: expiresAtEpochSeconds, listed: false });
     return null;
   }
   async get(provider: Provider, eventId: string): Promise<WebhookEvent | null> {
@@ -458,10 +459,11 @@ export class InMemoryWebhookEventStore implements WebhookEventStore {
     const key = this.key(event.provider, event.eventId);
     const row = this.rows.get(key);
     if (!row || row.event.receivedAt !== event.receivedAt) throw new NotFoundError('webhook event');
-    this.rows.set(key, { ...row, event });
+    this.rows.set(key, { ...row, event, listed: true });
   }
   async listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<WebhookEvent>> {
-    return page(this.all().filter((event) => event.connectionId === connectionId), cursor, limit);
+    const listed = [...this.rows.values()].filter((row) => row.listed && row.event.connectionId === connectionId);
+    return page(listed.map((row) => row.event), cursor, limit);
   }
   all(): WebhookEvent[] {
     return [...this.rows.values()].map((row) => row.event);
