@@ -38,7 +38,7 @@ import { describeError } from '../errors/error-mapper';
 import { logger } from '../observability/logger';
 import { countMetric, countMetricBy, durationMetric, metricNames } from '../observability/metrics';
 import { storeAccounts } from './account-writer';
-import { ConnectionStateError, type ProviderSyncSource } from '../providers/ports';
+import { ConnectionStateError, type ProviderSyncSource, type RefreshedConnectionFields, type SyncSession } from '../providers/ports';
 import { nextAutoSyncAt } from './schedule';
 import { statusChangedEventId } from '../events/model';
 import {
@@ -105,9 +105,29 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   // this job already started is carried on regardless (it may be what rescheduled the connection).
   if (!recorded && job.trigger === 'schedule' && job.scheduledFor !== undefined && connection.nextSyncAt !== job.scheduledFor) {
     logger.info('sync skipped: connection rescheduled since the job was sent', { scheduled_for: job.scheduledFor });
+    // A run with nothing to do records no start (recordNothingToSync): an attempt of this job that rescheduled
+    // the connection and died before sending its events left them staged, and they are sent now.
+    await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
     return null;
   }
   const started = deps.clock.now();
+  // Both are kept for the run below when the pre-check says it has work: the source reuses what it read.
+  let source: ProviderSyncSource | null = null;
+  let session: SyncSession | null = null;
+  if (!recorded && job.trigger === 'schedule' && connection.status === 'healthy') {
+    let unchanged: RefreshedConnectionFields | null = null;
+    try {
+      source = await deps.sourceFor(connection.provider);
+      if (source.nothingToSync) {
+        session = await openSession(deps, connection, job);
+        unchanged = await source.nothingToSync(session);
+      }
+    } catch (error) {
+      // The run below meets the same failure and records it, as it always did.
+      logger.info('sync pre-check failed; the run goes on', { error: error as Error });
+    }
+    if (unchanged) return recordNothingToSync(deps, connection, job, unchanged, started);
+  }
   let run = syncRunRecord({
     userId: connection.userId,
     connectionId: connection.connectionId,
@@ -134,17 +154,8 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   // Set once this attempt staged its events: a failure after that (the bus down) leaves them for the catch to send.
   let stagedBeforeFailure = false;
   try {
-    const accessToken = connection.accessToken
-      ? await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection))
-      : null;
-    const session = {
-      connection,
-      accessToken,
-      transactionHint: job.transactionHint ?? null,
-      trigger: job.trigger,
-      storedTransactionIds: storedTransactionIdReader(deps, connection),
-    };
-    const source = await deps.sourceFor(connection.provider);
+    session ??= await openSession(deps, connection, job);
+    source ??= await deps.sourceFor(connection.provider);
     const refreshed = await source.checkConnection(session);
     const providerAccounts = await source.listAccounts(session);
     const stored = await storeAccounts(deps.accounts, connection, providerAccounts, deps.clock.now().toISOString());
@@ -231,6 +242,72 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     logger.warn('sync failed', { code: described.code, status, provider_request_id: described.providerRequestId });
     return run;
   }
+}
+
+/** What the provider side of a run works with; the token is decrypted here (one KMS call), held in memory only. */
+async function openSession(deps: SyncEngineDeps, connection: Connection, job: SyncJob): Promise<SyncSession> {
+  const accessToken = connection.accessToken ? await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection)) : null;
+  return {
+    connection,
+    accessToken,
+    transactionHint: job.transactionHint ?? null,
+    trigger: job.trigger,
+    storedTransactionIds: storedTransactionIdReader(deps, connection),
+  };
+}
+
+/**
+ * A scheduled run whose source's pre-check found nothing to do: recorded as a successful run that changed
+ * nothing, with the same connection write, events and final record, but without the `running` record and
+ * the `syncing` status written first (there is no work in between for them to cover). The order is the
+ * finished run's: stage the events, commit the connection, send, record. A job delivered again after the
+ * record finds the run finished; one delivered after the commit but before the record finds the connection
+ * rescheduled, and the skip for that sends what is still staged (see runSync).
+ *
+ * `counts.accounts` is the connection's stored accounts: the run asked the provider for none, and they are
+ * what the last run that listed them stored.
+ */
+async function recordNothingToSync(
+  deps: SyncEngineDeps,
+  connection: Connection,
+  job: SyncJob,
+  refreshed: RefreshedConnectionFields,
+  started: Date,
+): Promise<SyncRun | null> {
+  countMetric(metricNames.syncRunsStarted);
+  const accounts = await deps.accounts.listByConnection(connection.userId, connection.connectionId);
+  const finished = deps.clock.now();
+  let run: SyncRun = {
+    ...syncRunRecord({
+      userId: connection.userId,
+      connectionId: connection.connectionId,
+      syncRunId: job.syncRunId,
+      trigger: job.trigger,
+      outcome: 'succeeded',
+      startedAt: started.toISOString(),
+    }),
+    finishedAt: finished.toISOString(),
+    counts: { added: 0, modified: 0, removed: 0, accounts: accounts.length },
+  };
+  const status = connection.status;
+  const staged = await stageRunEvents(deps, { ...connection, ...refreshed, statusReason: null }, status, run, false);
+  const committed = await setStatus(deps, connection, (current) => ({
+    ...current,
+    // Another writer that set a status meanwhile (a webhook) has newer news than this check: its fields stay.
+    ...(current.status === status ? { ...refreshed, statusReason: null } : {}),
+    pendingSync: current.pendingSync?.syncRunId === job.syncRunId ? null : (current.pendingSync ?? null),
+    lastSyncAt: finished.toISOString(),
+    lastSyncOutcome: 'succeeded',
+    nextSyncAt: nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
+  }), connection);
+  if (!committed) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
+  await publishRunEvents(deps, await finishRunEvents(deps, staged, committed, status));
+  run = { ...run, eventsPublished: true };
+  await deps.syncRuns.put(run);
+  await observeInstitution(() => deps.institutions?.syncSucceeded(committed));
+  recordRunMetrics(run, finished.getTime() - started.getTime());
+  logger.info('sync finished: nothing to do', { outcome: run.outcome, ...run.counts });
+  return run;
 }
 
 /**
