@@ -114,6 +114,26 @@ export class ScriptedSyncSource implements ProviderSyncSource {
   }
 }
 
+/** A scripted source with the optional pre-check of scheduled runs (Pluggy has one; Plaid has none). */
+export class PreCheckingSyncSource extends ScriptedSyncSource {
+  /** What the pre-check answers: the fields to refresh when there is nothing to sync, null to run. */
+  unchanged: RefreshedConnectionFields | null = { consent: null, pendingUserAction: null, providerUpdate: null };
+  preCheckError: Error | null = null;
+  readonly preChecked: SyncSession[] = [];
+  readonly checked: SyncSession[] = [];
+
+  async nothingToSync(session: SyncSession): Promise<RefreshedConnectionFields | null> {
+    this.preChecked.push(session);
+    if (this.preCheckError) throw this.preCheckError;
+    return this.unchanged;
+  }
+
+  override async checkConnection(session: SyncSession): Promise<RefreshedConnectionFields> {
+    this.checked.push(session);
+    return super.checkConnection(session);
+  }
+}
+
 export class RecordingConnectionRemover implements ProviderConnectionRemover {
   readonly removed: Connection[] = [];
   failWith: Error | null = null;
