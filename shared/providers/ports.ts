@@ -72,6 +72,12 @@ export interface SyncSession {
    * what a source that re-reads a recent window compares with to find rows deleted at the provider.
    */
   readonly storedTransactionIds?: (providerAccountId: string, dateFrom: string) => Promise<string[]>;
+  /**
+   * Lists the stored transactions dated `dateFrom` or later now, before the source pulls that window again:
+   * the rows it gets back unchanged are then checked against this listing instead of being read one by one,
+   * and `storedTransactionIds` answers from it.
+   */
+  readonly readStoredWindow?: (dateFrom: string) => Promise<void>;
 }
 
 /** The connection fields a provider state check refreshes. */

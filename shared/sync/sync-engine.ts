@@ -20,6 +20,7 @@ import {
   type Provider,
   type SyncCounts,
   type SyncRun,
+  type Transaction,
 } from '../banking/model';
 import type {
   AccountStore,
@@ -50,7 +51,7 @@ import {
   type SyncEventDeps,
 } from '../events/sync-events';
 import type { InstitutionHealthMonitor } from '../institutions/institution-health';
-import { TransactionChangeWriter } from './transaction-writer';
+import { KnownRows, TransactionChangeWriter } from './transaction-writer';
 
 export interface SyncEngineDeps extends SyncEventDeps {
   readonly connections: ConnectionStore;
@@ -113,7 +114,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   const started = deps.clock.now();
   // Both are kept for the run below when the pre-check says it has work: the source reuses what it read.
   let source: ProviderSyncSource | null = null;
-  let session: SyncSession | null = null;
+  let session: RunSession | null = null;
   if (!recorded && job.trigger === 'schedule' && connection.status === 'healthy') {
     let unchanged: RefreshedConnectionFields | null = null;
     try {
@@ -160,7 +161,7 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     const providerAccounts = await source.listAccounts(session);
     const stored = await storeAccounts(deps.accounts, connection, providerAccounts, deps.clock.now().toISOString());
     const revokedAccounts = new Set(stored.revoked.map((account) => account.providerAccountId));
-    const writer = new TransactionChangeWriter(deps.transactions, deps.categories, connection, deps.clock, revokedAccounts);
+    const writer = new TransactionChangeWriter(deps.transactions, deps.categories, connection, deps.clock, revokedAccounts, session.knownRows);
     const pulled = await source.pullTransactions(
       session,
       connection.syncCursor,
@@ -245,15 +246,24 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
 }
 
 /** What the provider side of a run works with; the token is decrypted here (one KMS call), held in memory only. */
-async function openSession(deps: SyncEngineDeps, connection: Connection, job: SyncJob): Promise<SyncSession> {
+async function openSession(deps: SyncEngineDeps, connection: Connection, job: SyncJob): Promise<RunSession> {
   const accessToken = connection.accessToken ? await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection)) : null;
+  const knownRows = new KnownRows();
+  const window = storedWindowReader(deps, connection, knownRows);
   return {
     connection,
     accessToken,
     transactionHint: job.transactionHint ?? null,
     trigger: job.trigger,
-    storedTransactionIds: storedTransactionIdReader(deps, connection),
+    storedTransactionIds: window.idsOf,
+    readStoredWindow: window.read,
+    knownRows,
   };
+}
+
+/** The session of one run, with the stored rows it has listed (for the transaction writer). */
+interface RunSession extends SyncSession {
+  readonly knownRows: KnownRows;
 }
 
 /**
@@ -324,12 +334,18 @@ function successorStatus(current: ConnectionStatus, before: ConnectionStatus): C
  * by account with the same window; the index partition holds all of the user's rows by date, so one read of
  * the connection's window serves every account of the run instead of one read per account, each filtering out
  * the others' rows it read too. A row an account's own read stores after that is one the provider returned,
- * never one to report gone, so the earlier read is all the check needs.
+ * never one to report gone, so the earlier read is all the check needs. A source can have the window read
+ * before it pulls (`readStoredWindow`): the listed rows then answer the writer's existence checks of that window.
  */
-function storedTransactionIdReader(deps: SyncEngineDeps, connection: Connection): (providerAccountId: string, dateFrom: string) => Promise<string[]> {
+function storedWindowReader(
+  deps: SyncEngineDeps,
+  connection: Connection,
+  knownRows: KnownRows,
+): { idsOf: NonNullable<SyncSession['storedTransactionIds']>; read: NonNullable<SyncSession['readStoredWindow']> } {
   const windows = new Map<string, Promise<Map<string, string[]>>>();
   const readWindow = async (dateFrom: string): Promise<Map<string, string[]>> => {
     const byAccount = new Map<string, string[]>();
+    const rows: Transaction[] = [];
     let cursor: string | null = null;
     do {
       const page = await deps.transactions.list(connection.userId, { connectionId: connection.connectionId, dateFrom }, 500, cursor);
@@ -338,17 +354,25 @@ function storedTransactionIdReader(deps: SyncEngineDeps, connection: Connection)
         ids.push(row.providerTransactionId);
         byAccount.set(row.accountId, ids);
       }
+      rows.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
+    // The listing returns whole rows (the index projects every attribute): the writer checks against them.
+    knownRows.listed(dateFrom, rows);
     return byAccount;
   };
-  return async (providerAccountId, dateFrom) => {
+  const windowFrom = (dateFrom: string): Promise<Map<string, string[]>> => {
     let window = windows.get(dateFrom);
     if (!window) {
       window = readWindow(dateFrom);
       windows.set(dateFrom, window);
     }
-    return (await window).get(accountIdFor(connection.connectionId, providerAccountId)) ?? [];
+    return window;
+  };
+  return {
+    idsOf: async (providerAccountId, dateFrom) =>
+      (await windowFrom(dateFrom)).get(accountIdFor(connection.connectionId, providerAccountId)) ?? [],
+    read: async (dateFrom) => void (await windowFrom(dateFrom)),
   };
 }
 

@@ -288,6 +288,9 @@ export class PluggySyncSource implements ProviderSyncSource {
     const failures: AccountFailure[] = [];
     const quiet = this.nothingCollectedSince(session, state, accounts);
     if (quiet) logger.info('Pluggy item not updated since the last full read; reading only what a webhook named');
+    const recentFrom = saoPauloDayOf(new Date(this.now().getTime() - RECENT_WINDOW_DAYS * 86_400_000).toISOString())!;
+    // Listed once before the reads, so that rows Pluggy returns unchanged need no read of their own.
+    if (!quiet) await session.readStoredWindow?.(recentFrom);
     for (const account of accounts) {
       const context = { providerAccountId: account.id, currency: toProviderAccount(account).balances.currency };
       try {
@@ -299,7 +302,7 @@ export class PluggySyncSource implements ProviderSyncSource {
         const from = since === undefined ? undefined : state.settled ? afterPosition(since) : this.minusOverlap(since);
         const newest = await this.pullWindow(account.id, from, context, sink);
         if (newest) positions[account.id] = settledAt ? settledPosition(newest, settledAt) : newest;
-        await this.pullRecentDays(session, account.id, context, sink);
+        await this.pullRecentDays(session, account.id, recentFrom, context, sink);
         await this.applyHint(session, account.id, context, sink);
       } catch (error) {
         if (error instanceof ProviderError && CONNECTION_LEVEL.has(error.kind)) throw error;
@@ -378,10 +381,10 @@ export class PluggySyncSource implements ProviderSyncSource {
   private async pullRecentDays(
     session: SyncSession,
     accountId: string,
+    dateFrom: string,
     context: { providerAccountId: string; currency: string },
     sink: (batch: ChangeBatch) => Promise<void>,
   ): Promise<void> {
-    const dateFrom = saoPauloDayOf(new Date(this.now().getTime() - RECENT_WINDOW_DAYS * 86_400_000).toISOString())!;
     const returned = new Set<string>();
     await this.eachPage({ accountId, dateFrom }, async (rows) => {
       for (const row of rows) returned.add(row.id);
