@@ -310,6 +310,23 @@ describe('PluggySyncSource quiet runs (the item has not been updated since the l
     expect(JSON.parse(quiet.result.nextCursor!)).toEqual(JSON.parse(cursor));
   });
 
+  it('has the stored recent window listed once, before its first read, in a full read only', async () => {
+    const { source, calls, cursor, itemFields } = await afterFullRead();
+    const listings: { dateFrom: string; queriesBefore: number }[] = [];
+    const withListing = (current: SyncSession): SyncSession => ({
+      ...current,
+      readStoredWindow: async (dateFrom) => void listings.push({ dateFrom, queriesBefore: calls.queries.length }),
+      storedTransactionIds: async () => [],
+    });
+    await run(source, withListing(session(cursor, null, {}, 'schedule')));
+    expect(listings).toEqual([]);
+
+    itemFields({ lastUpdatedAt: '2026-02-28T10:00:00.000Z' });
+    await run(source, withListing(session(cursor, null, {}, 'schedule')));
+    const dateFrom = calls.queries.find((query) => query.dateFrom !== undefined)?.dateFrom;
+    expect(listings).toEqual([{ dateFrom, queriesBefore: 0 }]);
+  });
+
   it('reads the creation-time window and the recent days again once lastUpdatedAt moves', async () => {
     const { source, calls, cursor, itemFields } = await afterFullRead();
     itemFields({ lastUpdatedAt: '2026-02-28T10:00:00.000Z' });

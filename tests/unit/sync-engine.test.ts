@@ -157,6 +157,35 @@ describe('runSync', () => {
     expect(listed.mock.calls[0]?.[1]).toEqual({ connectionId: connection.connectionId, dateFrom: '2025-02-01' });
   });
 
+  it('a window listed before the pull answers the writer for the rows sent back unchanged, and the removal check too', async () => {
+    source.accounts = [providerAccount(), providerAccount({ providerAccountId: 'acc-savings', name: 'Savings' })];
+    const window = [providerTransaction('t1', { date: '2025-03-01' }), providerTransaction('t2', { date: '2025-03-02', providerAccountId: 'acc-savings' })];
+    source.pulls = [{ pages: [{ added: [...window, providerTransaction('t-old', { date: '2024-01-01' })], modified: [], removed: [] }], nextCursor: 'c1' }];
+    await runSync(deps, job());
+    const listed = vi.spyOn(transactions, 'list');
+    const reads = vi.spyOn(transactions, 'getMany');
+    let ids: string[] = [];
+    source.beforePull = async (session) => {
+      await session.readStoredWindow!('2025-02-01');
+    };
+    source.afterPage = async () => {
+      ids = await source.lastSession!.storedTransactionIds!('acc-checking', '2025-02-01');
+    };
+    source.pulls = [
+      {
+        pages: [{ added: [], modified: [...window, providerTransaction('t-new', { date: '2025-03-02' })], removed: [] }],
+        nextCursor: 'c2',
+      },
+    ];
+    const run = await runSync(deps, job());
+
+    expect(run?.counts).toMatchObject({ added: 1, modified: 0 });
+    expect(listed).toHaveBeenCalledTimes(1);
+    // Only the row the listing does not hold is read.
+    expect(reads.mock.calls.map((call) => call[1])).toEqual([[transactionIdFor(connection.connectionId, 't-new')]]);
+    expect(ids).toEqual(['t1']);
+  });
+
   it('returns the recorded run without repeating it when the same job is delivered twice', async () => {
     const first = job();
     await runSync(deps, first);

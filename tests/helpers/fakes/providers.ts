@@ -89,6 +89,8 @@ export class ScriptedSyncSource implements ProviderSyncSource {
     return this.accounts;
   }
 
+  /** The session of the last pull. */
+  lastSession: SyncSession | null = null;
   async pullTransactions(
     session: SyncSession,
     cursor: string | null,
@@ -96,6 +98,7 @@ export class ScriptedSyncSource implements ProviderSyncSource {
     onRestart: () => void,
   ): Promise<PullResult> {
     this.cursorsSeen.push(cursor);
+    this.lastSession = session;
     await this.beforePull?.(session);
     const script = (this.pulls.length > 1 ? this.pulls.shift() : this.pulls[0]) as PullScript;
     let restarted = false;
