@@ -48,7 +48,8 @@
  * scheduled run, or a run for a `transactions/updated` / `transactions/deleted` webhook, that finds the item
  * UPDATED with that same `lastUpdatedAt` skips the per-account reads (only a hint's ids are read): an
  * unchanged connection costs `GET /items/{id}` and `GET /accounts` (and `GET /consents` for Open Finance),
- * whatever its size or account count. Runs for item/updated or transactions/created read in full. Transactions
+ * whatever its size or account count; a scheduled run of a healthy connection tells from the item (and
+ * consent) alone, before it starts ({@link PluggySyncSource.nothingToSync}), and lists no accounts. Runs for item/updated or transactions/created read in full. Transactions
  * can still change between updates: Pluggy categorizes what it collected and refines it later
  * (https://docs.pluggy.ai/reference/transaction), announced only by `transactions/updated`, which can be
  * lost. Built for that stricter case, a full read runs anyway once {@link FULL_READ_EVERY_HOURS} have passed
