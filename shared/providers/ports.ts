@@ -72,6 +72,12 @@ export interface SyncSession {
    * what a source that re-reads a recent window compares with to find rows deleted at the provider.
    */
   readonly storedTransactionIds?: (providerAccountId: string, dateFrom: string) => Promise<string[]>;
+  /**
+   * Lists the stored transactions dated `dateFrom` or later now, before the source pulls that window again:
+   * the rows it gets back unchanged are then checked against this listing instead of being read one by one,
+   * and `storedTransactionIds` answers from it.
+   */
+  readonly readStoredWindow?: (dateFrom: string) => Promise<void>;
 }
 
 /** The connection fields a provider state check refreshes. */
@@ -101,6 +107,13 @@ export interface ProviderSyncSource {
    * `ProviderError` whose kind says what the connection needs; returns connection fields to refresh.
    */
   checkConnection(session: SyncSession): Promise<RefreshedConnectionFields>;
+  /**
+   * Optional, for scheduled runs: a look at the provider, from requests the run would make anyway, that can
+   * tell the run would change nothing. Returns the connection fields to refresh when so; null when the run
+   * must go on (anything unusual included: the run's own checks then handle it, with the same answers). A
+   * provider that cannot tell without reading the changes (Plaid's /transactions/sync) has none.
+   */
+  nothingToSync?(session: SyncSession): Promise<RefreshedConnectionFields | null>;
   listAccounts(session: SyncSession): Promise<ProviderAccount[]>;
   /**
    * Pulls transaction changes after `cursor` and hands them to `sink` batch by batch; the engine stores

@@ -20,6 +20,7 @@ import {
   type Provider,
   type SyncCounts,
   type SyncRun,
+  type Transaction,
 } from '../banking/model';
 import type {
   AccountStore,
@@ -38,7 +39,7 @@ import { describeError } from '../errors/error-mapper';
 import { logger } from '../observability/logger';
 import { countMetric, countMetricBy, durationMetric, metricNames } from '../observability/metrics';
 import { storeAccounts } from './account-writer';
-import { ConnectionStateError, type ProviderSyncSource } from '../providers/ports';
+import { ConnectionStateError, type ProviderSyncSource, type RefreshedConnectionFields, type SyncSession } from '../providers/ports';
 import { nextAutoSyncAt } from './schedule';
 import { statusChangedEventId } from '../events/model';
 import {
@@ -50,7 +51,7 @@ import {
   type SyncEventDeps,
 } from '../events/sync-events';
 import type { InstitutionHealthMonitor } from '../institutions/institution-health';
-import { TransactionChangeWriter } from './transaction-writer';
+import { KnownRows, TransactionChangeWriter } from './transaction-writer';
 
 export interface SyncEngineDeps extends SyncEventDeps {
   readonly connections: ConnectionStore;
@@ -105,9 +106,29 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   // this job already started is carried on regardless (it may be what rescheduled the connection).
   if (!recorded && job.trigger === 'schedule' && job.scheduledFor !== undefined && connection.nextSyncAt !== job.scheduledFor) {
     logger.info('sync skipped: connection rescheduled since the job was sent', { scheduled_for: job.scheduledFor });
+    // A run with nothing to do records no start (recordNothingToSync): an attempt of this job that rescheduled
+    // the connection and died before sending its events left them staged, and they are sent now.
+    await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
     return null;
   }
   const started = deps.clock.now();
+  // Both are kept for the run below when the pre-check says it has work: the source reuses what it read.
+  let source: ProviderSyncSource | null = null;
+  let session: RunSession | null = null;
+  if (!recorded && job.trigger === 'schedule' && connection.status === 'healthy') {
+    let unchanged: RefreshedConnectionFields | null = null;
+    try {
+      source = await deps.sourceFor(connection.provider);
+      if (source.nothingToSync) {
+        session = await openSession(deps, connection, job);
+        unchanged = await source.nothingToSync(session);
+      }
+    } catch (error) {
+      // The run below meets the same failure and records it, as it always did.
+      logger.info('sync pre-check failed; the run goes on', { error: error as Error });
+    }
+    if (unchanged) return recordNothingToSync(deps, connection, job, unchanged, started);
+  }
   let run = syncRunRecord({
     userId: connection.userId,
     connectionId: connection.connectionId,
@@ -134,22 +155,13 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   // Set once this attempt staged its events: a failure after that (the bus down) leaves them for the catch to send.
   let stagedBeforeFailure = false;
   try {
-    const accessToken = connection.accessToken
-      ? await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection))
-      : null;
-    const session = {
-      connection,
-      accessToken,
-      transactionHint: job.transactionHint ?? null,
-      trigger: job.trigger,
-      storedTransactionIds: storedTransactionIdReader(deps, connection),
-    };
-    const source = await deps.sourceFor(connection.provider);
+    session ??= await openSession(deps, connection, job);
+    source ??= await deps.sourceFor(connection.provider);
     const refreshed = await source.checkConnection(session);
     const providerAccounts = await source.listAccounts(session);
     const stored = await storeAccounts(deps.accounts, connection, providerAccounts, deps.clock.now().toISOString());
     const revokedAccounts = new Set(stored.revoked.map((account) => account.providerAccountId));
-    const writer = new TransactionChangeWriter(deps.transactions, deps.categories, connection, deps.clock, revokedAccounts);
+    const writer = new TransactionChangeWriter(deps.transactions, deps.categories, connection, deps.clock, revokedAccounts, session.knownRows);
     const pulled = await source.pullTransactions(
       session,
       connection.syncCursor,
@@ -233,6 +245,81 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   }
 }
 
+/** What the provider side of a run works with; the token is decrypted here (one KMS call), held in memory only. */
+async function openSession(deps: SyncEngineDeps, connection: Connection, job: SyncJob): Promise<RunSession> {
+  const accessToken = connection.accessToken ? await deps.vault.decrypt(connection.accessToken, tokenContextOf(connection)) : null;
+  const knownRows = new KnownRows();
+  const window = storedWindowReader(deps, connection, knownRows);
+  return {
+    connection,
+    accessToken,
+    transactionHint: job.transactionHint ?? null,
+    trigger: job.trigger,
+    storedTransactionIds: window.idsOf,
+    readStoredWindow: window.read,
+    knownRows,
+  };
+}
+
+/** The session of one run, with the stored rows it has listed (for the transaction writer). */
+interface RunSession extends SyncSession {
+  readonly knownRows: KnownRows;
+}
+
+/**
+ * A scheduled run whose source's pre-check found nothing to do: recorded as a successful run that changed
+ * nothing, with the same connection write, events and final record, but without the `running` record and
+ * the `syncing` status written first (there is no work in between for them to cover). The order is the
+ * finished run's: stage the events, commit the connection, send, record. A job delivered again after the
+ * record finds the run finished; one delivered after the commit but before the record finds the connection
+ * rescheduled, and the skip for that sends what is still staged (see runSync).
+ *
+ * `counts.accounts` is the connection's stored accounts: the run asked the provider for none, and they are
+ * what the last run that listed them stored.
+ */
+async function recordNothingToSync(
+  deps: SyncEngineDeps,
+  connection: Connection,
+  job: SyncJob,
+  refreshed: RefreshedConnectionFields,
+  started: Date,
+): Promise<SyncRun | null> {
+  countMetric(metricNames.syncRunsStarted);
+  const accounts = await deps.accounts.listByConnection(connection.userId, connection.connectionId);
+  const finished = deps.clock.now();
+  let run: SyncRun = {
+    ...syncRunRecord({
+      userId: connection.userId,
+      connectionId: connection.connectionId,
+      syncRunId: job.syncRunId,
+      trigger: job.trigger,
+      outcome: 'succeeded',
+      startedAt: started.toISOString(),
+    }),
+    finishedAt: finished.toISOString(),
+    counts: { added: 0, modified: 0, removed: 0, accounts: accounts.length },
+  };
+  const status = connection.status;
+  const staged = await stageRunEvents(deps, { ...connection, ...refreshed, statusReason: null }, status, run, false);
+  const committed = await setStatus(deps, connection, (current) => ({
+    ...current,
+    // Another writer that set a status meanwhile (a webhook) has newer news than this check: its fields stay.
+    ...(current.status === status ? { ...refreshed, statusReason: null } : {}),
+    pendingSync: current.pendingSync?.syncRunId === job.syncRunId ? null : (current.pendingSync ?? null),
+    lastSyncAt: finished.toISOString(),
+    lastSyncOutcome: 'succeeded',
+    nextSyncAt: nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
+  }), connection);
+  if (!committed) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
+  await publishRunEvents(deps, await finishRunEvents(deps, staged, committed, status));
+  run = { ...run, eventsPublished: true };
+  await deps.syncRuns.put(run);
+  await observeInstitution(() => deps.institutions?.syncSucceeded(committed));
+  recordRunMetrics(run, finished.getTime() - started.getTime());
+  logger.info('sync finished: nothing to do', { outcome: run.outcome, ...run.counts });
+  return run;
+}
+
 /**
  * The status after a successful run. A status another writer set while we ran (a webhook saying the login
  * broke, say) wins over ours: it is newer information than the sync that just finished.
@@ -247,12 +334,18 @@ function successorStatus(current: ConnectionStatus, before: ConnectionStatus): C
  * by account with the same window; the index partition holds all of the user's rows by date, so one read of
  * the connection's window serves every account of the run instead of one read per account, each filtering out
  * the others' rows it read too. A row an account's own read stores after that is one the provider returned,
- * never one to report gone, so the earlier read is all the check needs.
+ * never one to report gone, so the earlier read is all the check needs. A source can have the window read
+ * before it pulls (`readStoredWindow`): the listed rows then answer the writer's existence checks of that window.
  */
-function storedTransactionIdReader(deps: SyncEngineDeps, connection: Connection): (providerAccountId: string, dateFrom: string) => Promise<string[]> {
+function storedWindowReader(
+  deps: SyncEngineDeps,
+  connection: Connection,
+  knownRows: KnownRows,
+): { idsOf: NonNullable<SyncSession['storedTransactionIds']>; read: NonNullable<SyncSession['readStoredWindow']> } {
   const windows = new Map<string, Promise<Map<string, string[]>>>();
   const readWindow = async (dateFrom: string): Promise<Map<string, string[]>> => {
     const byAccount = new Map<string, string[]>();
+    const rows: Transaction[] = [];
     let cursor: string | null = null;
     do {
       const page = await deps.transactions.list(connection.userId, { connectionId: connection.connectionId, dateFrom }, 500, cursor);
@@ -261,17 +354,25 @@ function storedTransactionIdReader(deps: SyncEngineDeps, connection: Connection)
         ids.push(row.providerTransactionId);
         byAccount.set(row.accountId, ids);
       }
+      rows.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
+    // The listing returns whole rows (the index projects every attribute): the writer checks against them.
+    knownRows.listed(dateFrom, rows);
     return byAccount;
   };
-  return async (providerAccountId, dateFrom) => {
+  const windowFrom = (dateFrom: string): Promise<Map<string, string[]>> => {
     let window = windows.get(dateFrom);
     if (!window) {
       window = readWindow(dateFrom);
       windows.set(dateFrom, window);
     }
-    return (await window).get(accountIdFor(connection.connectionId, providerAccountId)) ?? [];
+    return window;
+  };
+  return {
+    idsOf: async (providerAccountId, dateFrom) =>
+      (await windowFrom(dateFrom)).get(accountIdFor(connection.connectionId, providerAccountId)) ?? [],
+    read: async (dateFrom) => void (await windowFrom(dateFrom)),
   };
 }
 

@@ -16,11 +16,57 @@
  *   pass stored and that posted since then appeared and vanished inside the resumed window, so Plaid never
  *   lists it in `removed` (https://plaid.com/docs/api/products/transactions/#transactionssync,
  *   https://plaid.com/docs/transactions/transactions-data/#pending-and-posted-transactions).
+ *
+ * Each incoming row is checked against the stored one: read with BatchGetItem, or taken from the run's
+ * {@link KnownRows} (the stored window a source re-reads, listed once per run), which settles the common case
+ * of a row the provider sends again unchanged without a read. A row that would be written is read from the
+ * table all the same, so it carries the user's fields as they are at that moment.
  */
 import { transactionIdFor, accountIdFor } from '../banking/ids';
 import type { Category, Connection, Transaction } from '../banking/model';
 import type { CategoryStore, Clock, TransactionStore } from '../banking/ports';
 import type { ChangeBatch, ProviderTransaction } from '../providers/ports';
+
+/**
+ * Stored rows of the connection dated `from` or later, as the run last read or wrote them, by transaction id:
+ * filled from the stored-window listing (a Query of the date index, which returns whole rows) and kept up to
+ * date with what the writer stores and removes. Only the connection's own sync runs change a row's provider
+ * data, one at a time (the FIFO queue), so the provider data of a listed row is what the table holds; like
+ * the BatchGetItem it stands in for, the index read is eventually consistent
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Reads).
+ */
+export class KnownRows {
+  private readonly rows = new Map<string, Transaction>();
+  /** Rows the run stored or removed: a listing made after that (the index lags the table) does not replace them. */
+  private readonly touched = new Set<string>();
+  private from: string | null = null;
+
+  /** Rows a listing of the window from `dateFrom` returned (all of that window's live rows). */
+  listed(dateFrom: string, rows: readonly Transaction[]): void {
+    if (this.from === null || dateFrom < this.from) this.from = dateFrom;
+    for (const row of rows) if (!this.touched.has(row.transactionId)) this.rows.set(row.transactionId, row);
+  }
+
+  get(transactionId: string): Transaction | undefined {
+    return this.rows.get(transactionId);
+  }
+
+  /** Rows stored since: kept when inside the window (a source re-reads it), dropped otherwise. */
+  stored(rows: readonly Transaction[]): void {
+    for (const row of rows) {
+      this.touched.add(row.transactionId);
+      if (this.from !== null && row.date >= this.from) this.rows.set(row.transactionId, row);
+      else this.rows.delete(row.transactionId);
+    }
+  }
+
+  removed(transactionIds: readonly string[]): void {
+    for (const id of transactionIds) {
+      this.touched.add(id);
+      this.rows.delete(id);
+    }
+  }
+}
 
 export class TransactionChangeWriter {
   readonly counts = { added: 0, modified: 0, removed: 0 };
@@ -36,6 +82,8 @@ export class TransactionChangeWriter {
     private readonly clock: Clock,
     /** Provider ids of accounts the user revoked: their transactions are not stored again. */
     private readonly revokedAccounts: ReadonlySet<string> = new Set(),
+    /** Stored rows the run already listed; the others are read from the store. */
+    private readonly known: KnownRows = new KnownRows(),
   ) {
     this.writes = store.changeSession();
   }
@@ -47,15 +95,23 @@ export class TransactionChangeWriter {
     }
     const incoming = [...latest.values()];
     const idOf = (providerId: string) => transactionIdFor(this.connection.connectionId, providerId);
+    const now = this.clock.now().toISOString();
+    const stored = new Map<string, Transaction>();
     const lookups = new Set<string>();
     for (const change of incoming) {
-      lookups.add(idOf(change.providerTransactionId));
+      const id = idOf(change.providerTransactionId);
+      const known = change.pendingProviderTransactionId ? undefined : this.known.get(id);
+      // A listed row the provider sends unchanged: nothing to write, nothing to read.
+      if (known && sameProviderData(known, this.toTransaction(change, known, known, now))) {
+        stored.set(id, known);
+        continue;
+      }
+      lookups.add(id);
       if (change.pendingProviderTransactionId) lookups.add(idOf(change.pendingProviderTransactionId));
     }
-    const stored = new Map(
-      (await this.store.getMany(this.connection.userId, [...lookups])).map((row) => [row.transactionId, row]),
-    );
-    const now = this.clock.now().toISOString();
+    if (lookups.size > 0) {
+      for (const row of await this.store.getMany(this.connection.userId, [...lookups])) stored.set(row.transactionId, row);
+    }
     const writes: Transaction[] = [];
     const replaced = new Map<string, Transaction>();
     for (const change of incoming) {
@@ -75,11 +131,13 @@ export class TransactionChangeWriter {
       else this.counts.added += 1;
     }
     await this.writes.putMany(writes);
+    this.known.stored(writes);
     await this.registerCategories(writes, now);
     // Only after the posted rows (with the pending rows' user fields) are stored; as tombstones, so the change
     // feed tells clients the pending row is gone.
     if (replaced.size > 0) {
       await this.store.removeMany([...replaced.values()]);
+      this.known.removed([...replaced.keys()]);
       this.counts.removed += replaced.size;
     }
     for (const providerId of batch.removed) this.deferredRemovals.add(providerId);
@@ -95,6 +153,7 @@ export class TransactionChangeWriter {
     if (ids.length === 0) return;
     const present = await this.store.getMany(this.connection.userId, ids);
     await this.store.removeMany(present);
+    this.known.removed(present.map((row) => row.transactionId));
     this.counts.removed += present.length;
     this.deferredRemovals = new Set();
   }

@@ -15,6 +15,7 @@ import {
   itemSettled,
   PLUGGY_BANK_OPEN_FINANCE,
   sandboxControl,
+  scheduledSync,
 } from '../helpers/pluggy-flow';
 
 let stack: LocalStack;
@@ -88,6 +89,38 @@ describe('Pluggy sync: item states, accounts, consent', () => {
     // The other tests read consents and keys against our own clock.
     stack.pluggy.clock.reset();
   }, 120_000);
+
+  it('a scheduled sync with nothing new reads only the item; an item that needs the user still moves the connection', async () => {
+    const linked = await connectPluggyBank(stack, 'ps-nora');
+    const connectionId = linked.connection.id;
+    await finishedSyncRun(stack, 'ps-nora', connectionId, linked.sync_run_id!);
+    const before = await connection(stack, 'ps-nora', connectionId);
+    const ofThisItem = (afterSeq: number) =>
+      stack.pluggy.recorder
+        .list({ kind: 'provider', afterSeq })
+        .filter((exchange) => exchange.path !== '/auth')
+        .map((exchange) => `${exchange.method} ${exchange.path}`);
+
+    const seq = stack.pluggy.recorder.lastSeq();
+    const quiet = await scheduledSync(stack, 'ps-nora', connectionId);
+    expect(quiet).toMatchObject({ outcome: 'succeeded', counts: { added: 0, modified: 0, removed: 0, accounts: linked.accounts.length } });
+    expect(ofThisItem(seq)).toEqual([`GET /items/${linked.itemId}`]);
+    const after = await connection(stack, 'ps-nora', connectionId);
+    expect(after).toMatchObject({ status: 'healthy', last_sync_outcome: 'succeeded' });
+    expect(after.last_sync_at > before.last_sync_at).toBe(true);
+    expect(after.next_sync_at).not.toBe(before.next_sync_at);
+
+    // Pluggy's own update fails on the login: the next scheduled sync sees it from the same single item read.
+    await sandboxControl(stack, 'POST', '/outcomes', { itemId: linked.itemId, outcomes: ['INVALID_CREDENTIALS'] });
+    await sandboxControl(stack, 'POST', `/items/${linked.itemId}/refresh`, {});
+    await itemSettled(stack, linked.itemId, ['LOGIN_ERROR']);
+    const broken = stack.pluggy.recorder.lastSeq();
+    const failed = await scheduledSync(stack, 'ps-nora', connectionId);
+    expect(failed).toMatchObject({ outcome: 'failed' });
+    expect(ofThisItem(broken)).toEqual([`GET /items/${linked.itemId}`]);
+    const needsUser = await connectionReaches(stack, 'ps-nora', connectionId, 'login_required');
+    expect(needsUser.next_sync_at).toBeNull();
+  });
 
   it('records a failing account on the run and reads its window again next time', async () => {
     const linked = await connectPluggyBank(stack, 'ps-paul');

@@ -42,10 +42,15 @@ function fakeApi(options: {
   failingAccounts?: Set<string>;
 }) {
   const statuses = [...(options.statuses ?? ['UPDATED'])];
-  const calls = { getItem: 0, updateItem: 0, queries: [] as Record<string, string>[] };
+  const calls = { getItem: 0, updateItem: 0, listConsents: 0, queries: [] as Record<string, string>[] };
+  let failItemReads = 0;
   const api = {
     getItemAt: async () => {
       calls.getItem += 1;
+      if (failItemReads > 0) {
+        failItemReads -= 1;
+        throw new ProviderError('pluggy', 'transient', { providerCode: 'HTTP_503', message: 'down' });
+      }
       const status = statuses.length > 1 ? statuses.shift()! : statuses[0]!;
       return { item: item(status, options.itemFields), serverTime: new Date(clock) };
     },
@@ -53,7 +58,10 @@ function fakeApi(options: {
       calls.updateItem += 1;
       return item('UPDATING');
     },
-    listConsents: async () => options.consents ?? [],
+    listConsents: async () => {
+      calls.listConsents += 1;
+      return options.consents ?? [];
+    },
     listAccounts: async () => options.accounts ?? [account('acc-1')],
     transactionPage: async (query: Record<string, string>) => {
       calls.queries.push({ ...query });
@@ -81,7 +89,15 @@ function fakeApi(options: {
     clock += ms;
   };
   const source = new PluggySyncSource(api as unknown as PluggyApi, settings, sleep, () => new Date(clock));
-  return { source, calls, sleeps, advance, itemFields: (fields: Partial<PluggyItem>) => void (options.itemFields = { ...options.itemFields, ...fields }) };
+  return {
+    source,
+    calls,
+    sleeps,
+    advance,
+    itemFields: (fields: Partial<PluggyItem>) => void (options.itemFields = { ...options.itemFields, ...fields }),
+    statuses: (next: string[]) => void statuses.splice(0, statuses.length, ...next),
+    failNextItemRead: () => void (failItemReads += 1),
+  };
 }
 
 function session(
@@ -294,6 +310,23 @@ describe('PluggySyncSource quiet runs (the item has not been updated since the l
     expect(JSON.parse(quiet.result.nextCursor!)).toEqual(JSON.parse(cursor));
   });
 
+  it('has the stored recent window listed once, before its first read, in a full read only', async () => {
+    const { source, calls, cursor, itemFields } = await afterFullRead();
+    const listings: { dateFrom: string; queriesBefore: number }[] = [];
+    const withListing = (current: SyncSession): SyncSession => ({
+      ...current,
+      readStoredWindow: async (dateFrom) => void listings.push({ dateFrom, queriesBefore: calls.queries.length }),
+      storedTransactionIds: async () => [],
+    });
+    await run(source, withListing(session(cursor, null, {}, 'schedule')));
+    expect(listings).toEqual([]);
+
+    itemFields({ lastUpdatedAt: '2026-02-28T10:00:00.000Z' });
+    await run(source, withListing(session(cursor, null, {}, 'schedule')));
+    const dateFrom = calls.queries.find((query) => query.dateFrom !== undefined)?.dateFrom;
+    expect(listings).toEqual([{ dateFrom, queriesBefore: 0 }]);
+  });
+
   it('reads the creation-time window and the recent days again once lastUpdatedAt moves', async () => {
     const { source, calls, cursor, itemFields } = await afterFullRead();
     itemFields({ lastUpdatedAt: '2026-02-28T10:00:00.000Z' });
@@ -352,3 +385,95 @@ describe('PluggySyncSource quiet runs (the item has not been updated since the l
     expect(JSON.parse(quietWithFailure.result.nextCursor!).fullRead).toBeUndefined();
   });
 });
+
+describe('PluggySyncSource.nothingToSync (the pre-check of a scheduled run)', () => {
+  const accounts = [account('acc-1'), account('card-1', 'CREDIT')];
+  const transactions = [row('t1', 'acc-1', '2026-02-01T10:00:00.000Z')];
+  const healthy: Partial<Connection> = { status: 'healthy', statusReason: null, pendingUserAction: null, providerUpdate: null };
+
+  async function afterFullRead(extra: Parameters<typeof fakeApi>[0] = {}) {
+    const api = fakeApi({ accounts, transactions, itemFields: { lastUpdatedAt: '2026-02-20T10:00:00.000Z' }, ...extra });
+    const first = session(null, null, healthy, 'link');
+    await api.source.checkConnection(first);
+    const { result } = await pull(api.source, first, null);
+    api.calls.getItem = 0;
+    api.calls.listConsents = 0;
+    api.calls.queries.length = 0;
+    api.advance(12 * 3_600_000);
+    return { ...api, cursor: result.nextCursor! };
+  }
+
+  it('says there is nothing to do from the one item read, for a healthy connection whose last full read covers the item', async () => {
+    const { source, calls, cursor } = await afterFullRead();
+    await expect(source.nothingToSync(session(cursor, null, healthy, 'schedule'))).resolves.toEqual({ consent: null, pendingUserAction: null, providerUpdate: null });
+    expect(calls.getItem).toBe(1);
+    expect(calls.queries).toEqual([]);
+  });
+
+  it('says the run goes on when the item moved, the full read is due, or the run is not a plain scheduled one; the run then reads the item no second time', async () => {
+    const api = await afterFullRead();
+    for (const trigger of ['manual', 'webhook', 'link'] as const) {
+      await expect(api.source.nothingToSync(session(api.cursor, null, healthy, trigger))).resolves.toBeNull();
+    }
+    const hinted = session(api.cursor, { providerAccountId: 'acc-1', updatedIds: ['t1'], deletedIds: [] }, healthy, 'schedule');
+    await expect(api.source.nothingToSync(hinted)).resolves.toBeNull();
+    for (const fields of [{ status: 'error' }, { providerUpdate: { notBefore: '2026-03-02T00:00:00.000Z', outdatedRetries: 0 } }] as Partial<Connection>[]) {
+      await expect(api.source.nothingToSync(session(api.cursor, null, { ...healthy, ...fields }, 'schedule'))).resolves.toBeNull();
+    }
+    expect(api.calls.getItem).toBe(0);
+
+    api.itemFields({ lastUpdatedAt: '2026-02-28T10:00:00.000Z' });
+    const moved = session(api.cursor, null, healthy, 'schedule');
+    await expect(api.source.nothingToSync(moved)).resolves.toBeNull();
+    await api.source.checkConnection(moved);
+    expect(api.calls.getItem).toBe(1);
+
+    api.itemFields({ lastUpdatedAt: '2026-02-20T10:00:00.000Z' });
+    api.advance(FULL_READ_EVERY_HOURS * 3_600_000);
+    await expect(api.source.nothingToSync(session(api.cursor, null, healthy, 'schedule'))).resolves.toBeNull();
+  });
+
+  it('leaves every item state that moves the connection to the run, which reports it from the same answer', async () => {
+    const api = await afterFullRead();
+    for (const [status, kind] of [['LOGIN_ERROR', 'login_required'], ['WAITING_USER_INPUT', 'mfa_required'], ['ERROR', 'permanent']] as const) {
+      api.statuses([status]);
+      api.calls.getItem = 0;
+      const current = session(api.cursor, null, healthy, 'schedule');
+      await expect(api.source.nothingToSync(current)).resolves.toBeNull();
+      await expect(api.source.checkConnection(current)).rejects.toMatchObject({ kind });
+      expect(api.calls.getItem).toBe(1);
+    }
+    // An item still collecting: the run waits for it, starting from the pre-check's answer.
+    api.statuses(['UPDATING', 'UPDATED']);
+    api.calls.getItem = 0;
+    const collecting = session(api.cursor, null, healthy, 'schedule');
+    await expect(api.source.nothingToSync(collecting)).resolves.toBeNull();
+    await expect(api.source.checkConnection(collecting)).resolves.toMatchObject({ pendingUserAction: null });
+    expect(api.calls.getItem).toBe(2);
+  });
+
+  it('a failed item read is left to the run, which meets the same failure without asking again', async () => {
+    const api = await afterFullRead();
+    api.failNextItemRead();
+    const current = session(api.cursor, null, healthy, 'schedule');
+    await expect(api.source.nothingToSync(current)).resolves.toBeNull();
+    await expect(api.source.checkConnection(current)).rejects.toMatchObject({ code: 'HTTP_503' });
+    expect(api.calls.getItem).toBe(1);
+  });
+
+  it('checks an Open Finance consent with the one consent read the run makes anyway', async () => {
+    const openFinance = { connector: { id: 2, name: 'Bank', isOpenFinance: true }, lastUpdatedAt: '2026-02-20T10:00:00.000Z' };
+    const valid: PluggyConsent = { id: 'c', products: ['ACCOUNTS'], createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2027-01-01T00:00:00.000Z', revokedAt: null };
+    const current = await afterFullRead({ itemFields: openFinance, consents: [valid] });
+    await expect(current.source.nothingToSync(session(current.cursor, null, healthy, 'schedule'))).resolves.toMatchObject({ consent: { expiresAt: '2027-01-01T00:00:00.000Z' } });
+    expect(current.calls.listConsents).toBe(1);
+
+    const lapsed = await afterFullRead({ itemFields: openFinance, consents: [{ ...valid, expiresAt: '2026-03-01T13:00:00.000Z' }] });
+    const due = session(lapsed.cursor, null, healthy, 'schedule');
+    await expect(lapsed.source.nothingToSync(due)).resolves.toBeNull();
+    await expect(lapsed.source.checkConnection(due)).rejects.toMatchObject({ kind: 'consent_expired' });
+    expect(lapsed.calls.listConsents).toBe(1);
+    expect(lapsed.calls.getItem).toBe(1);
+  });
+});
+

@@ -8,6 +8,7 @@ import { transactionIdFor } from '../../shared/banking/ids';
 import type { Connection, Transaction } from '../../shared/banking/model';
 import type { SyncJob } from '../../shared/banking/ports';
 import { ProviderError } from '../../shared/errors/app-error';
+import { syncRunRecord } from '../../shared/banking/sync-requests';
 import { runSync, type SyncEngineDeps } from '../../shared/sync/sync-engine';
 import {
   FakeTokenVault,
@@ -19,7 +20,7 @@ import {
   TestClock,
 } from '../helpers/fakes/banking-stores';
 import { testOutbox } from '../helpers/fakes/events';
-import { providerAccount, providerTransaction, ScriptedSyncSource } from '../helpers/fakes/providers';
+import { PreCheckingSyncSource, providerAccount, providerTransaction, ScriptedSyncSource } from '../helpers/fakes/providers';
 import { testConnection } from './plaid-webhook-support';
 
 let connections: InMemoryConnectionStore;
@@ -154,6 +155,35 @@ describe('runSync', () => {
     expect(seen).toEqual({ 'acc-checking': ['t1'], 'acc-savings': ['t2'], 'acc-unknown': [] });
     expect(listed).toHaveBeenCalledTimes(1);
     expect(listed.mock.calls[0]?.[1]).toEqual({ connectionId: connection.connectionId, dateFrom: '2025-02-01' });
+  });
+
+  it('a window listed before the pull answers the writer for the rows sent back unchanged, and the removal check too', async () => {
+    source.accounts = [providerAccount(), providerAccount({ providerAccountId: 'acc-savings', name: 'Savings' })];
+    const window = [providerTransaction('t1', { date: '2025-03-01' }), providerTransaction('t2', { date: '2025-03-02', providerAccountId: 'acc-savings' })];
+    source.pulls = [{ pages: [{ added: [...window, providerTransaction('t-old', { date: '2024-01-01' })], modified: [], removed: [] }], nextCursor: 'c1' }];
+    await runSync(deps, job());
+    const listed = vi.spyOn(transactions, 'list');
+    const reads = vi.spyOn(transactions, 'getMany');
+    let ids: string[] = [];
+    source.beforePull = async (session) => {
+      await session.readStoredWindow!('2025-02-01');
+    };
+    source.afterPage = async () => {
+      ids = await source.lastSession!.storedTransactionIds!('acc-checking', '2025-02-01');
+    };
+    source.pulls = [
+      {
+        pages: [{ added: [], modified: [...window, providerTransaction('t-new', { date: '2025-03-02' })], removed: [] }],
+        nextCursor: 'c2',
+      },
+    ];
+    const run = await runSync(deps, job());
+
+    expect(run?.counts).toMatchObject({ added: 1, modified: 0 });
+    expect(listed).toHaveBeenCalledTimes(1);
+    // Only the row the listing does not hold is read.
+    expect(reads.mock.calls.map((call) => call[1])).toEqual([[transactionIdFor(connection.connectionId, 't-new')]]);
+    expect(ids).toEqual(['t1']);
   });
 
   it('returns the recorded run without repeating it when the same job is delivered twice', async () => {
@@ -386,5 +416,137 @@ describe('runSync', () => {
     await connections.delete(connection);
     expect(await runSync(deps, job())).toBeNull();
     expect(syncRuns.runs).toHaveLength(0);
+  });
+});
+
+describe('runSync: a scheduled run whose source finds nothing to do (pre-check)', () => {
+  let checking: PreCheckingSyncSource;
+  const dueAt = '2025-03-02T07:55:00.000Z';
+
+  /** The connection after one full run, due now; the pre-check then answers "nothing to do". */
+  beforeEach(async () => {
+    checking = new PreCheckingSyncSource();
+    checking.accounts = [providerAccount(), providerAccount({ providerAccountId: 'acc-savings', name: 'Savings' })];
+    checking.pulls = [{ pages: [{ added: [providerTransaction('t1')], modified: [], removed: [] }], nextCursor: 'c1' }];
+    deps = { ...deps, sourceFor: async () => checking };
+    await runSync(deps, job({ trigger: 'link' }));
+    connections.rows.set(connection.connectionId, { ...current(), nextSyncAt: dueAt });
+    outbox.bus.put_.length = 0;
+    checking.pulls = [{ pages: [], nextCursor: 'c1' }];
+  });
+
+  /** Every status the connection was saved with from now on. */
+  function savedStatuses(): string[] {
+    const statuses: string[] = [];
+    connections.beforeSave = (saved) => void statuses.push(saved.status);
+    return statuses;
+  }
+
+  it('records a finished run without the running record or the syncing status, and reschedules the connection', async () => {
+    const statuses = savedStatuses();
+    const runsBefore = syncRuns.runs.length;
+    clock.advanceSeconds(1);
+    const scheduled = job({ trigger: 'schedule', scheduledFor: dueAt });
+    const run = await runSync(deps, scheduled);
+
+    expect(run).toMatchObject({ outcome: 'succeeded', counts: { added: 0, modified: 0, removed: 0, accounts: 2 }, eventsPublished: true, error: null, accountErrors: [] });
+    expect(syncRuns.runs.slice(runsBefore).map((recorded) => recorded.outcome)).toEqual(['succeeded']);
+    expect(statuses).toEqual(['healthy']);
+    expect(current()).toMatchObject({ status: 'healthy', syncCursor: 'c1', lastSyncOutcome: 'succeeded', lastSyncAt: '2025-03-02T08:00:01.000Z' });
+    expect(current().nextSyncAt! > dueAt).toBe(true);
+    // Nothing was read from the provider beyond the pre-check: no state check, no pull.
+    expect(checking.checked).toHaveLength(1);
+    expect(checking.cursorsSeen).toEqual([null]);
+    expect(outbox.bus.types()).toEqual(['sync.completed']);
+  });
+
+  it('emits the same events as a run that went through and found nothing', async () => {
+    const skipped = await runSync(deps, job({ trigger: 'schedule', scheduledFor: dueAt }));
+    checking.unchanged = null;
+    connections.rows.set(connection.connectionId, { ...current(), nextSyncAt: dueAt });
+    const ran = await runSync(deps, job({ trigger: 'schedule', scheduledFor: dueAt }));
+
+    expect(checking.cursorsSeen).toEqual([null, 'c1']);
+    const [fromSkip, fromRun] = outbox.bus.put_;
+    expect(outbox.bus.types()).toEqual(['sync.completed', 'sync.completed']);
+    const comparable = (event: typeof fromSkip, run: typeof skipped) => ({ ...event!.data, sync_run_id: run?.syncRunId === event!.data.sync_run_id });
+    expect(comparable(fromSkip, skipped)).toEqual(comparable(fromRun, ran));
+  });
+
+  it('a job delivered again finds the run finished: nothing written, nothing sent', async () => {
+    const scheduled = job({ trigger: 'schedule', scheduledFor: dueAt });
+    await runSync(deps, scheduled);
+    const runsBefore = syncRuns.runs.length;
+    const savesBefore = connections.saves;
+    const again = await runSync(deps, { ...scheduled });
+
+    expect(again).toMatchObject({ outcome: 'succeeded', eventsPublished: true });
+    expect(syncRuns.runs).toHaveLength(runsBefore);
+    expect(connections.saves).toBe(savesBefore);
+    expect(checking.preChecked).toHaveLength(1);
+    expect(outbox.bus.put_).toHaveLength(1);
+  });
+
+  it('events that failed to go out after the commit are sent by the next delivery of the job, once', async () => {
+    outbox.bus.failNext = 1;
+    const scheduled = job({ trigger: 'schedule', scheduledFor: dueAt });
+    await expect(runSync(deps, scheduled)).rejects.toThrow('bus unavailable');
+    expect(current().nextSyncAt).not.toBe(dueAt);
+
+    // The connection is rescheduled now, so the job is skipped as rescheduled; what it staged goes out.
+    expect(await runSync(deps, { ...scheduled })).toBeNull();
+    expect(outbox.bus.types()).toEqual(['sync.completed']);
+
+    // Without a due time to compare, the job runs the pre-check again and sends the staged events once.
+    connections.rows.set(connection.connectionId, { ...current(), nextSyncAt: dueAt });
+    outbox.bus.failNext = 1;
+    const unscheduled = job({ trigger: 'schedule' });
+    await expect(runSync(deps, unscheduled)).rejects.toThrow('bus unavailable');
+    expect(await runSync(deps, { ...unscheduled })).toMatchObject({ outcome: 'succeeded', eventsPublished: true });
+    expect(outbox.bus.types()).toEqual(['sync.completed', 'sync.completed']);
+    expect(new Set(outbox.bus.put_.map((event) => event.id)).size).toBe(2);
+  });
+
+  it('goes through the run, with the same session, when the pre-check finds work or fails', async () => {
+    checking.unchanged = null;
+    const statuses = savedStatuses();
+    const run = await runSync(deps, job({ trigger: 'schedule', scheduledFor: dueAt }));
+    expect(run?.outcome).toBe('succeeded');
+    expect(statuses).toEqual(['syncing', 'healthy']);
+    expect(checking.checked.at(-1)).toBe(checking.preChecked.at(-1));
+
+    connections.rows.set(connection.connectionId, { ...current(), nextSyncAt: dueAt });
+    checking.preCheckError = new Error('item read failed');
+    checking.checkError = new ProviderError('pluggy', 'permanent', { providerCode: 'ITEM_ERROR', message: 'item read failed' });
+    const failed = await runSync(deps, job({ trigger: 'schedule', scheduledFor: dueAt }));
+    expect(failed).toMatchObject({ outcome: 'failed', error: { code: 'ITEM_ERROR' } });
+    expect(current().status).toBe('error');
+  });
+
+  it('is asked only for scheduled runs of a healthy connection that start afresh', async () => {
+    await runSync(deps, job({ trigger: 'manual' }));
+    await runSync(deps, job({ trigger: 'webhook' }));
+    expect(checking.preChecked).toHaveLength(0);
+
+    connections.rows.set(connection.connectionId, { ...current(), status: 'error', nextSyncAt: dueAt });
+    outbox.bus.put_.length = 0;
+    await runSync(deps, job({ trigger: 'schedule', scheduledFor: dueAt }));
+    expect(checking.preChecked).toHaveLength(0);
+    expect(current().status).toBe('healthy');
+    expect(outbox.bus.types()).toEqual(['sync.completed', 'connection.status_changed']);
+
+    // A run an earlier attempt started (its record says running) is carried on, not pre-checked.
+    connections.rows.set(connection.connectionId, { ...current(), nextSyncAt: dueAt });
+    const resumed = job({ trigger: 'schedule', scheduledFor: dueAt });
+    await syncRuns.put(syncRunRecord({ ...resumed, outcome: 'running', startedAt: clock.now().toISOString() }));
+    expect((await runSync(deps, resumed))?.outcome).toBe('succeeded');
+    expect(checking.preChecked).toHaveLength(0);
+  });
+
+  it('a connection deleted before the commit is purged, as for any run', async () => {
+    connections.beforeSave = () => void connections.rows.delete(connection.connectionId);
+    expect(await runSync(deps, job({ trigger: 'schedule', scheduledFor: dueAt }))).toBeNull();
+    expect(transactions.rows.size).toBe(0);
+    expect(outbox.bus.put_).toHaveLength(0);
   });
 });

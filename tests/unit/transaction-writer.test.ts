@@ -3,10 +3,10 @@
  * user fields that survive a sync and pending→posted, removals deferred to the end of the run, and the
  * provider category catalog. No emulator, no network.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { transactionIdFor } from '../../shared/banking/ids';
 import type { Connection, Transaction } from '../../shared/banking/model';
-import { TransactionChangeWriter } from '../../shared/sync/transaction-writer';
+import { KnownRows, TransactionChangeWriter } from '../../shared/sync/transaction-writer';
 import { InMemoryCategoryStore, InMemoryTransactionStore, TestClock } from '../helpers/fakes/banking-stores';
 import { providerTransaction } from '../helpers/fakes/providers';
 import { testConnection } from './plaid-webhook-support';
@@ -194,3 +194,73 @@ describe('TransactionChangeWriter', () => {
     expect(stored('t1')).toBeUndefined();
   });
 });
+
+describe('TransactionChangeWriter with the rows a run listed (KnownRows)', () => {
+  const windowFrom = '2025-02-20';
+  const recent = (id: string, fields: Parameters<typeof providerTransaction>[1] = {}) => providerTransaction(id, { date: '2025-02-28', ...fields });
+
+  /** Stores the rows, then lists the window the way the engine does for a source that re-reads it. */
+  async function listedAfter(...ids: string[]): Promise<KnownRows> {
+    await writer().apply({ added: ids.map((id) => recent(id)), modified: [], removed: [] });
+    const known = new KnownRows();
+    const listed = await store.list(connection.userId, { connectionId: connection.connectionId, dateFrom: windowFrom }, 500, null);
+    known.listed(windowFrom, listed.items);
+    return known;
+  }
+
+  it('checks rows the provider sends back unchanged against the listing, without reading them', async () => {
+    const known = await listedAfter('t1', 't2');
+    const reads = vi.spyOn(store, 'getMany');
+    const writesBefore = store.writes.length;
+    const changes = new TransactionChangeWriter(store, categories, connection, clock, new Set(), known);
+    await changes.apply({ added: [], modified: [recent('t1'), recent('t2')], removed: [] });
+
+    expect(reads).not.toHaveBeenCalled();
+    expect(store.writes.length).toBe(writesBefore);
+    expect(changes.counts).toEqual({ added: 0, modified: 0, removed: 0 });
+  });
+
+  it("reads a changed row before writing it, so an edit the user made after the listing survives; new rows are read too", async () => {
+    const known = await listedAfter('t1');
+    await editByUser('t1', { userCategoryId: 'user:travel', note: 'edited after the listing', categorySync: null });
+    const reads = vi.spyOn(store, 'getMany');
+    const changes = new TransactionChangeWriter(store, categories, connection, clock, new Set(), known);
+    await changes.apply({ added: [recent('t-new')], modified: [recent('t1', { amount: '-99.00' })], removed: [] });
+
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(new Set(reads.mock.calls[0]![1])).toEqual(new Set(['t1', 't-new'].map((id) => transactionIdFor(connection.connectionId, id))));
+    expect(stored('t1')).toMatchObject({ amount: '-99.00', userCategoryId: 'user:travel', note: 'edited after the listing' });
+    expect(changes.counts).toEqual({ added: 1, modified: 1, removed: 0 });
+  });
+
+  it('keeps up with what the run stores and removes: a row sent again later in the run is neither read nor lost', async () => {
+    const known = await listedAfter('t1', 'pending-1');
+    const changes = new TransactionChangeWriter(store, categories, connection, clock, new Set(), known);
+    await changes.apply({ added: [recent('t-new')], modified: [recent('t1', { amount: '-99.00' })], removed: [] });
+    await changes.apply({ added: [recent('posted-1', { pendingProviderTransactionId: 'pending-1' })], modified: [], removed: [] });
+    expect(stored('pending-1')).toBeUndefined();
+
+    const reads = vi.spyOn(store, 'getMany');
+    const writesBefore = store.writes.length;
+    // The recent window read again: what this run stored is known as stored; the replaced pending row is not.
+    await changes.apply({ added: [], modified: [recent('t-new'), recent('t1', { amount: '-99.00' }), recent('pending-1')], removed: [] });
+    expect(reads.mock.calls.map((call) => call[1])).toEqual([[transactionIdFor(connection.connectionId, 'pending-1')]]);
+    expect(store.writes.length - writesBefore).toBe(1);
+    expect(stored('pending-1')).toBeDefined();
+  });
+
+  it('a listing made after the run stored a row does not replace what it stored', async () => {
+    const known = await listedAfter('t1');
+    const changes = new TransactionChangeWriter(store, categories, connection, clock, new Set(), known);
+    const listedBefore = (await store.list(connection.userId, { connectionId: connection.connectionId, dateFrom: windowFrom }, 500, null)).items;
+    await changes.apply({ added: [], modified: [recent('t1', { amount: '-99.00' })], removed: [] });
+    // An index that lags the table still answers the old row.
+    known.listed(windowFrom, listedBefore);
+
+    const reads = vi.spyOn(store, 'getMany');
+    await changes.apply({ added: [], modified: [recent('t1', { amount: '-99.00' })], removed: [] });
+    expect(reads).not.toHaveBeenCalled();
+    expect(changes.counts).toEqual({ added: 0, modified: 1, removed: 0 });
+  });
+});
+

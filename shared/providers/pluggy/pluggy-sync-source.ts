@@ -48,7 +48,8 @@
  * scheduled run, or a run for a `transactions/updated` / `transactions/deleted` webhook, that finds the item
  * UPDATED with that same `lastUpdatedAt` skips the per-account reads (only a hint's ids are read): an
  * unchanged connection costs `GET /items/{id}` and `GET /accounts` (and `GET /consents` for Open Finance),
- * whatever its size or account count. Runs for item/updated or transactions/created read in full. Transactions
+ * whatever its size or account count; a scheduled run of a healthy connection tells from the item (and
+ * consent) alone, before it starts ({@link PluggySyncSource.nothingToSync}), and lists no accounts. Runs for item/updated or transactions/created read in full. Transactions
  * can still change between updates: Pluggy categorizes what it collected and refines it later
  * (https://docs.pluggy.ai/reference/transaction), announced only by `transactions/updated`, which can be
  * lost. Built for that stricter case, a full read runs anyway once {@link FULL_READ_EVERY_HOURS} have passed
@@ -154,6 +155,10 @@ export class PluggySyncSource implements ProviderSyncSource {
   private readonly settledAtOfRun = new WeakMap<SyncSession, string>();
   /** Pluggy's time (`Date` of its answer) when the run last read the item, per run. */
   private readonly pluggyTimeOfRun = new WeakMap<SyncSession, Date>();
+  /** The run's first `GET /items/{id}` (answer or failure), made once whether the pre-check or the state check asks first. */
+  private readonly firstItemReadOfRun = new WeakMap<SyncSession, Promise<ItemAnswer>>();
+  /** The run's `GET /consents` (answer or failure), likewise made once. */
+  private readonly consentReadOfRun = new WeakMap<SyncSession, Promise<Consent | null>>();
 
   constructor(
     private readonly api: PluggyApi,
@@ -162,9 +167,41 @@ export class PluggySyncSource implements ProviderSyncSource {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * The pre-check of a scheduled run (see "Quiet runs" above), from the item read the run makes anyway: nothing
+   * to do when the connection is healthy with no update state to track, its last full read covers the item's
+   * current `lastUpdatedAt`, that read is less than {@link FULL_READ_EVERY_HOURS} old, the item is UPDATED,
+   * and (Open Finance) its consent is current. Such a run would list the accounts and read no transaction:
+   * the full read that covered this `lastUpdatedAt` read every account of the item in full, and Pluggy
+   * collects accounts, balances and transactions only in an item update
+   * (https://docs.pluggy.ai/docs/item-lifecycle), so the accounts and balances it stored are what Pluggy
+   * still serves; the next full read is at most {@link FULL_READ_EVERY_HOURS} away, as for the transactions.
+   * Anything else (a failed read included) says the run goes on; `checkConnection` then uses the same
+   * answers instead of asking Pluggy again.
+   */
+  async nothingToSync(session: SyncSession): Promise<RefreshedConnectionFields | null> {
+    const { connection } = session;
+    if (session.trigger !== 'schedule' || session.transactionHint) return null;
+    if (connection.status !== 'healthy' || connection.statusReason || connection.pendingUserAction || connection.providerUpdate) return null;
+    const state = parseCursor(connection.syncCursor);
+    if (!state.settled || !state.fullRead) return null;
+    try {
+      const { item, serverTime } = await this.firstItemRead(session);
+      if (itemCondition(item).kind !== 'ready' || !item.lastUpdatedAt) return null;
+      if (!fullReadCovers(state.fullRead, item.lastUpdatedAt, serverTime)) return null;
+      const consent = await this.consentRead(session, item);
+      if (consent && consentLapsed(consent, this.now())) return null;
+      logger.info('Pluggy item not updated since the last full read; nothing to sync');
+      return { consent, pendingUserAction: null, providerUpdate: null };
+    } catch {
+      // The run goes on, and its state check meets the same failure (it is recorded there, as always).
+      return null;
+    }
+  }
+
   async checkConnection(session: SyncSession): Promise<RefreshedConnectionFields> {
     const itemId = session.connection.providerItemId;
-    let { item, serverTime } = await this.settledItem(itemId);
+    let { item, serverTime } = await this.settledItem(itemId, this.firstItemRead(session));
     let update: ProviderUpdateState = session.connection.providerUpdate ?? { notBefore: null, outdatedRetries: 0 };
     const outdated = item.status === 'OUTDATED';
     const wanted = session.trigger === 'manual' || (outdated && update.outdatedRetries < this.settings.outdatedRetries);
@@ -220,7 +257,7 @@ export class PluggySyncSource implements ProviderSyncSource {
     }
     this.pluggyTimeOfRun.set(session, serverTime);
 
-    const consent = await this.consentOf(item);
+    const consent = await this.consentRead(session, item);
     if (consent && consentLapsed(consent, this.now())) {
       countMetric(detailMetricNames.pluggyConsentsLapsed);
       throw new ConnectionStateError('pluggy', 'consent_expired', {
@@ -252,6 +289,9 @@ export class PluggySyncSource implements ProviderSyncSource {
     const failures: AccountFailure[] = [];
     const quiet = this.nothingCollectedSince(session, state, accounts);
     if (quiet) logger.info('Pluggy item not updated since the last full read; reading only what a webhook named');
+    const recentFrom = saoPauloDayOf(new Date(this.now().getTime() - RECENT_WINDOW_DAYS * 86_400_000).toISOString())!;
+    // Listed once before the reads, so that rows Pluggy returns unchanged need no read of their own.
+    if (!quiet) await session.readStoredWindow?.(recentFrom);
     for (const account of accounts) {
       const context = { providerAccountId: account.id, currency: toProviderAccount(account).balances.currency };
       try {
@@ -263,7 +303,7 @@ export class PluggySyncSource implements ProviderSyncSource {
         const from = since === undefined ? undefined : state.settled ? afterPosition(since) : this.minusOverlap(since);
         const newest = await this.pullWindow(account.id, from, context, sink);
         if (newest) positions[account.id] = settledAt ? settledPosition(newest, settledAt) : newest;
-        await this.pullRecentDays(session, account.id, context, sink);
+        await this.pullRecentDays(session, account.id, recentFrom, context, sink);
         await this.applyHint(session, account.id, context, sink);
       } catch (error) {
         if (error instanceof ProviderError && CONNECTION_LEVEL.has(error.kind)) throw error;
@@ -310,11 +350,8 @@ export class PluggySyncSource implements ProviderSyncSource {
     if (session.trigger !== 'schedule' && !(session.trigger === 'webhook' && hint)) return false;
     const settledAt = this.settledAtOfRun.get(session);
     const pluggyTime = this.pluggyTimeOfRun.get(session);
-    const last = state.fullRead;
-    if (!settledAt || !pluggyTime || !state.settled || !last) return false;
-    if (Date.parse(last.itemUpdatedAt) !== Date.parse(settledAt)) return false;
-    const age = pluggyTime.getTime() - Date.parse(last.at);
-    if (!(age >= 0 && age < FULL_READ_EVERY_HOURS * 3_600_000)) return false;
+    if (!settledAt || !pluggyTime || !state.settled || !state.fullRead) return false;
+    if (!fullReadCovers(state.fullRead, settledAt, pluggyTime)) return false;
     const hintAccountListed = hint?.providerAccountId != null && accounts.some((account) => account.id === hint.providerAccountId);
     return !hint || hint.updatedIds.length === 0 || hintAccountListed;
   }
@@ -345,10 +382,10 @@ export class PluggySyncSource implements ProviderSyncSource {
   private async pullRecentDays(
     session: SyncSession,
     accountId: string,
+    dateFrom: string,
     context: { providerAccountId: string; currency: string },
     sink: (batch: ChangeBatch) => Promise<void>,
   ): Promise<void> {
-    const dateFrom = saoPauloDayOf(new Date(this.now().getTime() - RECENT_WINDOW_DAYS * 86_400_000).toISOString())!;
     const returned = new Set<string>();
     await this.eachPage({ accountId, dateFrom }, async (rows) => {
       for (const row of rows) returned.add(row.id);
@@ -435,14 +472,40 @@ export class PluggySyncSource implements ProviderSyncSource {
     return found;
   }
 
-  /** The item once it is no longer collecting (polled with growing pauses), or a transient error. */
-  private async settledItem(itemId: string): Promise<{ item: PluggyItem; serverTime: Date }> {
+  /** The run's first read of the item, shared by the pre-check and the state check. */
+  private firstItemRead(session: SyncSession): Promise<ItemAnswer> {
+    let read = this.firstItemReadOfRun.get(session);
+    if (!read) {
+      read = this.api.getItemAt(session.connection.providerItemId);
+      // Whoever asks first may not await it (the pre-check stops at the connection's own state); the
+      // failure is seen by whoever awaits it.
+      read.catch(() => undefined);
+      this.firstItemReadOfRun.set(session, read);
+    }
+    return read;
+  }
+
+  private consentRead(session: SyncSession, item: PluggyItem): Promise<Consent | null> {
+    let read = this.consentReadOfRun.get(session);
+    if (!read) {
+      read = this.consentOf(item);
+      read.catch(() => undefined);
+      this.consentReadOfRun.set(session, read);
+    }
+    return read;
+  }
+
+  /**
+   * The item once it is no longer collecting (polled with growing pauses), or a transient error. `first` is an
+   * answer already asked for (the run's first read), used as the first poll.
+   */
+  private async settledItem(itemId: string, first?: Promise<ItemAnswer>): Promise<ItemAnswer> {
     const deadline = this.now().getTime() + this.settings.settleTimeoutMs;
     // Bounded by count too, so a clock that does not move (or moves backwards) cannot keep the sync here.
     const maxPolls = Math.ceil(this.settings.settleTimeoutMs / Math.max(1, this.settings.firstPollDelayMs)) + 1;
     let delay = this.settings.firstPollDelayMs;
     for (let poll = 1; ; poll += 1) {
-      const answer = await this.api.getItemAt(itemId);
+      const answer = poll === 1 && first ? await first : await this.api.getItemAt(itemId);
       if (itemCondition(answer.item).kind !== 'in_progress') return answer;
       if (this.now().getTime() + delay > deadline || poll >= maxPolls) {
         throw new ProviderError('pluggy', 'transient', {
@@ -460,6 +523,22 @@ export class PluggySyncSource implements ProviderSyncSource {
     if (!item.connector.isOpenFinance) return null;
     return currentConsent(await this.api.listConsents(item.id));
   }
+}
+
+interface ItemAnswer {
+  readonly item: PluggyItem;
+  /** Pluggy's clock when it answered (its `Date` header). */
+  readonly serverTime: Date;
+}
+
+/**
+ * Whether the last full read covered the item's current `lastUpdatedAt` and ran less than
+ * {@link FULL_READ_EVERY_HOURS} before `pluggyTime` (both in Pluggy's clock).
+ */
+function fullReadCovers(last: NonNullable<CursorState['fullRead']>, itemUpdatedAt: string, pluggyTime: Date): boolean {
+  if (!Number.isFinite(Date.parse(itemUpdatedAt)) || Date.parse(last.itemUpdatedAt) !== Date.parse(itemUpdatedAt)) return false;
+  const age = pluggyTime.getTime() - Date.parse(last.at);
+  return age >= 0 && age < FULL_READ_EVERY_HOURS * 3_600_000;
 }
 
 function kindOfStatus(status: Connection['status']): ProviderFailureKind {

@@ -89,6 +89,8 @@ export class ScriptedSyncSource implements ProviderSyncSource {
     return this.accounts;
   }
 
+  /** The session of the last pull. */
+  lastSession: SyncSession | null = null;
   async pullTransactions(
     session: SyncSession,
     cursor: string | null,
@@ -96,6 +98,7 @@ export class ScriptedSyncSource implements ProviderSyncSource {
     onRestart: () => void,
   ): Promise<PullResult> {
     this.cursorsSeen.push(cursor);
+    this.lastSession = session;
     await this.beforePull?.(session);
     const script = (this.pulls.length > 1 ? this.pulls.shift() : this.pulls[0]) as PullScript;
     let restarted = false;
@@ -111,6 +114,26 @@ export class ScriptedSyncSource implements ProviderSyncSource {
     }
     if (script.failAfterPage && script.failAfterPage.pages >= script.pages.length) throw script.failAfterPage.error;
     return { nextCursor: script.nextCursor, accountFailures: script.accountFailures ?? [] };
+  }
+}
+
+/** A scripted source with the optional pre-check of scheduled runs (Pluggy has one; Plaid has none). */
+export class PreCheckingSyncSource extends ScriptedSyncSource {
+  /** What the pre-check answers: the fields to refresh when there is nothing to sync, null to run. */
+  unchanged: RefreshedConnectionFields | null = { consent: null, pendingUserAction: null, providerUpdate: null };
+  preCheckError: Error | null = null;
+  readonly preChecked: SyncSession[] = [];
+  readonly checked: SyncSession[] = [];
+
+  async nothingToSync(session: SyncSession): Promise<RefreshedConnectionFields | null> {
+    this.preChecked.push(session);
+    if (this.preCheckError) throw this.preCheckError;
+    return this.unchanged;
+  }
+
+  override async checkConnection(session: SyncSession): Promise<RefreshedConnectionFields> {
+    this.checked.push(session);
+    return super.checkConnection(session);
   }
 }
 
