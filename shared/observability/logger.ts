@@ -15,6 +15,7 @@
  * Lambda's advanced logging controls, `AWS_LAMBDA_LOG_LEVEL` drops anything below it anyway, so a less
  * verbose Lambda level wins (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html).
  */
+import { writeLine } from './output';
 import { logError, redact, redactString } from './redaction';
 
 const levels = { DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, SILENT: 28 } as const;
@@ -54,7 +55,7 @@ export class JsonLogger {
   constructor(
     private readonly service: string,
     env: NodeJS.ProcessEnv = process.env,
-    private readonly write: (level: LogLevel, line: string) => void = writeLine,
+    private readonly write: (level: LogLevel, line: string) => void = writeByLevel,
   ) {
     this.level = configuredLevel(env);
   }
@@ -125,8 +126,8 @@ function jsonSafe(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
-function writeLine(level: LogLevel, line: string): void {
-  (levels[level] >= levels.WARN ? process.stderr : process.stdout).write(`${line}\n`);
+function writeByLevel(level: LogLevel, line: string): void {
+  writeLine(levels[level] >= levels.WARN ? 'stderr' : 'stdout', line);
 }
 
 export const logger = new JsonLogger(process.env.POWERTOOLS_SERVICE_NAME ?? 'open-banking');
