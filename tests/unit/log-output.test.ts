@@ -16,8 +16,9 @@ const fsCalls = vi.hoisted(() => ({ fake: undefined as undefined | ((fd: number,
 
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
-  const writeSync = ((...args: Parameters<typeof actual.writeSync>) =>
-    fsCalls.fake ? fsCalls.fake(args[0], args[1] as Uint8Array, args[2] as number, args[3] as number) : actual.writeSync(...args)) as typeof actual.writeSync;
+  // The output module calls writeSync(fd, buffer, offset, length); the fake sees those four.
+  const writeSync = ((fd: number, buffer: Uint8Array, offset: number, length: number) =>
+    fsCalls.fake ? fsCalls.fake(fd, buffer, offset, length) : actual.writeSync(fd, buffer, offset, length)) as unknown as typeof actual.writeSync;
   return { ...actual, default: { ...actual, writeSync }, writeSync };
 });
 
