@@ -1,6 +1,6 @@
 /**
  * Where the logger and the metrics emitter put their lines: whole lines written straight to file descriptor 1
- * (stdout) or 2 (stderr) with one synchronous `write` each.
+ * (stdout) or 2 (stderr) with a synchronous `write`.
  *
  * Lambda collects the function process's stdout and stderr into its log group
  * (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html), EMF records included: what it reads is
@@ -11,8 +11,10 @@
  * group receives the same lines in the same order.
  *
  * Each line is written whole before the call returns (a write may take only part of a long line; the rest
- * follows at once), so two lines never interleave. A descriptor someone else made non-blocking answers EAGAIN when its pipe is full; from then
- * on that descriptor's lines go through Node's stream, which queues them, so nothing is lost or reordered.
+ * follows at once), so two of these lines never interleave. A descriptor made non-blocking (Node does that to
+ * a pipe once something builds `process.stdout` over it) answers EAGAIN while its pipe is full; from then on
+ * that descriptor's lines go through Node's stream, which queues them behind the rest of the line, so nothing
+ * is lost or reordered.
  */
 import { writeSync } from 'node:fs';
 
