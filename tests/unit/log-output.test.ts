@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -135,5 +135,14 @@ writeSync(3, JSON.stringify(touched));
 
     expect(seen).toEqual(['stdout to stdout', 'stderr to stderr']);
     expect(descriptors).toEqual([2]);
+  });
+
+  it('keeps the capture hook for tests: no code outside tests/ calls it', () => {
+    const root = path.resolve(__dirname, '../..');
+    const callers = ['shared', 'functions', 'infra', 'local', 'ops', 'bench']
+      .flatMap((folder) => readdirSync(path.join(root, folder), { recursive: true, encoding: 'utf8' }).map((file) => path.join(folder, file)))
+      .filter((file) => /\.(?:ts|mts|mjs|js)$/.test(file) && !file.includes('node_modules') && !file.includes('.work'))
+      .filter((file) => readFileSync(path.join(root, file), 'utf8').includes('captureLines'));
+    expect(callers).toEqual([path.join('shared', 'observability', 'output.ts')]);
   });
 });
