@@ -13,6 +13,7 @@
  * which the stack sets and `infra/constructs/service-metrics.ts` charts.
  */
 import type { EmittedMetricName } from './metric-names';
+import { writeLine } from './output';
 
 export { detailMetricNames, metricNames, workerMetricName, type EmittedMetricName, type MetricName } from './metric-names';
 
@@ -88,7 +89,7 @@ export function emfRecord(
 }
 
 function write(record: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(record)}\n`);
+  writeLine('stdout', JSON.stringify(record));
 }
 
 function addTo(store: Map<string, Stored>, name: string, unit: MetricUnitName, value: number): Stored {

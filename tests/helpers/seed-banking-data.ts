@@ -23,6 +23,7 @@ import { DynamoSyncRunStore } from '../../shared/adapters/dynamodb/sync-run-stor
 import { DynamoTransactionStore } from '../../shared/adapters/dynamodb/transaction-store';
 import { newId } from '../../shared/banking/ids';
 import type { Account, Category, Connection, Provider, SyncRun, Transaction } from '../../shared/banking/model';
+import { captureLines } from '../../shared/observability/output';
 import { providerWriteMessage } from '../../shared/queue/messages';
 import { localAwsClientConfig } from '../setup/local-aws-context';
 import {
@@ -203,7 +204,10 @@ export async function captureOutput<T>(
   // must happen after startLocalStack() has set it, or every test file importing this helper gets INFO logs.
   const { logger } = await import('../../shared/observability/logger');
   const previousLevel = logger.getLevelName();
-  // Swallowed rather than passed on: the lines are asserted on, and would only clutter the test report.
+  // Swallowed rather than passed on: the lines are asserted on, and would only clutter the test report. The
+  // logger and metrics emitter write to the file descriptors, so their lines come through the output module's
+  // capture hook; anything written to the streams directly is collected too.
+  const stopCapturing = captureLines((_stream, line) => chunks.push(line));
   for (const stream of streams) {
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
@@ -218,6 +222,7 @@ export async function captureOutput<T>(
     return { result, output: chunks.join('') };
   } finally {
     logger.setLogLevel(previousLevel);
+    stopCapturing();
     streams.forEach((stream, index) => {
       stream.write = originals[index]!;
     });

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes, throttleGroupOf, type RouteDefinition } from '../../infra/catalog/routes';
 import { localProviderCredentials } from '../../local/aws/provision';
+import { captureLines } from '../../shared/observability/output';
 import { uniqueId } from '../helpers/dynamodb-fixtures';
 import { userToken } from '../helpers/local-gateway';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
@@ -30,12 +31,15 @@ let stores: BankingStores;
 const aliceIds: Record<string, string> = {};
 const output: string[] = [];
 const originalWrites = [process.stdout.write, process.stderr.write] as const;
+let stopCapturing: (() => void) | undefined;
 let accessTokens: string[] = [];
 let accountNumbers: string[] = [];
 
 beforeAll(async () => {
   // Everything the product logs during this file goes through here (handlers run in this process), and is
-  // still shown.
+  // still shown: the logger's and metrics emitter's lines through the output module's capture hook (they write
+  // to the file descriptors, not the streams), anything else written to the streams by the wrappers below.
+  stopCapturing = captureLines((_stream, line) => output.push(line), { echo: true });
   for (const stream of [process.stdout, process.stderr]) {
     const original = stream.write.bind(stream);
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
@@ -77,6 +81,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  stopCapturing?.();
   process.stdout.write = originalWrites[0];
   process.stderr.write = originalWrites[1];
 });
@@ -348,6 +353,8 @@ describe('logs of this suite', () => {
   it('contain no access token, API key, secret or account number', () => {
     const logs = output.join('');
     expect(logs.length).toBeGreaterThan(0);
+    // The product's own structured lines were seen, not only other output.
+    expect(logs).toMatch(/^\{"level":"/m);
     expect(accessTokens.length).toBeGreaterThan(0);
     expect(accountNumbers.length).toBeGreaterThan(0);
     const literals = [

@@ -8,6 +8,7 @@ import type { EncryptedSecret } from '../../shared/banking/model';
 import type { TokenContext } from '../../shared/banking/ports';
 import { KmsTokenVault, TokenDecryptionError } from '../../shared/adapters/kms/kms-token-vault';
 import { describeError } from '../../shared/errors/error-mapper';
+import { captureLines } from '../../shared/observability/output';
 import { localAwsClientConfig, localAwsEnv } from '../setup/local-aws-context';
 
 const env = localAwsEnv();
@@ -131,17 +132,24 @@ describe('KmsTokenVault', () => {
 
   it('writes nothing to stdout or stderr while encrypting and decrypting', async () => {
     const written: string[] = [];
+    let plaintext: string | undefined;
     const capture = (chunk: unknown) => {
       written.push(String(chunk));
       return true;
     };
+    // The logger and metrics emitter write to the file descriptors, through the output module's hook.
+    const stopCapturing = captureLines((_stream, line) => capture(line));
     vi.spyOn(process.stdout, 'write').mockImplementation(capture);
     vi.spyOn(process.stderr, 'write').mockImplementation(capture);
 
-    const stored = await vault.encrypt(accessToken, connectionA);
-    const plaintext = await vault.decrypt(stored, connectionA);
-    await rejectionOf(vault.decrypt(stored, connectionB));
-    vi.restoreAllMocks();
+    try {
+      const stored = await vault.encrypt(accessToken, connectionA);
+      plaintext = await vault.decrypt(stored, connectionA);
+      await rejectionOf(vault.decrypt(stored, connectionB));
+    } finally {
+      stopCapturing();
+      vi.restoreAllMocks();
+    }
 
     expect(plaintext).toBe(accessToken);
     expect(written.join('')).not.toContain(accessToken);

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, NotFoundError } from '../../shared/errors/app-error';
 import { MAX_BODY_BYTES, userRoute, type HttpResult } from '../../shared/http/api-handler';
@@ -100,12 +100,12 @@ describe('userRoute', () => {
   });
 
   it('answers a configuration problem with a generic 500 naming only the request id, and logs the detail', async () => {
-    const lines = captureOutput();
+    const { lines, restore } = captureOutput();
     let result: HttpResult;
     try {
       result = await route(event({ body: '{"name":"misconfigured"}' }));
     } finally {
-      vi.restoreAllMocks();
+      restore();
     }
     expect(result.statusCode).toBe(500);
     expect(json(result).error).toEqual({ code: 'INTERNAL_ERROR', message: 'Internal error', details: { request_id: 'req-123' } });

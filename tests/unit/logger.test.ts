@@ -3,7 +3,7 @@
  * ids until they are cleared; the configured level; and errors as name, message and code only, never a stack.
  */
 import { describe, expect, it } from 'vitest';
-import { JsonLogger, type LogLevel } from '../../shared/observability/logger';
+import { isoTimestamp, JsonLogger, type LogLevel } from '../../shared/observability/logger';
 import { REDACTED } from '../../shared/observability/redaction';
 
 const plaidAccessToken = 'access-sandbox-de3ce8ef-33f8-452c-a685-8671031fc0f6';
@@ -110,5 +110,18 @@ describe('JsonLogger', () => {
       else process.env._X_AMZN_TRACE_ID = previous;
     }
     expect(lines[0]!.entry.xray_trace_id).toBe('1-5759e988-bd862e3fe1be46a994272793');
+  });
+
+  it('stamps lines with the same text as Date#toISOString', () => {
+    const instants = [
+      Date.UTC(2026, 0, 1, 0, 0, 0, 0),
+      Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2024, 1, 29, 9, 5, 7, 9),
+      Date.UTC(2030, 9, 10, 10, 10, 10, 10),
+      Date.UTC(1999, 8, 9, 1, 2, 3, 99),
+      Date.UTC(2000, 0, 1, 12, 0, 0, 100),
+    ];
+    for (let step = 0; step < 500; step++) instants.push(Date.UTC(1970, 0, 1) + step * 7_919_999_977);
+    for (const instant of instants) expect(isoTimestamp(instant), String(instant)).toBe(new Date(instant).toISOString());
   });
 });

@@ -16,8 +16,11 @@ import {
   publishMetrics,
   resetMetricsSettings,
 } from '../../shared/observability/metrics';
+import { captureLines } from '../../shared/observability/output';
 
+/** What went to stdout (where Lambda reads EMF records from); a record written anywhere else is missing here. */
 let written: string[];
+let stopCapturing: () => void;
 
 beforeEach(() => {
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
@@ -25,14 +28,13 @@ beforeEach(() => {
   vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'svc-test');
   resetMetricsSettings();
   written = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    written.push(String(chunk));
-    return true;
+  stopCapturing = captureLines((stream, line) => {
+    if (stream === 'stdout') written.push(line);
   });
 });
 
 afterEach(() => {
-  vi.restoreAllMocks();
+  stopCapturing();
   vi.unstubAllEnvs();
   resetMetricsSettings();
 });

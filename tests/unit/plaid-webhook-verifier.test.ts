@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PlaidWebhookVerifier, VerificationKeyCache } from '../../shared/providers/plaid/plaid-webhook-verifier';
 import { WebhookVerificationError, type WebhookRejectionReason } from '../../shared/providers/webhook-verification';
 import { TestClock } from '../helpers/fakes/banking-stores';
@@ -288,7 +288,7 @@ describe('PlaidWebhookVerifier', () => {
   });
 
   it('logs no more than a short prefix of a kid', async () => {
-    const lines = captureOutput();
+    const { lines, restore } = captureOutput();
     try {
       const { deliver, clock } = setup();
       const forged = newSigningKey();
@@ -298,7 +298,7 @@ describe('PlaidWebhookVerifier', () => {
       expect(output).toContain(forged.kid.slice(0, 8));
       expect(output).not.toContain(forged.kid);
     } finally {
-      vi.restoreAllMocks();
+      restore();
     }
   });
 });

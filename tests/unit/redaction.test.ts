@@ -145,7 +145,7 @@ describe('redact', () => {
 
 describe('logger', () => {
   it('writes no token, JWT or account number, whether in the message, an attribute or an error', () => {
-    const lines = captureOutput();
+    const { lines, restore } = captureOutput();
 
     logger.info(`exchanged public token for ${plaidAccessToken}`, {
       item: { access_token: plaidAccessToken, account_number: '000123456789', institution: 'ins_109508' },
@@ -154,7 +154,7 @@ describe('logger', () => {
       amount: '-12.34',
     });
     logger.error('provider call failed', new Error(`request with ${plaidAccessToken} was refused`));
-    vi.restoreAllMocks();
+    restore();
 
     const output = lines.join('');
     expect(output).toContain('exchanged public token for');
@@ -171,10 +171,10 @@ describe('logger', () => {
   });
 
   it('writes one JSON object per line', () => {
-    const lines = captureOutput();
+    const { lines, restore } = captureOutput();
 
     logger.warn('rate limited', { provider: 'plaid', retry_after_seconds: 30 });
-    vi.restoreAllMocks();
+    restore();
 
     const entry = JSON.parse(lines.join('').trim()) as Record<string, unknown>;
     expect(entry).toMatchObject({ level: 'WARN', message: 'rate limited', provider: 'plaid', retry_after_seconds: 30 });
