@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { PlaidWebhookVerifier, VerificationKeyCache } from '../../shared/providers/plaid/plaid-webhook-verifier';
 import { WebhookVerificationError, type WebhookRejectionReason } from '../../shared/providers/webhook-verification';
@@ -291,7 +292,9 @@ describe('PlaidWebhookVerifier', () => {
     const { lines, restore } = captureOutput();
     try {
       const { deliver, clock } = setup();
-      const forged = newSigningKey();
+      // A prefix of eight digits would be masked as an account number (shared/observability/redaction.ts), so
+      // the kid starts with letters: a random UUID's first eight characters are all digits about once in 43.
+      const forged = newSigningKey(`ab${randomUUID().slice(2)}`);
       await rejection(deliver(signPlaidWebhook(body, forged, { iat: clock.epochSeconds })));
       const output = lines.join('');
       expect(output).toContain('Plaid verification key fetch failed');
