@@ -210,6 +210,15 @@ describe('PluggySyncSource.pullTransactions', () => {
     expect(second.added).toEqual(['t3', 'c1']);
   });
 
+  it('hands the reads of every account and window to the writer as one batch while they stay under a page', async () => {
+    const { source, calls } = fakeApi({ accounts: [account('acc-1'), account('card-1', 'CREDIT')], transactions });
+    const { batches } = await pull(source, session(), null);
+    // Several queries of two rows or fewer each (two accounts, pages of two, creation-time and recent windows), one batch.
+    expect(calls.queries.length).toBeGreaterThan(2);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.added.map((change) => change.providerTransactionId).sort()).toEqual(['c1', 't1', 't2', 't3']);
+  });
+
   it('after a settled item, starts just past the newest createdAt: nothing is read twice', async () => {
     const { source, calls } = fakeApi({
       accounts: [account('acc-1'), account('card-1', 'CREDIT')],

@@ -70,6 +70,7 @@ import {
   type ChangeBatch,
   type ProviderAccount,
   type ProviderSyncSource,
+  type ProviderTransaction,
   type PullResult,
   type RefreshedConnectionFields,
   type SyncSession,
@@ -276,6 +277,17 @@ export class PluggySyncSource implements ProviderSyncSource {
   }
 
   async pullTransactions(
+    session: SyncSession,
+    cursor: string | null,
+    writerSink: (batch: ChangeBatch) => Promise<void>,
+  ): Promise<PullResult> {
+    const coalesced = coalescingSink(writerSink, COALESCED_ROWS);
+    const result = await this.pullInto(session, cursor, coalesced.sink);
+    await coalesced.flush();
+    return result;
+  }
+
+  private async pullInto(
     session: SyncSession,
     cursor: string | null,
     sink: (batch: ChangeBatch) => Promise<void>,
@@ -626,4 +638,37 @@ export function nextPageQuery(next: string, accountId: string): Record<string, s
     }
   }
   return { ...query, accountId: query.accountId || accountId };
+}
+
+/** Rows handed to the writer at once: a provider page's worth (pluggy-api.ts asks for pages of 500). */
+const COALESCED_ROWS = 500;
+
+/**
+ * Passes the reads of every account and window on to the writer together, up to `rowLimit` rows: a run that
+ * re-reads a few small windows (the sync after Pluggy's daily update) then checks and stores them with one
+ * read, one write and one change entry instead of one of each per account and window, while a large import
+ * still streams in pages. The writer upserts added and modified rows alike, keeps the latest of a row sent
+ * twice, and applies removals at the end of the run, so merged batches store what the separate ones would.
+ */
+function coalescingSink(sink: (batch: ChangeBatch) => Promise<void>, rowLimit: number) {
+  let added: ProviderTransaction[] = [];
+  let modified: ProviderTransaction[] = [];
+  let removed: string[] = [];
+  const flush = async (): Promise<void> => {
+    if (added.length + modified.length + removed.length === 0) return;
+    const batch: ChangeBatch = { added, modified, removed };
+    added = [];
+    modified = [];
+    removed = [];
+    await sink(batch);
+  };
+  return {
+    sink: async (batch: ChangeBatch): Promise<void> => {
+      added.push(...batch.added);
+      modified.push(...batch.modified);
+      removed.push(...batch.removed);
+      if (added.length + modified.length >= rowLimit) await flush();
+    },
+    flush,
+  };
 }
