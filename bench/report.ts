@@ -241,11 +241,11 @@ function profileSection(profile: ProfileSyncResult): string {
     '### The connection the cost model prices',
     '',
     `One connection per provider with the cost profile's activity (section 5: about two transactions a day of history), linked and synced ` +
-      `the same way, alone in a table of its own (\`${profile.table}\`): DynamoDB reads only the partition a query names, while moto walks ` +
+      `the same way, each alone in a table of its own (${profile.tables.map((name) => `\`${name}\``).join(', ')}): DynamoDB reads only the partition a query names, while moto walks ` +
       'every item of the table for each query, so next to the 10,000-transaction connections below each of its queries would cost moto ' +
-      'hundreds of milliseconds that DynamoDB does not spend (bench/profile-connection.ts). Each steady-state sync ran twice: counted ' +
-      "(the figures below), then again without the request counter's reads for its capacity estimate; that second wall time is the " +
-      'Lambda time section 5 bills, shown in brackets.',
+      'hundreds of milliseconds that DynamoDB does not spend (bench/profile-connection.ts). Each steady-state sync ran twice: first ' +
+      "without the request counter's reads for its capacity estimate (its wall time, in brackets, is the Lambda time section 5 bills), " +
+      'then counted (the figures below).',
     '',
     table(
       ['Sync', 'Wall time', 'Transactions +/~/−', 'AWS requests', 'DynamoDB writes', 'RRU', 'Provider requests'],
