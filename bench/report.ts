@@ -49,7 +49,7 @@ function header(results: BenchResults): string {
       ],
     ),
     '',
-    'Everything runs offline: a private moto server (DynamoDB, KMS, SQS, Secrets Manager emulated in Python), ' +
+    'Everything runs offline: a private moto server (DynamoDB, KMS, SQS, Secrets Manager, EventBridge emulated in Python), ' +
       'the local Plaid and Pluggy sandboxes and the local API gateway, all on this machine. Absolute times are ' +
       "this machine's and moto's (a DynamoDB call to moto takes milliseconds of Python, not DynamoDB's); request " +
       'counts are exact and carry over to AWS unchanged. Each figure stands next to a baseline measured in the same ' +
@@ -498,7 +498,7 @@ export function renderMarkdown(results: BenchResults): string {
     costSection(results),
     '---',
     '',
-    'Reproduce with `npm run bench` (5-6 minutes on 2 cores, budget 10; progress on stderr). The raw figures are in ' +
+    'Reproduce with `npm run bench` (6-7 minutes on 2 cores, budget 10; progress on stderr). The raw figures are in ' +
       '[`results.json`](results.json); the code is in [`bench/`](.).',
     '',
   ].join('\n');

@@ -39,7 +39,7 @@ function setting(name: string, full: number, quickValue: number): number {
 const allSections = ['cold', 'sync', 'webhook', 'scheduler'] as const;
 
 const config = {
-  coldRuns: setting('BENCH_COLD_RUNS', 7, 2),
+  coldRuns: setting('BENCH_COLD_RUNS', 11, 2),
   transactions: setting('BENCH_TRANSACTIONS', 10_000, 1_000),
   webhookCount: setting('BENCH_WEBHOOKS', 1_000, 100),
   webhookConcurrency: setting('BENCH_WEBHOOK_CONCURRENCY', 8, 8),
