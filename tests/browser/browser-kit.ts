@@ -31,7 +31,8 @@ export async function watchedPage(browser: Browser): Promise<WatchedPage> {
   const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   const errors: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+    // A failed resource load says only its status; its location names the URL.
+    if (message.type() === 'error') errors.push(`console: ${message.text()}${message.location().url ? ` (${message.location().url})` : ''}`);
   });
   page.on('pageerror', (error) => errors.push(`page: ${error.message}`));
   page.on('dialog', (dialog) => void dialog.accept());

@@ -203,10 +203,18 @@ async function refreshAffected(): Promise<void> {
   }
 }
 
+/** Connections the user is deleting: their runs are followed no further. */
+const stopFollowing = new Set<string>();
+/** The sync-runs read a followed run has in flight, by connection: a delete waits for it (after the delete it would be a 404). */
+const followReads = new Map<string, Promise<unknown>>();
+
 /** Follows a sync run until it finishes, showing its progress on the connection's card. */
 async function followRun(connectionId: string, runId: string): Promise<void> {
   for (;;) {
-    const runs = await call(api.GET('/api/v1/banking/connections/{connectionId}/sync-runs', { params: { path: { connectionId }, query: { limit: 10 } } }));
+    if (stopFollowing.has(connectionId)) return;
+    const read = call(api.GET('/api/v1/banking/connections/{connectionId}/sync-runs', { params: { path: { connectionId }, query: { limit: 10 } } }));
+    followReads.set(connectionId, read);
+    const runs = await read.finally(() => followReads.delete(connectionId));
     const run = runs?.data.find((candidate) => candidate.id === runId);
     if (!runs || !run) break;
     state.history.set(connectionId, runs.data);
@@ -343,8 +351,13 @@ async function showConsent(connection: Connection): Promise<void> {
 
 async function deleteConnection(connection: Connection): Promise<void> {
   if (!window.confirm(`Delete the connection to ${connection.institution.name}? Its accounts and transactions are removed.`)) return;
+  stopFollowing.add(connection.id);
+  await followReads.get(connection.id);
   const { error, response } = await api.DELETE('/api/v1/banking/connections/{connectionId}', { params: { path: { connectionId: connection.id } } });
-  if (!response.ok) return notify('error', errorMessage(error, response.status));
+  if (!response.ok) {
+    stopFollowing.delete(connection.id);
+    return notify('error', errorMessage(error, response.status));
+  }
   notify('info', `Deleted ${connection.institution.name}`);
   await reloadAll();
 }
