@@ -486,25 +486,11 @@ export class PluggySyncSource implements ProviderSyncSource {
 
   /** The run's first read of the item, shared by the pre-check and the state check. */
   private firstItemRead(session: SyncSession): Promise<ItemAnswer> {
-    let read = this.firstItemReadOfRun.get(session);
-    if (!read) {
-      read = this.api.getItemAt(session.connection.providerItemId);
-      // Whoever asks first may not await it (the pre-check stops at the connection's own state); the
-      // failure is seen by whoever awaits it.
-      read.catch(() => undefined);
-      this.firstItemReadOfRun.set(session, read);
-    }
-    return read;
+    return oncePerRun(this.firstItemReadOfRun, session, () => this.api.getItemAt(session.connection.providerItemId));
   }
 
   private consentRead(session: SyncSession, item: PluggyItem): Promise<Consent | null> {
-    let read = this.consentReadOfRun.get(session);
-    if (!read) {
-      read = this.consentOf(item);
-      read.catch(() => undefined);
-      this.consentReadOfRun.set(session, read);
-    }
-    return read;
+    return oncePerRun(this.consentReadOfRun, session, () => this.consentOf(item));
   }
 
   /**
@@ -535,6 +521,20 @@ export class PluggySyncSource implements ProviderSyncSource {
     if (!item.connector.isOpenFinance) return null;
     return currentConsent(await this.api.listConsents(item.id));
   }
+}
+
+/**
+ * The run's one answer (or failure) of `read`, asked for on first use. Whoever asks first may not await it
+ * (the pre-check stops at the connection's own state); a failure is seen by whoever awaits it.
+ */
+function oncePerRun<T>(answers: WeakMap<SyncSession, Promise<T>>, session: SyncSession, read: () => Promise<T>): Promise<T> {
+  let answer = answers.get(session);
+  if (!answer) {
+    answer = read();
+    answer.catch(() => undefined);
+    answers.set(session, answer);
+  }
+  return answer;
 }
 
 interface ItemAnswer {
@@ -640,7 +640,10 @@ export function nextPageQuery(next: string, accountId: string): Record<string, s
   return { ...query, accountId: query.accountId || accountId };
 }
 
-/** Rows handed to the writer at once: a provider page's worth (pluggy-api.ts asks for pages of 500). */
+/**
+ * Rows handed to the writer at once, at most: a full page of Pluggy's transaction list (500 rows, the page the
+ * sync benchmark's floor counts), which is also what the transaction store writes under one change entry.
+ */
 const COALESCED_ROWS = 500;
 
 /**
