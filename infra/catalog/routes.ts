@@ -30,6 +30,7 @@ import {
 } from '../../shared/api/schemas';
 import * as r from '../../shared/api/responses';
 import type { QueueId, SecretId } from '../../shared/catalog/resources';
+import { SYNC_RUN_RETENTION_DAYS } from '../../shared/banking/model';
 
 /**
  * What a function may touch. The stack turns each grant into the narrowest IAM permission it needs.
@@ -240,7 +241,7 @@ export const routes: readonly RouteDefinition[] = [
     path: `${BANKING}/connections/{connectionId}/sync-runs`,
     entry: 'functions/http/list-sync-runs.ts',
     auth: 'user',
-    summary: 'Sync history of a connection, newest first.',
+    summary: `Sync history of a connection, newest first; a run is kept for ${SYNC_RUN_RETENTION_DAYS} days after it started.`,
     query: pageQuery,
     responses: { 200: r.syncRunPage },
     grants: ['table:read'],

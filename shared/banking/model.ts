@@ -216,6 +216,13 @@ export interface RemovedTransaction {
 export const FEED_RETENTION_DAYS = 30;
 
 /**
+ * How long a connection's sync history keeps a run: long enough to compare a quarter of syncs when support
+ * asks why data is late, short enough that the history of a connection synced twice a day for years does
+ * not grow without end (the connection itself carries its last sync's time and outcome).
+ */
+export const SYNC_RUN_RETENTION_DAYS = 90;
+
+/**
  * How far behind the clock change-feed readers stay (`transaction-feed.ts`). It bounds the time from stamping
  * a change entry to the writes it covers being stored:
  * one DynamoDB request including the SDK's own retries (3 attempts, backoff of at most a few seconds,

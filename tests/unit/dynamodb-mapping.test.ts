@@ -8,6 +8,7 @@ import { syncRunFromItem, syncRunToItem } from '../../shared/adapters/dynamodb/e
 import { tombstoneFromItem, tombstoneToItem, transactionFromItem, transactionToItem } from '../../shared/adapters/dynamodb/entities/transaction';
 import { webhookEventFromItem, webhookEventToItem } from '../../shared/adapters/dynamodb/entities/webhook-event';
 import { CorruptItemError } from '../../shared/adapters/dynamodb/item-reader';
+import { SYNC_RUN_RETENTION_DAYS } from '../../shared/banking/model';
 import type { StoredItem } from '../../shared/adapters/dynamodb/table';
 import {
   makeAccount,
@@ -265,6 +266,16 @@ describe('unit: other entities', () => {
     expect(syncRunFromItem(stored(item))).toEqual(run);
     expectSnakeCase(item);
     expect(item).toMatchObject({ PK: `CONN#${run.connectionId}`, SK: `RUN#${run.syncRunId}` });
+  });
+
+  it('expires a sync run the retention period after it started, the same for every write of the run', () => {
+    const queued = makeSyncRun(makeConnection(), { outcome: 'queued', startedAt: '2024-05-01T10:00:00.000Z' });
+    const finished = { ...queued, outcome: 'succeeded' as const, finishedAt: '2024-05-01T10:00:05.000Z' };
+    const expected = Date.parse('2024-05-01T10:00:00.000Z') / 1000 + SYNC_RUN_RETENTION_DAYS * 86_400;
+
+    expect(syncRunToItem(queued)).toMatchObject({ expires_at: expected });
+    expect(syncRunToItem(finished)).toMatchObject({ expires_at: expected });
+    expect(SYNC_RUN_RETENTION_DAYS).toBeGreaterThanOrEqual(30);
   });
 
   it('round-trips a webhook event and writes the TTL only when given', () => {

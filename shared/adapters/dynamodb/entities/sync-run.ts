@@ -13,6 +13,11 @@
  * `events_published` (only when true): the run's last write, once its app events were sent
  * (`shared/events/sync-events.ts`).
  *
+ * TTL: `expires_at`, {@link SYNC_RUN_RETENTION_DAYS} days after the run started (every write of the run sets
+ * it again from the same start). DynamoDB deletes an expired row within a few days of that time
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html), so the history
+ * reaches back at least that far. Runs recorded before rows carried it stay until their connection is deleted.
+ *
  * Access patterns served:
  * - (7) sync runs of a connection, newest first: Query PK = `CONN#<connectionId>`, SK begins_with `RUN#`,
  *   `ScanIndexForward: false`.
@@ -21,9 +26,9 @@
  * The connection's owner is checked by the caller (connection lookup under the user's partition) before
  * its runs are listed; the rows still carry `user_id` for audits and purges.
  */
-import type { SyncOutcome, SyncRun, SyncTrigger } from '../../../banking/model';
+import { SYNC_RUN_RETENTION_DAYS, type SyncOutcome, type SyncRun, type SyncTrigger } from '../../../banking/model';
 import { readerFor } from '../item-reader';
-import type { PrimaryKey, StoredItem } from '../table';
+import { timeToLiveAttribute, type PrimaryKey, type StoredItem } from '../table';
 import { withoutEmptyAttributes } from './keys';
 
 export const SYNC_RUN_ENTITY = 'sync_run';
@@ -77,6 +82,7 @@ export function syncRunToItem(run: SyncRun): StoredItem {
       message: failure.message,
     })),
     ...(run.eventsPublished ? { events_published: true } : {}),
+    [timeToLiveAttribute]: Math.floor(Date.parse(run.startedAt) / 1000) + SYNC_RUN_RETENTION_DAYS * 86_400,
   });
 }
 
