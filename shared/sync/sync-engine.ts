@@ -7,6 +7,9 @@
  *   stage the run's app events → commit the cursor together with the connection's new status → send the
  *   events → record the run (`shared/events/sync-events.ts` has why this order loses no event).
  *
+ * A run a user or a webhook asked for first records itself `running` and sets the connection `syncing`, for
+ * whoever follows it; a scheduled one is quiet: nothing is written before its end (see `quiet` in runSync).
+ *
  * Every write is idempotent and skipped when nothing changed, so replaying a batch, retrying a message or
  * re-running a sync with nothing new leaves the stored data exactly as it was.
  */
@@ -107,8 +110,8 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   // this job already started is carried on regardless (it may be what rescheduled the connection).
   if (!recorded && job.trigger === 'schedule' && job.scheduledFor !== undefined && connection.nextSyncAt !== job.scheduledFor) {
     logger.info('sync skipped: connection rescheduled since the job was sent', { scheduled_for: job.scheduledFor });
-    // A run with nothing to do records no start (recordNothingToSync): an attempt of this job that rescheduled
-    // the connection and died before sending its events left them staged, and they are sent now.
+    // A quiet run records no start: an attempt of this job that rescheduled the connection and died before
+    // sending its events left them staged, and they are sent now.
     await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
     return null;
   }
