@@ -10,6 +10,8 @@
  * every id of the run it did not stage itself, so what the crashed attempt staged is sent (again, under the
  * same ids: the delivery worker skips an event already delivered). A retry finding the run finished with the
  * flag does nothing; one finding it finished without the flag (a record older than the flag) flushes the ids.
+ * A scheduled run records nothing before its end: a retry after its commit finds the connection rescheduled,
+ * runs nothing and flushes the run's ids; one before its commit runs again and flushes as above.
  */
 import type { Connection, ConnectionStatus, SyncRun } from '../banking/model';
 import {

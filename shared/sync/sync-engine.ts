@@ -7,6 +7,9 @@
  *   stage the run's app events → commit the cursor together with the connection's new status → send the
  *   events → record the run (`shared/events/sync-events.ts` has why this order loses no event).
  *
+ * A run a user or a webhook asked for first records itself `running` and sets the connection `syncing`, for
+ * whoever follows it; a scheduled one is quiet: nothing is written before its end (see `quiet` in runSync).
+ *
  * Every write is idempotent and skipped when nothing changed, so replaying a batch, retrying a message or
  * re-running a sync with nothing new leaves the stored data exactly as it was.
  */
@@ -18,6 +21,7 @@ import {
   type Connection,
   type ConnectionStatus,
   type Provider,
+  type StatusReason,
   type SyncCounts,
   type SyncRun,
   type Transaction,
@@ -106,8 +110,8 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
   // this job already started is carried on regardless (it may be what rescheduled the connection).
   if (!recorded && job.trigger === 'schedule' && job.scheduledFor !== undefined && connection.nextSyncAt !== job.scheduledFor) {
     logger.info('sync skipped: connection rescheduled since the job was sent', { scheduled_for: job.scheduledFor });
-    // A run with nothing to do records no start (recordNothingToSync): an attempt of this job that rescheduled
-    // the connection and died before sending its events left them staged, and they are sent now.
+    // A quiet run records no start: an attempt of this job that rescheduled the connection and died before
+    // sending its events left them staged, and they are sent now.
     await deps.events.flush(runEventIds(connection.connectionId, job.syncRunId));
     return null;
   }
@@ -137,23 +141,25 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     outcome: 'running',
     startedAt: started.toISOString(),
   });
-  await deps.syncRuns.put(run);
-  countMetric(metricNames.syncRunsStarted);
   const statusBefore = connection.status === 'syncing' ? 'healthy' : connection.status;
-  // Starting clears the pending-sync marker if it names this run: a request from now on may see data this
-  // run has already read past, so it gets a run of its own (see requestSync).
-  const markStarted = (current: Connection): Connection => ({
-    ...current,
-    status: 'syncing',
-    pendingSync: current.pendingSync?.syncRunId === job.syncRunId ? null : (current.pendingSync ?? null),
-  });
-  // The row this run last read or wrote: its writes apply their change to it without reading it again, and
-  // read only when another writer got there first (setStatus).
-  let held = await setStatus(deps, connection, markStarted, connection);
-  if (!held) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
+  // A scheduled run is followed by nobody: it has no `queued` record (the scheduler sends the job without
+  // one) and no caller waits for it. It runs quietly, recorded once when it ends, without the `running` record
+  // and the `syncing` status written first: on every scheduled sync those cost three write units (the status
+  // is projected into the due index) and two requests. A run that a user or a webhook asked for keeps both,
+  // so whoever follows it by id sees it start. One an earlier attempt recorded (`retrying`), or a connection
+  // left `syncing`, goes the loud way too.
+  const quiet = job.trigger === 'schedule' && !recorded && connection.status !== 'syncing';
+  let state = new RunState(connection);
+  if (!quiet) {
+    await deps.syncRuns.put(run);
+    // Starting clears the pending-sync marker if it names this run: a request from now on may see data this
+    // run has already read past, so it gets a run of its own (see requestSync).
+    const startedRow = await setStatus(deps, connection, (current) => ({ ...current, status: 'syncing', pendingSync: pendingSyncAfter(current, job) }), connection);
+    if (!startedRow) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
+    state = new RunState(startedRow);
+  }
+  countMetric(metricNames.syncRunsStarted);
 
-  // Set once this attempt staged its events: a failure after that (the bus down) leaves them for the catch to send.
-  let stagedBeforeFailure = false;
   try {
     session ??= await openSession(deps, connection, job);
     source ??= await deps.sourceFor(connection.provider);
@@ -181,66 +187,46 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     }));
     const outcome = accountErrors.length > 0 ? 'partial' : 'succeeded';
     run = { ...run, outcome, finishedAt: finished.toISOString(), counts, accountErrors };
-    const expectedStatus = successorStatus('syncing', statusBefore);
-    const staged = await stageRunEvents(deps, { ...connection, ...refreshed, status: expectedStatus, statusReason: null }, statusBefore, run, resumed);
-    stagedBeforeFailure = true;
     // The cursor is committed only here, after every batch it covers has been stored.
-    const committed = await setStatus(deps, connection, (current) => ({
-      ...current,
-      ...refreshed,
-      status: successorStatus(current.status, statusBefore),
-      statusReason: null,
-      syncCursor: pulled.nextCursor ?? current.syncCursor,
-      lastSyncAt: finished.toISOString(),
-      lastSyncOutcome: outcome,
-      nextSyncAt: nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
-    }), held);
-    if (!committed) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
-    held = committed;
-    await publishRunEvents(deps, await finishRunEvents(deps, staged, committed, expectedStatus));
-    run = { ...run, eventsPublished: true };
-    await deps.syncRuns.put(run);
-    await observeInstitution(() => deps.institutions?.syncSucceeded(committed));
+    const cursor = pulled.nextCursor === null ? {} : { syncCursor: pulled.nextCursor };
+    const ended = await endRun(deps, connection, job, state, succeededEnding(run, statusBefore, refreshed, resumed, cursor));
+    if (!ended) return null;
+    run = ended.run;
+    await observeInstitution(() => deps.institutions?.syncSucceeded(ended.stored));
     recordRunMetrics(run, finished.getTime() - started.getTime());
-    logger.info('sync finished', { outcome, ...counts, account_errors: accountErrors.length });
+    logger.info('sync finished', { outcome, ...counts, account_errors: accountErrors.length, quiet });
     return run;
   } catch (error) {
     const described = describeError(error);
     const finished = deps.clock.now();
     const status: ConnectionStatus = described.connectionStatus ?? (described.retryable ? statusBefore : 'error');
-    // A provider state failure may carry what the user needs next (authorization URL, lapsed consent).
-    const refreshedOnFailure = error instanceof ConnectionStateError ? error.connectionFields : {};
     const failureReason = { code: described.code, message: described.message };
-    const finalRun: SyncRun = {
-      ...run,
-      outcome: described.retryable ? 'retrying' : 'failed',
-      finishedAt: finished.toISOString(),
-      // Plaid's request_id travels with the run: Plaid support asks for it.
-      error: { ...failureReason, ...(described.providerRequestId ? { providerRequestId: described.providerRequestId } : {}) },
-    };
-    const reasonAfter = described.connectionStatus || !described.retryable ? failureReason : connection.statusReason;
-    const staged = await stageRunEvents(deps, { ...connection, ...refreshedOnFailure, status, statusReason: reasonAfter }, statusBefore, finalRun, resumed || stagedBeforeFailure);
-    const recorded = await setStatus(deps, connection, (current) => ({
-      ...current,
-      ...(current.status === 'syncing' ? refreshedOnFailure : {}),
-      status: current.status === 'syncing' ? status : current.status,
-      statusReason: described.connectionStatus || !described.retryable ? failureReason : current.statusReason,
-      lastSyncOutcome: described.retryable ? 'retrying' : 'failed',
-      nextSyncAt: statusesNeedingUser.has(status)
-        ? null
-        : nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
-    }), held);
-    if (!recorded) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
-    await publishRunEvents(deps, await finishRunEvents(deps, staged, recorded, status));
-    run = { ...finalRun, eventsPublished: true };
-    await deps.syncRuns.put(run);
-    await observeInstitution(() => deps.institutions?.syncFailed(recorded, described.code));
+    const ended = await endRun(deps, connection, job, state, {
+      run: {
+        ...run,
+        outcome: described.retryable ? 'retrying' : 'failed',
+        finishedAt: finished.toISOString(),
+        // Plaid's request_id travels with the run: Plaid support asks for it.
+        error: { ...failureReason, ...(described.providerRequestId ? { providerRequestId: described.providerRequestId } : {}) },
+      },
+      statusBefore,
+      status,
+      statusReason: described.connectionStatus || !described.retryable ? failureReason : connection.statusReason,
+      // A provider state failure may carry what the user needs next (authorization URL, lapsed consent).
+      refreshed: error instanceof ConnectionStateError ? error.connectionFields : {},
+      fields: { lastSyncOutcome: described.retryable ? 'retrying' : 'failed' },
+      // An earlier attempt, or this one before it failed, may have staged events: they go out now.
+      afterEarlierAttempt: resumed || state.staged,
+    });
+    if (!ended) return null;
+    run = ended.run;
+    await observeInstitution(() => deps.institutions?.syncFailed(ended.stored, described.code));
     recordRunMetrics(run, finished.getTime() - started.getTime(), described.code);
     if (described.retryable) {
-      logger.warn('sync failed, will retry', { code: described.code, provider_request_id: described.providerRequestId });
+      logger.warn('sync failed, will retry', { code: described.code, provider_request_id: described.providerRequestId, quiet });
       throw error;
     }
-    logger.warn('sync failed', { code: described.code, status, provider_request_id: described.providerRequestId });
+    logger.warn('sync failed', { code: described.code, status, provider_request_id: described.providerRequestId, quiet });
     return run;
   }
 }
@@ -268,11 +254,10 @@ interface RunSession extends SyncSession {
 
 /**
  * A scheduled run whose source's pre-check found nothing to do: recorded as a successful run that changed
- * nothing, with the same connection write, events and final record, but without the `running` record and
- * the `syncing` status written first (there is no work in between for them to cover). The order is the
- * finished run's: stage the events, commit the connection, send, record. A job delivered again after the
- * record finds the run finished; one delivered after the commit but before the record finds the connection
- * rescheduled, and the skip for that sends what is still staged (see runSync).
+ * nothing, ended like any quiet run (stage the events, commit the connection, send, record) but with no
+ * failure handling of its own: a job delivered again after the record finds the run finished; one delivered
+ * after the commit but before the record finds the connection rescheduled, and the skip for that sends what
+ * is still staged (see runSync).
  *
  * `counts.accounts` is the connection's stored accounts: the run asked the provider for none, and they are
  * what the last run that listed them stored.
@@ -287,7 +272,7 @@ async function recordNothingToSync(
   countMetric(metricNames.syncRunsStarted);
   const accounts = await deps.accounts.listByConnection(connection.userId, connection.connectionId);
   const finished = deps.clock.now();
-  let run: SyncRun = {
+  const run: SyncRun = {
     ...syncRunRecord({
       userId: connection.userId,
       connectionId: connection.connectionId,
@@ -299,34 +284,117 @@ async function recordNothingToSync(
     finishedAt: finished.toISOString(),
     counts: { added: 0, modified: 0, removed: 0, accounts: accounts.length },
   };
-  const status = connection.status;
-  const staged = await stageRunEvents(deps, { ...connection, ...refreshed, statusReason: null }, status, run, false);
-  const committed = await setStatus(deps, connection, (current) => ({
-    ...current,
-    // Another writer that set a status meanwhile (a webhook) has newer news than this check: its fields stay.
-    ...(current.status === status ? { ...refreshed, statusReason: null } : {}),
-    pendingSync: current.pendingSync?.syncRunId === job.syncRunId ? null : (current.pendingSync ?? null),
-    lastSyncAt: finished.toISOString(),
-    lastSyncOutcome: 'succeeded',
-    nextSyncAt: nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
-  }), connection);
-  if (!committed) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
-  await publishRunEvents(deps, await finishRunEvents(deps, staged, committed, status));
-  run = { ...run, eventsPublished: true };
-  await deps.syncRuns.put(run);
-  await observeInstitution(() => deps.institutions?.syncSucceeded(committed));
-  recordRunMetrics(run, finished.getTime() - started.getTime());
-  logger.info('sync finished: nothing to do', { outcome: run.outcome, ...run.counts });
-  return run;
+  const ended = await endRun(deps, connection, job, new RunState(connection), succeededEnding(run, connection.status, refreshed, false));
+  if (!ended) return null;
+  await observeInstitution(() => deps.institutions?.syncSucceeded(ended.stored));
+  recordRunMetrics(ended.run, finished.getTime() - started.getTime());
+  logger.info('sync finished: nothing to do', { outcome: ended.run.outcome, ...ended.run.counts });
+  return ended.run;
 }
 
 /**
- * The status after a successful run. A status another writer set while we ran (a webhook saying the login
- * broke, say) wins over ours: it is newer information than the sync that just finished.
+ * Where a run stands with its connection row. `held` is the row as this run last read or wrote it: its writes
+ * apply their change to it without reading it again, and read only when another writer got there first
+ * (setStatus). `startedAs` is the row as the run left it when it began: `syncing` after a loud start, the
+ * stored status itself for a quiet run.
  */
-function successorStatus(current: ConnectionStatus, before: ConnectionStatus): ConnectionStatus {
-  if (current !== 'syncing') return current;
-  return STATUSES_KEPT_AFTER_SUCCESS.has(before) ? before : 'healthy';
+class RunState {
+  held: Connection;
+  /** This attempt staged its events: a failure after that (the bus down) leaves them for the catch to send. */
+  staged = false;
+  /** The run's own connection write is stored: what it says is the run's result, never replaced by its catch. */
+  committed = false;
+
+  constructor(readonly startedAs: Connection) {
+    this.held = startedAs;
+  }
+
+  /**
+   * Whether the run may still set the status. A status other than the one the run started from was set by
+   * another writer while the run went on (a webhook saying the login broke): it is newer information than
+   * the run, and stays, with its reason and fields.
+   */
+  ownsStatus(current: Connection): boolean {
+    return !this.committed && current.status === this.startedAs.status;
+  }
+}
+
+/** How a run ends: its final record, and what it writes on the connection. */
+interface RunEnding {
+  /** The final record, before its events are sent. */
+  readonly run: SyncRun;
+  readonly statusBefore: ConnectionStatus;
+  /** The status and reason the run leaves unless another writer set one meanwhile (RunState.ownsStatus). */
+  readonly status: ConnectionStatus;
+  readonly statusReason: StatusReason | null;
+  /** Connection fields the provider check refreshed; they go with the run's status. */
+  readonly refreshed: RefreshedConnectionFields;
+  /** Written whatever the status. */
+  readonly fields: Partial<Pick<Connection, 'syncCursor' | 'lastSyncAt' | 'lastSyncOutcome'>>;
+  /** An earlier attempt of the run may have staged events (stageRunEvents). */
+  readonly afterEarlierAttempt: boolean;
+}
+
+/** The ending of a run that succeeded (or partly): the status it leaves, the sync time and outcome. */
+function succeededEnding(
+  run: SyncRun,
+  statusBefore: ConnectionStatus,
+  refreshed: RefreshedConnectionFields,
+  afterEarlierAttempt: boolean,
+  fields: RunEnding['fields'] = {},
+): RunEnding {
+  return {
+    run,
+    statusBefore,
+    // An informational status stays: the user still has something to do later.
+    status: STATUSES_KEPT_AFTER_SUCCESS.has(statusBefore) ? statusBefore : 'healthy',
+    statusReason: null,
+    refreshed,
+    fields: { ...fields, lastSyncAt: run.finishedAt, lastSyncOutcome: run.outcome },
+    afterEarlierAttempt,
+  };
+}
+
+/**
+ * Ends a run, in the order shared/events/sync-events.ts explains: stage its events, commit the connection
+ * (status, cursor, next sync time), send the events, record the run. `state` follows along, so a failure
+ * after any step finds there what is done. Null when the connection was deleted meanwhile (purged here).
+ */
+async function endRun(
+  deps: SyncEngineDeps,
+  connection: Connection,
+  job: SyncJob,
+  state: RunState,
+  ending: RunEnding,
+): Promise<{ run: SyncRun; stored: Connection } | null> {
+  const expected: Connection = { ...connection, ...ending.refreshed, status: ending.status, statusReason: ending.statusReason };
+  const staged = await stageRunEvents(deps, expected, ending.statusBefore, ending.run, ending.afterEarlierAttempt);
+  state.staged = true;
+  const finished = new Date(ending.run.finishedAt ?? deps.clock.now().toISOString());
+  const stored = await setStatus(deps, connection, (current) => {
+    const own = state.ownsStatus(current);
+    const status = own ? ending.status : current.status;
+    return {
+      ...current,
+      ...(own ? { ...ending.refreshed, status, statusReason: ending.statusReason } : {}),
+      ...ending.fields,
+      pendingSync: pendingSyncAfter(current, job),
+      // A status waiting for the user takes the connection out of auto-sync.
+      nextSyncAt: statusesNeedingUser.has(status) ? null : nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
+    };
+  }, state.held);
+  if (!stored) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
+  state.held = stored;
+  state.committed = true;
+  await publishRunEvents(deps, await finishRunEvents(deps, staged, stored, ending.status));
+  const run: SyncRun = { ...ending.run, eventsPublished: true };
+  await deps.syncRuns.put(run);
+  return { run, stored };
+}
+
+/** The pending-sync marker once this run started: cleared if it names this run (see requestSync). */
+function pendingSyncAfter(current: Connection, job: SyncJob): Connection['pendingSync'] {
+  return current.pendingSync?.syncRunId === job.syncRunId ? null : (current.pendingSync ?? null);
 }
 
 /**

@@ -2,7 +2,8 @@
  * A sync run's app events on the real DynamoDB outbox (local emulator): sent from memory, no read-back and no
  * per-event `published` write, the run record saying they went out; and a crash after they went out but before
  * that record is written, retried, sends them again under the same ids, and the app's webhook still gets each
- * event once. The provider is a scripted fake; the bus and the delivery queue are recorders.
+ * event once; a scheduled run, which writes nothing before its end, crashing there is redelivered as a skip that
+ * sends the same ids again. The provider is a scripted fake; the bus and the delivery queue are recorders.
  */
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../shared/banking/model';
@@ -167,5 +168,55 @@ describe('app events of a sync run', () => {
     // Flushed events are marked published one by one, so a further redelivery reads them and sends nothing.
     expect(commandsOnEvents(third, 'GetItemCommand')).toBe(3);
     expect(bus.put_).toHaveLength(ids.length * 2);
+  });
+});
+
+/** Puts of a row kind: `CONN#` (the connection) or `RUN#` (a sync run record), by the sort key written. */
+const putsOf = (sent: readonly SentCommand[], sortKeyPrefix: string) =>
+  sent.filter((entry) => entry.command === 'PutItemCommand' && String((entry.input as { Item?: { SK?: unknown } }).Item?.SK).startsWith(sortKeyPrefix)).length;
+
+describe('app events of a scheduled (quiet) run', () => {
+  it('writes the connection and the run record once each, at the end; a crash after the events went out leaves no record, and the redelivered job sends them again and runs nothing', async () => {
+    const { connection, source, crash, bus, webhooks, deps } = await setup();
+    const scheduled = (nextSyncAt: string | null): SyncJob => ({
+      userId: connection.userId,
+      connectionId: connection.connectionId,
+      syncRunId: uniqueId('run'),
+      trigger: 'schedule',
+      scheduledFor: nextSyncAt!,
+    });
+    const first = scheduled(connection.nextSyncAt);
+    const sent = await commandInputsSentDuring(async () => {
+      expect(await runSync(deps, first)).toMatchObject({ outcome: 'succeeded', eventsPublished: true });
+    });
+    expect(putsOf(sent, 'CONN#')).toBe(1);
+    expect(putsOf(sent, 'RUN#')).toBe(1);
+    expect(await syncRunStore().get(first.connectionId, first.syncRunId)).toMatchObject({ trigger: 'schedule', outcome: 'succeeded' });
+
+    // The next scheduled run dies right after its events were queued, before anything else is written.
+    const afterFirst = await connectionStore().get(connection.userId, connection.connectionId);
+    const second = scheduled(afterFirst!.nextSyncAt);
+    source.pulls = [{ pages: [{ added: [providerTransaction(uniqueId('t'))], modified: [], removed: [] }], nextCursor: 'c2' }];
+    const sentBefore = bus.put_.length;
+    crash.armed = true;
+    await expect(runSync(deps, second)).rejects.toThrow('the process died');
+    const ids = bus.put_.slice(sentBefore).map((event) => event.id).sort();
+    expect(bus.types().slice(sentBefore).sort()).toEqual(['sync.completed', 'transactions.changed']);
+    expect(await syncRunStore().get(second.connectionId, second.syncRunId)).toBeNull();
+    const committed = await connectionStore().get(connection.userId, connection.connectionId);
+    expect(committed).toMatchObject({ syncCursor: 'c2', status: 'healthy' });
+    expect(committed!.nextSyncAt).not.toBe(second.scheduledFor);
+
+    // Redelivered, the job finds the connection rescheduled: no provider call, no write, the same ids sent again.
+    crash.armed = false;
+    crash.crashed = false;
+    const pullsBefore = source.cursorsSeen.length;
+    const again = await commandInputsSentDuring(async () => {
+      expect(await runSync(deps, second)).toBeNull();
+    });
+    expect(source.cursorsSeen).toHaveLength(pullsBefore);
+    expect(again.filter((entry) => entry.command === 'PutItemCommand' && !touchesAppEvent(entry))).toEqual([]);
+    expect(bus.put_.slice(sentBefore + ids.length).map((event) => event.id).sort()).toEqual(ids);
+    expect(webhooks.sent.filter((id) => ids.includes(id)).sort()).toEqual([...ids, ...ids].sort());
   });
 });

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { transactionIdFor } from '../../shared/banking/ids';
 import type { Connection, Transaction } from '../../shared/banking/model';
 import type { SyncJob } from '../../shared/banking/ports';
-import { ProviderError } from '../../shared/errors/app-error';
+import { ConfigError, ProviderError } from '../../shared/errors/app-error';
 import { syncRunRecord } from '../../shared/banking/sync-requests';
 import { runSync, type SyncEngineDeps } from '../../shared/sync/sync-engine';
 import {
@@ -419,6 +419,198 @@ describe('runSync', () => {
   });
 });
 
+describe('runSync: a scheduled run is quiet (no running record, no syncing status)', () => {
+  const dueAt = '2025-03-02T07:55:00.000Z';
+  const scheduled = () => job({ trigger: 'schedule', scheduledFor: dueAt });
+  const outcomesOf = (syncRunId: string) => syncRuns.runs.filter((recorded) => recorded.syncRunId === syncRunId).map((recorded) => recorded.outcome);
+  let statuses: string[];
+
+  /** The connection after one full run, due now. */
+  beforeEach(async () => {
+    source.pulls = [{ pages: [{ added: [providerTransaction('t1')], modified: [], removed: [] }], nextCursor: 'c1' }];
+    await runSync(deps, job({ trigger: 'link' }));
+    connections.rows.set(connection.connectionId, { ...current(), nextSyncAt: dueAt });
+    outbox.bus.put_.length = 0;
+    statuses = [];
+    connections.beforeSave = (saved) => void statuses.push(saved.status);
+    source.pulls = [{ pages: [{ added: [providerTransaction('t2')], modified: [], removed: [] }], nextCursor: 'c2' }];
+  });
+
+  /** Another writer (the webhook worker) stores a status while the run pulls, as applyStatus would. */
+  function webhookSetsDuringRun(status: Connection['status'], reason: Connection['statusReason'], nextSyncAt: string | null) {
+    source.afterPage = () => {
+      const now = current();
+      connections.rows.set(now.connectionId, { ...now, status, statusReason: reason, nextSyncAt, updatedAt: '2025-03-02T08:00:00.500Z' });
+    };
+  }
+
+  it('success: the connection is written once, never syncing, and the run recorded once, finished', async () => {
+    clock.advanceSeconds(1);
+    const sent = scheduled();
+    const run = await runSync(deps, sent);
+
+    expect(outcomesOf(sent.syncRunId)).toEqual(['succeeded']);
+    expect(statuses).toEqual(['healthy']);
+    expect(connections.saves).toBe(3); // two by the link run, one by this one
+    expect(run).toMatchObject({
+      trigger: 'schedule',
+      outcome: 'succeeded',
+      startedAt: '2025-03-02T08:00:01.000Z',
+      finishedAt: '2025-03-02T08:00:01.000Z',
+      counts: { added: 1, modified: 0, removed: 0, accounts: 1 },
+      eventsPublished: true,
+      error: null,
+    });
+    expect(await syncRuns.get(connection.connectionId, sent.syncRunId)).toEqual(run);
+    expect(current()).toMatchObject({ status: 'healthy', syncCursor: 'c2', lastSyncOutcome: 'succeeded', lastSyncAt: '2025-03-02T08:00:01.000Z' });
+    expect(current().nextSyncAt! > dueAt).toBe(true);
+    expect(outbox.bus.types()).toEqual(['sync.completed', 'transactions.changed']);
+  });
+
+  it('success from an error status: healthy again, with the status change event, still without syncing', async () => {
+    connections.rows.set(connection.connectionId, { ...current(), status: 'error', statusReason: { code: 'INTERNAL_SERVER_ERROR', message: 'down' } });
+    await runSync(deps, scheduled());
+
+    expect(statuses).toEqual(['healthy']);
+    expect(current()).toMatchObject({ status: 'healthy', statusReason: null });
+    expect(outbox.bus.types()).toEqual(['sync.completed', 'transactions.changed', 'connection.status_changed']);
+    expect(outbox.bus.put_.at(-1)?.data).toMatchObject({ old_status: 'error', new_status: 'healthy' });
+  });
+
+  it("a webhook's status set during the run wins: its status, reason and auto-sync stop stay, the cursor moves on", async () => {
+    connections.rows.set(connection.connectionId, { ...current(), status: 'error', statusReason: { code: 'INTERNAL_SERVER_ERROR', message: 'down' } });
+    const reason = { code: 'ITEM_LOGIN_REQUIRED', message: 'login' };
+    webhookSetsDuringRun('login_required', reason, null);
+    const run = await runSync(deps, scheduled());
+
+    expect(run?.outcome).toBe('succeeded');
+    expect(current()).toMatchObject({ status: 'login_required', statusReason: reason, nextSyncAt: null, syncCursor: 'c2', lastSyncOutcome: 'succeeded' });
+    // The run's own error → healthy change did not happen: its event is withdrawn.
+    expect(outbox.bus.types()).toEqual(['sync.completed', 'transactions.changed']);
+    expect(statuses).not.toContain('syncing');
+  });
+
+  it('a retryable failure records `retrying` (no running record first) and is thrown; the next attempt is a loud run', async () => {
+    const outage = new ProviderError('plaid', 'transient', { providerCode: 'INTERNAL_SERVER_ERROR', message: 'try again' });
+    source.checkError = outage;
+    const sent = scheduled();
+    await expect(runSync(deps, sent)).rejects.toBe(outage);
+
+    expect(outcomesOf(sent.syncRunId)).toEqual(['retrying']);
+    expect(statuses).toEqual(['healthy']);
+    expect(current()).toMatchObject({ status: 'healthy', statusReason: null, syncCursor: 'c1', lastSyncOutcome: 'retrying' });
+    expect(current().nextSyncAt).not.toBe(dueAt);
+
+    // Delivered again, the job finds its `retrying` record: the run goes on as a loud one and finishes.
+    source.checkError = null;
+    statuses.length = 0;
+    expect(await runSync(deps, { ...sent })).toMatchObject({ outcome: 'succeeded', eventsPublished: true });
+    expect(outcomesOf(sent.syncRunId)).toEqual(['retrying', 'running', 'succeeded']);
+    expect(statuses).toEqual(['syncing', 'healthy']);
+    expect(current().syncCursor).toBe('c2');
+  });
+
+  it('a permanent failure records `failed` and sets error with its reason, never syncing', async () => {
+    source.checkError = new ProviderError('plaid', 'permanent', { providerCode: 'INVALID_ACCESS_TOKEN', message: 'bad token' });
+    const sent = scheduled();
+    const run = await runSync(deps, sent);
+
+    expect(run).toMatchObject({ outcome: 'failed', error: { code: 'INVALID_ACCESS_TOKEN' }, eventsPublished: true });
+    expect(outcomesOf(sent.syncRunId)).toEqual(['failed']);
+    expect(statuses).toEqual(['error']);
+    expect(current()).toMatchObject({ status: 'error', statusReason: { code: 'INVALID_ACCESS_TOKEN' }, lastSyncOutcome: 'failed' });
+    expect(outbox.bus.types()).toEqual(['sync.completed', 'connection.status_changed']);
+  });
+
+  it("a failure keeps a webhook's status set during the run, with its reason", async () => {
+    const reason = { code: 'ITEM_LOGIN_REQUIRED', message: 'login' };
+    webhookSetsDuringRun('login_required', reason, null);
+    source.pulls = [
+      {
+        pages: [{ added: [providerTransaction('t2')], modified: [], removed: [] }, { added: [providerTransaction('t3')], modified: [], removed: [] }],
+        failAfterPage: { pages: 1, error: new ProviderError('plaid', 'permanent', { providerCode: 'INVALID_ACCESS_TOKEN', message: 'bad token' }) },
+        nextCursor: 'c2',
+      },
+    ];
+    const run = await runSync(deps, scheduled());
+
+    expect(run?.outcome).toBe('failed');
+    expect(current()).toMatchObject({ status: 'login_required', statusReason: reason, nextSyncAt: null, syncCursor: 'c1', lastSyncOutcome: 'failed' });
+    expect(outbox.bus.types()).toEqual(['sync.completed']);
+  });
+
+  it('a job delivered again after the commit (events not sent, run not recorded) is skipped as rescheduled and sends them once', async () => {
+    // The bus fails for the run and again for its catch: the attempt dies after the commit, with no record.
+    outbox.bus.failNext = 2;
+    const sent = scheduled();
+    await expect(runSync(deps, sent)).rejects.toThrow('bus unavailable');
+    expect(outcomesOf(sent.syncRunId)).toEqual([]);
+    expect(current()).toMatchObject({ syncCursor: 'c2', status: 'healthy' });
+    expect(outbox.bus.put_).toHaveLength(0);
+
+    const savesBefore = connections.saves;
+    expect(await runSync(deps, { ...sent })).toBeNull();
+    expect(outbox.bus.types()).toEqual(['sync.completed', 'transactions.changed']);
+    expect(connections.saves).toBe(savesBefore);
+    expect(source.cursorsSeen).toEqual([null, 'c1']);
+  });
+
+  it("a failure after the commit leaves the committed status: the run's own write is not mistaken for its start", async () => {
+    // The connection is healthy before and after: only the commit says the status is the run's result.
+    vi.spyOn(syncRuns, 'put').mockRejectedValueOnce(new ConfigError('run store misconfigured'));
+    const sent = scheduled();
+    const run = await runSync(deps, sent);
+
+    expect(run).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL_ERROR' } });
+    expect(current()).toMatchObject({ status: 'healthy', statusReason: null, syncCursor: 'c2', lastSyncOutcome: 'failed' });
+    expect(statuses).toEqual(['healthy', 'healthy']);
+    expect(outbox.bus.types()).not.toContain('connection.status_changed');
+  });
+
+  it('a job delivered again after the record finds the run finished: nothing read, written or sent', async () => {
+    const sent = scheduled();
+    await runSync(deps, sent);
+    const savesBefore = connections.saves;
+    const runsBefore = syncRuns.runs.length;
+
+    expect(await runSync(deps, { ...sent })).toMatchObject({ outcome: 'succeeded', eventsPublished: true });
+    expect(connections.saves).toBe(savesBefore);
+    expect(syncRuns.runs).toHaveLength(runsBefore);
+    expect(source.cursorsSeen).toEqual([null, 'c1']);
+    expect(outbox.bus.put_).toHaveLength(2);
+  });
+
+  it('a connection deleted mid-run is noticed at the commit and purged', async () => {
+    source.pulls = [
+      { pages: [{ added: [providerTransaction('d1')], modified: [], removed: [] }, { added: [providerTransaction('d2')], modified: [], removed: [] }], nextCursor: 'c2' },
+    ];
+    source.afterPage = async (index) => {
+      if (index === 0) await connections.delete(current());
+    };
+    expect(await runSync(deps, scheduled())).toBeNull();
+    expect(transactions.rows.size).toBe(0);
+    expect(accounts.rows.size).toBe(0);
+    expect(outbox.bus.put_).toHaveLength(0);
+  });
+
+  it('manual and webhook runs, and a scheduled one of a connection left syncing, still write running and syncing first', async () => {
+    for (const trigger of ['manual', 'webhook'] as const) {
+      statuses.length = 0;
+      const sent = job({ trigger });
+      await runSync(deps, sent);
+      expect(outcomesOf(sent.syncRunId)).toEqual(['running', 'succeeded']);
+      expect(statuses).toEqual(['syncing', 'healthy']);
+    }
+
+    connections.rows.set(connection.connectionId, { ...current(), status: 'syncing', nextSyncAt: dueAt });
+    statuses.length = 0;
+    const sent = scheduled();
+    await runSync(deps, sent);
+    expect(outcomesOf(sent.syncRunId)).toEqual(['running', 'succeeded']);
+    expect(statuses).toEqual(['syncing', 'healthy']);
+  });
+});
+
 describe('runSync: a scheduled run whose source finds nothing to do (pre-check)', () => {
   let checking: PreCheckingSyncSource;
   const dueAt = '2025-03-02T07:55:00.000Z';
@@ -510,9 +702,12 @@ describe('runSync: a scheduled run whose source finds nothing to do (pre-check)'
   it('goes through the run, with the same session, when the pre-check finds work or fails', async () => {
     checking.unchanged = null;
     const statuses = savedStatuses();
+    const runsBefore = syncRuns.runs.length;
     const run = await runSync(deps, job({ trigger: 'schedule', scheduledFor: dueAt }));
     expect(run?.outcome).toBe('succeeded');
-    expect(statuses).toEqual(['syncing', 'healthy']);
+    // A scheduled run is quiet whether or not the pre-check found work: the connection is written once, at the end.
+    expect(statuses).toEqual(['healthy']);
+    expect(syncRuns.runs.slice(runsBefore).map((recorded) => recorded.outcome)).toEqual(['succeeded']);
     expect(checking.checked.at(-1)).toBe(checking.preChecked.at(-1));
 
     connections.rows.set(connection.connectionId, { ...current(), nextSyncAt: dueAt });
