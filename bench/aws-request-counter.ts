@@ -196,6 +196,31 @@ export function failedConditionUnits(before: Record<string, AttributeValue> | nu
   return kilobyteUnits(before ? itemSize(before) : 0);
 }
 
+/** DynamoDB's per-item storage overhead, for the table item and for each index entry. */
+export const STORAGE_OVERHEAD_BYTES = 100;
+
+/**
+ * What DynamoDB bills to keep one item: the item plus 100 bytes, and for each index it is in, its index entry
+ * (keys and projected attributes) plus 100 bytes
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.StorageConsiderations).
+ */
+export function storedFootprint(
+  item: Record<string, AttributeValue>,
+  globalIndexes: readonly EstimatedIndex[] = bankingTable.globalIndexes,
+): { readonly bytes: number; readonly itemBytes: number; readonly indexEntries: number } {
+  const entries = globalIndexes.map((index) => indexEntry(item, index)).filter((entry): entry is Record<string, AttributeValue> => entry !== null);
+  const itemBytes = itemSize(item);
+  return {
+    bytes: itemBytes + STORAGE_OVERHEAD_BYTES + entries.reduce((sum, entry) => sum + itemSize(entry) + STORAGE_OVERHEAD_BYTES, 0),
+    itemBytes,
+    indexEntries: entries.length,
+  };
+}
+
+/** Rows a measured flow left stored, by entity: how many distinct rows, and their footprints summed. */
+export type StoredRows = Record<string, { readonly rows: number; readonly bytes: number }>;
+
 function readUnits(bytes: number, consistent: boolean): number {
   return Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
 }
@@ -355,6 +380,8 @@ type CountedClient = DynamoDBDocumentClient | KMSClient | SQSClient | SecretsMan
  */
 export class AwsRequestCounter {
   private tally: Tally = {};
+  /** The last image each item written since {@link reset} was left with (null once deleted). */
+  private readonly written: ItemsByAddress = new Map();
   private readonly attached = new WeakSet<object>();
   private capture: { readonly sortKeyPrefix: string; readonly items: Record<string, AttributeValue>[] } | null = null;
 
@@ -475,6 +502,11 @@ export class AwsRequestCounter {
               const after = updated.length > 0 ? await this.readItems(client, updated) : new Map();
               entry.itemsWritten += writes.length;
               entry.writeUnits += writesUnits(writes, before, after);
+              for (const write of writes) {
+                if (write.kind === 'check') continue;
+                const address = itemAddress(write.tableName, write.key);
+                this.written.set(address, write.kind === 'put' ? write.item! : write.kind === 'update' ? (after.get(address) ?? null) : null);
+              }
             }
           }
           if (service === 'SQS') entry.messagesSent += operation === 'SendMessageBatch' ? ((input.Entries as unknown[] | undefined)?.length ?? 0) : operation === 'SendMessage' ? 1 : 0;
@@ -503,8 +535,26 @@ export class AwsRequestCounter {
 
   reset(): void {
     this.tally = {};
+    this.written.clear();
     this.ownReadMs = 0;
     if (this.ownReadsInFlight > 0) this.ownReadsSince = performance.now();
+  }
+
+  /**
+   * The rows the writes since {@link reset} left stored, by their `entity` attribute, each as its last write
+   * left it (a row written twice counts once; a deleted one not at all). Only writes made with the capacity
+   * estimate on are seen (see {@link withoutEstimates}).
+   */
+  storedRows(): StoredRows {
+    const byEntity: Record<string, { rows: number; bytes: number }> = {};
+    for (const item of this.written.values()) {
+      if (!item) continue;
+      const entity = String((item.entity as { S?: string } | undefined)?.S ?? 'unknown');
+      const row = (byEntity[entity] ??= { rows: 0, bytes: 0 });
+      row.rows += 1;
+      row.bytes += storedFootprint(item).bytes;
+    }
+    return Object.fromEntries(Object.entries(byEntity).sort(([a], [b]) => a.localeCompare(b)));
   }
 
   snapshot(): Tally {

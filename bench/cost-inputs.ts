@@ -4,6 +4,7 @@
  * receipt on the webhook route and the webhook worker applying it.
  */
 import type { ColdStartResult } from './cold-start';
+import type { StoredRows } from './aws-request-counter';
 import { costPerConnection, profile, scaleTally, type CostResult, type WorkUnit } from './cost-model';
 import type { SchedulerResult } from './scheduler';
 import type { ProviderSyncResult, SyncEfficiencyResult } from './sync-efficiency';
@@ -54,6 +55,7 @@ function unitsFor(inputs: CostInputs, providerSync: MeasuredSyncs): WorkUnit[] {
       // The event source's ReceiveMessage and DeleteMessage for the job (batch size 1).
       eventSourceSqs: { fifo: 2, standard: 0 },
       sendsTo: 'none' as const,
+      storedRows: measured.storedRows,
     })),
     {
       name: 'webhook: receipt on POST /webhooks/plaid',
@@ -79,6 +81,8 @@ function unitsFor(inputs: CostInputs, providerSync: MeasuredSyncs): WorkUnit[] {
       apiGatewayRequests: 0,
       eventSourceSqs: { fifo: 0, standard: 2 },
       sendsTo: 'fifo',
+      // The event row as handled; the receipt wrote the same row first.
+      storedRows: scaleRows(webhook.worker.storedRows, 1 / Math.max(1, webhook.worker.events)),
     },
   ];
 }
@@ -103,6 +107,10 @@ function syncUnits(providerSync: MeasuredSyncs, syncsPerMonth: number): { name: 
   ].filter((unit) => unit.perMonth > 0);
 }
 
+function scaleRows(rows: StoredRows, factor: number): StoredRows {
+  return Object.fromEntries(Object.entries(rows).map(([entity, row]) => [entity, { rows: row.rows * factor, bytes: row.bytes * factor }]));
+}
+
 export interface ConnectionCost extends CostResult {
   /** The same profile for a Pluggy connection (its incremental sync instead of Plaid's), when measured. */
   readonly pluggy: CostResult | null;
@@ -123,12 +131,16 @@ export function connectionCost(inputs: CostInputs): ConnectionCost {
     averageItemBytes: inputs.sync.naive.averageItemBytes,
     indexEntriesPerTransaction: inputs.sync.naive.indexEntriesPerTransaction,
   };
-  const priced = (syncs: MeasuredSyncs) => costPerConnection(unitsFor(inputs, syncs), storage);
+  const priced = (syncs: MeasuredSyncs, connectionRows: StoredRows) => costPerConnection(unitsFor(inputs, syncs), { ...storage, connectionRows });
   const { profile: profileSyncs, plaid: heavyPlaid, pluggy: heavyPluggy } = inputs.sync;
-  const pluggy = profileSyncs.pluggy ? priced(profileSyncs.pluggy) : null;
+  const pluggy = profileSyncs.pluggy ? priced(profileSyncs.pluggy, profileSyncs.pluggy.connectionRows) : null;
   return {
-    ...priced(profileSyncs.plaid),
+    ...priced(profileSyncs.plaid, profileSyncs.plaid.connectionRows),
     pluggy,
-    heavy: { plaid: priced(heavyPlaid), pluggy: heavyPluggy ? priced(heavyPluggy) : null },
+    // A busier connection's own rows are the profile connection's (the same accounts, guards and pointer).
+    heavy: {
+      plaid: priced(heavyPlaid, profileSyncs.plaid.connectionRows),
+      pluggy: heavyPluggy ? priced(heavyPluggy, (profileSyncs.pluggy ?? profileSyncs.plaid).connectionRows) : null,
+    },
   };
 }

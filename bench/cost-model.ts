@@ -12,7 +12,10 @@
  * DynamoDB; AWS bills INIT too since 2025-08-01, charged here for the assumed share of cold invocations.
  * Free tiers are ignored (they are per account, not per connection).
  */
-import type { Tally } from './aws-request-counter';
+import type { StoredRows, Tally } from './aws-request-counter';
+import { FEED_RETENTION_DAYS, SYNC_RUN_RETENTION_DAYS } from '../shared/banking/model';
+import { APP_EVENT_RETENTION_DAYS } from '../shared/events/event-publisher';
+import { WEBHOOK_EVENT_RETENTION_DAYS } from '../shared/webhooks/receive-webhook';
 import { round } from './stats';
 
 /** us-east-1 list prices. Every figure names where it comes from. */
@@ -62,7 +65,25 @@ export interface WorkUnit {
   readonly eventSourceSqs: { readonly fifo: number; readonly standard: number };
   /** The queue type the unit's own SQS sends go to. */
   readonly sendsTo: 'fifo' | 'standard' | 'none';
+  /** Rows the unit leaves stored, as its last write left them (a row two units write is given to the last). */
+  readonly storedRows?: StoredRows;
 }
+
+/**
+ * How long the rows a unit of work leaves are kept (their TTL), by entity: the product's own settings. A
+ * connection keeps each kind's rows of that many days at any time. Transactions are priced by their own line;
+ * the connection's and its accounts' rows are rewritten in place and priced once ({@link StorageInput}).
+ */
+export const retainedEntities: Record<string, { readonly label: string; readonly days: number }> = {
+  sync_run: { label: 'sync runs', days: SYNC_RUN_RETENTION_DAYS },
+  app_event: { label: 'app events (outbox)', days: APP_EVENT_RETENTION_DAYS },
+  webhook_event: { label: 'webhook events', days: WEBHOOK_EVENT_RETENTION_DAYS },
+  transaction_change: { label: 'change-feed entries', days: FEED_RETENTION_DAYS },
+  transaction_removed: { label: 'removed-transaction tombstones', days: FEED_RETENTION_DAYS },
+};
+
+/** Entities a unit rewrites in place or that have a line of their own: not retained per unit. */
+const pricedElsewhere = new Set(['transaction', 'connection', 'account', 'item_guard', 'item_pointer', 'category', 'category_name']);
 
 export interface CostLine {
   readonly service: string;
@@ -94,6 +115,27 @@ export interface StorageInput {
   readonly bytesPerTransaction: number;
   readonly averageItemBytes: number;
   readonly indexEntriesPerTransaction: number;
+  /**
+   * The connection's own rows, read from the table the profile connection was synced in: the connection, its
+   * accounts, its item pointer and duplicate guards (kept as long as the connection).
+   */
+  readonly connectionRows: StoredRows;
+}
+
+/** Rows of each retained entity a connection holds at any time, with their footprint. */
+function retainedRows(units: readonly WorkUnit[]): { entity: string; label: string; days: number; rows: number; bytes: number }[] {
+  const byEntity = new Map<string, { rows: number; bytes: number }>();
+  for (const unit of units) {
+    for (const [entity, stored] of Object.entries(unit.storedRows ?? {})) {
+      if (pricedElsewhere.has(entity)) continue;
+      const retention = retainedEntities[entity];
+      if (!retention) throw new Error(`the cost model does not know how long ${entity} rows are kept: add it to retainedEntities`);
+      const kept = unit.perMonth * stored.rows * (retention.days / profile.daysPerMonth);
+      const current = byEntity.get(entity) ?? { rows: 0, bytes: 0 };
+      byEntity.set(entity, { rows: current.rows + kept, bytes: current.bytes + kept * (stored.bytes / stored.rows) });
+    }
+  }
+  return [...byEntity].map(([entity, kept]) => ({ entity, ...retainedEntities[entity]!, ...kept }));
 }
 
 export function costPerConnection(units: readonly WorkUnit[], storage: StorageInput): CostResult {
@@ -126,6 +168,11 @@ export function costPerConnection(units: readonly WorkUnit[], storage: StorageIn
   // Storage: each transaction's item plus its entry in every index it is in (keys and projected attributes
   // only), each with DynamoDB's 100-byte overhead, as measured on the items the first sync wrote.
   const storedGb = (profile.storedTransactions * storage.bytesPerTransaction) / 1024 ** 3;
+  // Everything else a connection keeps: the rows its syncs and webhooks leave for their retention, and its own.
+  const retained = retainedRows(units);
+  const ownRows = Object.values(storage.connectionRows);
+  const otherBytes = retained.reduce((total, kind) => total + kind.bytes, 0) + ownRows.reduce((total, row) => total + row.bytes, 0);
+  const otherGb = otherBytes / 1024 ** 3;
 
   const lines: CostLine[] = [
     {
@@ -141,11 +188,20 @@ export function costPerConnection(units: readonly WorkUnit[], storage: StorageIn
       detail: `${round(wru, 1)} WRU, ${round(rru, 1)} RRU`,
     },
     {
-      service: 'DynamoDB storage',
+      service: 'DynamoDB storage (transactions)',
       usdPerConnectionMonth: storedGb * prices.dynamoStoragePerGbMonth.usd,
       detail:
         `${profile.storedTransactions} transactions × ${storage.bytesPerTransaction} B per transaction (item ${storage.averageItemBytes} B + ` +
         `${round(storage.indexEntriesPerTransaction, 2)} index entries, ${profile.itemOverheadBytes} B overhead each) = ${round(storedGb * 1024, 3)} MB`,
+    },
+    {
+      service: 'DynamoDB storage (rows besides transactions)',
+      usdPerConnectionMonth: otherGb * prices.dynamoStoragePerGbMonth.usd,
+      detail:
+        [
+          ...retained.map((kind) => `${kind.label} ${round(kind.rows, 1)} × ${Math.round(kind.bytes / kind.rows)} B (kept ${kind.days} days)`),
+          `the connection's own ${ownRows.reduce((total, row) => total + row.rows, 0)} rows (connection, accounts, item pointer, duplicate guards) ${ownRows.reduce((total, row) => total + row.bytes, 0)} B`,
+        ].join('; ') + ` = ${round(otherBytes / 1024, 1)} KB`,
     },
     {
       service: 'SQS',

@@ -24,7 +24,9 @@
  * Each is run twice: first without the reads the request counter's capacity estimate makes around every write
  * (that run's wall time is what the cost model bills as Lambda time), then counted with the estimate.
  */
+import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { createBankingTable } from '../local/aws/provision';
+import { storedFootprint, type StoredRows } from './aws-request-counter';
 import type { PluggySandbox } from '../local/sandboxes/pluggy/pluggy-sandbox';
 import type { Progress } from './bench-context';
 import type { BenchStack } from './bench-stack';
@@ -50,6 +52,11 @@ export interface ProfileConnectionResult {
   readonly incremental: SyncMeasurement & { readonly newTransactions: number; readonly note: string };
   /** A scheduled sync with nothing new (Pluggy: the item not updated since, so the account reads are skipped). */
   readonly unchanged: SyncMeasurement;
+  /**
+   * The rows the connection keeps for as long as it exists, read back from its table: the connection, its
+   * accounts, its item pointer and duplicate guards.
+   */
+  readonly connectionRows: StoredRows;
 }
 
 export interface ProfileSyncResult {
@@ -82,13 +89,16 @@ export async function measureProfileConnections(stack: BenchStack, progress: Pro
     }
   };
   const tables = { plaid: `${stack.prefix}-profile-plaid`, pluggy: `${stack.prefix}-profile-pluggy` };
-  const plaid = await inOwnTable(tables.plaid, () => measurePlaidProfile(stack, progress));
+  const plaid = await inOwnTable(tables.plaid, async () => ({ ...(await measurePlaidProfile(stack, progress)), connectionRows: await connectionRowsIn(stack, tables.plaid) }));
   let pluggy: ProfileConnectionResult | null = null;
   let pluggyError: string | null = null;
   if (stack.pluggy) {
     const sandbox = stack.pluggy;
     try {
-      pluggy = await inOwnTable(tables.pluggy, () => measurePluggyProfile(stack, sandbox, progress));
+      pluggy = await inOwnTable(tables.pluggy, async () => ({
+        ...(await measurePluggyProfile(stack, sandbox, progress)),
+        connectionRows: await connectionRowsIn(stack, tables.pluggy),
+      }));
     } catch (error) {
       pluggyError = error instanceof Error ? error.message : String(error);
       progress(`profile Pluggy connection: measurement failed (${pluggyError}); the other figures go on`);
@@ -97,7 +107,39 @@ export async function measureProfileConnections(stack: BenchStack, progress: Pro
   return { tables: stack.pluggy ? [tables.plaid, tables.pluggy] : [tables.plaid], plaid, pluggy, pluggyError };
 }
 
-async function measurePlaidProfile(stack: BenchStack, progress: Progress): Promise<ProfileConnectionResult> {
+/** Entities of the rows a connection keeps for as long as it exists. */
+const connectionEntities = new Set(['connection', 'account', 'item_pointer', 'item_guard']);
+
+/** The connection's own rows in its private table, by entity, with what DynamoDB bills to store them. */
+async function connectionRowsIn(stack: BenchStack, table: string): Promise<StoredRows> {
+  const client = new DynamoDBClient({
+    region: stack.awsEnv.AWS_REGION,
+    endpoint: stack.awsEndpoint,
+    credentials: { accessKeyId: stack.awsEnv.AWS_ACCESS_KEY_ID, secretAccessKey: stack.awsEnv.AWS_SECRET_ACCESS_KEY },
+  });
+  const byEntity: Record<string, { rows: number; bytes: number }> = {};
+  try {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+      for (const item of page.Items ?? []) {
+        const entity = item.entity?.S ?? '';
+        if (!connectionEntities.has(entity)) continue;
+        const row = (byEntity[entity] ??= { rows: 0, bytes: 0 });
+        row.rows += 1;
+        row.bytes += storedFootprint(item as never).bytes;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  } finally {
+    client.destroy();
+  }
+  return byEntity;
+}
+
+type ProfileMeasurement = Omit<ProfileConnectionResult, 'connectionRows'>;
+
+async function measurePlaidProfile(stack: BenchStack, progress: Progress): Promise<ProfileMeasurement> {
   const count = Math.round(profileTransactionsPerDay * PLAID_HISTORY_DAYS);
   const linked = await linkPlaidConnection(stack, count, 'bench-profile-plaid-user');
   const { userId, connectionId } = linked;
@@ -168,7 +210,7 @@ async function timedTwice(stack: BenchStack, scenario: () => Promise<SyncMeasure
   return { ...counted, timedWallSeconds: timed.wallSeconds };
 }
 
-async function measurePluggyProfile(stack: BenchStack, sandbox: PluggySandbox, progress: Progress): Promise<ProfileConnectionResult> {
+async function measurePluggyProfile(stack: BenchStack, sandbox: PluggySandbox, progress: Progress): Promise<ProfileMeasurement> {
   const factor = Math.max(1, Math.round((profileTransactionsPerDay * 365) / PLUGGY_TRANSACTIONS_PER_YEAR_AT_FACTOR_ONE));
   const linked = await linkPluggyConnection(sandbox, `user-ok-perf-${factor}`, 'bench-profile-pluggy-user');
   const connection = { userId: linked.userId, connectionId: linked.connectionId };

@@ -21,7 +21,7 @@ import type { Connection } from '../shared/banking/model';
 import type { PlaidSandbox } from '../local/sandboxes/plaid/plaid-sandbox';
 import type { PluggySandbox } from '../local/sandboxes/pluggy/pluggy-sandbox';
 import { createBankingTable } from '../local/aws/provision';
-import { DYNAMO_WRITE_OPERATIONS, total, type Tally } from './aws-request-counter';
+import { DYNAMO_WRITE_OPERATIONS, storedFootprint, total, type StoredRows, type Tally } from './aws-request-counter';
 import type { BenchStack } from './bench-stack';
 import type { Progress } from './bench-context';
 import type { ProfileSyncResult } from './profile-connection';
@@ -61,6 +61,8 @@ export interface SyncMeasurement {
   readonly dynamoWriteRequests: number;
   readonly writeUnits: number;
   readonly readUnits: number;
+  /** The rows the sync left stored, by entity (what the cost model keeps for their retention). */
+  readonly storedRows: StoredRows;
   readonly provider: ProviderRequests;
 }
 
@@ -148,9 +150,6 @@ function providerRequestsSince(recorder: PlaidSandbox['recorder'], afterSeq: num
   };
 }
 
-/** DynamoDB's per-item storage overhead, for the table item and for each index entry. */
-const STORAGE_OVERHEAD_BYTES = 100;
-
 export async function measureSync(
   stack: BenchStack,
   recorder: PlaidSandbox['recorder'],
@@ -180,6 +179,7 @@ export async function measureSync(
     dynamoWriteRequests: DYNAMO_WRITE_OPERATIONS.reduce((sum, operation) => sum + (aws[`DynamoDB.${operation}`]?.requests ?? 0), 0),
     writeUnits: round(total(aws, 'writeUnits'), 1),
     readUnits: round(total(aws, 'readUnits'), 1),
+    storedRows: stack.counter.storedRows(),
     provider: providerRequestsSince(recorder, afterSeq),
   };
 }
@@ -529,18 +529,9 @@ export async function measureSyncEfficiency(stack: BenchStack, options: SyncEffi
     }
   }
   const naiveRun = await measureNaive(stack, plaid.written, progress);
-  const { indexEntry, itemSize } = await import('./aws-request-counter');
-  const { bankingTable } = await import('../shared/catalog/resources');
-  const sizes = plaid.written.map((item) => itemSize(item as never));
-  const averageItemBytes = sizes.reduce((sum, size) => sum + size, 0) / Math.max(1, sizes.length);
+  const footprints = plaid.written.map((item) => storedFootprint(item as never));
   const average = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
-  const entries = plaid.written.map((item) =>
-    bankingTable.globalIndexes.map((index) => indexEntry(item as never, index)).filter((entry) => entry !== null),
-  );
-  const storedBytes = plaid.written.map(
-    (item, position) =>
-      itemSize(item as never) + STORAGE_OVERHEAD_BYTES + entries[position]!.reduce((sum, entry) => sum + itemSize(entry) + STORAGE_OVERHEAD_BYTES, 0),
-  );
+  const averageItemBytes = average(footprints.map((footprint) => footprint.itemBytes));
   const first = plaid.result.first;
   const dynamoRequests = total(first.aws, 'requests', 'DynamoDB');
   return {
@@ -559,8 +550,8 @@ export async function measureSyncEfficiency(stack: BenchStack, options: SyncEffi
       },
       averageItemBytes: Math.round(averageItemBytes),
       writeUnitsPerItem: round(first.aws['DynamoDB.BatchWriteItem'] ? first.aws['DynamoDB.BatchWriteItem'].writeUnits / first.aws['DynamoDB.BatchWriteItem'].itemsWritten : 0, 2),
-      storedBytesPerTransaction: Math.round(average(storedBytes)),
-      indexEntriesPerTransaction: round(average(entries.map((list) => list.length)), 2),
+      storedBytesPerTransaction: Math.round(average(footprints.map((footprint) => footprint.bytes))),
+      indexEntriesPerTransaction: round(average(footprints.map((footprint) => footprint.indexEntries)), 2),
     },
   };
 }

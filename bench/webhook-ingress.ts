@@ -24,7 +24,7 @@ import { workers } from '../infra/catalog/routes';
 import { startGateway } from '../local/gateway/server';
 import { invokeHandler, silentLog } from '../local/workers/lambda-runtime';
 import { queueIdentity, sqsRecord } from '../local/workers/sqs-event';
-import { total, type Tally } from './aws-request-counter';
+import { total, type StoredRows, type Tally } from './aws-request-counter';
 import { benchRoot, trackChild, workDir, type Progress } from './bench-context';
 import type { BenchStack } from './bench-stack';
 import { median, percentile, ratio, round } from './stats';
@@ -77,6 +77,8 @@ export interface WebhookIngressResult {
     readonly awsRequestsPerEvent: number;
     readonly writeUnitsPerEvent: number;
     readonly readUnitsPerEvent: number;
+    /** The webhook event rows as the worker left them (handled): what stays stored for their retention. */
+    readonly storedRows: StoredRows;
   };
 }
 
@@ -323,6 +325,7 @@ async function measureWorker(stack: BenchStack, sample: number, progress: Progre
       awsRequestsPerEvent: perEvent(total(aws, 'requests')),
       writeUnitsPerEvent: perEvent(total(aws, 'writeUnits')),
       readUnitsPerEvent: perEvent(total(aws, 'readUnits')),
+      storedRows: stack.counter.storedRows(),
     };
   } finally {
     sqs.destroy();
