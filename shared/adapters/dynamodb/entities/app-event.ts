@@ -18,10 +18,11 @@
  *   not read back, and keep `published` false: their run row's `events_published` says they went out.
  * - a user's events from a time on, oldest first (replay, `shared/events/replay-app-events.ts`): Query GSI1,
  *   GSI1SK >= `<since>`, merged with the events of the user's sync runs: the user's connections (pattern 1),
- *   each connection's runs requested from a lookback before `<since>` on (pattern 7, the run id bounds the sort
- *   key), their deterministic event ids read with BatchGetItem. What replay by user cannot find: the run
- *   events of a connection deleted since (its run rows are purged with it; the events stay readable by id
- *   until their TTL).
+ *   each connection's runs requested from `RUN_EVENT_LOOKBACK_MS` before `<since>` on (pattern 7, the run id
+ *   bounds the sort key), their deterministic event ids read with BatchGetItem. What replay by user cannot
+ *   find: the run events of a connection deleted since (its run rows are purged with it), and of a run that
+ *   ended after the lookback (a job redriven from the dead-letter queue twice); both stay readable by id until
+ *   their TTL.
  */
 import { appEventTypes, type AppEvent } from '../../../events/model';
 import type { StoredAppEvent } from '../../../events/ports';
