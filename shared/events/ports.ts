@@ -44,8 +44,8 @@ export interface AppEventStore {
   getMany(eventIds: readonly string[]): Promise<StoredAppEvent[]>;
   /**
    * Marks the event published (a no-op when it already is) and lists it under its user (`listByUser`) if it
-   * was staged unlisted: an event published one by one is a flush after a crash, which may be all that is
-   * left of a run that never recorded itself.
+   * was staged unlisted. An unlisted event (a sync run's) is marked only by a flush after a crash, and that
+   * flush may be all that is left of a run that never recorded itself.
    */
   markPublished(event: AppEvent): Promise<void>;
   /** Deletes the event if it was never published (its change did not commit). */
