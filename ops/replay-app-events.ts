@@ -14,6 +14,8 @@
  * Exit code 0 when every requested event was queued, 1 when one was not found or a call failed, 2 for usage errors.
  */
 import { DynamoAppEventStore } from '../shared/adapters/dynamodb/app-event-store';
+import { DynamoConnectionStore } from '../shared/adapters/dynamodb/connection-store';
+import { DynamoSyncRunStore } from '../shared/adapters/dynamodb/sync-run-store';
 import { SqsAppWebhookQueue } from '../shared/adapters/sqs/sqs-app-webhook-queue';
 import { queues } from '../shared/catalog/resources';
 import { replayAppEvents, type AppEventReplayResult, type AppEventReplaySelection } from '../shared/events/replay-app-events';
@@ -56,7 +58,17 @@ export async function replayAppEventsFromEnvironment(
 ): Promise<AppEventReplayResult> {
   const table = tableNameFromEnvironment(env);
   const queueUrl = await queueUrlFromEnvironment(queues.appWebhooks, env);
-  return replayAppEvents({ events: new DynamoAppEventStore({ tableName: table }), queue: new SqsAppWebhookQueue(queueUrl) }, selection);
+  const store = { tableName: table };
+  return replayAppEvents(
+    {
+      events: new DynamoAppEventStore(store),
+      // The due-index shard count plays no part in listing a user's connections.
+      connections: new DynamoConnectionStore({ ...store, dueIndexShards: 1 }),
+      syncRuns: new DynamoSyncRunStore(store),
+      queue: new SqsAppWebhookQueue(queueUrl),
+    },
+    selection,
+  );
 }
 
 async function main(): Promise<void> {

@@ -26,13 +26,33 @@ function base32(bytes: Uint8Array, length: number): string {
 
 /** `<prefix>_<10 chars of ms time><16 random chars>`: sortable by creation, unguessable. */
 export function newId(prefix: string, now: Date = new Date()): string {
-  let time = now.getTime();
+  return `${idFloorAt(prefix, now)}${base32(randomBytes(10), 16)}`;
+}
+
+/**
+ * The lowest id `newId(prefix, at)` can mint: every id minted at `at` or later sorts at or after it, every id
+ * minted earlier before it (the time part is fixed-width and its alphabet sorts like the numbers it encodes).
+ */
+export function idFloorAt(prefix: string, at: Date): string {
+  let time = at.getTime();
   let timePart = '';
   for (let i = 0; i < 10; i += 1) {
     timePart = CROCKFORD[time % 32] + timePart;
     time = Math.floor(time / 32);
   }
-  return `${prefix}_${timePart}${base32(randomBytes(10), 16)}`;
+  return `${prefix}_${timePart}`;
+}
+
+const SYNC_RUN_ID_PREFIX = 'run';
+
+/** A sync run's id; sync-run rows are keyed by it, so a connection's runs sort by when they were requested. */
+export function newSyncRunId(now: Date): string {
+  return newId(SYNC_RUN_ID_PREFIX, now);
+}
+
+/** The lowest id of a sync run requested at `at` or later. */
+export function firstSyncRunIdAt(at: Date): string {
+  return idFloorAt(SYNC_RUN_ID_PREFIX, at);
 }
 
 function derivedId(prefix: string, ...parts: string[]): string {

@@ -141,7 +141,11 @@ export interface TransactionStore {
 export interface SyncRunStore {
   put(run: SyncRun): Promise<void>;
   get(connectionId: string, syncRunId: string): Promise<SyncRun | null>;
-  listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<SyncRun>>;
+  /**
+   * Runs of a connection, newest first; with `fromRunId`, only runs whose ids sort at or after it (run ids
+   * sort by when the run was requested: `firstSyncRunIdAt` in `ids.ts`).
+   */
+  listByConnection(connectionId: string, limit: number, cursor: string | null, fromRunId?: string): Promise<Page<SyncRun>>;
   deleteByConnection(connectionId: string): Promise<void>;
 }
 

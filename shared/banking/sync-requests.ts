@@ -8,7 +8,7 @@
  * hint (ids the provider named as changed) always gets a run of its own, since the hint must reach the
  * worker.
  */
-import { newId } from './ids';
+import { newSyncRunId } from './ids';
 import type { SyncRun, SyncTrigger } from './model';
 import { requireConnection } from './ownership';
 import type { Clock, ConnectionStore, SyncJobQueue, SyncRunStore, TransactionChangeHint } from './ports';
@@ -38,7 +38,7 @@ export async function requestSync(
   const run = syncRunRecord({
     userId,
     connectionId: connection.connectionId,
-    syncRunId: newId('run', now),
+    syncRunId: newSyncRunId(now),
     trigger,
     outcome: 'queued',
     startedAt: now.toISOString(),

@@ -15,7 +15,7 @@
 import type { Clock } from '../banking/ports';
 import { logger } from '../observability/logger';
 import type { AppEvent } from './model';
-import type { AppEventStore, AppWebhookQueue, EventBus, EventPublisher } from './ports';
+import type { AppEventStore, AppWebhookQueue, EventBus, EventPublisher, StageOptions } from './ports';
 
 /** Events stay readable (replay, delivery retries, the DLQ) for a month, then TTL removes them. */
 export const APP_EVENT_RETENTION_DAYS = 30;
@@ -31,10 +31,10 @@ export interface OutboxDeps {
 export class OutboxEventPublisher implements EventPublisher {
   constructor(private readonly deps: OutboxDeps) {}
 
-  async stage(events: readonly AppEvent[]): Promise<AppEvent[]> {
+  async stage(events: readonly AppEvent[], options?: StageOptions): Promise<AppEvent[]> {
     const expiresAt = Math.floor(this.deps.clock.now().getTime() / 1000) + APP_EVENT_RETENTION_DAYS * 86_400;
     const stored: AppEvent[] = [];
-    for (const event of events) if (await this.deps.store.stage(event, expiresAt)) stored.push(event);
+    for (const event of events) if (await this.deps.store.stage(event, expiresAt, options)) stored.push(event);
     return stored;
   }
 
@@ -65,7 +65,7 @@ export class OutboxEventPublisher implements EventPublisher {
 
   private async sendAndMark(events: readonly AppEvent[]): Promise<void> {
     await this.send(events);
-    for (const event of events) await this.deps.store.markPublished(event.id);
+    for (const event of events) await this.deps.store.markPublished(event);
   }
 
   private async send(events: readonly AppEvent[]): Promise<void> {

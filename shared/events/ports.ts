@@ -24,19 +24,37 @@ export interface StoredAppEvent extends AppEvent {
   };
 }
 
+/** How an event is staged. */
+export interface StageOptions {
+  /**
+   * False: the event stays out of its user's listing (`listByUser`), because replay finds it another way
+   * (a sync run's events, through the run: `shared/events/replay-app-events.ts`). Default true.
+   */
+  readonly listedByUser?: boolean;
+}
+
 export interface AppEventStore {
   /**
    * Stores the event unpublished, unless an event with the same id is already stored (the first copy wins).
    * True when this call stored it: the stored copy is then exactly `event`, not yet sent anywhere.
    */
-  stage(event: AppEvent, expiresAtEpochSeconds: number): Promise<boolean>;
+  stage(event: AppEvent, expiresAtEpochSeconds: number, options?: StageOptions): Promise<boolean>;
   get(eventId: string): Promise<StoredAppEvent | null>;
-  /** Marks the event published; a no-op when it already is. */
-  markPublished(eventId: string): Promise<void>;
+  /** The stored events among these ids, in no particular order; ids not stored are left out. */
+  getMany(eventIds: readonly string[]): Promise<StoredAppEvent[]>;
+  /**
+   * Marks the event published (a no-op when it already is) and lists it under its user (`listByUser`) if it
+   * was staged unlisted. An unlisted event (a sync run's) is marked only by a flush after a crash, and that
+   * flush may be all that is left of a run that never recorded itself.
+   */
+  markPublished(event: AppEvent): Promise<void>;
   /** Deletes the event if it was never published (its change did not commit). */
   discardUnpublished(eventId: string): Promise<void>;
   recordDelivery(eventId: string, outcome: { delivered: boolean; at: string; error: string | null }): Promise<void>;
-  /** A user's events, oldest first, from `since` on (replay, operator tools). */
+  /**
+   * A user's events listed under the user (all but those staged with `listedByUser: false`), oldest first
+   * (by timestamp, then id), from `since` on (replay, operator tools).
+   */
   listByUser(userId: string, since: string, limit: number, cursor: string | null): Promise<Page<StoredAppEvent>>;
 }
 
@@ -63,7 +81,7 @@ export interface AppWebhookQueue {
  */
 export interface EventPublisher {
   /** Returns the events this call stored; one whose id was already staged (an earlier attempt) is left out. */
-  stage(events: readonly AppEvent[]): Promise<readonly AppEvent[]>;
+  stage(events: readonly AppEvent[], options?: StageOptions): Promise<readonly AppEvent[]>;
   flush(eventIds: readonly string[]): Promise<void>;
   /**
    * Sends events as `stage` returned them (so the stored copies are these, unpublished) without reading them

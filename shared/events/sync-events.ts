@@ -12,6 +12,12 @@
  * flag does nothing; one finding it finished without the flag (a record older than the flag) flushes the ids.
  * A scheduled run records nothing before its end: a retry after its commit finds the connection rescheduled,
  * runs nothing and flushes the run's ids; one before its commit runs again and flushes as above.
+ *
+ * A run's events are staged unlisted (`listedByUser: false`): they stay out of the user's index, which would
+ * double the write of each (`shared/adapters/dynamodb/entities/app-event.ts`). Replay by user finds them
+ * through the run instead (`replay-app-events.ts`): ids from {@link runEventIds}, stamped when the run ended
+ * (`finishedAt` of the attempt that staged them), never before the run was requested. A flush after a crash
+ * lists what it marks, which covers a run that sent its events but never recorded itself.
  */
 import type { Connection, ConnectionStatus, SyncRun } from '../banking/model';
 import {
@@ -61,7 +67,7 @@ export async function stageRunEvents(
   resumed: boolean,
 ): Promise<StagedRunEvents> {
   const events = runEvents(connection, statusBefore, run);
-  const fresh = await deps.events.stage(events);
+  const fresh = await deps.events.stage(events, { listedByUser: false });
   return {
     connectionId: connection.connectionId,
     syncRunId: run.syncRunId,

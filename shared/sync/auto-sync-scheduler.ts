@@ -31,7 +31,7 @@
  * retried send within SQS's 5-minute window. A new shard (the shard count grew) has no mark, so its first run
  * takes everything due in it; rows it re-enqueues that way are skipped by the worker check above once synced.
  */
-import { newId } from '../banking/ids';
+import { newSyncRunId } from '../banking/ids';
 import { statusesNeedingUser } from '../banking/model';
 import type { Clock, DueClaim, DueConnection, DueConnectionIndex, Page, SyncJob, SyncJobQueue } from '../banking/ports';
 import { asError } from '../errors/app-error';
@@ -189,7 +189,7 @@ function scheduledJob(connection: DueConnection & { nextSyncAt: string }, now: D
   return {
     userId: connection.userId,
     connectionId: connection.connectionId,
-    syncRunId: newId('run', now),
+    syncRunId: newSyncRunId(now),
     trigger: 'schedule',
     deduplicationId: `${connection.connectionId}@${connection.nextSyncAt}`,
     scheduledFor: connection.nextSyncAt,

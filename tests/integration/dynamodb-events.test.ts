@@ -9,7 +9,7 @@ import { commandsSentDuring } from '../helpers/dynamodb-commands';
 import { webhookEventKey } from '../../shared/adapters/dynamodb/entities/webhook-event';
 import { DynamoSyncRunStore } from '../../shared/adapters/dynamodb/sync-run-store';
 import { DynamoWebhookEventStore } from '../../shared/adapters/dynamodb/webhook-event-store';
-import { newId } from '../../shared/banking/ids';
+import { firstSyncRunIdAt, newId } from '../../shared/banking/ids';
 import type { SyncRun, WebhookEvent } from '../../shared/banking/model';
 import { NotFoundError, ValidationError } from '../../shared/errors/app-error';
 import { makeConnection, makeSyncRun, makeWebhookEvent, uniqueId } from '../helpers/dynamodb-fixtures';
@@ -175,6 +175,21 @@ describe('DynamoSyncRunStore', () => {
     expect(listed.map((run) => run.syncRunId)).toEqual([...runs].reverse().map((run) => run.syncRunId));
     expect(listed.every((run) => run.outcome === 'succeeded')).toBe(true);
     expect(second.nextCursor).toBeNull();
+  });
+
+  it('lists only the runs requested from a given run id on, newest first across pages, and refuses a cursor from before it', async () => {
+    const connectionId = uniqueId('conn');
+    const runs = runsOf(connectionId, 6);
+    for (const run of runs) await syncRuns.put(run);
+    const from = firstSyncRunIdAt(new Date(Date.UTC(2024, 4, 1, 10, 2)));
+
+    const first = await syncRuns.listByConnection(connectionId, 3, null, from);
+    const second = await syncRuns.listByConnection(connectionId, 3, first.nextCursor, from);
+
+    expect([...first.items, ...second.items].map((run) => run.syncRunId)).toEqual(runs.slice(2).reverse().map((run) => run.syncRunId));
+    expect(second.nextCursor).toBeNull();
+    const older = await syncRuns.listByConnection(connectionId, 5, null);
+    await expect(syncRuns.listByConnection(connectionId, 1, older.nextCursor, from)).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('purges every run of a connection and no other', async () => {

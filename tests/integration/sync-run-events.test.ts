@@ -4,8 +4,22 @@
  * that record is written, retried, sends them again under the same ids, and the app's webhook still gets each
  * event once; a scheduled run, which writes nothing before its end, crashing there is redelivered as a skip that
  * sends the same ids again. The provider is a scripted fake; the bus and the delivery queue are recorders.
+ *
+ * The run's events are stored without the user's index entry (GSI1), and the operator's replay by user
+ * (`ops/replay-app-events.ts --user --since`) still finds them, through the run, with the user's other events.
  */
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { provisionQueue } from '../../local/aws/provision';
+import { parseAppEventReplayArguments, replayAppEventsFromEnvironment } from '../../ops/replay-app-events';
+import { dynamoDocumentClient } from '../../shared/adapters/aws-clients';
+import { appEventKey } from '../../shared/adapters/dynamodb/entities/app-event';
+import { newSyncRunId } from '../../shared/banking/ids';
+import { queues } from '../../shared/catalog/resources';
+import { connectionStatusChangedEvent } from '../../shared/events/model';
+import { localAwsClientConfig, localAwsEnv } from '../setup/local-aws-context';
 import type { Connection } from '../../shared/banking/model';
 import type { ConnectionStore, SyncJob, SyncRunStore } from '../../shared/banking/ports';
 import { deliverAppWebhook } from '../../shared/events/deliver-app-webhook';
@@ -218,5 +232,111 @@ describe('app events of a scheduled (quiet) run', () => {
     expect(again.filter((entry) => entry.command === 'PutItemCommand' && !touchesAppEvent(entry))).toEqual([]);
     expect(bus.put_.slice(sentBefore + ids.length).map((event) => event.id).sort()).toEqual(ids);
     expect(webhooks.sent.filter((id) => ids.includes(id)).sort()).toEqual([...ids, ...ids].sort());
+  });
+});
+
+describe('replay by user of a sync run\'s app events', () => {
+  const sqs = new SQSClient(localAwsClientConfig());
+  afterAll(() => sqs.destroy());
+
+  async function storedRow(eventId: string): Promise<Record<string, unknown> | undefined> {
+    const output = await dynamoDocumentClient().send(new GetCommand({ TableName: localAwsEnv().TABLE_NAME, Key: appEventKey(eventId), ConsistentRead: true }));
+    return output.Item;
+  }
+
+  /** Every message waiting in the queue, deleted as read. */
+  async function drain(queueUrl: string): Promise<unknown[]> {
+    const bodies: unknown[] = [];
+    for (let emptyPolls = 0; emptyPolls < 2; ) {
+      const result = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const messages = result.Messages ?? [];
+      emptyPolls = messages.length === 0 ? emptyPolls + 1 : 0;
+      for (const message of messages) {
+        bodies.push(JSON.parse(message.Body!));
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+      }
+    }
+    return bodies;
+  }
+
+  it('are stored without GSI1 keys (one write each) and `replay-app-events --user --since` queues them with the user\'s listed events', async () => {
+    const { connection, bus, deps, job: baseJob } = await setup();
+    const since = new Date(Date.now() - 1_000).toISOString();
+    // A run id as the service mints it: the replay finds runs by the time their ids encode.
+    const job = { ...baseJob, syncRunId: newSyncRunId(new Date()) };
+    const sent = await commandInputsSentDuring(async () => {
+      await runSync(deps, job);
+    });
+    const runEvents = [...bus.put_];
+    expect(runEvents.map((event) => event.type).sort()).toEqual(['sync.completed', 'transactions.changed']);
+
+    // Staged with a conditional PutItem whose item has no GSI1 keys; the stored rows have none either.
+    const eventPuts = sent.filter((entry) => entry.command === 'PutItemCommand' && touchesAppEvent(entry));
+    expect(eventPuts).toHaveLength(2);
+    for (const put of eventPuts) expect(Object.keys((put.input as { Item: Record<string, unknown> }).Item)).not.toContain('GSI1PK');
+    for (const event of runEvents) {
+      const row = await storedRow(event.id);
+      expect(row).toMatchObject({ event_id: event.id, user_id: connection.userId });
+      expect(row).not.toHaveProperty('GSI1PK');
+      expect(row).not.toHaveProperty('GSI1SK');
+    }
+
+    // A status change a provider webhook caused (no run) is listed under the user, as before.
+    const runEnded = Math.max(...runEvents.map((event) => Date.parse(event.timestamp)));
+    const changedAt = new Date(runEnded + 1_000).toISOString();
+    const statusChange = connectionStatusChangedEvent('healthy', { ...connection, status: 'login_required' }, uniqueId('whk'), changedAt);
+    await deps.events.publish([statusChange]);
+    expect(await storedRow(statusChange.id)).toMatchObject({
+      GSI1PK: `USER#${connection.userId}#APPEVENT`,
+      GSI1SK: `${statusChange.timestamp}#${statusChange.id}`,
+    });
+
+    const queue = await provisionQueue(sqs, queues.appWebhooks, `run-events-${randomUUID().slice(0, 8)}`, 60);
+    const result = await replayAppEventsFromEnvironment(
+      parseAppEventReplayArguments(['--user', connection.userId, '--since', since]),
+      { ...process.env, APP_WEBHOOK_QUEUE_URL: queue.url },
+    );
+
+    // The run's two events share its end time (then sort by id), the status change comes after.
+    const expected = [...runEvents.map((event) => event.id).sort(), statusChange.id];
+    expect(result.replayed.map((event) => event.id)).toEqual(expected);
+    expect(result.notFound).toEqual([]);
+    const queued = await drain(queue.url);
+    expect(queued).toHaveLength(expected.length);
+    expect(queued).toEqual(expect.arrayContaining(expected.map((eventId) => ({ eventId, replay: true }))));
+
+    // From a time after the run ended, only the later event; with a limit of one, the oldest.
+    const afterRun = await replayAppEventsFromEnvironment(
+      parseAppEventReplayArguments(['--user', connection.userId, '--since', new Date(runEnded + 1).toISOString()]),
+      { ...process.env, APP_WEBHOOK_QUEUE_URL: queue.url },
+    );
+    expect(afterRun.replayed.map((event) => event.id)).toEqual([statusChange.id]);
+    const oldest = await replayAppEventsFromEnvironment(
+      parseAppEventReplayArguments(['--user', connection.userId, '--since', since, '--limit', '1']),
+      { ...process.env, APP_WEBHOOK_QUEUE_URL: queue.url },
+    );
+    expect(oldest.replayed.map((event) => event.id)).toEqual(expected.slice(0, 1));
+    await drain(queue.url);
+  });
+
+  it('a run event flushed after a crash is listed under its user by the mark that publishes it', async () => {
+    const { connection, crash, bus, deps, job: baseJob } = await setup();
+    const job = { ...baseJob, syncRunId: newSyncRunId(new Date()) };
+    crash.armed = true;
+    await expect(runSync(deps, job)).rejects.toThrow('the process died');
+    const ids = bus.put_.map((event) => event.id);
+    for (const id of ids) expect(await storedRow(id)).not.toHaveProperty('GSI1PK');
+
+    crash.armed = false;
+    crash.crashed = false;
+    await deps.events.flush(ids);
+
+    for (const event of bus.put_.slice(0, ids.length)) {
+      expect(await storedRow(event.id)).toMatchObject({
+        published: true,
+        GSI1PK: `USER#${connection.userId}#APPEVENT`,
+        GSI1SK: `${event.timestamp}#${event.id}`,
+      });
+    }
   });
 });

@@ -2,8 +2,9 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../../banking/ports';
 import type { AppEvent } from '../../events/model';
-import type { AppEventStore, StoredAppEvent } from '../../events/ports';
-import { appEventFromItem, appEventKey, appEventToItem, userAppEventsPartitionKey } from './entities/app-event';
+import type { AppEventStore, StageOptions, StoredAppEvent } from '../../events/ports';
+import { batchGetAll } from './batch';
+import { appEventFromItem, appEventKey, appEventToItem, userAppEventsPartitionKey, userListingKeys } from './entities/app-event';
 import { queryPage } from './query';
 import { tableRef, type StoreOptions, type TableRef } from './table';
 import { isConditionalCheckFailed } from './transact';
@@ -20,7 +21,7 @@ export class DynamoAppEventStore implements AppEventStore {
    * after the first attempt's writes (a sync that re-reads stored transactions counts them as unchanged), so
    * the first copy is the one that describes the change.
    */
-  async stage(event: AppEvent, expiresAtEpochSeconds: number): Promise<boolean> {
+  async stage(event: AppEvent, expiresAtEpochSeconds: number, options: StageOptions = {}): Promise<boolean> {
     const stored: StoredAppEvent = {
       ...event,
       published: false,
@@ -30,7 +31,7 @@ export class DynamoAppEventStore implements AppEventStore {
       await this.table.client.send(
         new PutCommand({
           TableName: this.table.tableName,
-          Item: appEventToItem(stored, expiresAtEpochSeconds),
+          Item: appEventToItem(stored, expiresAtEpochSeconds, options.listedByUser ?? true),
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
@@ -46,8 +47,27 @@ export class DynamoAppEventStore implements AppEventStore {
     return output.Item ? appEventFromItem(output.Item) : null;
   }
 
-  async markPublished(eventId: string): Promise<void> {
-    await this.updateIfExists(eventId, 'SET published = :true', { ':true': true });
+  /** The event ids of a user's sync runs (replay): one BatchGetItem per 100 ids. */
+  async getMany(eventIds: readonly string[]): Promise<StoredAppEvent[]> {
+    const items = await batchGetAll(this.table, eventIds.map(appEventKey));
+    return items.map(appEventFromItem);
+  }
+
+  /**
+   * `if_not_exists` leaves the keys of a listed event as they are (an unchanged key is no second index write);
+   * an event staged unlisted gets them here.
+   */
+  async markPublished(event: AppEvent): Promise<void> {
+    const keys = userListingKeys(event);
+    if (!keys) {
+      await this.updateIfExists(event.id, 'SET published = :true', { ':true': true });
+      return;
+    }
+    await this.updateIfExists(
+      event.id,
+      'SET published = :true, GSI1PK = if_not_exists(GSI1PK, :pk), GSI1SK = if_not_exists(GSI1SK, :sk)',
+      { ':true': true, ':pk': keys.GSI1PK, ':sk': keys.GSI1SK },
+    );
   }
 
   async discardUnpublished(eventId: string): Promise<void> {

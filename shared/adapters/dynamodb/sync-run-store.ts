@@ -28,20 +28,23 @@ export class DynamoSyncRunStore implements SyncRunStore {
     return output.Item ? syncRunFromItem(output.Item) : null;
   }
 
-  async listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<SyncRun>> {
+  /** With `fromRunId`, the sort-key range starts at that run's key, so older runs are never read. */
+  async listByConnection(connectionId: string, limit: number, cursor: string | null, fromRunId?: string): Promise<Page<SyncRun>> {
     const partition = syncRunPartitionKey(connectionId);
+    const from = fromRunId === undefined ? SYNC_RUN_SORT_KEY_PREFIX : `${SYNC_RUN_SORT_KEY_PREFIX}${fromRunId}`;
+    const to = `${SYNC_RUN_SORT_KEY_PREFIX}${HIGHEST_KEY_CHARACTER}`;
     const page = await queryPage(
       this.table,
       {
         index: null,
         query: {
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': partition, ':prefix': SYNC_RUN_SORT_KEY_PREFIX },
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': partition, ':from': from, ':to': to },
           ScanIndexForward: false,
         },
         cursor: {
           equals: { PK: partition },
-          sortKey: { attribute: 'SK', min: SYNC_RUN_SORT_KEY_PREFIX, max: `${SYNC_RUN_SORT_KEY_PREFIX}${HIGHEST_KEY_CHARACTER}` },
+          sortKey: { attribute: 'SK', min: from, max: to },
         },
         selectiveFilter: false,
       },

@@ -391,11 +391,12 @@ export class InMemorySyncRunStore implements SyncRunStore {
   async get(connectionId: string, syncRunId: string): Promise<SyncRun | null> {
     return this.runs.findLast((run) => run.connectionId === connectionId && run.syncRunId === syncRunId) ?? null;
   }
-  /** The latest version of each run, newest first. */
-  async listByConnection(connectionId: string, limit: number, cursor: string | null): Promise<Page<SyncRun>> {
+  /** The latest version of each run, newest first; with `fromRunId`, runs whose ids sort at or after it. */
+  async listByConnection(connectionId: string, limit: number, cursor: string | null, fromRunId?: string): Promise<Page<SyncRun>> {
     const latest = new Map<string, SyncRun>();
     for (const run of this.runs) if (run.connectionId === connectionId) latest.set(run.syncRunId, run);
-    return page([...latest.values()].reverse(), cursor, limit);
+    const listed = [...latest.values()].reverse().filter((run) => fromRunId === undefined || run.syncRunId >= fromRunId);
+    return page(listed, cursor, limit);
   }
   async deleteByConnection(connectionId: string): Promise<void> {
     for (let index = this.runs.length - 1; index >= 0; index -= 1) if (this.runs[index]!.connectionId === connectionId) this.runs.splice(index, 1);

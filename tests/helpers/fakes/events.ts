@@ -2,22 +2,30 @@
 import type { Page } from '../../../shared/banking/ports';
 import { OutboxEventPublisher } from '../../../shared/events/event-publisher';
 import type { AppEvent } from '../../../shared/events/model';
-import type { AppEventStore, AppWebhookQueue, EventBus, StoredAppEvent } from '../../../shared/events/ports';
+import type { AppEventStore, AppWebhookQueue, EventBus, StageOptions, StoredAppEvent } from '../../../shared/events/ports';
 
 export class InMemoryAppEventStore implements AppEventStore {
   readonly rows = new Map<string, StoredAppEvent>();
+  /** Ids of rows staged with `listedByUser: false` and not marked published since (outside the user's index). */
+  readonly unlisted = new Set<string>();
 
-  async stage(event: AppEvent): Promise<boolean> {
+  async stage(event: AppEvent, _expiresAt?: number, options: StageOptions = {}): Promise<boolean> {
     if (this.rows.has(event.id)) return false;
     this.rows.set(event.id, { ...event, published: false, delivery: { status: 'pending', attempts: 0, deliveredAt: null, lastError: null } });
+    if (options.listedByUser === false) this.unlisted.add(event.id);
     return true;
   }
   async get(eventId: string): Promise<StoredAppEvent | null> {
     return this.rows.get(eventId) ?? null;
   }
-  async markPublished(eventId: string): Promise<void> {
-    const row = this.rows.get(eventId);
-    if (row) this.rows.set(eventId, { ...row, published: true });
+  async getMany(eventIds: readonly string[]): Promise<StoredAppEvent[]> {
+    return [...new Set(eventIds)].flatMap((id) => this.rows.get(id) ?? []);
+  }
+  async markPublished(event: AppEvent): Promise<void> {
+    const row = this.rows.get(event.id);
+    if (!row) return;
+    this.rows.set(event.id, { ...row, published: true });
+    this.unlisted.delete(event.id);
   }
   async discardUnpublished(eventId: string): Promise<void> {
     if (this.rows.get(eventId)?.published === false) this.rows.delete(eventId);
@@ -35,9 +43,14 @@ export class InMemoryAppEventStore implements AppEventStore {
         };
     this.rows.set(eventId, { ...row, delivery });
   }
-  async listByUser(userId: string, since: string): Promise<Page<StoredAppEvent>> {
-    const items = [...this.rows.values()].filter((row) => row.userId === userId && row.timestamp >= since);
-    return { items, nextCursor: null };
+  /** Like the index: listed rows of the user, by `<timestamp>#<id>`, from `since`; the cursor is the last key given. */
+  async listByUser(userId: string, since: string, limit: number, cursor: string | null): Promise<Page<StoredAppEvent>> {
+    const keyOf = (row: StoredAppEvent) => `${row.timestamp}#${row.id}`;
+    const listed = [...this.rows.values()]
+      .filter((row) => row.userId === userId && !this.unlisted.has(row.id) && keyOf(row) >= since && (cursor === null || keyOf(row) > cursor))
+      .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
+    const items = listed.slice(0, limit);
+    return { items, nextCursor: listed.length > limit ? keyOf(items[items.length - 1]!) : null };
   }
 }
 
