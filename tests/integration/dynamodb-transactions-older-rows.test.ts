@@ -8,9 +8,9 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../shared/adapters/aws-clients';
+import { DynamoCategoryStore } from '../../shared/adapters/dynamodb/category-store';
 import { transactionKey, transactionToItem } from '../../shared/adapters/dynamodb/entities/transaction';
 import { changeIdStamp } from '../../shared/adapters/dynamodb/entities/transaction-change';
-import { DynamoCategoryStore } from '../../shared/adapters/dynamodb/category-store';
 import type { StoredItem } from '../../shared/adapters/dynamodb/table';
 import { DynamoTransactionStore } from '../../shared/adapters/dynamodb/transaction-store';
 import { transactionIdFor } from '../../shared/banking/ids';
