@@ -124,7 +124,9 @@ export interface TransactionStore {
   listByUserCategory(userId: string, categoryId: string, cursor: string | null): Promise<Page<Transaction>>;
   /**
    * Applies user edits (category and/or note) to many transactions atomically, each conditional on the
-   * transaction still existing; all or nothing.
+   * transaction still existing; all or nothing. An edit keeps the transaction's `createdAt`; its `updatedAt`
+   * becomes the edit's time: `now`, or the store's own stamp of the edit where the store stamps its changes
+   * itself (DynamoDB: the edit's change entry), which is the same instant up to the request's latency.
    */
   updateUserFields(
     userId: string,

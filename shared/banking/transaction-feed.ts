@@ -91,9 +91,10 @@ export async function listTransactionChanges(
 }
 
 /**
- * Whether a transaction reported after `after` was created after it too. A new row's `created_at` is the
- * stamp of the entry that created it; within the cursor's own millisecond, a row never rewritten since it was
- * created (`createdAt === updatedAt`) is reported under the entry that created it, which lies after the cursor.
+ * Whether a transaction reported after `after` was created after it too. A new row's `createdAt` is the
+ * stamp of the entry that created it (a row written once stores no `created_at`: it reads as its entry's
+ * stamp); within the cursor's own millisecond, a row never rewritten since it was created
+ * (`createdAt === updatedAt`) is reported under the entry that created it, which lies after the cursor.
  */
 function isAddedAfter(transaction: Transaction, after: FeedPosition): boolean {
   const stamp = stampOf(after);

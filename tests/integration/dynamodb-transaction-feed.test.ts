@@ -144,7 +144,7 @@ describe('integration: transaction change feed over change entries', () => {
     expect(beforeEdit.entries).toHaveLength(30);
 
     const edited = rows[7]!;
-    await store.updateUserFields(userId, [{ transactionId: edited.transactionId, note: 'team lunch' }], new Date().toISOString());
+    await store.updateUserFields(userId, [{ transactionId: edited.transactionId, note: 'team lunch' }]);
 
     const fromStart = await readAll(feed, userId, null, 100);
     expect(fromStart.entries).toHaveLength(30);
@@ -253,7 +253,7 @@ describe('integration: transaction change feed over change entries', () => {
     await store.putMany(elsewhere);
     await session.putMany(rows.slice(500, 1000));
     await session.putMany(rows.slice(1000));
-    await store.updateUserFields(userId, [{ transactionId: rows[5]!.transactionId, note: 'rent' }], new Date().toISOString());
+    await store.updateUserFields(userId, [{ transactionId: rows[5]!.transactionId, note: 'rent' }]);
     await store.removeMany([rows[6]!]);
 
     const items = await userItems(userId);

@@ -212,7 +212,8 @@ const editsTable = await createPrivateTable('edits');
 afterAll(() => editsTable.drop());
 
 describe('DynamoTransactionStore.updateUserFields', () => {
-  const store = new DynamoTransactionStore({ tableName: editsTable.tableName });
+  // The store stamps each edit with its own clock (the edit's change entry), here the test's `now`.
+  const store = new DynamoTransactionStore({ tableName: editsTable.tableName, now: () => new Date(now) });
 
   async function rawItem(userId: string, transactionId: string): Promise<Record<string, unknown> | undefined> {
     const output = await dynamoDocumentClient().send(
@@ -237,7 +238,6 @@ describe('DynamoTransactionStore.updateUserFields', () => {
         note: 'shared dinner',
         categorySync: { status: 'pending' as const, updatedAt: now, error: null },
       })),
-      now,
     );
 
     // Assess
@@ -264,7 +264,7 @@ describe('DynamoTransactionStore.updateUserFields', () => {
     const transaction = makeTransaction(account, { userCategoryId: category, note: 'x' });
     await store.putMany([transaction]);
 
-    const [updated] = await store.updateUserFields(account.userId, [{ transactionId: transaction.transactionId, userCategoryId: null, note: null }], now);
+    const [updated] = await store.updateUserFields(account.userId, [{ transactionId: transaction.transactionId, userCategoryId: null, note: null }]);
 
     expect(updated).toMatchObject({ userCategoryId: null, note: null, providerCategory: { id: 'plaid:FOOD_AND_DRINK' } });
     expect(await store.isUserCategoryInUse(account.userId, category)).toBe(false);
@@ -285,7 +285,7 @@ describe('DynamoTransactionStore.updateUserFields', () => {
     await store.putMany(batch);
     const edits = [...batch.map((t) => t.transactionId), 'txn_does_not_exist'].map((transactionId) => ({ transactionId, note: 'changed' }));
 
-    await expect(store.updateUserFields(account.userId, edits, now)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.updateUserFields(account.userId, edits)).rejects.toBeInstanceOf(NotFoundError);
 
     const after = await store.getMany(account.userId, batch.map((t) => t.transactionId));
     expect(after.map((t) => t.note)).toEqual([null, null, null, null]);
@@ -298,7 +298,7 @@ describe('DynamoTransactionStore.updateUserFields', () => {
     await store.putMany([...batch, foreign]);
     const edits = [...batch, foreign].map((t) => ({ transactionId: t.transactionId, note: 'changed' }));
 
-    await expect(store.updateUserFields(account.userId, edits, now)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.updateUserFields(account.userId, edits)).rejects.toBeInstanceOf(NotFoundError);
 
     const after = await store.getMany(account.userId, batch.map((t) => t.transactionId));
     expect(after.every((t) => t.note === null)).toBe(true);
@@ -312,7 +312,7 @@ describe('DynamoTransactionStore.updateUserFields', () => {
     await store.putMany(batch);
     const category = uniqueId('usr');
 
-    const updated = await store.updateUserFields(account.userId, batch.map((t) => ({ transactionId: t.transactionId, userCategoryId: category })), now);
+    const updated = await store.updateUserFields(account.userId, batch.map((t) => ({ transactionId: t.transactionId, userCategoryId: category })));
 
     expect(updated).toHaveLength(110);
     expect(updated.every((t) => t.userCategoryId === category && t.updatedAt === now)).toBe(true);

@@ -78,7 +78,7 @@ describe('pending rows across a restarted /transactions/sync loop', () => {
     };
     await writer.apply({ added: [pending], modified: [], removed: [] });
     const pendingId = transactionIdFor(connection.connectionId, 'pending-1');
-    await stores.transactions.updateUserFields(connection.userId, [{ transactionId: pendingId, note: 'team coffee' }], new Date().toISOString());
+    await stores.transactions.updateUserFields(connection.userId, [{ transactionId: pendingId, note: 'team coffee' }]);
 
     // The pass restarts; the replay shows only the posted row (with a tip), naming the pending one.
     writer.restart();

@@ -150,23 +150,47 @@ describe('unit: transaction rows', () => {
     expect(item).not.toHaveProperty('GSI3SK');
   });
 
-  it('stamps the change entry and, for a new row, the creation time with the write time', () => {
+  it('stores no time a change id already holds: a new row neither, a rewritten one its creation time only', () => {
     const created = makeTransaction(account, { createdAt: '2024-05-01T00:00:00.000Z', updatedAt: '2024-05-01T00:00:00.000Z' });
     const modified = { ...created, updatedAt: '2024-05-03T00:00:00.000Z' };
 
     const newItem = transactionToItem(created, '2024-05-01T00:00:05.000Z#e1');
     const modifiedItem = transactionToItem(modified, '2024-05-03T00:00:05.000Z#e2');
 
-    expect(newItem).toMatchObject({
-      change_id: '2024-05-01T00:00:05.000Z#e1',
-      created_at: '2024-05-01T00:00:05.000Z',
-      updated_at: '2024-05-01T00:00:05.000Z',
-    });
-    expect(modifiedItem).toMatchObject({
-      change_id: '2024-05-03T00:00:05.000Z#e2',
-      updated_at: '2024-05-03T00:00:05.000Z',
-      created_at: '2024-05-01T00:00:00.000Z',
-    });
+    expect(newItem).toMatchObject({ change_id: '2024-05-01T00:00:05.000Z#e1' });
+    expect(newItem).not.toHaveProperty('created_at');
+    expect(newItem).not.toHaveProperty('updated_at');
+    expect(modifiedItem).toMatchObject({ change_id: '2024-05-03T00:00:05.000Z#e2', created_at: '2024-05-01T00:00:00.000Z' });
+    expect(modifiedItem).not.toHaveProperty('updated_at');
+    // The write's stamp is the modification time, and a new row's creation time.
+    expect(transactionFromItem(stored(newItem))).toEqual({ ...created, createdAt: '2024-05-01T00:00:05.000Z', updatedAt: '2024-05-01T00:00:05.000Z' });
+    expect(transactionFromItem(stored(modifiedItem))).toEqual({ ...modified, updatedAt: '2024-05-03T00:00:05.000Z' });
+    // A creation time that happens to equal the write's stamp is not stored either.
+    expect(transactionToItem({ ...modified, createdAt: '2024-05-03T00:00:05.000Z' }, '2024-05-03T00:00:05.000Z#e2')).not.toHaveProperty('created_at');
+  });
+
+  it('reads the creation time of an edited row from the change id an edit copied into created_at', () => {
+    const item = { ...transactionToItem(makeTransaction(account), '2024-05-03T00:00:05.000Z#e2'), created_at: '2024-05-01T00:00:05.000Z#e1' };
+
+    expect(transactionFromItem(stored(item))).toMatchObject({ createdAt: '2024-05-01T00:00:05.000Z', updatedAt: '2024-05-03T00:00:05.000Z' });
+  });
+
+  it('reads the times of rows of the older shape as stored, and writes them back without updated_at', () => {
+    const transaction = makeTransaction(account, { createdAt: '2024-05-01T00:00:00.000Z', updatedAt: '2024-05-03T00:00:00.000Z' });
+    const current = transactionToItem(transaction, '2024-05-03T00:00:00.000Z#e1');
+    const older: StoredItem = { ...current, created_at: '2024-05-01T00:00:00.000Z', updated_at: '2024-05-03T00:00:00.000Z' };
+    // The older edit path stamped `updated_at` with the request's clock, not the entry's.
+    const olderEdited = { ...older, updated_at: '2024-05-03T00:00:00.042Z' };
+    // Rows written before change entries have no change id.
+    const { change_id: _changeId, ...beforeEntries } = older;
+
+    expect(transactionFromItem(stored(older))).toEqual(transaction);
+    expect(transactionFromItem(stored(olderEdited))).toEqual({ ...transaction, updatedAt: '2024-05-03T00:00:00.042Z' });
+    expect(transactionFromItem(stored(beforeEntries))).toEqual(transaction);
+    // A rewrite (the sync writer's: same creation time, a new stamp) drops the copy.
+    const rewritten = transactionToItem({ ...transactionFromItem(stored(olderEdited)), updatedAt: '2024-05-04T00:00:00.000Z' }, '2024-05-04T00:00:00.000Z#e2');
+    expect(rewritten).toMatchObject({ created_at: '2024-05-01T00:00:00.000Z', change_id: '2024-05-04T00:00:00.000Z#e2' });
+    expect(rewritten).not.toHaveProperty('updated_at');
   });
 
   it('keeps a removed transaction as a tombstone in no index, naming its change entry, with a 30-day TTL', () => {

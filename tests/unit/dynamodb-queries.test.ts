@@ -89,13 +89,13 @@ describe('unit: transaction list queries', () => {
 
 describe('unit: transaction user-field updates', () => {
   it('sets a user category and its GSI4 keys (sort key copied from GSI1SK), dropping the copies an older row carries', () => {
-    const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', userCategoryId: 'usr_1' }, '2024-05-01T00:00:00.000Z', '2024-05-01T00:00:00.000Z#e1');
+    const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', userCategoryId: 'usr_1' }, '2024-05-01T00:00:00.000Z#e1');
 
     const update = action.item.Update!;
     expect(update.Key).toEqual({ PK: 'USER#u1', SK: 'TXN#x1' });
     expect(update.UpdateExpression).toBe(
-      'SET updated_at = :now, change_id = :changeId, user_category_id = :category, GSI4PK = :categoryPartition, GSI4SK = GSI1SK' +
-        ' REMOVE user_id, transaction_id, #date, provider_category_id, effective_category_id',
+      'SET created_at = if_not_exists(created_at, change_id), change_id = :changeId, user_category_id = :category, GSI4PK = :categoryPartition, GSI4SK = GSI1SK' +
+        ' REMOVE updated_at, user_id, transaction_id, #date, provider_category_id, effective_category_id',
     );
     expect(update.ExpressionAttributeNames).toEqual({ '#date': 'date' });
     expect(update.ExpressionAttributeValues).toMatchObject({
@@ -111,19 +111,20 @@ describe('unit: transaction user-field updates', () => {
   });
 
   it('clears a user category and note without reading the row (the provider category counts again)', () => {
-    const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', userCategoryId: null, note: null }, 'now', 'now#e1');
+    const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', userCategoryId: null, note: null }, 'now#e1');
 
     expect(action.item.Update?.UpdateExpression).toBe(
-      'SET updated_at = :now, change_id = :changeId' +
-        ' REMOVE user_category_id, GSI4PK, GSI4SK, note, user_id, transaction_id, #date, provider_category_id, effective_category_id',
+      'SET created_at = if_not_exists(created_at, change_id), change_id = :changeId' +
+        ' REMOVE updated_at, user_category_id, GSI4PK, GSI4SK, note, user_id, transaction_id, #date, provider_category_id, effective_category_id',
     );
   });
 
   it('leaves fields the edit does not name untouched', () => {
-    const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', note: 'lunch' }, 'now', 'now#e1');
+    const action = userFieldUpdate('t', 'u1', { transactionId: 'x1', note: 'lunch' }, 'now#e1');
 
     expect(action.item.Update?.UpdateExpression).toBe(
-      'SET updated_at = :now, change_id = :changeId, note = :note REMOVE user_id, transaction_id, #date, provider_category_id, effective_category_id',
+      'SET created_at = if_not_exists(created_at, change_id), change_id = :changeId, note = :note' +
+        ' REMOVE updated_at, user_id, transaction_id, #date, provider_category_id, effective_category_id',
     );
   });
 

@@ -12,6 +12,7 @@ import {
   categorySyncToAttribute,
   isLiveTransactionItem,
   LEGACY_DUPLICATE_ATTRIBUTES,
+  LEGACY_TIME_ATTRIBUTES,
   tombstoneToItem,
   transactionFromItem,
   transactionIdsFromKey,
@@ -472,9 +473,11 @@ export class DynamoTransactionStore implements TransactionStore {
    * every id is checked first and nothing is written if one is missing; what remains is the window between
    * that check and the last chunk, in which a sync could delete a transaction (then the earlier chunks
    * stay applied and the caller sees NotFoundError). Returns the transactions as stored afterwards
-   * (read back consistently: `ReturnValues` does not exist for transactional writes).
+   * (read back consistently: `ReturnValues` does not exist for transactional writes). The edit's time is the
+   * stamp of its change entry, taken by this store's clock like every other change (the caller's `now` is
+   * not needed): an edited row's `updatedAt` is that stamp.
    */
-  async updateUserFields(userId: string, edits: readonly UserFieldEdit[], now: string): Promise<Transaction[]> {
+  async updateUserFields(userId: string, edits: readonly UserFieldEdit[]): Promise<Transaction[]> {
     const merged = mergeEditsById(edits);
     if (merged.length === 0) return [];
     const ids = merged.map((edit) => edit.transactionId);
@@ -488,7 +491,7 @@ export class DynamoTransactionStore implements TransactionStore {
       const { changeId } = await this.writeEntry(userId, { connectionIds: null, dateRange: null, anyDate: false, transactionIds, removals: [] });
       await transactWrite(
         this.table,
-        chunk.map((edit) => userFieldUpdate(this.table.tableName, userId, edit, now, changeId)),
+        chunk.map((edit) => userFieldUpdate(this.table.tableName, userId, edit, changeId)),
       );
     }
     return this.readMany(userId, ids, true);
@@ -511,21 +514,23 @@ export function mergeEditsById(edits: readonly UserFieldEdit[]): UserFieldEdit[]
  * into GSI4 (its sort key is copied from GSI1SK, `<date>#<id>`, so no read is needed); clearing it removes
  * the GSI4 keys, and the row counts under the provider's category again (the category filter falls back to
  * `provider_category.id` when `user_category_id` is absent). Every edit also removes the copies a row of the
- * older shape carries (`LEGACY_DUPLICATE_ATTRIBUTES`; removing an absent attribute is a no-op), so an
- * edited row has the current shape and no stale copy of a category.
+ * older shape carries (`LEGACY_DUPLICATE_ATTRIBUTES`, `LEGACY_TIME_ATTRIBUTES`; removing an absent attribute
+ * is a no-op), so an edited row has the current shape and no stale copy of a category or a time.
+ *
+ * An edit is a change too: the row moves to the edit's change entry (the end of the feed), whose stamp is
+ * then its `updatedAt`. Its creation time must not move with it. A row without `created_at` was created by
+ * the write its `change_id` names, and an update expression cannot cut the stamp out of that id, so the edit
+ * copies the whole id: `created_at = if_not_exists(created_at, change_id)`, in the same atomic write, so no
+ * read is needed and no concurrent write can slip in between (a row that has `created_at` keeps it). The
+ * reader takes the stamp part (`transactionFromItem`). `if_not_exists` accepts a path as its operand
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html#DDB-UpdateItem-request-UpdateExpression).
+ * The reference does not spell out whether an operand reads the item before the update or as the actions
+ * before it left it, so the copy is listed before `change_id` is set: it reads the old id either way.
  */
-export function userFieldUpdate(
-  tableName: string,
-  userId: string,
-  edit: UserFieldEdit,
-  now: string,
-  changeId: string,
-): TransactAction {
-  // An edit is a change too: the row now belongs to the edit's change entry, at the end of the feed.
-  const set: string[] = ['updated_at = :now', 'change_id = :changeId'];
-  const remove: string[] = [];
+export function userFieldUpdate(tableName: string, userId: string, edit: UserFieldEdit, changeId: string): TransactAction {
+  const set: string[] = ['created_at = if_not_exists(created_at, change_id)', 'change_id = :changeId'];
+  const remove: string[] = [...LEGACY_TIME_ATTRIBUTES];
   const values: Record<string, unknown> = {
-    ':now': now,
     ':changeId': changeId,
     ':live': TRANSACTION_ENTITY,
   };

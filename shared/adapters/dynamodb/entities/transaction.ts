@@ -19,7 +19,12 @@
  * and a user edit removes them (a sync rewrites the whole row).
  *
  * Every write of a row records the change entry it belongs to in `change_id` (`entities/transaction-change.ts`):
- * the change feed lists entries, not rows, and finds an entry's rows by that id.
+ * the change feed lists entries, not rows, and finds an entry's rows by that id. The id starts with the
+ * entry's stamp, which is the row's last-modified time, so the row keeps no `updated_at`; and it keeps a
+ * `created_at` only when the creation time differs from that stamp (a row is created by one write and most
+ * are never written again), see {@link transactionToItem}; on a row a user edited it may hold the id of the
+ * change that created the row rather than its stamp (see `userFieldUpdate` in `transaction-store.ts`). Rows written before this carry both times
+ * ({@link LEGACY_TIME_ATTRIBUTES}); they read as they always did, and any write drops `updated_at`.
  *
  * A transaction the provider removes becomes a tombstone (entity `transaction_removed`): same primary key,
  * the connection and account ids, `removed_at`, the removing entry's `change_id` and a TTL of
@@ -72,6 +77,14 @@ const categorySyncStatuses = Object.keys(categorySyncStatusSet) as CategorySyncS
  * removes them. (`date` is a DynamoDB reserved word: expressions name it through an attribute name.)
  */
 export const LEGACY_DUPLICATE_ATTRIBUTES = ['user_id', 'transaction_id', 'date', 'provider_category_id', 'effective_category_id'] as const;
+
+/**
+ * Times rows written before the current shape carry: `updated_at` (the stamp of `change_id`, or the
+ * editing request's clock for a row a user edited) and `created_at` on every row (the same stamp for a row
+ * written once). A row that has `updated_at` reads it, so such rows read exactly as before; a user edit
+ * removes it and keeps `created_at` (see `userFieldUpdate`), a sync rewrites the whole row.
+ */
+export const LEGACY_TIME_ATTRIBUTES = ['updated_at'] as const;
 
 export function transactionKey(userId: string, transactionId: string): PrimaryKey {
   return { PK: userPartitionKey(userId), SK: `${TRANSACTION_SORT_KEY_PREFIX}${transactionId}` };
@@ -180,13 +193,15 @@ function categorySyncFromAttribute(read: ItemReader | null): Transaction['catego
 }
 
 /**
- * The stored row, written by change entry `changeId` (see `entities/transaction-change.ts`); the entry's
- * stamp is the write's `updated_at`, and a new row (no earlier write: `createdAt === updatedAt`, as the sync
- * writer builds it) also takes it as `created_at`, so the feed can tell an addition from a modification by
- * comparing `created_at` with a cursor's position.
+ * The stored row, written by change entry `changeId` (see `entities/transaction-change.ts`). The entry's
+ * stamp is the row's `updatedAt` (read from `change_id`, not stored again). A new row (no earlier write:
+ * `createdAt === updatedAt`, as the sync writer builds it) was created by this write, so its creation time
+ * is that stamp too and `created_at` is left out; a rewritten row stores its creation time in `created_at`.
+ * The feed tells an addition from a modification by comparing `createdAt` with a cursor's position.
  */
 export function transactionToItem(transaction: Transaction, changeId: string): StoredItem {
   const changedAt = changeIdStamp(changeId);
+  const createdAt = transaction.createdAt === transaction.updatedAt ? changedAt : transaction.createdAt;
   const dateSortKey = transactionDateSortKey(transaction.date, transaction.transactionId);
   const userCategory =
     transaction.userCategoryId === null
@@ -220,9 +235,20 @@ export function transactionToItem(transaction: Transaction, changeId: string): S
     user_category_id: transaction.userCategoryId,
     note: transaction.note,
     category_sync: categorySyncToAttribute(transaction.categorySync),
-    created_at: transaction.createdAt === transaction.updatedAt ? changedAt : transaction.createdAt,
-    updated_at: changedAt,
+    created_at: createdAt === changedAt ? null : createdAt,
   });
+}
+
+/**
+ * A row's times. `updatedAt`: the stamp of `change_id` (an older row's own `updated_at` when it has one, see
+ * {@link LEGACY_TIME_ATTRIBUTES}). `createdAt`: the stamp in `created_at`, which holds either a time or, on a
+ * row a user edited, the change id of the write that created it (an edit copies the row's `change_id` there,
+ * see `userFieldUpdate`); absent, the row was created by its latest write, so it equals `updatedAt`.
+ */
+function rowTimes(read: ItemReader, item: StoredItem): Pick<Transaction, 'createdAt' | 'updatedAt'> {
+  const updatedAt = item.updated_at === undefined ? changeIdStamp(read.string('change_id')) : read.string('updated_at');
+  const created = read.nullableString('created_at');
+  return { createdAt: created === null ? updatedAt : changeIdStamp(created), updatedAt };
 }
 
 export function transactionFromItem(item: StoredItem): Transaction {
@@ -251,7 +277,6 @@ export function transactionFromItem(item: StoredItem): Transaction {
     userCategoryId: read.nullableString('user_category_id'),
     note: read.nullableString('note'),
     categorySync: categorySyncFromAttribute(read.nullableMap('category_sync')),
-    createdAt: read.string('created_at'),
-    updatedAt: read.string('updated_at'),
+    ...rowTimes(read, item),
   };
 }
