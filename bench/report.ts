@@ -322,8 +322,9 @@ function webhookSection(results: BenchResults): string {
     `The local gateway (\`local/gateway/server.ts\`) in the benchmark process; the load from a second process on loopback ` +
       `(\`bench/load-generator.mjs\`): ${webhook.count} requests at concurrency ${webhook.concurrency}, at most ${webhook.maxSeconds} s. ` +
       'Webhook deliveries are Plaid `TRANSACTIONS/DEFAULT_UPDATE` bodies for the linked Item in Plaid\'s format, each one new ' +
-      '(its own `new_transactions`), signed with the Plaid sandbox\'s current key: every one is verified (ES256, body hash), ' +
-      'stored, and queued. Both routes were warmed up first.',
+      '(its own `new_transactions`), signed with the Plaid sandbox\'s current key: every one is verified (ES256, body hash) ' +
+      'and stored, settled at receipt as `ignored` (the interpreter ignores that code whatever the connection), never queued. ' +
+      'Both routes were warmed up first.',
     '',
     table(
       ['Route', 'Requests', 'p50', 'p90', 'p99', 'max', 'Throughput'],
@@ -346,7 +347,8 @@ function webhookSection(results: BenchResults): string {
       `p50 **${n(webhook.sequential.p50Ms)} ms**, mean ${n(webhook.sequential.meanMs)} ms, ${n(webhook.sequential.awsRequestsPerDelivery)} AWS requests each ` +
       `(the request counter's own reads for its capacity estimate, ${n(webhook.sequential.estimatorMsPerDelivery)} ms a delivery, taken out).`,
     '',
-    `Webhook worker (\`applyWebhookEvent\`) on ${webhook.worker.events} of the queued events in ${webhook.worker.invocations} invocations: ` +
+    `Webhook worker (\`applyWebhookEvent\`) on ${webhook.worker.events} queued \`TRANSACTIONS/SYNC_UPDATES_AVAILABLE\` events for the same Item ` +
+      `(DEFAULT_UPDATE no longer reaches the worker; the first queues a sync, the others join it) in ${webhook.worker.invocations} invocations: ` +
       `${n(webhook.worker.awsRequestsPerEvent)} AWS requests per event (${operations(webhook.worker.aws, 1 / Math.max(1, webhook.worker.events))}), ` +
       `${n(webhook.worker.secondsPerEvent * 1000)} ms per event.`,
     '',

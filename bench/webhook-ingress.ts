@@ -4,8 +4,9 @@
  *
  * Deliveries are what Plaid sends for the benchmark's linked Item: `TRANSACTIONS/DEFAULT_UPDATE` bodies in
  * Plaid's format (keys sorted, 2-space indented), each with its own `new_transactions` so every delivery is
- * a new event (stored, then queued), signed with the Plaid sandbox's current key exactly as the sandbox
- * signs its own deliveries. Both handlers are warmed up first: the figures are warm latencies.
+ * a new event, signed with the Plaid sandbox's current key exactly as the sandbox signs its own deliveries.
+ * The receipt settles them itself (stored as `ignored`, never queued: the interpreter ignores that code
+ * whatever the connection). Both handlers are warmed up first: the figures are warm latencies.
  *
  * Then a sequential sample: deliveries one at a time, nothing else in flight, each timed from request to
  * answer through the local gateway, minus the time the request counter spent reading items for its capacity
@@ -13,8 +14,12 @@
  * the cost model bills per delivery; the loaded latencies above include queueing behind the other deliveries
  * on moto, which a Lambda invocation does not pay.
  *
- * Afterwards a sample of the queued events goes through the webhook worker (`applyWebhookEvent`), counted
- * the same way, which is what the cost model charges per delivery on the worker side.
+ * Afterwards a sample of queued events goes through the webhook worker (`applyWebhookEvent`), counted the
+ * same way, which is what the cost model charges per delivery on the worker side. Since DEFAULT_UPDATE no
+ * longer reaches the worker, the sample is `TRANSACTIONS/SYNC_UPDATES_AVAILABLE` deliveries for the same Item,
+ * each with a `bench_delivery` field of its own: Plaid's bodies for one Item are identical, and a repeat is a
+ * duplicate while the sync it asked for is still ahead. The worker reads only the envelope, so the field
+ * changes nothing of what it does; the first event queues a sync, the later ones join that queued sync.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -158,6 +163,20 @@ function defaultUpdateBody(itemId: string, newTransactions: number): string {
   return JSON.stringify(body, null, 2);
 }
 
+/** A Plaid SYNC_UPDATES_AVAILABLE body in Plaid's format, made unique by a benchmark-only field (see the header). */
+function syncUpdatesBody(itemId: string, delivery: number): string {
+  const body = {
+    bench_delivery: delivery,
+    environment: 'sandbox',
+    historical_update_complete: true,
+    initial_update_complete: true,
+    item_id: itemId,
+    webhook_code: 'SYNC_UPDATES_AVAILABLE',
+    webhook_type: 'TRANSACTIONS',
+  };
+  return JSON.stringify(body, null, 2);
+}
+
 export interface WebhookIngressOptions {
   readonly itemId: string;
   readonly concurrency: number;
@@ -207,6 +226,13 @@ export async function measureWebhookIngress(stack: BenchStack, options: WebhookI
     const perDelivery = (value: number) => round(value / Math.max(1, accepted), 3);
     const sequential = await measureSequential(stack, webhookUrl, Math.min(SEQUENTIAL_DELIVERIES, count), (index) => signed(2_000_000 + index));
     progress(`webhook ingress, one at a time: p50 ${sequential.p50Ms} ms over ${sequential.deliveries} deliveries`);
+    // Events that still reach the worker, for its sample (and one for its warm-up batch).
+    for (let index = 0; index <= options.workerSample; index++) {
+      const body = syncUpdatesBody(options.itemId, index);
+      const headers = { 'content-type': 'application/json', 'plaid-verification': stack.plaid.webhooks.sign(body) };
+      const answer = await fetch(webhookUrl, { method: 'POST', headers, body });
+      if (answer.status !== 200) throw new Error(`SYNC_UPDATES_AVAILABLE delivery answered ${answer.status}: ${await answer.text()}`);
+    }
     const worker = await measureWorker(stack, options.workerSample, progress);
     return {
       concurrency,

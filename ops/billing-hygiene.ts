@@ -2,7 +2,8 @@
  * `npm run billing-hygiene -- [--days <n>] [--remove]`
  *
  * Lists provider Items we still pay for but cannot use (`shared/billing/unused-items.ts`): Items that send us
- * webhooks but belong to no connection (stored webhook events whose connection is unknown), and connections
+ * webhooks but belong to no connection (stored webhook events without a connection, whose Item no connection
+ * names when the command runs), and connections
  * `revoked` or `login_required` for more than `--days` days (default 30). With `--remove`, removes each at its
  * provider (Plaid `/item/remove`, Pluggy `DELETE /items/{id}`) and marks removed connections `revoked`; unknown
  * Plaid Items are listed for removal in the Plaid dashboard (their access token was never stored).
@@ -21,7 +22,7 @@ import { systemClock } from '../shared/adapters/system-clock';
 import { CONNECTION_ENTITY, connectionFromItem } from '../shared/adapters/dynamodb/entities/connection';
 import { WEBHOOK_EVENT_ENTITY } from '../shared/adapters/dynamodb/entities/webhook-event';
 import { providers, type Connection, type Provider } from '../shared/banking/model';
-import { findUnusedItems, removeUnusedItem, type UnknownItem, type UnusedItem } from '../shared/billing/unused-items';
+import { findUnusedItems, itemsNoConnectionNames, removeUnusedItem, type UnknownItem, type UnusedItem } from '../shared/billing/unused-items';
 import { providerPart } from '../shared/providers/registry';
 import { tableConfig } from '../shared/wiring/config';
 import { connectionStore } from '../shared/wiring/stores';
@@ -87,7 +88,8 @@ function describe(item: UnusedItem): string {
 async function main(): Promise<void> {
   const options = parseBillingArguments(process.argv.slice(2));
   const { connections, unknownItems } = await readCandidates(tableConfig().TABLE_NAME);
-  const unused = findUnusedItems(connections, unknownItems, systemClock.now(), options.days);
+  const unknownNow = await itemsNoConnectionNames(connectionStore(), unknownItems);
+  const unused = findUnusedItems(connections, unknownNow, systemClock.now(), options.days);
   let failed = 0;
   const removerFor = providerPart((module) => module.connectionRemover(), 'billing hygiene');
   for (const item of unused) {

@@ -445,7 +445,7 @@ export const routes: readonly RouteDefinition[] = [
     // Plaid authenticates itself: the handler verifies the Plaid-Verification JWT over the raw body.
     auth: 'none',
     throttle: 'webhook',
-    summary: 'Plaid webhooks: verified (ES256 JWT, body hash), stored once, queued for the webhook worker; answers fast.',
+    summary: 'Plaid webhooks: verified (ES256 JWT, body hash), stored once, queued for the webhook worker (or settled as ignored when the type and code alone say so); answers fast.',
     providerAuthHeaders: [
       {
         name: 'Plaid-Verification',
@@ -463,7 +463,7 @@ export const routes: readonly RouteDefinition[] = [
     // Pluggy authenticates itself: the secret header registered with the webhook (and an optional HMAC).
     auth: 'none',
     throttle: 'webhook',
-    summary: 'Pluggy webhooks: secret header (and optional signature) and clientId checked, stored once by eventId, queued; answers fast.',
+    summary: 'Pluggy webhooks: secret header (and optional signature) and clientId checked, stored once by eventId, queued (or settled as ignored when the event name alone says so); answers fast.',
     providerAuthHeaders: [
       { name: 'X-Webhook-Secret', description: 'The secret header registered with the webhook (POST /webhooks at Pluggy); the header name is configurable.' },
       { name: 'X-Pluggy-Signature', description: 'Optional HMAC-SHA256 of the raw body, when a signing secret is configured.' },

@@ -52,6 +52,23 @@ export function findUnusedItems(
   return [...dead, ...unknown];
 }
 
+/**
+ * The Items among webhook senders that no connection names now. A webhook event stored without a connection
+ * is not proof enough: events the receipt settles by their code alone (Plaid's legacy TRANSACTIONS codes,
+ * events the service does not use) are never tied to their connection, and an event can arrive before its
+ * link completes. One item-pointer lookup per Item, so a healthy connection's Item is never taken for unknown.
+ */
+export async function itemsNoConnectionNames(
+  connections: Pick<ConnectionStore, 'findByProviderItem'>,
+  candidates: readonly UnknownItem[],
+): Promise<UnknownItem[]> {
+  const unknown: UnknownItem[] = [];
+  for (const item of candidates) {
+    if ((await connections.findByProviderItem(item.provider, item.providerItemId)) === null) unknown.push(item);
+  }
+  return unknown;
+}
+
 export interface RemovalDeps {
   readonly connections: ConnectionStore;
   readonly clock: Clock;

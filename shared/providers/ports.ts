@@ -167,6 +167,13 @@ export interface DescribedWebhook {
    * they are queued for the worker without a connection instead of being set aside as "unknown item".
    */
   readonly aboutProvider?: boolean;
+  /**
+   * Set when the provider's interpreter ignores this event whatever the state of its connection, as its type
+   * (and code) alone decide: Plaid's legacy TRANSACTIONS codes, products or events the service does not use.
+   * It is the interpreter's note, from the same table the interpreter reads. The receipt settles such an event
+   * itself: stored as `ignored`, tied to no connection, not queued.
+   */
+  readonly ignoredNote?: string;
 }
 
 /** A provider's half of webhook receipt. */

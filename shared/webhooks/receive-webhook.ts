@@ -8,6 +8,10 @@
  * Answers, by case:
  * - not authentic → WebhookVerificationError (the HTTP adapter turns it into a bare 401);
  * - new event → stored and queued;
+ * - an event the provider's interpreter ignores whatever the state of its connection (its type and code say
+ *   so: Plaid's legacy TRANSACTIONS codes, sent alongside every SYNC_UPDATES_AVAILABLE; products or events the
+ *   service does not use) → settled here (see {@link settleIgnored}): stored once as `ignored`, tied to no
+ *   connection, not queued;
  * - duplicate → acknowledged without queueing, so N deliveries of one webhook lead to one piece of work;
  *   except that a REPEATABLE event (same bytes, new news: Plaid's SYNC_UPDATES_AVAILABLE) that no sync
  *   started after its arrival covers is queued again (see {@link acknowledgeDuplicate});
@@ -34,7 +38,7 @@ export interface ReceiveWebhookDeps {
   readonly syncRuns?: Pick<SyncRunStore, 'listByConnection'>;
 }
 
-export type WebhookReceiptOutcome = 'queued' | 'duplicate' | 'unknown_item';
+export type WebhookReceiptOutcome = 'queued' | 'duplicate' | 'unknown_item' | 'ignored';
 
 export interface WebhookReceipt {
   readonly outcome: WebhookReceiptOutcome;
@@ -72,6 +76,9 @@ export async function receiveWebhook(
   // A body without a provider event id is named by its digest, and a duplicate only within the dedupe window.
   const eventId = described.providerEventId ?? contentEventId(request.rawBody);
   const replaceReceivedBefore = described.providerEventId ? null : dedupeHorizon(receivedAt);
+  if (described.ignoredNote !== undefined) {
+    return settleIgnored(deps, provider, eventId, described, described.ignoredNote, request.rawBody, receivedAt, replaceReceivedBefore);
+  }
 
   // One lookup, one conditional write (which also answers "already seen", with the stored event), one send:
   // three requests for a new delivery. A duplicate's lookup is spent for nothing, which is the rarer case.
@@ -118,6 +125,33 @@ function newEvent(
     processedAt: actionable ? null : at,
     attempts: 0,
   };
+}
+
+/**
+ * An event its provider's interpreter ignores by its type and code alone ends as the webhook worker would end
+ * it (status `ignored`, `processedAt`, one attempt; the same log lines and metric), without the connection
+ * lookup, the queue send, the queue receive and delete, the worker invocation and its read and write: one
+ * conditional put in all, which still answers "already seen" for a duplicate. It is tied to no connection, so
+ * it is not in the by-connection listing; a replay by id ties it and queues it, and the worker ignores it again.
+ */
+async function settleIgnored(
+  deps: ReceiveWebhookDeps,
+  provider: Provider,
+  eventId: string,
+  described: DescribedWebhook,
+  note: string,
+  rawBody: Buffer,
+  receivedAt: Date,
+  replaceReceivedBefore: string | null,
+): Promise<WebhookReceipt> {
+  // Not actionable: stored `ignored`, processed at its arrival; one attempt, as the worker's mark counts it.
+  const event: WebhookEvent = { ...newEvent(provider, eventId, described, null, false, rawBody, receivedAt), attempts: 1 };
+  const seen = await deps.events.storeUnlessSeen(event, expiryOf(receivedAt), replaceReceivedBefore);
+  if (seen) return acknowledgeDuplicate(deps, seen, described, receivedAt);
+  logger.info('webhook event ignored', { type: described.type, note });
+  logger.info('webhook event applied', { type: described.type, event_id: eventId, status: event.status });
+  countMetric(detailMetricNames.webhookEventsIgnored);
+  return { outcome: 'ignored', eventId };
 }
 
 /**

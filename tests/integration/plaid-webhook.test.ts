@@ -38,6 +38,7 @@ import { makeConnection } from '../helpers/dynamodb-fixtures';
 import { seedLegacyConnection } from '../helpers/legacy-rows';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../helpers/webhook-receiver';
 import { localAwsClientConfig } from '../setup/local-aws-context';
+import { parseReplayArguments, replayFromEnvironment } from '../../ops/replay-webhooks';
 
 type HttpHandler = (event: GatewayEvent) => Promise<APIGatewayProxyStructuredResultV2>;
 type WorkerHandler = (event: ReturnType<typeof sqsEvent>) => Promise<SQSBatchResponse>;
@@ -194,6 +195,59 @@ describe('POST /api/v1/webhooks/plaid → webhook worker', () => {
     expect(stored.items).toHaveLength(1);
     expect(stored.items[0]).toMatchObject({ eventId, type: 'TRANSACTIONS/SYNC_UPDATES_AVAILABLE', body: fired.rawBody, providerItemId: itemId });
     expect(await events.get('plaid', stored.items[0]!.eventId)).toMatchObject({ status: 'processed', attempts: 1 });
+  });
+
+  it('settles a legacy DEFAULT_UPDATE at receipt (stored ignored, nothing queued) while SYNC_UPDATES_AVAILABLE still reaches the worker', async () => {
+    const { accessToken, itemId, connection } = await sandboxItem({ linked: true });
+    await drain(webhookQueue);
+    await drain(syncQueue);
+    await plaid.sandboxItemFireWebhook({ access_token: accessToken, webhook_type: WebhookType.Transactions, webhook_code: WebhookCode.DefaultUpdate });
+    const legacy = await caught(itemId, 'DEFAULT_UPDATE');
+
+    // The signed delivery, then Plaid's re-signed retry of it: acknowledged as before, the retry a duplicate.
+    const first = await receive(asEvent(legacy));
+    const retry = await receive(asEvent(legacy, { token: sandbox.webhooks.sign(legacy.rawBody) }));
+    expect([first.statusCode, retry.statusCode]).toEqual([200, 200]);
+    expect([JSON.parse(first.body!).duplicate, JSON.parse(retry.body!).duplicate]).toEqual([false, true]);
+    const legacyId = JSON.parse(first.body!).event_id as string;
+    expect(JSON.parse(retry.body!).event_id).toBe(legacyId);
+    // Stored once, as the worker would have marked it, but tied to no connection and never queued.
+    expect(await events.get('plaid', legacyId)).toMatchObject({
+      type: 'TRANSACTIONS/DEFAULT_UPDATE',
+      body: legacy.rawBody,
+      providerItemId: itemId,
+      connectionId: null,
+      userId: null,
+      status: 'ignored',
+      attempts: 1,
+    });
+    expect(await drain(webhookQueue)).toEqual([]);
+    expect((await events.listByConnection(connection.connectionId, 10, null)).items).toEqual([]);
+
+    // The webhook that may have an effect goes on as before: stored, tied, queued, and the worker asks for a sync.
+    await plaid.sandboxItemFireWebhook({ access_token: accessToken, webhook_type: WebhookType.Transactions, webhook_code: WebhookCode.SyncUpdatesAvailable });
+    const updates = await caught(itemId, 'SYNC_UPDATES_AVAILABLE');
+    const queuedReceipt = await receive(asEvent(updates));
+    expect(queuedReceipt.statusCode).toBe(200);
+    const updatesId = JSON.parse(queuedReceipt.body!).event_id as string;
+    expect(await events.get('plaid', updatesId)).toMatchObject({ connectionId: connection.connectionId, status: 'received' });
+    const queued = await drain(webhookQueue);
+    expect(queued.map((message) => JSON.parse(message.Body!))).toEqual([{ provider: 'plaid', eventId: updatesId }]);
+    expect((await runWorker(queued)).batchItemFailures).toEqual([]);
+    const syncJobs = await drain(syncQueue);
+    expect(syncJobs.map((message) => JSON.parse(message.Body!))).toEqual([
+      expect.objectContaining({ userId: connection.userId, connectionId: connection.connectionId, trigger: 'webhook' }),
+    ]);
+    expect(await events.get('plaid', updatesId)).toMatchObject({ status: 'processed', attempts: 1 });
+
+    // A replay by id still works: the event is tied to its connection, queued, and ignored again by the worker.
+    const replayed = await replayFromEnvironment(parseReplayArguments(['--event', `plaid:${legacyId}`]));
+    expect(replayed.replayed).toEqual([expect.objectContaining({ eventId: legacyId, previousStatus: 'ignored', connectionId: connection.connectionId })]);
+    const replayQueued = await drain(webhookQueue);
+    expect(replayQueued.map((message) => JSON.parse(message.Body!))).toEqual([{ provider: 'plaid', eventId: legacyId }]);
+    expect((await runWorker(replayQueued)).batchItemFailures).toEqual([]);
+    expect(await events.get('plaid', legacyId)).toMatchObject({ status: 'ignored', connectionId: connection.connectionId, attempts: 2 });
+    expect(await drain(syncQueue)).toEqual([]);
   });
 
   it('answers 401 to forged, re-signed, stale and tampered deliveries and stores nothing', async () => {

@@ -4,6 +4,7 @@ import { PlaidWebhookVerifier, VerificationKeyCache } from '../../shared/provide
 import { MAX_WEBHOOK_BODY_BYTES, webhookRoute } from '../../shared/http/webhook-handler';
 import { DEDUPE_WINDOW_SECONDS } from '../../shared/webhooks/event-ids';
 import { describePlaidWebhook } from '../../shared/providers/plaid/plaid-webhook-body';
+import { interpretPlaidWebhook } from '../../shared/providers/plaid/plaid-webhook-interpreter';
 import { receiveWebhook, WEBHOOK_EVENT_RETENTION_DAYS } from '../../shared/webhooks/receive-webhook';
 import { type WebhookSource } from '../../shared/providers/ports';
 import { InMemoryConnectionStore, InMemoryWebhookEventStore, RecordingWebhookQueue, TestClock } from '../helpers/fakes/banking-stores';
@@ -205,6 +206,67 @@ describe('Plaid webhook receipt (HTTP adapter + use-case)', () => {
     expect(retry.statusCode).toBe(200);
     expect(queue.sent).toHaveLength(1);
     expect(events.all()).toEqual([expect.objectContaining({ status: 'received', attempts: 0 })]);
+  });
+
+  it('settles a legacy DEFAULT_UPDATE at receipt: stored once as ignored, tied to no connection, not queued, answered 200', async () => {
+    const body = plaidBody({
+      environment: 'sandbox',
+      item_id: 'item_known',
+      new_transactions: 3,
+      webhook_code: 'DEFAULT_UPDATE',
+      webhook_type: 'TRANSACTIONS',
+    });
+    const first = await handler(signed(body));
+    clock.advanceSeconds(30);
+    const retry = await handler(signed(body));
+
+    expect([first.statusCode, retry.statusCode]).toEqual([200, 200]);
+    expect([JSON.parse(first.body ?? '').duplicate, JSON.parse(retry.body ?? '').duplicate]).toEqual([false, true]);
+    expect(events.all()).toEqual([
+      expect.objectContaining({
+        type: 'TRANSACTIONS/DEFAULT_UPDATE',
+        providerItemId: 'item_known',
+        connectionId: null,
+        userId: null,
+        body,
+        status: 'ignored',
+        processedAt: '2025-03-01T12:00:00.000Z',
+        attempts: 1,
+      }),
+    ]);
+    expect(connections.itemLookups).toBe(0);
+    expect(queue.sent).toEqual([]);
+  });
+
+  it.each([
+    ['TRANSACTIONS', 'DEFAULT_UPDATE'],
+    ['TRANSACTIONS', 'INITIAL_UPDATE'],
+    ['TRANSACTIONS', 'HISTORICAL_UPDATE'],
+    ['TRANSACTIONS', 'TRANSACTIONS_REMOVED'],
+    ['TRANSACTIONS', 'RECURRING_TRANSACTIONS_UPDATE'],
+    ['TRANSACTIONS', 'SOME_FUTURE_CODE'],
+    ['HOLDINGS', 'DEFAULT_UPDATE'],
+    ['AUTH', 'AUTOMATICALLY_VERIFIED'],
+    ['ITEM', 'SOME_FUTURE_CODE'],
+  ])('settles %s/%s at receipt with the note the interpreter gives it', (type, code) => {
+    const body = plaidBody({ environment: 'sandbox', item_id: 'item_known', webhook_code: code, webhook_type: type });
+    const interpreted = interpretPlaidWebhook(body);
+    expect(interpreted.kind).toBe('ignore');
+    expect(describePlaidWebhook(Buffer.from(body)).ignoredNote).toBe((interpreted as { note: string }).note);
+  });
+
+  it.each([
+    ['TRANSACTIONS', 'SYNC_UPDATES_AVAILABLE'],
+    ['ITEM', 'ERROR'],
+    ['ITEM', 'LOGIN_REPAIRED'],
+    ['ITEM', 'WEBHOOK_UPDATE_ACKNOWLEDGED'],
+  ])('leaves %s/%s, which the interpreter acts on, to the worker', async (type, code) => {
+    const body = plaidBody({ environment: 'sandbox', item_id: 'item_known', webhook_code: code, webhook_type: type });
+    expect(interpretPlaidWebhook(body).kind).not.toBe('ignore');
+    expect(describePlaidWebhook(Buffer.from(body)).ignoredNote).toBeUndefined();
+    await handler(signed(body));
+    expect(events.all()).toEqual([expect.objectContaining({ connectionId: 'conn_1', status: 'received' })]);
+    expect(queue.sent).toHaveLength(1);
   });
 
   it('rejects a verified body that is not a Plaid webhook with 400', async () => {

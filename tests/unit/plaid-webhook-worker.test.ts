@@ -94,8 +94,9 @@ describe('applyWebhookEvent with Plaid webhooks', () => {
     expect(storedEvent().attempts).toBe(1);
   });
 
+  // The receipt settles these itself (plaid-webhook-receipt.test.ts); the worker sees them only when replayed.
   it.each(['DEFAULT_UPDATE', 'INITIAL_UPDATE', 'HISTORICAL_UPDATE', 'TRANSACTIONS_REMOVED', 'RECURRING_TRANSACTIONS_UPDATE'])(
-    'TRANSACTIONS %s is acknowledged and ignored',
+    'TRANSACTIONS %s, replayed to the worker, is ignored again',
     async (code) => {
       const job = await given(testConnection(), { webhook_type: 'TRANSACTIONS', webhook_code: code, new_transactions: 3 });
       expect(await applyWebhookEvent(deps, job)).toBe('ignored');

@@ -127,6 +127,37 @@ describe('Pluggy webhook receipt', () => {
     expect(stores.queue.sent.map((job) => job.eventId)).toEqual(['e-c']);
   });
 
+  it('settles an event the service does not use at receipt: stored once as ignored, no lookup, not queued', async () => {
+    const stores = deps();
+    const request = delivery({ event: 'payment_intent/created', eventId: 'e-p', itemId: 'item-1', clientId: CLIENT_ID });
+    const first = await receiveWebhook(stores, source, request);
+    const again = await receiveWebhook(stores, source, request);
+    expect(first).toEqual({ outcome: 'ignored', eventId: 'e-p' });
+    expect(again).toEqual({ outcome: 'duplicate', eventId: 'e-p' });
+    expect(stores.events.all()).toEqual([
+      expect.objectContaining({ type: 'payment_intent/created', connectionId: null, status: 'ignored', attempts: 1, processedAt: '2026-03-01T12:00:00.000Z' }),
+    ]);
+    expect(stores.connections.itemLookups).toBe(0);
+    expect(stores.queue.sent).toEqual([]);
+  });
+
+  it('settles at receipt exactly the events the interpreter ignores, with its note', () => {
+    const bodies = [
+      { event: 'payment_intent/created' },
+      { event: 'scheduled_payment/created' },
+      { event: 'item/updated' },
+      { event: 'item/error', error: { code: 'SITE_NOT_AVAILABLE' } },
+      { event: 'item/login_succeeded' },
+      { event: 'connector/status_updated', data: {} },
+      { event: 'transactions/deleted', accountId: 'acc-1', transactionIds: ['t1'] },
+    ];
+    for (const body of bodies) {
+      const raw = JSON.stringify({ eventId: 'e', itemId: 'item-1', ...body });
+      const action = interpretPluggyWebhook(raw);
+      expect(describePluggyWebhook(Buffer.from(raw)).ignoredNote, body.event).toBe(action.kind === 'ignore' ? action.note : undefined);
+    }
+  });
+
   it('stores nothing from a delivery that fails verification', async () => {
     const stores = deps();
     await expect(receiveWebhook(stores, source, delivery(itemUpdated, {}))).rejects.toBeInstanceOf(WebhookVerificationError);

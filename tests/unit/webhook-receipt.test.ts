@@ -1,12 +1,14 @@
 /**
  * Webhook receipt, provider-neutral (`receiveWebhook` with a fake webhook source): verification, storage
- * with deduplication, unknown items, a failed send and the provider's retry of it, and events whose
- * identical bytes can mean "it happened again". The Plaid and Pluggy specifics (signatures, body ids)
+ * with deduplication, unknown items, events the interpreter ignores by their code alone (settled at receipt),
+ * a failed send and the provider's retry of it, and events whose identical bytes can mean "it happened again". The Plaid and Pluggy specifics (signatures, body ids)
  * are in plaid-webhook-receipt.test.ts and pluggy-webhook.test.ts. No emulator, no network.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Connection, SyncRun } from '../../shared/banking/model';
 import { syncRunRecord } from '../../shared/banking/sync-requests';
+import { detailMetricNames, flushMetrics, resetMetricsSettings } from '../../shared/observability/metrics';
+import { captureLines } from '../../shared/observability/output';
 import { WebhookVerificationError } from '../../shared/providers/webhook-verification';
 import { receiveWebhook, WEBHOOK_EVENT_RETENTION_DAYS, type ReceiveWebhookDeps } from '../../shared/webhooks/receive-webhook';
 import {
@@ -106,6 +108,99 @@ describe('receiveWebhook', () => {
     expect(receipt.outcome).toBe('queued');
     expect(events.all()).toEqual([expect.objectContaining({ connectionId: null, status: 'received' })]);
     expect(queue.sent).toEqual([{ provider: 'plaid', eventId: 'evt-3' }]);
+  });
+
+  describe('an event the interpreter ignores whatever the state of the connection', () => {
+    const legacy = {
+      type: 'TRANSACTIONS/DEFAULT_UPDATE',
+      item_id: 'item_1',
+      ignored_note: 'DEFAULT_UPDATE is covered by the transactions sync cursor',
+    };
+    let lines: string[];
+    let stopCapturing: () => void;
+
+    beforeEach(() => {
+      vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+      resetMetricsSettings();
+      lines = [];
+      stopCapturing = captureLines((stream, line) => {
+        if (stream === 'stdout') lines.push(line);
+      });
+    });
+
+    afterEach(() => {
+      stopCapturing();
+      vi.unstubAllEnvs();
+      resetMetricsSettings();
+    });
+
+    const logged = () => lines.map((line) => JSON.parse(line) as Record<string, any>);
+
+    it('is stored once as ignored, as the worker would mark it, without a connection lookup or a queue message', async () => {
+      const receipt = await deliver(legacy);
+
+      expect(receipt.outcome).toBe('ignored');
+      expect(events.all()).toEqual([
+        {
+          provider: 'plaid',
+          eventId: receipt.eventId,
+          type: 'TRANSACTIONS/DEFAULT_UPDATE',
+          providerItemId: 'item_1',
+          connectionId: null,
+          userId: null,
+          body: JSON.stringify(legacy),
+          status: 'ignored',
+          receivedAt: '2025-03-01T12:00:00.000Z',
+          processedAt: '2025-03-01T12:00:00.000Z',
+          attempts: 1,
+        },
+      ]);
+      expect(events.rows.get(`plaid#${receipt.eventId}`)!.expiresAt).toBe(clock.epochSeconds + WEBHOOK_EVENT_RETENTION_DAYS * 86_400);
+      expect(connections.itemLookups).toBe(0);
+      expect(queue.sent).toEqual([]);
+      // Tied to no connection: not in the by-connection listing.
+      expect((await events.listByConnection(connection.connectionId, 10, null)).items).toEqual([]);
+
+      // Logged and counted as the webhook worker logs and counts an event it ignores.
+      flushMetrics();
+      expect(logged()).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ message: 'webhook event ignored', type: 'TRANSACTIONS/DEFAULT_UPDATE', note: legacy.ignored_note }),
+          expect.objectContaining({ message: 'webhook event applied', event_id: receipt.eventId, status: 'ignored' }),
+        ]),
+      );
+      const metrics = logged().filter((record) => record._aws);
+      expect(metrics.flatMap((record) => record._aws.CloudWatchMetrics[0].Metrics.map((metric: { Name: string }) => metric.Name))).toContain(
+        detailMetricNames.webhookEventsIgnored,
+      );
+    });
+
+    it('acknowledges a duplicate through the same conditional put, storing and queueing nothing more', async () => {
+      const first = await deliver(legacy);
+      clock.advanceSeconds(60);
+      const again = await deliver(legacy);
+
+      expect(again).toEqual({ outcome: 'duplicate', eventId: first.eventId });
+      expect(events.all()).toEqual([expect.objectContaining({ status: 'ignored', processedAt: '2025-03-01T12:00:00.000Z', attempts: 1 })]);
+      expect(connections.itemLookups).toBe(0);
+      expect(queue.sent).toEqual([]);
+    });
+
+    it('leaves an event that may have an effect to the worker: SYNC_UPDATES_AVAILABLE is stored, tied and queued', async () => {
+      await deliver(legacy);
+      const receipt = await deliver({ type: 'TRANSACTIONS/SYNC_UPDATES_AVAILABLE', item_id: 'item_1', repeatable: true });
+
+      expect(receipt.outcome).toBe('queued');
+      expect(connections.itemLookups).toBe(1);
+      expect(await events.get('plaid', receipt.eventId)).toMatchObject({
+        connectionId: connection.connectionId,
+        userId: connection.userId,
+        status: 'received',
+        processedAt: null,
+        attempts: 0,
+      });
+      expect(queue.sent).toEqual([{ provider: 'plaid', eventId: receipt.eventId }]);
+    });
   });
 
   describe('a failed send', () => {

@@ -375,7 +375,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Plaid webhooks: verified (ES256 JWT, body hash), stored once, queued for the webhook worker; answers fast. */
+        /** Plaid webhooks: verified (ES256 JWT, body hash), stored once, queued for the webhook worker (or settled as ignored when the type and code alone say so); answers fast. */
         post: operations["plaidWebhook"];
         delete?: never;
         options?: never;
@@ -392,7 +392,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pluggy webhooks: secret header (and optional signature) and clientId checked, stored once by eventId, queued; answers fast. */
+        /** Pluggy webhooks: secret header (and optional signature) and clientId checked, stored once by eventId, queued (or settled as ignored when the event name alone says so); answers fast. */
         post: operations["pluggyWebhook"];
         delete?: never;
         options?: never;

@@ -9,6 +9,7 @@ import { lazySchema } from '../../validation/lazy-schema';
 import { MalformedJsonError } from '../../errors/app-error';
 import { parseWithSchema } from '../../http/validation';
 import type { DescribedWebhook } from '../ports';
+import { plaidWebhookHandling } from './plaid-webhook-codes';
 
 export const plaidWebhookEnvelope = /* @__PURE__ */ lazySchema(() =>
   z.looseObject({
@@ -45,9 +46,21 @@ export function plaidEventType(body: Pick<PlaidWebhookEnvelope, 'webhook_type' |
  */
 const REPEATABLE_TYPES: ReadonlySet<string> = new Set(['TRANSACTIONS/SYNC_UPDATES_AVAILABLE']);
 
-/** Receipt-side view of a Plaid webhook. Plaid sends no event id; the receipt use-case derives one. */
+/**
+ * Receipt-side view of a Plaid webhook. Plaid sends no event id; the receipt use-case derives one. A webhook
+ * the interpreter ignores by its type and code (the legacy TRANSACTIONS codes Plaid sends alongside every
+ * SYNC_UPDATES_AVAILABLE, products this service does not use) carries the interpreter's note, so the receipt
+ * settles it without queueing it.
+ */
 export function describePlaidWebhook(rawBody: Buffer): DescribedWebhook {
   const body = parsePlaidWebhook(rawBody);
   const type = plaidEventType(body);
-  return { type, providerItemId: body.item_id ?? null, providerEventId: null, repeatable: REPEATABLE_TYPES.has(type) };
+  const handling = plaidWebhookHandling(body.webhook_type, body.webhook_code);
+  return {
+    type,
+    providerItemId: body.item_id ?? null,
+    providerEventId: null,
+    repeatable: REPEATABLE_TYPES.has(type),
+    ...(handling.kind === 'ignore' ? { ignoredNote: handling.note } : {}),
+  };
 }

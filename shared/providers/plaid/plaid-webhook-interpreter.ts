@@ -1,7 +1,9 @@
 /**
- * Plaid webhook codes → actions. Every TRANSACTIONS and ITEM code Plaid documents is handled on purpose;
- * other webhook types (AUTH, HOLDINGS, LINK, ...) belong to products this service does not use and are
- * acknowledged and ignored, as are codes Plaid adds later (its enums are extensible).
+ * Plaid webhook codes → actions. Which codes are acted on at all is decided by type and code alone in
+ * `plaid-webhook-codes.ts` (shared with the receipt, which settles the ignored ones itself); this file reads
+ * the rest of the body of the ones that are. Every TRANSACTIONS and ITEM code Plaid documents is handled on
+ * purpose; other webhook types (AUTH, HOLDINGS, LINK, ...) belong to products this service does not use and
+ * are acknowledged and ignored, as are codes Plaid adds later (its enums are extensible).
  *
  * TRANSACTIONS: https://plaid.com/docs/api/products/transactions/#webhooks
  * ITEM:         https://plaid.com/docs/api/items/#webhooks
@@ -11,38 +13,19 @@ import { lazySchema } from '../../validation/lazy-schema';
 import type { ConnectionStatus, StatusReason } from '../../banking/model';
 import { NEUTRAL_MESSAGES, neutralMessageOfStatus } from '../../errors/neutral-messages';
 import { parsePlaidWebhook } from './plaid-webhook-body';
+import { plaidWebhookHandling, type PlaidItemCode } from './plaid-webhook-codes';
 import type { WebhookAction } from '../ports';
 
 export function interpretPlaidWebhook(body: string): WebhookAction {
   const webhook = parsePlaidWebhook(body);
-  switch (webhook.webhook_type) {
-    case 'TRANSACTIONS':
-      return transactionsAction(webhook.webhook_code);
-    case 'ITEM':
-      return itemAction(webhook.webhook_code, webhook);
-    default:
-      return { kind: 'ignore', note: `${webhook.webhook_type} webhooks are not used by this service` };
-  }
-}
-
-function transactionsAction(code: string): WebhookAction {
-  switch (code) {
-    // The one transactions webhook a /transactions/sync integration needs: fires after the first sync
-    // call and again whenever the Item has changes (added, modified or removed transactions).
-    case 'SYNC_UPDATES_AVAILABLE':
+  const handling = plaidWebhookHandling(webhook.webhook_type, webhook.webhook_code);
+  switch (handling.kind) {
+    case 'ignore':
+      return { kind: 'ignore', note: handling.note };
+    case 'sync':
       return { kind: 'sync' };
-    // Legacy /transactions/get notifications. Plaid keeps sending them alongside SYNC_UPDATES_AVAILABLE;
-    // the sync cursor already covers what they announce, including removals.
-    case 'INITIAL_UPDATE':
-    case 'HISTORICAL_UPDATE':
-    case 'DEFAULT_UPDATE':
-    case 'TRANSACTIONS_REMOVED':
-      return { kind: 'ignore', note: `${code} is covered by the transactions sync cursor` };
-    // Recurring-transactions add-on (/transactions/recurring/get), which this service does not call.
-    case 'RECURRING_TRANSACTIONS_UPDATE':
-      return { kind: 'ignore', note: 'recurring transactions are not used' };
-    default:
-      return { kind: 'ignore', note: `unhandled TRANSACTIONS code ${code}` };
+    case 'item':
+      return itemAction(handling.code, webhook);
   }
 }
 
@@ -82,7 +65,7 @@ const STATUS_BY_ITEM_ERROR: Readonly<Record<string, ConnectionStatus>> = {
   USER_PERMISSION_REVOKED: 'revoked',
 };
 
-function itemAction(code: string, body: Record<string, unknown>): WebhookAction {
+function itemAction(code: PlaidItemCode, body: Record<string, unknown>): WebhookAction {
   const fields = itemFields.safeParse(body);
   const item = fields.success ? fields.data : {};
   switch (code) {
@@ -132,8 +115,6 @@ function itemAction(code: string, body: Record<string, unknown>): WebhookAction 
     // Fired by /item/webhook/update to the new URL: proof the new address works, nothing to change.
     case 'WEBHOOK_UPDATE_ACKNOWLEDGED':
       return { kind: 'record', note: 'webhook URL change acknowledged' };
-    default:
-      return { kind: 'ignore', note: `unhandled ITEM code ${code}` };
   }
 }
 

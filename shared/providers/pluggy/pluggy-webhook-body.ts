@@ -11,6 +11,7 @@ import { lazySchema } from '../../validation/lazy-schema';
 import { MalformedJsonError } from '../../errors/app-error';
 import { parseWithSchema } from '../../http/validation';
 import type { DescribedWebhook } from '../ports';
+import { pluggyWebhookHandling } from './pluggy-webhook-events';
 
 export const pluggyWebhookBody = /* @__PURE__ */ lazySchema(() =>
   z.looseObject({
@@ -43,14 +44,18 @@ export function parsePluggyWebhook(rawBody: Buffer | string): PluggyWebhookBody 
 
 /**
  * Receipt-side view of a Pluggy webhook. Events about no item (connector/status_updated) have no item id;
- * an event without `eventId` (older payloads) is deduplicated by content like Plaid's.
+ * an event without `eventId` (older payloads) is deduplicated by content like Plaid's. An event the
+ * interpreter ignores by its name (one this service does not use) carries the interpreter's note, so the
+ * receipt settles it without queueing it.
  */
 export function describePluggyWebhook(rawBody: Buffer): DescribedWebhook {
   const body = parsePluggyWebhook(rawBody);
+  const handling = pluggyWebhookHandling(body.event);
   return {
     type: body.event,
     providerItemId: body.itemId ?? null,
     providerEventId: body.eventId ?? null,
     aboutProvider: !body.itemId && body.event.startsWith('connector/'),
+    ...(handling.kind === 'ignore' ? { ignoredNote: handling.note } : {}),
   };
 }

@@ -9,10 +9,14 @@
  * user must resolve set the status directly; retryable ones are only recorded (Pluggy retries at its next
  * update, and the next sync decides). A status set here while a sync runs is kept by that sync, so only
  * states that really need the user are set from a webhook.
+ *
+ * Which events are acted on at all is decided by the event name alone in `pluggy-webhook-events.ts` (shared
+ * with the receipt, which settles the ignored ones itself).
  */
 import type { ConnectionStatus } from '../../banking/model';
 import { NEUTRAL_MESSAGES, neutralMessageOfStatus } from '../../errors/neutral-messages';
 import { parsePluggyWebhook, type PluggyWebhookBody } from './pluggy-webhook-body';
+import { pluggyWebhookHandling } from './pluggy-webhook-events';
 import type { WebhookAction } from '../ports';
 
 /** Execution error codes (SDK execution.d.ts) that only new credentials or the user's action can clear. */
@@ -30,7 +34,9 @@ const STATUS_BY_ERROR_CODE: Readonly<Record<string, ConnectionStatus>> = {
 
 export function interpretPluggyWebhook(body: string): WebhookAction {
   const webhook = parsePluggyWebhook(body);
-  switch (webhook.event) {
+  const handling = pluggyWebhookHandling(webhook.event);
+  if (handling.kind === 'ignore') return { kind: 'ignore', note: handling.note };
+  switch (handling.event) {
     // A finished update (first collection or a later one): new data may be waiting.
     case 'item/created':
     case 'item/updated':
@@ -60,8 +66,6 @@ export function interpretPluggyWebhook(body: string): WebhookAction {
       return { kind: 'status', status: 'revoked', reason: { code: 'ITEM_DELETED', message: NEUTRAL_MESSAGES.deleted_at_provider } };
     case 'connector/status_updated':
       return connectorStatusAction(webhook);
-    default:
-      return { kind: 'ignore', note: `${webhook.event} events are not used by this service` };
   }
 }
 

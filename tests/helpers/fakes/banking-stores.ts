@@ -76,6 +76,8 @@ export class InMemoryConnectionStore implements ConnectionStore, DueConnectionIn
   readonly rows = new Map<string, Connection>();
   readonly guards = new Map<string, ItemGuard>();
   saves = 0;
+  /** Calls of `findByProviderItem` (the item-pointer Query a webhook receipt makes). */
+  itemLookups = 0;
   /** Makes the next N saves fail as if another writer got there first. */
   conflictsToInject = 0;
   /** Called before every `save`, e.g. to delete the connection while a sync runs. */
@@ -99,6 +101,7 @@ export class InMemoryConnectionStore implements ConnectionStore, DueConnectionIn
   }
 
   async findByProviderItem(provider: Provider, providerItemId: string): Promise<ConnectionRef | null> {
+    this.itemLookups += 1;
     const row = [...this.rows.values()].find((candidate) => candidate.provider === provider && candidate.providerItemId === providerItemId);
     return row ? { userId: row.userId, connectionId: row.connectionId } : null;
   }

@@ -189,6 +189,7 @@ export class JsonWebhookSource implements WebhookSource {
       event_id?: string;
       repeatable?: boolean;
       about_provider?: boolean;
+      ignored_note?: string;
     };
     return {
       type: body.type,
@@ -196,6 +197,7 @@ export class JsonWebhookSource implements WebhookSource {
       providerEventId: body.event_id ?? null,
       ...(body.repeatable ? { repeatable: true } : {}),
       ...(body.about_provider ? { aboutProvider: true } : {}),
+      ...(body.ignored_note ? { ignoredNote: body.ignored_note } : {}),
     };
   }
 }

@@ -11,7 +11,10 @@
  * - (8) events of a connection (replay, support), newest first: Query GSI1 on `CONN#<connectionId>#WEBHOOK`.
  *   It lists the events the pipeline has handled at least once (a worker outcome or retry, a failed queue
  *   send, a requeue or reopen, a replay). An event still queued, or dead-lettered before any attempt was
- *   recorded, is not listed: replay it by id, or redrive the webhook-events dead-letter queue.
+ *   recorded, is not listed: replay it by id, or redrive the webhook-events dead-letter queue. Nor is an event
+ *   the receipt settled itself (one the interpreter ignores by its type and code alone, e.g. Plaid's
+ *   DEFAULT_UPDATE): it is stored `ignored` without a connection, so it never carries the GSI1 keys until a
+ *   replay by id ties it to its connection.
  *
  * Why the receipt leaves the GSI1 keys out: GSI1 projects ALL, so a row carrying them costs one more write
  * unit at every write that changes it (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations).
