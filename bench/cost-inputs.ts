@@ -1,14 +1,15 @@
 /**
  * Turns this run's measurements into the cost model's units of work (see cost-model.ts for the profile):
- * per auto-sync, the scheduler's share for one connection and one incremental sync; per webhook, the
- * receipt on the webhook route and the webhook worker applying it.
+ * per sync, the scheduler's share for one connection and one incremental sync; per webhook that requests a
+ * sync, the receipt on the webhook route and the webhook worker requesting it; per webhook the receipt
+ * settles (Plaid's legacy codes), the receipt alone.
  */
 import type { ColdStartResult } from './cold-start';
 import type { StoredRows } from './aws-request-counter';
 import { costPerConnection, profile, scaleTally, type CostResult, type WorkUnit } from './cost-model';
 import type { SchedulerResult } from './scheduler';
 import type { ProviderSyncResult, SyncEfficiencyResult } from './sync-efficiency';
-import type { WebhookIngressResult } from './webhook-ingress';
+import type { SequentialFigures, WebhookIngressResult, WorkerFigures } from './webhook-ingress';
 
 export interface CostInputs {
   readonly coldStart: ColdStartResult;
@@ -28,10 +29,42 @@ type MeasuredSyncs = Pick<ProviderSyncResult, 'provider' | 'incremental' | 'unch
 function unitsFor(inputs: CostInputs, providerSync: MeasuredSyncs): WorkUnit[] {
   const { coldStart, webhook, scheduler } = inputs;
   const syncsPerMonth = profile.syncsPerDay * profile.daysPerMonth;
-  const webhooksPerMonth = profile.webhooksPerDay * profile.daysPerMonth;
+  const mix = profile.webhooksPerDayBy[providerSync.provider];
+  const perMonth = (perDay: number) => perDay * profile.daysPerMonth;
+  const receipt = (name: string, perMonthCount: number, figures: SequentialFigures, queued: boolean): WorkUnit => ({
+    name,
+    perMonth: perMonthCount,
+    aws: scaleTally(figures.aws, 1 / Math.max(1, figures.deliveries)),
+    lambdaInvocations: 1,
+    // One warm invocation, measured one delivery at a time: the loaded p50 includes queueing on moto
+    // behind the other deliveries in flight, which an invocation does not pay for (section 3 shows both).
+    lambdaSeconds: figures.p50Ms / 1000,
+    coldStartSeconds: coldSeconds(coldStart, 'plaidWebhook'),
+    apiGatewayRequests: 1,
+    eventSourceSqs: { fifo: 0, standard: 0 },
+    sendsTo: queued ? 'standard' : 'none',
+    // A settled event's row is stored as it stays; a queued one's is priced as the worker leaves it.
+    ...(queued ? {} : { storedRows: scaleRows(figures.storedRows, 1 / Math.max(1, figures.deliveries)) }),
+  });
+  const worker = (name: string, perMonthCount: number, figures: WorkerFigures): WorkUnit => ({
+    name,
+    perMonth: perMonthCount,
+    aws: scaleTally(figures.aws, 1 / Math.max(1, figures.events)),
+    // At a few webhooks a day per connection, batches hold one event: the worst case.
+    lambdaInvocations: 1,
+    lambdaSeconds: figures.secondsPerEvent,
+    coldStartSeconds: coldSeconds(coldStart, 'applyWebhookEvent'),
+    apiGatewayRequests: 0,
+    eventSourceSqs: { fifo: 0, standard: 2 },
+    sendsTo: 'fifo',
+    // The event row as handled; the receipt wrote the same row first.
+    storedRows: scaleRows(figures.storedRows, 1 / Math.max(1, figures.events)),
+  });
   const largest = scheduler.measured.at(-1)!;
-  return [
+  const units: WorkUnit[] = [
     {
+      // Charged for every sync, also one a webhook requested (the scheduler then finds the connection not due):
+      // an upper bound.
       name: 'auto-sync: scheduler share (claim, query, SendMessageBatch)',
       perMonth: syncsPerMonth,
       aws: scaleTally(largest.aws, 1 / largest.connections),
@@ -43,9 +76,9 @@ function unitsFor(inputs: CostInputs, providerSync: MeasuredSyncs): WorkUnit[] {
       eventSourceSqs: { fifo: 0, standard: 0 },
       sendsTo: 'fifo',
     },
-    ...syncUnits(providerSync, syncsPerMonth).map(({ name, perMonth, measured }) => ({
+    ...syncUnits(providerSync, syncsPerMonth).map(({ name, perMonth: count, measured }): WorkUnit => ({
       name,
-      perMonth,
+      perMonth: count,
       aws: measured.aws,
       lambdaInvocations: 1,
       // The repeat without the capacity estimate's reads where there is one (the profile connection's syncs).
@@ -54,37 +87,16 @@ function unitsFor(inputs: CostInputs, providerSync: MeasuredSyncs): WorkUnit[] {
       apiGatewayRequests: 0,
       // The event source's ReceiveMessage and DeleteMessage for the job (batch size 1).
       eventSourceSqs: { fifo: 2, standard: 0 },
-      sendsTo: 'none' as const,
+      sendsTo: 'none',
       storedRows: measured.storedRows,
     })),
-    {
-      name: 'webhook: receipt on POST /webhooks/plaid',
-      perMonth: webhooksPerMonth,
-      aws: scaleTally(webhook.aws, 1 / Math.max(1, webhook.accepted)),
-      lambdaInvocations: 1,
-      // One warm invocation, measured one delivery at a time: the loaded p50 includes queueing on moto
-      // behind the other deliveries in flight, which an invocation does not pay for (section 3 shows both).
-      lambdaSeconds: webhook.sequential.p50Ms / 1000,
-      coldStartSeconds: coldSeconds(coldStart, 'plaidWebhook'),
-      apiGatewayRequests: 1,
-      eventSourceSqs: { fifo: 0, standard: 0 },
-      sendsTo: 'standard',
-    },
-    {
-      name: 'webhook: worker applying the event',
-      perMonth: webhooksPerMonth,
-      aws: scaleTally(webhook.worker.aws, 1 / Math.max(1, webhook.worker.events)),
-      // At a few webhooks a day per connection, batches hold one event: the worst case.
-      lambdaInvocations: 1,
-      lambdaSeconds: webhook.worker.secondsPerEvent,
-      coldStartSeconds: coldSeconds(coldStart, 'applyWebhookEvent'),
-      apiGatewayRequests: 0,
-      eventSourceSqs: { fifo: 0, standard: 2 },
-      sendsTo: 'fifo',
-      // The event row as handled; the receipt wrote the same row first.
-      storedRows: scaleRows(webhook.worker.storedRows, 1 / Math.max(1, webhook.worker.events)),
-    },
+    receipt('webhook requesting a sync: receipt (stored, tied to its connection, queued)', perMonth(mix.requestingSync), webhook.sequential, true),
+    worker('webhook requesting a sync: worker (finds none pending, queues one)', perMonth(mix.requestingSync), webhook.worker),
+    receipt('webhook joining a pending sync: receipt', perMonth(mix.joiningSync), webhook.sequential, true),
+    worker('webhook joining a pending sync: worker', perMonth(mix.joiningSync), webhook.workerJoining),
+    receipt('webhook settled at receipt (Plaid DEFAULT_UPDATE): stored as ignored, not queued', perMonth(mix.settledAtReceipt), webhook.ignoredSequential, false),
   ];
+  return units.filter((unit) => unit.perMonth > 0);
 }
 
 /**
@@ -96,7 +108,10 @@ function unitsFor(inputs: CostInputs, providerSync: MeasuredSyncs): WorkUnit[] {
  */
 function syncUnits(providerSync: MeasuredSyncs, syncsPerMonth: number): { name: string; perMonth: number; measured: ProviderSyncResult['unchanged'] }[] {
   const incremental = {
-    name: `auto-sync: incremental ${providerSync.provider} sync (${providerSync.incremental.newTransactions} new transactions)`,
+    name:
+      providerSync.provider === 'plaid'
+        ? `sync requested by SYNC_UPDATES_AVAILABLE: incremental plaid sync (${providerSync.incremental.newTransactions} new transactions)`
+        : `sync requested by item/updated: incremental pluggy sync (${providerSync.incremental.newTransactions} new transactions)`,
     measured: providerSync.incremental,
   };
   if (providerSync.provider !== 'pluggy') return [{ ...incremental, perMonth: syncsPerMonth }];

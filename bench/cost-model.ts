@@ -1,12 +1,13 @@
 /**
  * Cost per connection per month on AWS list prices, computed from the request counts this run measured.
  *
- * Profile (from the issue): 2 syncs a day, 4 webhooks a day, 60 new transactions a month, over a 30-day
- * month. Each sync is an auto-sync: the scheduler's share for one connection (due-index read, lease,
- * SendMessageBatch), the FIFO job's receive and delete by the Lambda event source, and the sync worker
- * running one incremental sync. Each webhook is one API Gateway request, one webhook-route invocation and
- * one webhook-worker invocation (batches of one at this traffic, the worst case), with the requests each
- * was measured to make.
+ * Profile: 2 syncs a day, 4 webhooks a day, 60 new transactions a month, over a 30-day month. Each sync
+ * is charged the scheduler's share for one connection (due-index read, SendMessageBatch), the FIFO job's
+ * receive and delete by the Lambda event source, and the sync worker running one incremental sync. A webhook
+ * that requests a sync is one API Gateway request, one webhook-route invocation and one webhook-worker
+ * invocation (batches of one at this traffic, the worst case); one the receipt settles (Plaid's legacy codes)
+ * is the request and the route invocation. Each with the requests it was measured to make. Storage: the
+ * transactions, the connection's own rows, and what its syncs and webhooks leave for their retention.
  *
  * Lambda durations are the ones measured on the offline stack (warm), which talks to moto instead of
  * DynamoDB; AWS bills INIT too since 2025-08-01, charged here for the assumed share of cold invocations.
@@ -40,6 +41,20 @@ export const profile = {
   daysPerMonth: 30,
   syncsPerDay: 2,
   webhooksPerDay: 4,
+  /**
+   * What those webhooks do: each of the day's syncs is requested by one of them; the others either join the
+   * sync an earlier one requested (still pending) or are settled at receipt (stored as ignored, never queued).
+   * Plaid: each change of an Item's transactions sends SYNC_UPDATES_AVAILABLE, which requests the sync, and the
+   * legacy DEFAULT_UPDATE alongside it, which the service ignores
+   * (https://plaid.com/docs/api/products/transactions/#sync_updates_available: the older webhooks "will also
+   * continue to be sent"). Pluggy: its daily item update sends item/updated, which requests the day's
+   * after-update sync, and the update's other events (transactions/created, ...), which the service also
+   * handles by requesting a sync and which, sent with it, join that one (https://docs.pluggy.ai/docs/webhooks).
+   */
+  webhooksPerDayBy: {
+    plaid: { requestingSync: 2, joiningSync: 0, settledAtReceipt: 2 },
+    pluggy: { requestingSync: 1, joiningSync: 3, settledAtReceipt: 0 },
+  },
   newTransactionsPerMonth: 60,
   /** Lambda memory of every function (infra/constructs/banking-function.ts). */
   memoryGb: 0.5,

@@ -321,9 +321,9 @@ function webhookSection(results: BenchResults): string {
     '',
     `The local gateway (\`local/gateway/server.ts\`) in the benchmark process; the load from a second process on loopback ` +
       `(\`bench/load-generator.mjs\`): ${webhook.count} requests at concurrency ${webhook.concurrency}, at most ${webhook.maxSeconds} s. ` +
-      'Webhook deliveries are Plaid `TRANSACTIONS/DEFAULT_UPDATE` bodies for the linked Item in Plaid\'s format, each one new ' +
-      '(its own `new_transactions`), signed with the Plaid sandbox\'s current key: every one is verified (ES256, body hash) ' +
-      'and stored, settled at receipt as `ignored` (the interpreter ignores that code whatever the connection), never queued. ' +
+      'Webhook deliveries are Plaid `TRANSACTIONS/SYNC_UPDATES_AVAILABLE` bodies for the linked Item in Plaid\'s format, the kind ' +
+      'the service acts on, each one new (a `bench_delivery` field of its own: Plaid\'s bodies for one Item are identical), signed ' +
+      'with the Plaid sandbox\'s current key: every one is verified (ES256, body hash), stored, tied to its connection and queued. ' +
       'Both routes were warmed up first.',
     '',
     table(
@@ -343,14 +343,20 @@ function webhookSection(results: BenchResults): string {
       `${n(webhook.writeUnitsPerDelivery)} WRU, ${n(webhook.readUnitsPerDelivery)} RRU. Plaid requests during the load: ${webhook.plaidRequests} ` +
       '(the verification key is cached per container).',
     '',
-    `One delivery at a time (${webhook.sequential.deliveries} deliveries, nothing else in flight; the duration the cost model bills): ` +
-      `p50 **${n(webhook.sequential.p50Ms)} ms**, mean ${n(webhook.sequential.meanMs)} ms, ${n(webhook.sequential.awsRequestsPerDelivery)} AWS requests each ` +
-      `(the request counter's own reads for its capacity estimate, ${n(webhook.sequential.estimatorMsPerDelivery)} ms a delivery, taken out).`,
+    `One delivery at a time (${webhook.sequential.deliveries} deliveries of each kind, nothing else in flight; the duration the cost model bills; ` +
+      `the request counter's own reads for its capacity estimate taken out): SYNC_UPDATES_AVAILABLE p50 **${n(webhook.sequential.p50Ms)} ms**, ` +
+      `mean ${n(webhook.sequential.meanMs)} ms, ${n(webhook.sequential.awsRequestsPerDelivery)} AWS requests each (${operations(webhook.sequential.aws, 1 / Math.max(1, webhook.sequential.deliveries))}); ` +
+      `Plaid's legacy \`DEFAULT_UPDATE\`, which the receipt settles (stored as \`ignored\`, never queued: the interpreter ignores that code ` +
+      `whatever the connection), p50 **${n(webhook.ignoredSequential.p50Ms)} ms**, ${n(webhook.ignoredSequential.awsRequestsPerDelivery)} AWS requests each ` +
+      `(${operations(webhook.ignoredSequential.aws, 1 / Math.max(1, webhook.ignoredSequential.deliveries))}).`,
     '',
-    `Webhook worker (\`applyWebhookEvent\`) on ${webhook.worker.events} queued \`TRANSACTIONS/SYNC_UPDATES_AVAILABLE\` events for the same Item ` +
-      `(DEFAULT_UPDATE no longer reaches the worker; the first queues a sync, the others join it) in ${webhook.worker.invocations} invocations: ` +
+    `Webhook worker (\`applyWebhookEvent\`) on ${webhook.worker.events} of the queued \`SYNC_UPDATES_AVAILABLE\` events, one per invocation, ` +
+      `each finding no sync pending (the connection's pending-sync marker cleared between them, uncounted, as hours after its last sync), so each requests a sync, in ${webhook.worker.invocations} invocations: ` +
       `${n(webhook.worker.awsRequestsPerEvent)} AWS requests per event (${operations(webhook.worker.aws, 1 / Math.max(1, webhook.worker.events))}), ` +
-      `${n(webhook.worker.secondsPerEvent * 1000)} ms per event.`,
+      `${n(webhook.worker.secondsPerEvent * 1000)} ms per event. ` +
+      `The same on ${webhook.workerJoining.events} events each finding the sync an earlier one requested still pending (they join it, ` +
+      `as the webhooks of one provider update do): ${n(webhook.workerJoining.awsRequestsPerEvent)} AWS requests per event ` +
+      `(${operations(webhook.workerJoining.aws, 1 / Math.max(1, webhook.workerJoining.events))}), ${n(webhook.workerJoining.secondsPerEvent * 1000)} ms per event.`,
     '',
   ].join('\n');
 }
@@ -431,14 +437,19 @@ function costSection(results: BenchResults): string {
   return [
     '## 5. Cost per connection per month',
     '',
-    `Profile: ${profile.syncsPerDay} syncs a day (auto-sync), ${profile.webhooksPerDay} webhooks a day, ${profile.newTransactionsPerMonth} new ` +
+    `Profile: ${profile.syncsPerDay} syncs a day, ${profile.webhooksPerDay} webhooks a day, ${profile.newTransactionsPerMonth} new ` +
       `transactions a month, ${profile.daysPerMonth}-day month, ${profile.storedTransactions} stored transactions (two years at that rate). ` +
       'Request counts and DynamoDB capacity units are this run\'s measurements; Lambda durations are the warm durations measured ' +
       `offline (moto is slower than DynamoDB, so they err high), plus INIT (the cold start medians of section 1) for ${profile.coldStartShare * 100}% ` +
       'of invocations, billed since 2025-08-01. The syncs are those of the connection with this profile (section 2, "The connection ' +
-      'the cost model prices"). Each webhook is one API Gateway request, one route invocation and one worker ' +
-      'invocation (a batch of one at this traffic, the worst case); each job costs the Lambda event source a `ReceiveMessage` and a ' +
-      '`DeleteMessage`. Free tiers are ignored.',
+      'the cost model prices"). A Plaid connection\'s syncs are the ones its SYNC_UPDATES_AVAILABLE webhooks request ' +
+      `(${profile.webhooksPerDayBy.plaid.requestingSync} a day); each comes with Plaid's legacy DEFAULT_UPDATE, which the receipt settles ` +
+      '(https://plaid.com/docs/api/products/transactions/#sync_updates_available). A Pluggy connection\'s daily item update sends ' +
+      `item/updated, which requests the after-update sync, and ${profile.webhooksPerDayBy.pluggy.joiningSync} more that join it. ` +
+      'A webhook that requests or joins a sync is one API Gateway request, one route invocation and one worker invocation (a batch ' +
+      'of one at this traffic, the worst case); one the receipt settles is the API Gateway request and the route invocation. Each job costs the Lambda event source a ' +
+      '`ReceiveMessage` and a `DeleteMessage`. Storage is the transactions and everything else the connection keeps: its own rows, ' +
+      'and the rows its syncs and webhooks leave, for as long as the product keeps them. Free tiers are ignored.',
     '',
     table(
       ['Unit of work', 'Per month', 'AWS requests each', 'Lambda seconds each'],
@@ -449,7 +460,7 @@ function costSection(results: BenchResults): string {
     '',
     costTable(cost),
     '',
-    cost.pluggy ? `### A Pluggy connection (its own syncs: one a day after Pluggy's daily item update, which reads the accounts, the other with the reads skipped; webhooks priced like Plaid's)\n\n${table(['Unit of work', 'Per month', 'AWS requests each', 'Lambda seconds each'], cost.pluggy.units.map((unit) => [unit.name, unit.perMonth, n(unit.awsRequests), n(unit.lambdaSeconds)]))}\n\n${costTable(cost.pluggy)}\n` : '',
+    cost.pluggy ? `### A Pluggy connection (its own syncs: one a day after Pluggy's daily item update, requested by its item/updated webhook, which reads the accounts; the other with the reads skipped; its webhooks priced with the measurements of Plaid's)\n\n${table(['Unit of work', 'Per month', 'AWS requests each', 'Lambda seconds each'], cost.pluggy.units.map((unit) => [unit.name, unit.perMonth, n(unit.awsRequests), n(unit.lambdaSeconds)]))}\n\n${costTable(cost.pluggy)}\n` : '',
     `A far busier connection, priced with the syncs of section 2's 10,000-transaction connections (about 27 transactions a day; ` +
       `measured in the shared table, so their Lambda seconds also carry moto's table walks): Plaid ${usd(cost.heavy.plaid.totalUsdPerConnectionMonth)}` +
       (cost.heavy.pluggy ? `, Pluggy ${usd(cost.heavy.pluggy.totalUsdPerConnectionMonth)}` : '') +

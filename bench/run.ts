@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     webhook = await timed('webhook ingress', () =>
       measureWebhookIngress(stack!, {
         itemId: plaidLink.itemId,
+        connection: { userId: plaidLink.userId, connectionId: plaidLink.connectionId },
         concurrency: config.webhookConcurrency,
         count: config.webhookCount,
         maxSeconds: config.webhookMaxSeconds,

@@ -2,31 +2,36 @@
  * Webhook ingress: POST /api/v1/webhooks/plaid on the local gateway under a bounded load from a second
  * process on loopback, against GET /api/v1/health (a route that touches nothing) under the same load.
  *
- * Deliveries are what Plaid sends for the benchmark's linked Item: `TRANSACTIONS/DEFAULT_UPDATE` bodies in
- * Plaid's format (keys sorted, 2-space indented), each with its own `new_transactions` so every delivery is
- * a new event, signed with the Plaid sandbox's current key exactly as the sandbox signs its own deliveries.
- * The receipt settles them itself (stored as `ignored`, never queued: the interpreter ignores that code
- * whatever the connection). Both handlers are warmed up first: the figures are warm latencies.
+ * Deliveries are what Plaid sends for the benchmark's linked Item, in Plaid's format (keys sorted, 2-space
+ * indented), signed with the Plaid sandbox's current key exactly as the sandbox signs its own deliveries. Plaid
+ * sends two kinds for an Item whose transactions change
+ * (https://plaid.com/docs/api/products/transactions/#sync_updates_available): `SYNC_UPDATES_AVAILABLE`, which
+ * the service acts on (stored, tied to its connection, queued; the worker requests a sync), and, for backward
+ * compatibility, the legacy `DEFAULT_UPDATE`, which the receipt settles itself (stored as `ignored`, never
+ * queued). The load is `SYNC_UPDATES_AVAILABLE`, the kind that does the work; Plaid's bodies for one Item are
+ * identical, so each carries a `bench_delivery` field of its own to be a new event (the receipt and the worker
+ * read only the envelope). Both handlers are warmed up first: the figures are warm latencies.
  *
- * Then a sequential sample: deliveries one at a time, nothing else in flight, each timed from request to
- * answer through the local gateway, minus the time the request counter spent reading items for its capacity
- * estimate. That is one warm invocation's duration (plus the gateway's loopback hop, so it errs high), which
- * the cost model bills per delivery; the loaded latencies above include queueing behind the other deliveries
- * on moto, which a Lambda invocation does not pay.
+ * Then sequential samples of each kind: deliveries one at a time, nothing else in flight, each timed from
+ * request to answer through the local gateway, minus the time the request counter spent reading items for its
+ * capacity estimate. That is the warm duration of one webhook-route invocation, the Lambda time the cost model
+ * bills per delivery; the loaded latencies above include queueing behind the other deliveries on moto, which a
+ * Lambda invocation does not pay.
  *
- * Afterwards a sample of queued events goes through the webhook worker (`applyWebhookEvent`), counted the
- * same way, which is what the cost model charges per delivery on the worker side. Since DEFAULT_UPDATE no
- * longer reaches the worker, the sample is `TRANSACTIONS/SYNC_UPDATES_AVAILABLE` deliveries for the same Item,
- * each with a `bench_delivery` field of its own: Plaid's bodies for one Item are identical, and a repeat is a
- * duplicate while the sync it asked for is still ahead. The worker reads only the envelope, so the field
- * changes nothing of what it does; the first event queues a sync, the later ones join that queued sync.
+ * Afterwards a sample of the queued events goes through the webhook worker (`applyWebhookEvent`), one event
+ * per invocation, counted the same way: what the cost model charges per `SYNC_UPDATES_AVAILABLE` on the worker
+ * side. Each finds no sync pending, as a delivery hours after the connection's last sync does: between events
+ * the connection's pending-sync marker is cleared (uncounted), so every event requests a sync of its own
+ * instead of joining the one the previous event queued.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { workers } from '../infra/catalog/routes';
 import { startGateway } from '../local/gateway/server';
+import { connectionKey } from '../shared/adapters/dynamodb/entities/connection';
 import { invokeHandler, silentLog } from '../local/workers/lambda-runtime';
 import { queueIdentity, sqsRecord } from '../local/workers/sqs-event';
 import { total, type StoredRows, type Tally } from './aws-request-counter';
@@ -64,27 +69,39 @@ export interface WebhookIngressResult {
   readonly writeUnitsPerDelivery: number;
   readonly readUnitsPerDelivery: number;
   readonly plaidRequests: number;
-  /** Deliveries one at a time (no concurrent load): one warm invocation each. */
-  readonly sequential: {
-    readonly deliveries: number;
-    readonly p50Ms: number;
-    readonly meanMs: number;
-    /** Time of the request counter's own estimate reads, taken out of the figures above. */
-    readonly estimatorMsPerDelivery: number;
-    readonly awsRequestsPerDelivery: number;
-  };
-  /** The webhook worker on a sample of the queued events. */
-  readonly worker: {
-    readonly events: number;
-    readonly invocations: number;
-    readonly secondsPerEvent: number;
-    readonly aws: Tally;
-    readonly awsRequestsPerEvent: number;
-    readonly writeUnitsPerEvent: number;
-    readonly readUnitsPerEvent: number;
-    /** The webhook event rows as the worker left them (handled): what stays stored for their retention. */
-    readonly storedRows: StoredRows;
-  };
+  /** `SYNC_UPDATES_AVAILABLE` deliveries one at a time (no concurrent load): one warm invocation each. */
+  readonly sequential: SequentialFigures;
+  /** `DEFAULT_UPDATE` deliveries one at a time: settled at receipt, never queued. */
+  readonly ignoredSequential: SequentialFigures;
+  /** The webhook worker on a sample of the queued events, each finding no sync pending (it requests one). */
+  readonly worker: WorkerFigures;
+  /** The same, each finding the sync an earlier event requested still pending (it joins that one). */
+  readonly workerJoining: WorkerFigures;
+}
+
+export interface WorkerFigures {
+  readonly events: number;
+  readonly invocations: number;
+  readonly secondsPerEvent: number;
+  readonly aws: Tally;
+  readonly awsRequestsPerEvent: number;
+  readonly writeUnitsPerEvent: number;
+  readonly readUnitsPerEvent: number;
+  /** The webhook event rows as the worker left them (handled): what stays stored for their retention. */
+  readonly storedRows: StoredRows;
+}
+
+export interface SequentialFigures {
+  readonly deliveries: number;
+  readonly p50Ms: number;
+  readonly meanMs: number;
+  /** Time of the request counter's own estimate reads, taken out of the figures above. */
+  readonly estimatorMsPerDelivery: number;
+  readonly awsRequestsPerDelivery: number;
+  /** Every AWS request of the sample. */
+  readonly aws: Tally;
+  /** The webhook event rows the sample left (for the ignored kind, as stored for good). */
+  readonly storedRows: StoredRows;
 }
 
 interface LoadPlan {
@@ -179,6 +196,8 @@ function syncUpdatesBody(itemId: string, delivery: number): string {
 
 export interface WebhookIngressOptions {
   readonly itemId: string;
+  /** The connection of that Item. */
+  readonly connection: { readonly userId: string; readonly connectionId: string };
   readonly concurrency: number;
   readonly count: number;
   readonly maxSeconds: number;
@@ -192,10 +211,9 @@ export async function measureWebhookIngress(stack: BenchStack, options: WebhookI
   try {
     const webhookUrl = `${gateway.url}/api/v1/webhooks/plaid`;
     const healthUrl = `${gateway.url}/api/v1/health`;
-    const signed = (newTransactions: number) => {
-      const body = defaultUpdateBody(options.itemId, newTransactions);
-      return { headers: { 'content-type': 'application/json', 'plaid-verification': stack.plaid.webhooks.sign(body) }, body };
-    };
+    const signedBody = (body: string) => ({ headers: { 'content-type': 'application/json', 'plaid-verification': stack.plaid.webhooks.sign(body) }, body });
+    const signed = (delivery: number) => signedBody(syncUpdatesBody(options.itemId, delivery));
+    const signedIgnored = (newTransactions: number) => signedBody(defaultUpdateBody(options.itemId, newTransactions));
 
     // Warm-up: both handlers imported and their clients connected (the webhook one fetches Plaid's key).
     const warmup = 10;
@@ -224,16 +242,13 @@ export async function measureWebhookIngress(stack: BenchStack, options: WebhookI
 
     const accepted = webhook.statuses['200'] ?? 0;
     const perDelivery = (value: number) => round(value / Math.max(1, accepted), 3);
-    const sequential = await measureSequential(stack, webhookUrl, Math.min(SEQUENTIAL_DELIVERIES, count), (index) => signed(2_000_000 + index));
-    progress(`webhook ingress, one at a time: p50 ${sequential.p50Ms} ms over ${sequential.deliveries} deliveries`);
-    // Events that still reach the worker, for its sample (and one for its warm-up batch).
-    for (let index = 0; index <= options.workerSample; index++) {
-      const body = syncUpdatesBody(options.itemId, index);
-      const headers = { 'content-type': 'application/json', 'plaid-verification': stack.plaid.webhooks.sign(body) };
-      const answer = await fetch(webhookUrl, { method: 'POST', headers, body });
-      if (answer.status !== 200) throw new Error(`SYNC_UPDATES_AVAILABLE delivery answered ${answer.status}: ${await answer.text()}`);
-    }
-    const worker = await measureWorker(stack, options.workerSample, progress);
+    const sampleSize = Math.min(SEQUENTIAL_DELIVERIES, count);
+    const sequential = await measureSequential(stack, webhookUrl, sampleSize, (index) => signed(2_000_000 + index));
+    progress(`webhook ingress, one at a time: SYNC_UPDATES_AVAILABLE p50 ${sequential.p50Ms} ms, ${sequential.awsRequestsPerDelivery} AWS requests each`);
+    const ignoredSequential = await measureSequential(stack, webhookUrl, sampleSize, (index) => signedIgnored(3_000_000 + index));
+    progress(`webhook ingress, one at a time: DEFAULT_UPDATE p50 ${ignoredSequential.p50Ms} ms, ${ignoredSequential.awsRequestsPerDelivery} AWS requests each`);
+    const worker = await measureWorker(stack, options.workerSample, options.connection, 'requesting', progress);
+    const workerJoining = await measureWorker(stack, options.workerSample, options.connection, 'joining', progress);
     return {
       concurrency,
       count,
@@ -255,7 +270,9 @@ export async function measureWebhookIngress(stack: BenchStack, options: WebhookI
       readUnitsPerDelivery: perDelivery(total(aws, 'readUnits')),
       plaidRequests,
       sequential,
+      ignoredSequential,
       worker,
+      workerJoining,
     };
   } finally {
     await gateway.close();
@@ -270,7 +287,7 @@ async function measureSequential(
   url: string,
   deliveries: number,
   signed: (index: number) => { headers: Record<string, string>; body: string },
-): Promise<WebhookIngressResult['sequential']> {
+): Promise<SequentialFigures> {
   const durations: number[] = [];
   let estimatorMs = 0;
   stack.counter.reset();
@@ -293,6 +310,8 @@ async function measureSequential(
     meanMs: round(durations.reduce((sum, value) => sum + value, 0) / Math.max(1, durations.length), 1),
     estimatorMsPerDelivery: round(estimatorMs / Math.max(1, deliveries), 1),
     awsRequestsPerDelivery: round(total(aws, 'requests') / Math.max(1, deliveries), 3),
+    aws,
+    storedRows: stack.counter.storedRows(),
   };
 }
 
@@ -301,15 +320,30 @@ async function measureSequential(
  * batch size), through the local Lambda runtime. Receiving is the event source's job, so it goes through a
  * client of its own and is not counted; the worker's own requests are.
  */
-async function measureWorker(stack: BenchStack, sample: number, progress: Progress): Promise<WebhookIngressResult['worker']> {
+async function measureWorker(
+  stack: BenchStack,
+  sample: number,
+  connection: WebhookIngressOptions['connection'],
+  pending: 'requesting' | 'joining',
+  progress: Progress,
+): Promise<WorkerFigures> {
   const definition = workers.find((worker) => worker.id === 'applyWebhookEvent');
   if (!definition) throw new Error('applyWebhookEvent is not in the worker catalog');
   const queueUrl = stack.awsEnv.WEBHOOK_EVENT_QUEUE_URL!;
-  const sqs = new SQSClient({
+  const clientConfig = {
     region: stack.awsEnv.AWS_REGION,
     endpoint: stack.awsEndpoint,
     credentials: { accessKeyId: stack.awsEnv.AWS_ACCESS_KEY_ID, secretAccessKey: stack.awsEnv.AWS_SECRET_ACCESS_KEY },
-  });
+  };
+  const sqs = new SQSClient(clientConfig);
+  // Clients of their own: what they send is the benchmark's, not the worker's, and is not counted.
+  const dynamo = new DynamoDBClient(clientConfig);
+  /** The sync the previous event requested has run: the next event finds none pending. */
+  const key = connectionKey(connection.userId, connection.connectionId);
+  const syncRan = () =>
+    dynamo.send(
+      new UpdateItemCommand({ TableName: stack.awsEnv.TABLE_NAME, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, UpdateExpression: 'REMOVE pending_sync' }),
+    );
   try {
     const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
     if (!arn) throw new Error('webhook event queue has no ARN');
@@ -317,7 +351,9 @@ async function measureWorker(stack: BenchStack, sample: number, progress: Progre
     const fn = { id: definition.id, entry: definition.entry, timeoutSeconds: definition.timeoutSeconds };
     // Warm the worker (module import, first connections) on one batch before counting.
     const warm = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, MessageSystemAttributeNames: ['All'] }));
+    // Warming also requests a sync, which the joining sample's events then find pending.
     if (warm.Messages?.length) await invokeHandler(fn, { Records: warm.Messages.map((message) => sqsRecord(message, identity)) });
+    if (pending === 'requesting') await syncRan();
 
     stack.counter.reset();
     let events = 0;
@@ -327,7 +363,8 @@ async function measureWorker(stack: BenchStack, sample: number, progress: Progre
       const received = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
-          MaxNumberOfMessages: Math.min(definition.batchSize, sample - events),
+          // One event per invocation: at a few webhooks a day per connection, the event source's batches hold one.
+          MaxNumberOfMessages: 1,
           MessageSystemAttributeNames: ['All'],
         }),
       );
@@ -339,9 +376,12 @@ async function measureWorker(stack: BenchStack, sample: number, progress: Progre
       busyMs += performance.now() - started;
       events += messages.length;
       invocations += 1;
+      if (pending === 'requesting') await syncRan();
     }
+    // The sync the last event requested or joined has run: the next measurement starts from no sync pending.
+    await syncRan();
     const aws = stack.counter.snapshot();
-    progress(`webhook worker: ${events} events in ${invocations} invocations, ${total(aws, 'requests')} AWS requests`);
+    progress(`webhook worker (${pending} a sync): ${events} events in ${invocations} invocations, ${total(aws, 'requests')} AWS requests`);
     const perEvent = (value: number) => round(value / Math.max(1, events), 3);
     return {
       events,
@@ -355,5 +395,6 @@ async function measureWorker(stack: BenchStack, sample: number, progress: Progre
     };
   } finally {
     sqs.destroy();
+    dynamo.destroy();
   }
 }
