@@ -13,8 +13,8 @@
  *
  * A quiet run writes nothing when it starts, so the pending-sync marker still names it while it reads: a
  * webhook joining then may bring data the run has already read past. Such a joiner notes itself on the
- * marker (`joinPendingSync`), and the run, at its commit, finds the note newer than the marker it read when
- * it began and makes the connection due at once, so the scheduler queues a later run. A request that follows
+ * marker (`joinPendingSync`), and the run, at its commit, finds a note it did not see when it began and makes
+ * the connection due at once, so the scheduler queues a later run. A request that follows
  * its run (manual, link) needs the joined run's record; joining a quiet run, which has none, it queues a run
  * of its own instead.
  */
