@@ -720,6 +720,19 @@ describe('runSync: a webhook-requested run is quiet (no queued or running record
     expect(current()).toMatchObject({ syncCursor: 'c3', nextSyncAt: '2025-03-02T18:49:06.000Z' });
   });
 
+  it('a webhook joining a pending manual run: that run stays loud (queued, running, syncing) and clears the marker at its start', async () => {
+    const manual = await requestSync(requests, connection.userId, connection.connectionId, 'manual');
+    clock.advanceSeconds(1);
+    const joined = await webhookRequest();
+    expect(joined).toEqual({ syncRunId: manual.syncRunId, queued: undefined });
+
+    await runSync(deps, queue.sent[0]!);
+    expect(outcomesOf(manual.syncRunId)).toEqual(['queued', 'running', 'succeeded']);
+    expect(statuses).toEqual(['syncing', 'healthy']);
+    // The note on the marker does not make it due again: the run started after it, and cleared it then.
+    expect(current()).toMatchObject({ pendingSync: null, syncCursor: 'c2', nextSyncAt: '2025-03-02T18:48:01.000Z' });
+  });
+
   it('a webhook arriving after the commit finds no marker and gets a run of its own', async () => {
     const first = await webhookRequest();
     await runSync(deps, first.queued!);
