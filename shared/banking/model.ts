@@ -116,6 +116,12 @@ export interface ProviderUpdateState {
 export interface PendingSync {
   readonly syncRunId: string;
   readonly requestedAt: string;
+  /**
+   * When a request last joined this sync without a record to read (a webhook's): a run that commits without
+   * a start write compares it with what it read when it began, to tell a request that came while it ran
+   * (shared/sync/sync-engine.ts). Absent until a request joins.
+   */
+  readonly joinedAt?: string | null;
 }
 
 export const accountTypes = ['checking', 'savings', 'credit_card', 'loan', 'investment', 'other'] as const;

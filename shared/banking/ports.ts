@@ -61,6 +61,12 @@ export interface ConnectionStore {
     pendingSync: PendingSync,
     staleBefore: string,
   ): Promise<{ claimed: boolean; pending: PendingSync }>;
+  /**
+   * Notes on the pending sync that a request joined it at `joinedAt`, if it is still `syncRunId`; false when
+   * it is not (it started or ended meanwhile). Moves the connection's version, so a run holding an older copy
+   * reads the note before it writes.
+   */
+  joinPendingSync(userId: string, connectionId: string, syncRunId: string, joinedAt: string): Promise<boolean>;
   /** Forgets the pending sync if it is still `syncRunId` (its job could not be queued). */
   releasePendingSync(userId: string, connectionId: string, syncRunId: string, now: string): Promise<void>;
   /** Removes the connection row and its guard rows together. */

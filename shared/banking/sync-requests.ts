@@ -1,12 +1,22 @@
 /**
- * Asking for a sync. The run is recorded as `queued` before the job is sent, so the caller can follow it
- * in the sync history from the moment it gets the id back; the worker moves the same run forward.
+ * Asking for a sync. A run someone follows (trigger `manual` or `link`) is recorded as `queued` before the
+ * job is sent, so the caller can follow it in the sync history from the moment it gets the id back; the worker
+ * moves the same run forward. A webhook's run is followed by nobody (the app learns of it through its
+ * `sync.completed` event): it is background work like a scheduled run, recorded once when it ends, and its
+ * request writes no record (shared/sync/sync-engine.ts runs it quietly).
  *
  * Requests that arrive while a requested sync has not started yet join it (the caller gets that run's id):
  * a run that starts later reads everything the provider has by then, so fifty clicks, or a burst of
  * webhooks, cost one sync instead of fifty that each find nothing new. A request carrying a transaction
  * hint (ids the provider named as changed) always gets a run of its own, since the hint must reach the
  * worker.
+ *
+ * A quiet run writes nothing when it starts, so the pending-sync marker still names it while it reads: a
+ * webhook joining then may bring data the run has already read past. Such a joiner notes itself on the
+ * marker (`joinPendingSync`), and the run, at its commit, finds a note it did not see when it began and makes
+ * the connection due at once, so the scheduler queues a later run. A request that follows
+ * its run (manual, link) needs the joined run's record; joining a quiet run, which has none, it queues a run
+ * of its own instead.
  */
 import { newSyncRunId } from './ids';
 import type { SyncRun, SyncTrigger } from './model';
@@ -44,19 +54,11 @@ export async function requestSync(
     startedAt: now.toISOString(),
   });
   if (!transactionHint) {
-    const staleBefore = new Date(now.getTime() - PENDING_SYNC_JOIN_WINDOW_MS).toISOString();
-    const { claimed, pending } = await deps.connections.claimPendingSync(
-      userId,
-      connection.connectionId,
-      { syncRunId: run.syncRunId, requestedAt: run.startedAt },
-      staleBefore,
-    );
-    if (!claimed) {
-      const joined = await deps.syncRuns.get(connection.connectionId, pending.syncRunId);
-      if (joined) return joined;
-    }
+    const joined = await joinPendingRun(deps, run);
+    if (joined) return joined;
   }
-  await deps.syncRuns.put(run);
+  // A webhook's run is recorded once, when it ends; what this returns names it for the worker's log.
+  if (trigger !== 'webhook') await deps.syncRuns.put(run);
   try {
     await deps.syncQueue.enqueue([
       { userId, connectionId: connection.connectionId, syncRunId: run.syncRunId, trigger, ...(transactionHint ? { transactionHint } : {}) },
@@ -70,6 +72,33 @@ export async function requestSync(
     throw error;
   }
   return run;
+}
+
+/** Claims before giving up on joining: the marker can start, end or go stale between each try. */
+const JOIN_ATTEMPTS = 3;
+
+/**
+ * Claims the connection's pending-sync marker for `run`, or joins the sync already pending: the joined run,
+ * or null when `run` is to be queued (it claimed the marker, or it cannot join what is pending).
+ */
+async function joinPendingRun(deps: SyncRequestDeps, run: SyncRun): Promise<SyncRun | null> {
+  const staleBefore = new Date(Date.parse(run.startedAt) - PENDING_SYNC_JOIN_WINDOW_MS).toISOString();
+  for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt += 1) {
+    const { claimed, pending } = await deps.connections.claimPendingSync(
+      run.userId,
+      run.connectionId,
+      { syncRunId: run.syncRunId, requestedAt: run.startedAt },
+      staleBefore,
+    );
+    if (claimed) return null;
+    if (run.trigger !== 'webhook') return deps.syncRuns.get(run.connectionId, pending.syncRunId);
+    // A webhook needs no record of the run it joins, only that run to see the note (see the module header).
+    const joinedAt = deps.clock.now().toISOString();
+    if (await deps.connections.joinPendingSync(run.userId, run.connectionId, pending.syncRunId, joinedAt)) {
+      return { ...run, syncRunId: pending.syncRunId, startedAt: pending.requestedAt };
+    }
+  }
+  return null;
 }
 
 /** A sync run that has not counted anything yet. */

@@ -7,8 +7,9 @@
  *   stage the run's app events → commit the cursor together with the connection's new status → send the
  *   events → record the run (`shared/events/sync-events.ts` has why this order loses no event).
  *
- * A run a user or a webhook asked for first records itself `running` and sets the connection `syncing`, for
- * whoever follows it; a scheduled one is quiet: nothing is written before its end (see `quiet` in runSync).
+ * A run a user asked for first records itself `running` and sets the connection `syncing`, for whoever
+ * follows it; a scheduled or webhook-requested one is quiet: nothing is written before its end (see `quiet` in
+ * runSync, and `lateJoin` in endRun for the pending-sync marker such a run leaves in place while it reads).
  *
  * Every write is idempotent and skipped when nothing changed, so replaying a batch, retrying a message or
  * re-running a sync with nothing new leaves the stored data exactly as it was.
@@ -142,13 +143,14 @@ export async function runSync(deps: SyncEngineDeps, job: SyncJob): Promise<SyncR
     startedAt: started.toISOString(),
   });
   const statusBefore = connection.status === 'syncing' ? 'healthy' : connection.status;
-  // A scheduled run is followed by nobody: it has no `queued` record (the scheduler sends the job without
-  // one) and no caller waits for it. It runs quietly, recorded once when it ends, without the `running` record
-  // and the `syncing` status written first: on every scheduled sync those cost three write units (the status
-  // is projected into the due index) and two requests. A run that a user or a webhook asked for keeps both,
-  // so whoever follows it by id sees it start. One an earlier attempt recorded (`retrying`), or a connection
-  // left `syncing`, goes the loud way too.
-  const quiet = job.trigger === 'schedule' && !recorded && connection.status !== 'syncing';
+  // A scheduled or webhook-requested run is followed by nobody: it has no `queued` record (the scheduler and
+  // the webhook worker send the job without one, shared/banking/sync-requests.ts) and no caller waits for it;
+  // the app learns of it through its `sync.completed` event. It runs quietly, recorded once when it ends,
+  // without the `running` record and the `syncing` status written first: on every such sync those cost three
+  // write units (the status is projected into the due index) and two requests. A run that a user asked for
+  // (manual, link) keeps both, so whoever follows it by id sees it start. One an earlier attempt recorded
+  // (`retrying`), or a connection left `syncing`, goes the loud way too.
+  const quiet = (job.trigger === 'schedule' || job.trigger === 'webhook') && !recorded && connection.status !== 'syncing';
   let state = new RunState(connection);
   if (!quiet) {
     await deps.syncRuns.put(run);
@@ -371,18 +373,27 @@ async function endRun(
   const staged = await stageRunEvents(deps, expected, ending.statusBefore, ending.run, ending.afterEarlierAttempt);
   state.staged = true;
   const finished = new Date(ending.run.finishedAt ?? deps.clock.now().toISOString());
+  const succeeded = ending.run.outcome === 'succeeded' || ending.run.outcome === 'partial';
+  let dueAgain = false;
   const stored = await setStatus(deps, connection, (current) => {
     const own = state.ownsStatus(current);
     const status = own ? ending.status : current.status;
+    dueAgain = succeeded && lateJoin(connection, current, job) && !statusesNeedingUser.has(status);
     return {
       ...current,
       ...(own ? { ...ending.refreshed, status, statusReason: ending.statusReason } : {}),
       ...ending.fields,
       pendingSync: pendingSyncAfter(current, job),
-      // A status waiting for the user takes the connection out of auto-sync.
-      nextSyncAt: statusesNeedingUser.has(status) ? null : nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
+      // A status waiting for the user takes the connection out of auto-sync. A request that joined while this
+      // run read gets the scheduler's next tick (see lateJoin).
+      nextSyncAt: statusesNeedingUser.has(status)
+        ? null
+        : dueAgain
+          ? finished.toISOString()
+          : nextAutoSyncAt(finished, deps.autoSync.intervalHours, deps.autoSync.random),
     };
   }, state.held);
+  if (dueAgain) logger.info('a sync request joined this run while it read; the connection is due again');
   if (!stored) return connectionRemovedDuringRun(deps, connection, job.syncRunId);
   state.held = stored;
   state.committed = true;
@@ -395,6 +406,27 @@ async function endRun(
 /** The pending-sync marker once this run started: cleared if it names this run (see requestSync). */
 function pendingSyncAfter(current: Connection, job: SyncJob): Connection['pendingSync'] {
   return current.pendingSync?.syncRunId === job.syncRunId ? null : (current.pendingSync ?? null);
+}
+
+/**
+ * Whether a request joined this run after the run read the connection it began from (`began`), so after it
+ * may have started reading the provider: the request may announce data the run read past.
+ *
+ * A loud run clears the pending-sync marker when it starts, so a request from then on gets a run of its own.
+ * A quiet run writes nothing before its commit: the marker names it while it reads, and requests join it. A
+ * webhook joining a run it cannot read a record of notes its time on the marker (`joinPendingSync`, which
+ * moves the connection's version, so this run's conditional commit re-reads the row and sees it). The note is
+ * compared with the one in the row the run began from, by value, not by time: a note already there was made
+ * before the run read anything, so the run covers it; a different one came later. Such a run makes the
+ * connection due at its commit, so the scheduler's next tick (every 15 minutes, infra/catalog/routes.ts)
+ * queues a later run, which reads past the joiner's data. That costs no write of its own: `nextSyncAt` is
+ * written with the commit anyway, where a start write (clearing the marker) would cost one on every run. A
+ * request after the commit finds no marker and queues its own run.
+ */
+function lateJoin(began: Connection, current: Connection, job: SyncJob): boolean {
+  const marker = current.pendingSync;
+  if (marker?.syncRunId !== job.syncRunId || !marker.joinedAt) return false;
+  return began.pendingSync?.syncRunId !== job.syncRunId || began.pendingSync.joinedAt !== marker.joinedAt;
 }
 
 /**

@@ -8,6 +8,7 @@ import { localProviderCredentials } from '../../local/aws/provision';
 import { eventually } from './eventually';
 import { finishedSyncRun } from './plaid-flow';
 import type { LocalStack } from './local-stack';
+import { webhookWorkDone } from './queues';
 
 export const PLUGGY_BANK = 0;
 export const PLUGGY_BANK_MFA = 1;
@@ -118,9 +119,13 @@ export async function scheduledSync(stack: LocalStack, userId: string, connectio
   return finishedSyncRun(stack, userId, connectionId, syncRunId, timeoutMs);
 }
 
-/** Waits until no sync run of the connection is queued, running or retrying (webhook-triggered ones included). */
+/**
+ * Waits until no sync run of the connection is queued, running or retrying, webhook-requested ones included:
+ * those are quiet (recorded only when they end), so the queues that carry them must be drained first.
+ */
 export async function syncsSettled(stack: LocalStack, userId: string, connectionId: string): Promise<any[]> {
   await stack.pluggy.webhooks.idle();
+  await webhookWorkDone(stack);
   return eventually(`syncs of ${connectionId} done`, async () => {
     const runs = (await stack.api(userId, 'GET', `/banking/connections/${connectionId}/sync-runs?limit=50`)).body.data;
     return runs.every((run: any) => !['queued', 'running', 'retrying'].includes(run.outcome)) ? runs : undefined;

@@ -208,6 +208,26 @@ describe('DynamoConnectionStore lookups and updates', () => {
     expect(await connections.get(connection.userId, connection.connectionId)).toEqual(firstWriter);
   });
 
+  it('notes a join on the pending sync it names only, moving the version; the note survives a save', async () => {
+    const connection = makeConnection();
+    await connections.createWithAccounts(connection, [], []);
+    const pending = { syncRunId: 'run_pending', requestedAt: '2024-05-01T11:00:00.000Z' };
+    expect(await connections.claimPendingSync(connection.userId, connection.connectionId, pending, '2024-05-01T10:45:00.000Z')).toEqual({ claimed: true, pending });
+
+    expect(await connections.joinPendingSync(connection.userId, connection.connectionId, 'run_other', '2024-05-01T11:00:01.000Z')).toBe(false);
+    expect(await connections.joinPendingSync(connection.userId, connection.connectionId, 'run_pending', '2024-05-01T11:00:02.000Z')).toBe(true);
+    const joined = await connections.get(connection.userId, connection.connectionId);
+    expect(joined).toMatchObject({ pendingSync: { ...pending, joinedAt: '2024-05-01T11:00:02.000Z' }, updatedAt: '2024-05-01T11:00:02.000Z' });
+    // A writer holding the copy from before the note must read again (the sync engine's commit does).
+    await expect(connections.save({ ...connection, updatedAt: '2024-05-01T11:00:03.000Z' }, '2024-05-01T11:00:00.000Z')).rejects.toBeInstanceOf(ConflictError);
+    await connections.save({ ...joined!, status: 'healthy', updatedAt: '2024-05-01T11:00:03.000Z' }, joined!.updatedAt);
+    expect((await connections.get(connection.userId, connection.connectionId))?.pendingSync).toEqual({ ...pending, joinedAt: '2024-05-01T11:00:02.000Z' });
+
+    await connections.releasePendingSync(connection.userId, connection.connectionId, 'run_pending', '2024-05-01T11:00:04.000Z');
+    expect(await connections.joinPendingSync(connection.userId, connection.connectionId, 'run_pending', '2024-05-01T11:00:05.000Z')).toBe(false);
+    expect((await connections.get(connection.userId, connection.connectionId))?.pendingSync ?? null).toBeNull();
+  });
+
   it('reports a save of a deleted connection as not found', async () => {
     const connection = makeConnection();
 

@@ -10,7 +10,7 @@
  *
  * `FAULT_SEED=<n>` replays case 1 with another fault plan; a failure names the plan it ran.
  */
-import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSeed } from '../../local/sandboxes/common/seeded-random';
@@ -25,6 +25,7 @@ import {
   storedTransactions,
 } from '../helpers/fault-injection';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
+import { queueIsDrained, webhookWorkDone } from '../helpers/queues';
 import {
   deliveriesOf,
   finishedRun,
@@ -59,18 +60,6 @@ async function storedCursor(item: Pick<LinkedItem, 'userId' | 'connectionId'>): 
   const connection = await stores.connections.get(item.userId, item.connectionId);
   expect(connection).not.toBeNull();
   return connection!.syncCursor;
-}
-
-async function queueIsDrained(queueUrl: string): Promise<boolean> {
-  const attributes = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    attributes.Attributes?.ApproximateNumberOfMessages === '0' && attributes.Attributes?.ApproximateNumberOfMessagesNotVisible === '0'
-  );
 }
 
 /** A linked Item whose first sync has finished (small history, so the case itself is what takes time). */
@@ -117,11 +106,7 @@ describe('fault injection end to end', () => {
     expect(statuses.filter((status) => status < 200 || status >= 300), JSON.stringify(statuses)).toEqual([]);
     await stack.plaid.webhooks.idle();
 
-    await eventually(
-      'the webhook and sync queues are drained',
-      async () => (await queueIsDrained(stack.env.WEBHOOK_EVENT_QUEUE_URL!)) && (await queueIsDrained(stack.env.SYNC_QUEUE_URL!)),
-      { timeoutMs: 60_000, intervalMs: 300 },
-    );
+    await webhookWorkDone(stack);
     const mainRuns = await settledRuns(stack, main, mainBefore.length + 1);
     const otherRuns = await settledRuns(stack, other, otherBefore.length);
     const newMainRuns = mainRuns.filter((run) => !mainBefore.some((earlier) => earlier.id === run.id));
@@ -221,7 +206,7 @@ describe('fault injection end to end', () => {
     }
 
     const run = await finishedRun(stack, item, 'the duplicated job finished', (candidate) => candidate.id === syncRunId);
-    await eventually('both copies were consumed', () => queueIsDrained(stack.env.SYNC_QUEUE_URL!), { timeoutMs: 30_000, intervalMs: 250 });
+    await eventually('both copies were consumed', () => queueIsDrained(sqs, stack.env.SYNC_QUEUE_URL!), { timeoutMs: 30_000, intervalMs: 250 });
     const runs = await settledRuns(stack, item, 2);
     expect(runs.map((candidate) => candidate.id).sort()).toEqual([item.syncRunId, syncRunId].sort());
     expect(run.outcome).toBe('succeeded');

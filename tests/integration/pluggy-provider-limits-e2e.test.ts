@@ -61,11 +61,7 @@ describe('Pluggy limits, lost webhooks and faithful details', () => {
     const first = await finishedSyncRun(stack, 'pl-ana', connectionId, linked.sync_run_id!, 60_000);
     expect(first.outcome, JSON.stringify(first)).toBe('succeeded');
     // The first sync (and any webhook-triggered one) reads what Pluggy collected: no update asked for.
-    await stack.pluggy.webhooks.idle();
-    await eventually('webhook syncs done', async () => {
-      const runs = (await stack.api('pl-ana', 'GET', `/banking/connections/${connectionId}/sync-runs?limit=50`)).body.data;
-      return runs.every((run: any) => !['queued', 'running', 'retrying'].includes(run.outcome)) ? runs : undefined;
-    }, { timeoutMs: 60_000 });
+    await syncsSettled(stack, 'pl-ana', connectionId);
     expect(itemUpdates(linked.itemId)).toHaveLength(0);
 
     // The item was updated minutes ago: Pluggy refuses a client update for 24 hours.

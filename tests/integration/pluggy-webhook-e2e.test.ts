@@ -10,6 +10,7 @@ import { eventually } from '../helpers/eventually';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
 import { allTransactions, finishedSyncRun } from '../helpers/plaid-flow';
 import { connectionReaches, connectPluggyBank, itemSettled, registerWebhook, sandboxControl } from '../helpers/pluggy-flow';
+import { webhookWorkDone } from '../helpers/queues';
 
 const SIGNING_KEY = 'e2e-pluggy-signing-key';
 const user = 'pw-iris';
@@ -44,9 +45,13 @@ async function webhookRuns(): Promise<any[]> {
   return runs.body.data.filter((run: any) => run.trigger === 'webhook');
 }
 
-/** Every delivery the sandbox made has been answered and every sync it caused has finished. */
+/**
+ * Every delivery the sandbox made has been answered and every sync it caused has finished. Webhook-requested
+ * runs are recorded only when they end, so the queues carrying them are waited for first.
+ */
 async function quiet(): Promise<any[]> {
   await stack.pluggy.webhooks.idle();
+  await webhookWorkDone(stack);
   return eventually(
     'webhook syncs finished',
     async () => {

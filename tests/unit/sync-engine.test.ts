@@ -8,7 +8,8 @@ import { transactionIdFor } from '../../shared/banking/ids';
 import type { Connection, Transaction } from '../../shared/banking/model';
 import type { SyncJob } from '../../shared/banking/ports';
 import { ConfigError, ProviderError } from '../../shared/errors/app-error';
-import { syncRunRecord } from '../../shared/banking/sync-requests';
+import { requestSync, syncRunRecord, type SyncRequestDeps } from '../../shared/banking/sync-requests';
+import { enqueueDueConnections } from '../../shared/sync/auto-sync-scheduler';
 import { runSync, type SyncEngineDeps } from '../../shared/sync/sync-engine';
 import {
   FakeTokenVault,
@@ -17,6 +18,7 @@ import {
   InMemoryConnectionStore,
   InMemorySyncRunStore,
   InMemoryTransactionStore,
+  RecordingSyncQueue,
   TestClock,
 } from '../helpers/fakes/banking-stores';
 import { testOutbox } from '../helpers/fakes/events';
@@ -593,8 +595,8 @@ describe('runSync: a scheduled run is quiet (no running record, no syncing statu
     expect(outbox.bus.put_).toHaveLength(0);
   });
 
-  it('manual and webhook runs, and a scheduled one of a connection left syncing, still write running and syncing first', async () => {
-    for (const trigger of ['manual', 'webhook'] as const) {
+  it('manual and link runs, and a scheduled one of a connection left syncing, still write running and syncing first', async () => {
+    for (const trigger of ['manual', 'link'] as const) {
       statuses.length = 0;
       const sent = job({ trigger });
       await runSync(deps, sent);
@@ -607,6 +609,187 @@ describe('runSync: a scheduled run is quiet (no running record, no syncing statu
     const sent = scheduled();
     await runSync(deps, sent);
     expect(outcomesOf(sent.syncRunId)).toEqual(['running', 'succeeded']);
+    expect(statuses).toEqual(['syncing', 'healthy']);
+  });
+
+  it('a webhook run is quiet too (it used to write running and syncing first), but loud when the connection was left syncing', async () => {
+    const sent = job({ trigger: 'webhook' });
+    await runSync(deps, sent);
+    expect(outcomesOf(sent.syncRunId)).toEqual(['succeeded']);
+    expect(statuses).toEqual(['healthy']);
+
+    connections.rows.set(connection.connectionId, { ...current(), status: 'syncing' });
+    statuses.length = 0;
+    const again = job({ trigger: 'webhook' });
+    await runSync(deps, again);
+    expect(outcomesOf(again.syncRunId)).toEqual(['running', 'succeeded']);
+    expect(statuses).toEqual(['syncing', 'healthy']);
+  });
+});
+
+describe('runSync: a webhook-requested run is quiet (no queued or running record, no syncing status)', () => {
+  let queue: RecordingSyncQueue;
+  let requests: SyncRequestDeps;
+  let statuses: string[];
+  const outcomesOf = (syncRunId: string) => syncRuns.runs.filter((recorded) => recorded.syncRunId === syncRunId).map((recorded) => recorded.outcome);
+  /** What the webhook worker does for SYNC_UPDATES_AVAILABLE; the job it queued, if any. */
+  const webhookRequest = async (): Promise<{ syncRunId: string; queued: SyncJob | undefined }> => {
+    const before = queue.sent.length;
+    const run = await requestSync(requests, connection.userId, connection.connectionId, 'webhook');
+    return { syncRunId: run.syncRunId, queued: queue.sent[before] };
+  };
+
+  /** The connection after one full run; its next auto-sync is 12 hours away. */
+  beforeEach(async () => {
+    source.pulls = [{ pages: [{ added: [providerTransaction('t1')], modified: [], removed: [] }], nextCursor: 'c1' }];
+    await runSync(deps, job({ trigger: 'link' }));
+    queue = new RecordingSyncQueue();
+    requests = { connections, syncRuns, syncQueue: queue, clock };
+    outbox.bus.put_.length = 0;
+    statuses = [];
+    connections.beforeSave = (saved) => void statuses.push(saved.status);
+    source.pulls = [{ pages: [{ added: [providerTransaction('t2')], modified: [], removed: [] }], nextCursor: 'c2' }];
+  });
+
+  it('request and run write the connection twice (marker claim, commit) and the run once, when it ends', async () => {
+    clock.advanceSeconds(1);
+    const request = await webhookRequest();
+    expect(request.queued).toMatchObject({ syncRunId: request.syncRunId, trigger: 'webhook' });
+    expect(syncRuns.runs.filter((recorded) => recorded.trigger === 'webhook')).toEqual([]);
+    expect(current().pendingSync).toEqual({ syncRunId: request.syncRunId, requestedAt: '2025-03-02T08:00:01.000Z' });
+
+    const savesBefore = connections.saves;
+    clock.advanceSeconds(1);
+    const run = await runSync(deps, request.queued!);
+
+    expect(outcomesOf(request.syncRunId)).toEqual(['succeeded']);
+    expect(statuses).toEqual(['healthy']);
+    expect(connections.saves).toBe(savesBefore + 1);
+    expect(run).toMatchObject({ trigger: 'webhook', outcome: 'succeeded', startedAt: '2025-03-02T08:00:02.000Z', eventsPublished: true });
+    // The commit cleared the marker naming this run; the next auto-sync is an interval away (12 h less the 10 % jitter).
+    expect(current()).toMatchObject({ status: 'healthy', syncCursor: 'c2', pendingSync: null, nextSyncAt: '2025-03-02T18:48:02.000Z' });
+    expect(outbox.bus.types()).toEqual(['sync.completed', 'transactions.changed']);
+  });
+
+  it('has no scheduled-for check: a webhook job runs whatever the due time', async () => {
+    const sent = job({ trigger: 'webhook' });
+    connections.rows.set(connection.connectionId, { ...current(), nextSyncAt: '2025-03-09T00:00:00.000Z' });
+    expect(await runSync(deps, sent)).toMatchObject({ outcome: 'succeeded' });
+    expect(current().syncCursor).toBe('c2');
+  });
+
+  it('a burst of webhooks before the run starts joins it: one job, and the run read after all of them', async () => {
+    const first = await webhookRequest();
+    const second = await webhookRequest();
+    const third = await webhookRequest();
+    expect([second.syncRunId, third.syncRunId]).toEqual([first.syncRunId, first.syncRunId]);
+    expect(queue.sent).toHaveLength(1);
+    expect(current().pendingSync?.joinedAt).toBe('2025-03-02T08:00:00.000Z');
+
+    await runSync(deps, first.queued!);
+    // The joins were there when the run began: it covers them and is not due again.
+    expect(current()).toMatchObject({ pendingSync: null, nextSyncAt: '2025-03-02T18:48:00.000Z' });
+  });
+
+  it('a webhook arriving between the provider read and the commit still gets a later run (the scheduler\'s next tick)', async () => {
+    const first = await webhookRequest();
+    let joined: Awaited<ReturnType<typeof webhookRequest>> | undefined;
+    // The run has read the provider's page; the commit has not happened yet.
+    source.afterPage = async () => {
+      clock.advanceSeconds(5);
+      joined = await webhookRequest();
+    };
+    clock.advanceSeconds(1);
+    const run = await runSync(deps, first.queued!);
+
+    // It joined the run in progress (one job), and left its note on the marker.
+    expect(joined).toEqual({ syncRunId: first.syncRunId, queued: undefined });
+    expect(run).toMatchObject({ outcome: 'succeeded', finishedAt: '2025-03-02T08:00:06.000Z' });
+    // The commit saw the note, made after the run began: the connection is due at once, the marker gone.
+    expect(current()).toMatchObject({ syncCursor: 'c2', pendingSync: null, nextSyncAt: '2025-03-02T08:00:06.000Z' });
+
+    // The scheduler's next tick queues the later run, which reads past what the joiner announced.
+    clock.advanceSeconds(60);
+    const scheduler = { dueIndex: connections, syncQueue: queue, clock, shardCount: 1 };
+    await enqueueDueConnections(scheduler);
+    const later = queue.sent.at(-1)!;
+    expect(later).toMatchObject({ connectionId: connection.connectionId, trigger: 'schedule', scheduledFor: '2025-03-02T08:00:06.000Z' });
+    source.afterPage = undefined;
+    source.pulls = [{ pages: [{ added: [providerTransaction('t3')], modified: [], removed: [] }], nextCursor: 'c3' }];
+    expect(await runSync(deps, later)).toMatchObject({ outcome: 'succeeded', counts: { added: 1 } });
+    expect(current()).toMatchObject({ syncCursor: 'c3', nextSyncAt: '2025-03-02T18:49:06.000Z' });
+  });
+
+  it('a webhook joining a pending manual run: that run stays loud (queued, running, syncing) and clears the marker at its start', async () => {
+    const manual = await requestSync(requests, connection.userId, connection.connectionId, 'manual');
+    clock.advanceSeconds(1);
+    const joined = await webhookRequest();
+    expect(joined).toEqual({ syncRunId: manual.syncRunId, queued: undefined });
+
+    await runSync(deps, queue.sent[0]!);
+    expect(outcomesOf(manual.syncRunId)).toEqual(['queued', 'running', 'succeeded']);
+    expect(statuses).toEqual(['syncing', 'healthy']);
+    // The note on the marker does not make it due again: the run started after it, and cleared it then.
+    expect(current()).toMatchObject({ pendingSync: null, syncCursor: 'c2', nextSyncAt: '2025-03-02T18:48:01.000Z' });
+  });
+
+  it('a webhook arriving after the commit finds no marker and gets a run of its own', async () => {
+    const first = await webhookRequest();
+    await runSync(deps, first.queued!);
+    const next = await webhookRequest();
+    expect(next.syncRunId).not.toBe(first.syncRunId);
+    expect(next.queued).toMatchObject({ syncRunId: next.syncRunId, trigger: 'webhook' });
+    expect(current().nextSyncAt).toBe('2025-03-02T18:48:00.000Z');
+  });
+
+  it('a job delivered again after the commit but before the record runs again: nothing new, the events go out once', async () => {
+    const request = await webhookRequest();
+    // The bus fails for the run and again for its catch: the attempt dies after the commit, with no record.
+    outbox.bus.failNext = 2;
+    await expect(runSync(deps, request.queued!)).rejects.toThrow('bus unavailable');
+    expect(outcomesOf(request.syncRunId)).toEqual([]);
+    expect(current()).toMatchObject({ syncCursor: 'c2', status: 'healthy', pendingSync: null });
+    expect(outbox.bus.put_).toHaveLength(0);
+
+    statuses.length = 0;
+    source.pulls = [{ pages: [], nextCursor: 'c2' }];
+    const again = await runSync(deps, { ...request.queued! });
+    expect(again).toMatchObject({ outcome: 'succeeded', counts: { added: 0, modified: 0, removed: 0 }, eventsPublished: true });
+    expect(outcomesOf(request.syncRunId)).toEqual(['succeeded']);
+    expect(statuses).toEqual(['healthy']);
+    expect(source.cursorsSeen).toEqual([null, 'c1', 'c2']);
+    expect(current().syncCursor).toBe('c2');
+    // What the first attempt staged (one transaction added) is sent once, under the run's ids.
+    expect(outbox.bus.types()).toEqual(['sync.completed', 'transactions.changed']);
+    expect(outbox.bus.put_[0]?.data).toMatchObject({ sync_run_id: request.syncRunId });
+  });
+
+  it('a job delivered again after the record is skipped: nothing read, written or sent', async () => {
+    const request = await webhookRequest();
+    const run = await runSync(deps, request.queued!);
+    const savesBefore = connections.saves;
+    const runsBefore = syncRuns.runs.length;
+    const sentBefore = outbox.bus.put_.length;
+
+    expect(await runSync(deps, { ...request.queued! })).toEqual(run);
+    expect(connections.saves).toBe(savesBefore);
+    expect(syncRuns.runs).toHaveLength(runsBefore);
+    expect(outbox.bus.put_).toHaveLength(sentBefore);
+    expect(source.cursorsSeen).toEqual([null, 'c1']);
+  });
+
+  it('a retryable failure records `retrying` and clears the marker; the next delivery is loud', async () => {
+    const request = await webhookRequest();
+    source.checkError = new ProviderError('plaid', 'transient', { providerCode: 'INTERNAL_SERVER_ERROR', message: 'try again' });
+    await expect(runSync(deps, request.queued!)).rejects.toBeInstanceOf(ProviderError);
+    expect(outcomesOf(request.syncRunId)).toEqual(['retrying']);
+    expect(statuses).toEqual(['healthy']);
+    expect(current()).toMatchObject({ pendingSync: null, syncCursor: 'c1' });
+
+    source.checkError = null;
+    statuses.length = 0;
+    await runSync(deps, { ...request.queued! });
+    expect(outcomesOf(request.syncRunId)).toEqual(['retrying', 'running', 'succeeded']);
     expect(statuses).toEqual(['syncing', 'healthy']);
   });
 });

@@ -252,6 +252,24 @@ export class DynamoConnectionStore implements ConnectionStore {
     return { claimed: false, pending };
   }
 
+  async joinPendingSync(userId: string, connectionId: string, syncRunId: string, joinedAt: string): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: connectionKey(userId, connectionId),
+          UpdateExpression: 'SET pending_sync.joined_at = :joinedAt, updated_at = :joinedAt',
+          ConditionExpression: 'pending_sync.sync_run_id = :syncRunId',
+          ExpressionAttributeValues: { ':syncRunId': syncRunId, ':joinedAt': joinedAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return false;
+    }
+  }
+
   async releasePendingSync(userId: string, connectionId: string, syncRunId: string, now: string): Promise<void> {
     try {
       await this.table.client.send(

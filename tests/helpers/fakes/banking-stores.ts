@@ -147,6 +147,13 @@ export class InMemoryConnectionStore implements ConnectionStore, DueConnectionIn
     return { claimed: true, pending: pendingSync };
   }
 
+  async joinPendingSync(userId: string, connectionId: string, syncRunId: string, joinedAt: string) {
+    const current = await this.get(userId, connectionId);
+    if (current?.pendingSync?.syncRunId !== syncRunId) return false;
+    this.rows.set(connectionId, { ...current, pendingSync: { ...current.pendingSync, joinedAt }, updatedAt: joinedAt });
+    return true;
+  }
+
   async releasePendingSync(userId: string, connectionId: string, syncRunId: string, now: string) {
     const current = await this.get(userId, connectionId);
     if (current?.pendingSync?.syncRunId === syncRunId) this.rows.set(connectionId, { ...current, pendingSync: null, updatedAt: now });

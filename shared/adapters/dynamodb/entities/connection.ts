@@ -28,9 +28,9 @@
  *   `claimed_until` = the due time up to which a scheduler run took the shard's connections, `marks` = the
  *   recent ones (see shared/sync/auto-sync-scheduler.ts).
  */
-import { connectionStatuses, providers, type Connection } from '../../../banking/model';
+import { connectionStatuses, providers, type Connection, type PendingSync } from '../../../banking/model';
 import type { DueConnection } from '../../../banking/ports';
-import { readerFor } from '../item-reader';
+import { readerFor, type ItemReader } from '../item-reader';
 import type { PrimaryKey, StoredItem } from '../table';
 import { accessEndsAt } from '../../../banking/model';
 import { encryptedSecretFromAttribute, encryptedSecretToAttribute } from './encrypted-secret';
@@ -156,13 +156,22 @@ export function connectionToItem(connection: Connection, shardCount: number): St
     next_sync_at: connection.nextSyncAt,
     // Absent rather than null when no sync is pending (the claim's condition accepts both).
     pending_sync: connection.pendingSync
-      ? { sync_run_id: connection.pendingSync.syncRunId, requested_at: connection.pendingSync.requestedAt }
+      ? {
+          sync_run_id: connection.pendingSync.syncRunId,
+          requested_at: connection.pendingSync.requestedAt,
+          ...(connection.pendingSync.joinedAt ? { joined_at: connection.pendingSync.joinedAt } : {}),
+        }
       : undefined,
     provider_update: connection.providerUpdate
       ? { not_before: connection.providerUpdate.notBefore, outdated_retries: connection.providerUpdate.outdatedRetries }
       : undefined,
     consent_warning_sent_for: connection.consentWarningSentFor ?? undefined,
   });
+}
+
+function pendingSyncFrom(read: ItemReader): PendingSync {
+  const joinedAt = read.nullableString('joined_at');
+  return { syncRunId: read.string('sync_run_id'), requestedAt: read.string('requested_at'), ...(joinedAt ? { joinedAt } : {}) };
 }
 
 export function connectionFromItem(item: StoredItem): Connection {
@@ -204,7 +213,7 @@ export function connectionFromItem(item: StoredItem): Connection {
     lastSyncOutcome: lastSyncOutcome === null ? null : read.oneOf('last_sync_outcome', syncOutcomes),
     nextSyncAt: read.nullableString('next_sync_at'),
     ...(pendingSync
-      ? { pendingSync: { syncRunId: pendingSync.string('sync_run_id'), requestedAt: pendingSync.string('requested_at') } }
+      ? { pendingSync: pendingSyncFrom(pendingSync) }
       : {}),
     ...(providerUpdate
       ? { providerUpdate: { notBefore: providerUpdate.nullableString('not_before'), outdatedRetries: providerUpdate.number('outdated_retries') } }
