@@ -186,7 +186,11 @@ describe('interpretPluggyWebhook', () => {
     expect(act({ event: 'item/waiting_user_action' })).toMatchObject({ kind: 'status', status: 'user_action_required', thenSync: true });
     expect(act({ event: 'item/waiting_user_input' })).toMatchObject({ kind: 'status', status: 'mfa_required', thenSync: true });
     expect(act({ event: 'item/deleted' })).toMatchObject({ kind: 'status', status: 'revoked', reason: { code: 'ITEM_DELETED' } });
-    expect(act({ event: 'item/login_succeeded' }).kind).toBe('record');
+    // The update goes on after the login and ends in item/updated, which requests the sync: settled at receipt.
+    expect(act({ event: 'item/login_succeeded' })).toEqual({ kind: 'ignore', note: 'login succeeded; item/updated follows when the update ends' });
+    expect(describePluggyWebhook(Buffer.from(JSON.stringify({ eventId: 'e', itemId: 'item-1', event: 'item/login_succeeded' }))).ignoredNote).toBe(
+      'login succeeded; item/updated follows when the update ends',
+    );
     // Connector health marks the institution (our institution id for Pluggy is the connector id).
     expect(act({ event: 'connector/status_updated', itemId: undefined, connectorId: 3, data: { status: 'OFFLINE' } })).toEqual({
       kind: 'institution',

@@ -14,7 +14,6 @@ export const PLUGGY_HANDLED_EVENTS = [
   'item/deleted',
   'item/waiting_user_input',
   'item/waiting_user_action',
-  'item/login_succeeded',
   'connector/status_updated',
   'transactions/created',
   'transactions/updated',
@@ -25,6 +24,15 @@ export type PluggyHandledEvent = (typeof PLUGGY_HANDLED_EVENTS)[number];
 
 const handledEvents: ReadonlySet<string> = new Set(PLUGGY_HANDLED_EVENTS);
 
+/**
+ * Events Pluggy sends in the course of an update that this service reads and leaves alone, with why. Each
+ * update sends item/login_succeeded when the login at the institution worked and collecting starts, then
+ * item/updated when it ended (https://docs.pluggy.ai/docs/webhooks): the sync waits for the latter.
+ */
+const NOTED_EVENTS: Readonly<Record<string, string>> = {
+  'item/login_succeeded': 'login succeeded; item/updated follows when the update ends',
+};
+
 /** What a Pluggy webhook's event name says, before the rest of its body is read. */
 export type PluggyWebhookHandling =
   | { readonly kind: 'handle'; readonly event: PluggyHandledEvent }
@@ -32,7 +40,6 @@ export type PluggyWebhookHandling =
   | { readonly kind: 'ignore'; readonly note: string };
 
 export function pluggyWebhookHandling(event: string): PluggyWebhookHandling {
-  return handledEvents.has(event)
-    ? { kind: 'handle', event: event as PluggyHandledEvent }
-    : { kind: 'ignore', note: `${event} events are not used by this service` };
+  if (handledEvents.has(event)) return { kind: 'handle', event: event as PluggyHandledEvent };
+  return { kind: 'ignore', note: NOTED_EVENTS[event] ?? `${event} events are not used by this service` };
 }

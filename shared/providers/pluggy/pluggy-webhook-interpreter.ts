@@ -58,9 +58,6 @@ export function interpretPluggyWebhook(body: string): WebhookAction {
         reason: { code: 'WAITING_USER_ACTION', message: NEUTRAL_MESSAGES.user_action_required },
         thenSync: true,
       };
-    // The login worked; the update goes on and ends in item/updated, which queues the sync.
-    case 'item/login_succeeded':
-      return { kind: 'record', note: 'login succeeded; item/updated follows' };
     // Deleted at Pluggy (dashboard, Meu Pluggy, or our own DELETE, whose purge usually wins the race).
     case 'item/deleted':
       return { kind: 'status', status: 'revoked', reason: { code: 'ITEM_DELETED', message: NEUTRAL_MESSAGES.deleted_at_provider } };
