@@ -18,9 +18,10 @@
  *
  * Steady state, per provider, the same units the cost model charges:
  * - Plaid: two new posted transactions on the checking account, whose balance moves by their amount (Plaid's
- *   Sandbox keeps balances fixed; a real account's balance moves with its transactions), then a scheduled sync.
- * - Pluggy: the item updated half a day after the previous one with one new transaction per account (the
- *   sync that follows Pluggy's daily update), then a scheduled sync with the item not updated since.
+ *   Sandbox keeps balances fixed; a real account's balance moves with its transactions), then the sync their
+ *   SYNC_UPDATES_AVAILABLE webhook requests.
+ * - Pluggy: the item updated half a day after the previous one with one new transaction per account, then the
+ *   sync its item/updated webhook requests; and a scheduled sync with the item not updated since.
  * Each is run twice: first without the reads the request counter's capacity estimate makes around every write
  * (that run's wall time is what the cost model bills as Lambda time), then counted with the estimate.
  */
@@ -152,9 +153,10 @@ async function measurePlaidProfile(stack: BenchStack, progress: Progress): Promi
 
   const accessToken = await plaidAccessTokenOf(linked.connection);
   const amounts = [4.5, 12.25];
+  // Plaid announces new transactions with SYNC_UPDATES_AVAILABLE: the sync is the one that webhook requests.
   const activity = async () => {
     await addPlaidPurchases(stack, accessToken, amounts);
-    return scheduledSync();
+    return measureSync(stack, stack.plaid.recorder, { userId, connectionId, syncRunId: await newRunId(), trigger: 'webhook' });
   };
   const incremental = await timedTwice(stack, activity);
   progress(`profile Plaid connection (${first.counts.added} transactions): steady-state sync ${incremental.awsRequests} AWS requests, ${incremental.writeUnits} WRU, ${incremental.timedWallSeconds} s`);
@@ -163,7 +165,7 @@ async function measurePlaidProfile(stack: BenchStack, progress: Progress): Promi
     sandboxUser: `user_large_history / ${linked.password}`,
     storedTransactions: first.counts.added,
     first,
-    incremental: { ...incremental, newTransactions: amounts.length, note: 'two new transactions on the checking account, whose balance moves by their amount' },
+    incremental: { ...incremental, newTransactions: amounts.length, note: 'two new transactions on the checking account, whose balance moves by their amount; the sync their SYNC_UPDATES_AVAILABLE requests' },
     unchanged,
   };
 }
@@ -218,7 +220,8 @@ async function measurePluggyProfile(stack: BenchStack, sandbox: PluggySandbox, p
   if (first.outcome !== 'succeeded') throw new Error(`profile Pluggy sync ended ${first.outcome}`);
   // A day of activity first, so the initial import is out of the creation-time window, as in steady state.
   await syncAfterActivity(stack, sandbox, linked.itemId, connection, 25);
-  const incremental = await timedTwice(stack, () => syncAfterActivity(stack, sandbox, linked.itemId, connection, 12));
+  // The sync Pluggy's item/updated webhook requests after its daily item update.
+  const incremental = await timedTwice(stack, () => syncAfterActivity(stack, sandbox, linked.itemId, connection, 12, 'webhook'));
   const unchanged = await timedTwice(stack, async () => measureSync(stack, sandbox.recorder, { ...connection, syncRunId: await newRunId(), trigger: 'schedule' }));
   progress(
     `profile Pluggy connection (${first.counts.added} transactions): after-update sync ${incremental.awsRequests} AWS requests, ${incremental.writeUnits} WRU, ${incremental.readUnits} RRU, ${incremental.timedWallSeconds} s; skipped reads ${unchanged.awsRequests} AWS requests`,
@@ -228,7 +231,7 @@ async function measurePluggyProfile(stack: BenchStack, sandbox: PluggySandbox, p
     sandboxUser: `${linked.user} / password-ok`,
     storedTransactions: first.counts.added,
     first,
-    incremental: { ...incremental, newTransactions: incremental.counts.added, note: 'half a day after the previous sync, after an item update with one new transaction per account' },
+    incremental: { ...incremental, newTransactions: incremental.counts.added, note: 'half a day after the previous sync, after an item update with one new transaction per account; the sync its item/updated requests' },
     unchanged,
   };
 }

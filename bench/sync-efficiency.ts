@@ -153,7 +153,7 @@ function providerRequestsSince(recorder: PlaidSandbox['recorder'], afterSeq: num
 export async function measureSync(
   stack: BenchStack,
   recorder: PlaidSandbox['recorder'],
-  job: { userId: string; connectionId: string; syncRunId: string; trigger: 'link' | 'manual' | 'schedule' },
+  job: { userId: string; connectionId: string; syncRunId: string; trigger: 'link' | 'manual' | 'schedule' | 'webhook' },
 ): Promise<SyncMeasurement> {
   const { runSync } = await import('../shared/sync/sync-engine');
   const { syncEngineDeps } = await import('../shared/wiring/sync');
@@ -443,19 +443,23 @@ async function renewPluggyApiKey(itemId: string): Promise<void> {
   await pluggyApi().getItem(itemId);
 }
 
-/** Moves the sandbox clock, lets Pluggy's auto-sync find one new transaction per account, then syncs. */
+/**
+ * Moves the sandbox clock, lets Pluggy's auto-sync find one new transaction per account, then syncs (a
+ * scheduled run, or the one its item/updated webhook requests).
+ */
 export async function syncAfterActivity(
   stack: BenchStack,
   sandbox: PluggySandbox,
   itemId: string,
   connection: { userId: string; connectionId: string },
   hoursLater: number,
+  trigger: 'schedule' | 'webhook' = 'schedule',
 ): Promise<SyncMeasurement> {
   sandbox.clock.advance(hoursLater * 3_600_000);
   sandbox.refresh(itemId, { newTransactions: 1 });
   settleItem(sandbox, itemId);
   await renewPluggyApiKey(itemId);
-  return measureSync(stack, sandbox.recorder, { ...connection, syncRunId: await newRunId(), trigger: 'schedule' });
+  return measureSync(stack, sandbox.recorder, { ...connection, syncRunId: await newRunId(), trigger });
 }
 
 /**
