@@ -94,7 +94,7 @@ function unitsFor(inputs: CostInputs, providerSync: MeasuredSyncs): WorkUnit[] {
     worker('webhook requesting a sync: worker (finds none pending, queues one)', perMonth(mix.requestingSync), webhook.worker),
     receipt('webhook joining a pending sync: receipt', perMonth(mix.joiningSync), webhook.sequential, true),
     worker('webhook joining a pending sync: worker', perMonth(mix.joiningSync), webhook.workerJoining),
-    receipt('webhook settled at receipt (Plaid DEFAULT_UPDATE): stored as ignored, not queued', perMonth(mix.settledAtReceipt), webhook.ignoredSequential, false),
+    receipt('webhook settled at receipt (Plaid DEFAULT_UPDATE, Pluggy item/login_succeeded): stored as ignored, not queued', perMonth(mix.settledAtReceipt), webhook.ignoredSequential, false),
   ];
   return units.filter((unit) => unit.perMonth > 0);
 }

@@ -47,13 +47,14 @@ export const profile = {
    * Plaid: each change of an Item's transactions sends SYNC_UPDATES_AVAILABLE, which requests the sync, and the
    * legacy DEFAULT_UPDATE alongside it, which the service ignores
    * (https://plaid.com/docs/api/products/transactions/#sync_updates_available: the older webhooks "will also
-   * continue to be sent"). Pluggy: its daily item update sends item/updated, which requests the day's
-   * after-update sync, and the update's other events (transactions/created, ...), which the service also
-   * handles by requesting a sync and which, sent with it, join that one (https://docs.pluggy.ai/docs/webhooks).
+   * continue to be sent"). Pluggy: its daily item update sends item/login_succeeded as it starts collecting
+   * (settled at receipt), item/updated when it ends, which requests the day's after-update sync, and
+   * transactions/created for the new transactions, which joins that sync (https://docs.pluggy.ai/docs/webhooks);
+   * the fourth is priced as one more joining it.
    */
   webhooksPerDayBy: {
     plaid: { requestingSync: 2, joiningSync: 0, settledAtReceipt: 2 },
-    pluggy: { requestingSync: 1, joiningSync: 3, settledAtReceipt: 0 },
+    pluggy: { requestingSync: 1, joiningSync: 2, settledAtReceipt: 1 },
   },
   newTransactionsPerMonth: 60,
   /** Lambda memory of every function (infra/constructs/banking-function.ts). */

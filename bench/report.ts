@@ -445,7 +445,9 @@ function costSection(results: BenchResults): string {
       'the cost model prices"). A Plaid connection\'s syncs are the ones its SYNC_UPDATES_AVAILABLE webhooks request ' +
       `(${profile.webhooksPerDayBy.plaid.requestingSync} a day); each comes with Plaid's legacy DEFAULT_UPDATE, which the receipt settles ` +
       '(https://plaid.com/docs/api/products/transactions/#sync_updates_available). A Pluggy connection\'s daily item update sends ' +
-      `item/updated, which requests the after-update sync, and ${profile.webhooksPerDayBy.pluggy.joiningSync} more that join it. ` +
+      'item/login_succeeded (settled at receipt), item/updated, which requests the after-update sync, and transactions/created, which ' +
+      `joins it (https://docs.pluggy.ai/docs/webhooks); the profile's fourth webhook is priced as one more joining it ` +
+      `(${profile.webhooksPerDayBy.pluggy.joiningSync} a day). ` +
       'A webhook that requests or joins a sync is one API Gateway request, one route invocation and one worker invocation (a batch ' +
       'of one at this traffic, the worst case); one the receipt settles is the API Gateway request and the route invocation. Each job costs the Lambda event source a ' +
       '`ReceiveMessage` and a `DeleteMessage`. Storage is the transactions and everything else the connection keeps: its own rows, ' +
