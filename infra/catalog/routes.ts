@@ -241,7 +241,7 @@ export const routes: readonly RouteDefinition[] = [
     path: `${BANKING}/connections/{connectionId}/sync-runs`,
     entry: 'functions/http/list-sync-runs.ts',
     auth: 'user',
-    summary: `Sync history of a connection, newest first; a run is kept for ${SYNC_RUN_RETENTION_DAYS} days after it started.`,
+    summary: `Sync history of a connection, newest first; a scheduled or webhook-requested run appears once it ends; a run is kept for ${SYNC_RUN_RETENTION_DAYS} days after it started.`,
     query: pageQuery,
     responses: { 200: r.syncRunPage },
     grants: ['table:read'],

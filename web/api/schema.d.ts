@@ -219,7 +219,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Sync history of a connection, newest first; a run is kept for 90 days after it started. */
+        /** Sync history of a connection, newest first; a scheduled or webhook-requested run appears once it ends; a run is kept for 90 days after it started. */
         get: operations["listSyncRuns"];
         put?: never;
         post?: never;
