@@ -19,7 +19,7 @@
  * of its own instead.
  */
 import { newSyncRunId } from './ids';
-import type { SyncRun, SyncTrigger } from './model';
+import type { Connection, SyncRun, SyncTrigger } from './model';
 import { requireConnection } from './ownership';
 import type { Clock, ConnectionStore, SyncJobQueue, SyncRunStore, TransactionChangeHint } from './ports';
 
@@ -42,8 +42,10 @@ export async function requestSync(
   connectionId: string,
   trigger: Exclude<SyncTrigger, 'schedule'>,
   transactionHint?: TransactionChangeHint,
+  /** The connection as the caller has just read it (the webhook worker), so it is not read again. */
+  known?: Connection,
 ): Promise<SyncRun> {
-  const connection = await requireConnection(deps.connections, userId, connectionId);
+  const connection = known ?? (await requireConnection(deps.connections, userId, connectionId));
   const now = deps.clock.now();
   const run = syncRunRecord({
     userId,

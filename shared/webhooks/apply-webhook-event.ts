@@ -119,7 +119,7 @@ async function syncUnlessRevoked(
     logger.info('sync not requested: the connection is revoked');
     return false;
   }
-  const run = await requestSync(deps, connection.userId, connection.connectionId, 'webhook', transactionHint);
+  const run = await requestSync(deps, connection.userId, connection.connectionId, 'webhook', transactionHint, connection);
   logger.info('sync requested by webhook', { sync_run_id: run.syncRunId });
   return true;
 }

@@ -154,3 +154,25 @@ describe('requestSync: a webhook run is background work', () => {
     expect(current().pendingSync).toEqual({ syncRunId: first.syncRunId, requestedAt: '2025-03-02T08:00:00.000Z' });
   });
 });
+
+describe('requestSync: a connection the caller has just read', () => {
+  it('is not read again (the webhook worker passes the one it read): one read fewer, the same request', async () => {
+    const get = vi.spyOn(connections, 'get');
+    const reread = await request('webhook');
+    const readsWithout = get.mock.calls.length;
+    connections.rows.set(connection.connectionId, { ...current(), pendingSync: null });
+    get.mockClear();
+
+    const run = await requestSync(deps, connection.userId, connection.connectionId, 'webhook', undefined, current());
+
+    expect(readsWithout).toBeGreaterThan(0);
+    expect(get.mock.calls.length).toBe(readsWithout - 1);
+    expect(queue.sent.map((job) => job.syncRunId)).toEqual([reread.syncRunId, run.syncRunId]);
+    expect(current().pendingSync).toEqual({ syncRunId: run.syncRunId, requestedAt: '2025-03-02T08:00:00.000Z' });
+  });
+
+  it('without it, a connection that is gone is refused', async () => {
+    connections.rows.delete(connection.connectionId);
+    await expect(request('webhook')).rejects.toMatchObject({ name: 'NotFoundError' });
+  });
+});
