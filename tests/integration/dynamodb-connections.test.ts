@@ -228,6 +228,19 @@ describe('DynamoConnectionStore lookups and updates', () => {
     expect((await connections.get(connection.userId, connection.connectionId))?.pendingSync ?? null).toBeNull();
   });
 
+  it('answers a refused claim with the sync pending, read from the failed write itself, and a claim on a missing connection as not found', async () => {
+    const connection = makeConnection();
+    await connections.createWithAccounts(connection, [], []);
+    const pending = { syncRunId: 'run_first', requestedAt: '2024-05-01T11:00:00.000Z' };
+    await connections.claimPendingSync(connection.userId, connection.connectionId, pending, '2024-05-01T10:45:00.000Z');
+
+    const second = { syncRunId: 'run_second', requestedAt: '2024-05-01T11:00:01.000Z' };
+    expect(await connections.claimPendingSync(connection.userId, connection.connectionId, second, '2024-05-01T10:45:01.000Z')).toEqual({ claimed: false, pending });
+    // A marker older than the join window is taken over.
+    expect(await connections.claimPendingSync(connection.userId, connection.connectionId, second, '2024-05-01T11:00:00.500Z')).toEqual({ claimed: true, pending: second });
+    await expect(connections.claimPendingSync(connection.userId, 'conn_missing', second, '2024-05-01T10:45:01.000Z')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('reports a save of a deleted connection as not found', async () => {
     const connection = makeConnection();
 

@@ -220,6 +220,7 @@ export class DynamoConnectionStore implements ConnectionStore {
     pendingSync: PendingSync,
     staleBefore: string,
   ): Promise<{ claimed: boolean; pending: PendingSync }> {
+    let current: StoredItem | null;
     try {
       // `updated_at` moves with the claim: it is the connection's version, so a writer holding an older
       // copy (the sync engine) re-reads instead of overwriting the marker.
@@ -236,18 +237,18 @@ export class DynamoConnectionStore implements ConnectionStore {
             ':none': null,
             ':staleBefore': staleBefore,
           },
+          // A refused claim answers with the row as it stands (the sync pending), no second read.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { claimed: true, pending: pendingSync };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
+      current = conditionFailureItem(error);
     }
-    const current = await this.table.client.send(
-      new GetCommand({ TableName: this.table.tableName, Key: connectionKey(userId, connectionId), ConsistentRead: true }),
-    );
-    if (!current.Item) throw new NotFoundError('connection');
-    const pending = connectionFromItem(current.Item).pendingSync;
-    // The pending sync may have started (and cleared the marker) between the two calls: then claim again.
+    if (!current) throw new NotFoundError('connection');
+    const pending = connectionFromItem(current).pendingSync;
+    // The refusing row holds a fresh marker by the condition; should it read as none, claim again.
     if (!pending) return this.claimPendingSync(userId, connectionId, pendingSync, staleBefore);
     return { claimed: false, pending };
   }
