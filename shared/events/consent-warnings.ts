@@ -11,6 +11,7 @@
  * deterministic id, which the outbox recognises as already published, and then marks it.
  */
 import { updateConnection } from '../banking/connection-updates';
+import { onEveryShard } from '../banking/every-shard';
 import type { Connection } from '../banking/model';
 import { accessEndsAt } from '../banking/model';
 import type { Clock, ConnectionStore, Page } from '../banking/ports';
@@ -41,13 +42,7 @@ export interface ConsentWarningResult {
 export async function sendConsentWarnings(deps: ConsentWarningDeps): Promise<ConsentWarningResult> {
   const now = deps.clock.now();
   const endsBefore = new Date(now.getTime() + deps.warningDays * 86_400_000).toISOString();
-  // Shards hold disjoint connections, so they are read at once: a run takes as long as its longest shard,
-  // not the sum of all. Every shard is finished before a failure is passed on, so one failing shard does not
-  // leave the others half done.
-  const settled = await Promise.allSettled(Array.from({ length: deps.shardCount }, (_, shard) => warnShard(deps, shard, endsBefore, now)));
-  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-  if (failed) throw failed.reason;
-  const totals = settled.map((outcome) => (outcome as PromiseFulfilledResult<ConsentWarningResult>).value);
+  const totals = await onEveryShard(deps.shardCount, (shard) => warnShard(deps, shard, endsBefore, now));
   const warned = totals.reduce((sum, total) => sum + total.warned, 0);
   const lapsed = totals.reduce((sum, total) => sum + total.lapsed, 0);
   logger.info('consent warnings sent', { warned, lapsed });

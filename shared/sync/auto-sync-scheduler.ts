@@ -31,6 +31,7 @@
  * retried send within SQS's 5-minute window. A new shard (the shard count grew) has no mark, so its first run
  * takes everything due in it; rows it re-enqueues that way are skipped by the worker check above once synced.
  */
+import { onEveryShard } from '../banking/every-shard';
 import { newSyncRunId } from '../banking/ids';
 import { statusesNeedingUser } from '../banking/model';
 import type { Clock, DueClaim, DueConnection, DueConnectionIndex, Page, SyncJob, SyncJobQueue } from '../banking/ports';
@@ -100,18 +101,12 @@ export async function enqueueDueConnections(deps: SchedulerDeps): Promise<Schedu
   const shards = Array.from({ length: deps.shardCount }, (_, shard) => shard);
   // One read of every shard's claim mark, then each shard's claim write and due-index pages, all shards at once.
   const claims = await deps.dueIndex.claimDueWindows(shards, now.toISOString(), new Date(now.getTime() - leaseMs).toISOString());
-  const settled = await Promise.allSettled(
-    shards.map(async (shard) => {
-      const claim = claims[shard]!;
-      if (claim.status === 'rejected') throw claim.reason;
-      return scheduleShard(deps, shard, claim.value, now, leaseMs);
-    }),
-  );
-  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled
-    .map((outcome) => (outcome as PromiseFulfilledResult<SchedulerResult>).value)
-    .reduce(addResults, emptyResult);
+  const results = await onEveryShard(deps.shardCount, async (shard) => {
+    const claim = claims[shard]!;
+    if (claim.status === 'rejected') throw claim.reason;
+    return scheduleShard(deps, shard, claim.value, now, leaseMs);
+  });
+  return results.reduce(addResults, emptyResult);
 }
 
 async function scheduleShard(deps: SchedulerDeps, shard: number, claim: DueClaim | 'taken', now: Date, leaseMs: number): Promise<SchedulerResult> {
