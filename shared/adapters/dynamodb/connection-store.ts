@@ -248,8 +248,8 @@ export class DynamoConnectionStore implements ConnectionStore {
     }
     if (!current) throw new NotFoundError('connection');
     const pending = connectionFromItem(current).pendingSync;
-    // The refusing row holds a fresh marker by the condition; should it read as none, claim again.
-    if (!pending) return this.claimPendingSync(userId, connectionId, pendingSync, staleBefore);
+    // The condition refuses an existing row only while it holds a fresh marker, and the failure returns that row.
+    if (!pending) throw new Error('A refused pending-sync claim returned a connection without a pending sync');
     return { claimed: false, pending };
   }
 
