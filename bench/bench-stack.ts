@@ -25,6 +25,22 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
+/**
+ * Configuration of an SDK client of the benchmark's own, whose requests the request counter does not see
+ * (it counts only the service's process-wide clients): preparing data, reading rows back, baselines.
+ */
+export function uncountedClientConfig(stack: BenchStack): {
+  region: string;
+  endpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+} {
+  return {
+    region: stack.awsEnv.AWS_REGION,
+    endpoint: stack.awsEndpoint,
+    credentials: { accessKeyId: stack.awsEnv.AWS_ACCESS_KEY_ID, secretAccessKey: stack.awsEnv.AWS_SECRET_ACCESS_KEY },
+  };
+}
+
 const DEFAULT_MOTO_PORT = 4621;
 
 function portIsFree(port: number): Promise<boolean> {

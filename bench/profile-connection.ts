@@ -30,7 +30,7 @@ import { createBankingTable } from '../local/aws/provision';
 import { storedFootprint, type StoredRows } from './aws-request-counter';
 import type { PluggySandbox } from '../local/sandboxes/pluggy/pluggy-sandbox';
 import type { Progress } from './bench-context';
-import type { BenchStack } from './bench-stack';
+import { uncountedClientConfig, type BenchStack } from './bench-stack';
 import { profile } from './cost-model';
 import {
   linkPlaidConnection,
@@ -113,11 +113,7 @@ const connectionEntities = new Set(['connection', 'account', 'item_pointer', 'it
 
 /** The connection's own rows in its private table, by entity, with what DynamoDB bills to store them. */
 async function connectionRowsIn(stack: BenchStack, table: string): Promise<StoredRows> {
-  const client = new DynamoDBClient({
-    region: stack.awsEnv.AWS_REGION,
-    endpoint: stack.awsEndpoint,
-    credentials: { accessKeyId: stack.awsEnv.AWS_ACCESS_KEY_ID, secretAccessKey: stack.awsEnv.AWS_SECRET_ACCESS_KEY },
-  });
+  const client = new DynamoDBClient(uncountedClientConfig(stack));
   const byEntity: Record<string, { rows: number; bytes: number }> = {};
   try {
     let start: Record<string, AttributeValue> | undefined;

@@ -20,7 +20,7 @@ import { queues } from '../shared/catalog/resources';
 import { createBankingTable, provisionQueue } from '../local/aws/provision';
 import { total, type Tally } from './aws-request-counter';
 import type { Progress } from './bench-context';
-import type { BenchStack } from './bench-stack';
+import { uncountedClientConfig, type BenchStack } from './bench-stack';
 import { ratio, round } from './stats';
 
 const SHARDS = 8;
@@ -54,11 +54,7 @@ export interface SchedulerResult {
 }
 
 function rawClients(stack: BenchStack) {
-  const config = {
-    region: stack.awsEnv.AWS_REGION,
-    endpoint: stack.awsEndpoint,
-    credentials: { accessKeyId: stack.awsEnv.AWS_ACCESS_KEY_ID, secretAccessKey: stack.awsEnv.AWS_SECRET_ACCESS_KEY },
-  };
+  const config = uncountedClientConfig(stack);
   const dynamodb = new DynamoDBClient(config);
   return {
     dynamodb,

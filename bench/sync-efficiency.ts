@@ -22,7 +22,7 @@ import type { PlaidSandbox } from '../local/sandboxes/plaid/plaid-sandbox';
 import type { PluggySandbox } from '../local/sandboxes/pluggy/pluggy-sandbox';
 import { createBankingTable } from '../local/aws/provision';
 import { DYNAMO_WRITE_OPERATIONS, storedFootprint, total, type StoredRows, type Tally } from './aws-request-counter';
-import type { BenchStack } from './bench-stack';
+import { uncountedClientConfig, type BenchStack } from './bench-stack';
 import type { Progress } from './bench-context';
 import type { ProfileSyncResult } from './profile-connection';
 import { ratio, round } from './stats';
@@ -485,11 +485,7 @@ function pluggyPageFloor(sandbox: PluggySandbox, first: SyncMeasurement): PageFl
  * number of requests in flight as the sync's batch writer (4), through a client of its own (not counted).
  */
 async function measureNaive(stack: BenchStack, items: readonly Record<string, unknown>[], progress: Progress) {
-  const client = new DynamoDBClient({
-    region: stack.awsEnv.AWS_REGION,
-    endpoint: stack.awsEndpoint,
-    credentials: { accessKeyId: stack.awsEnv.AWS_ACCESS_KEY_ID, secretAccessKey: stack.awsEnv.AWS_SECRET_ACCESS_KEY },
-  });
+  const client = new DynamoDBClient(uncountedClientConfig(stack));
   try {
     const tableName = `${stack.prefix}-naive`;
     await createBankingTable(client, tableName);

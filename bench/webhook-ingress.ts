@@ -36,7 +36,7 @@ import { invokeHandler, silentLog } from '../local/workers/lambda-runtime';
 import { queueIdentity, sqsRecord } from '../local/workers/sqs-event';
 import { total, type StoredRows, type Tally } from './aws-request-counter';
 import { benchRoot, trackChild, workDir, type Progress } from './bench-context';
-import type { BenchStack } from './bench-stack';
+import { uncountedClientConfig, type BenchStack } from './bench-stack';
 import { median, percentile, ratio, round } from './stats';
 
 export interface LoadFigures {
@@ -330,11 +330,7 @@ async function measureWorker(
   const definition = workers.find((worker) => worker.id === 'applyWebhookEvent');
   if (!definition) throw new Error('applyWebhookEvent is not in the worker catalog');
   const queueUrl = stack.awsEnv.WEBHOOK_EVENT_QUEUE_URL!;
-  const clientConfig = {
-    region: stack.awsEnv.AWS_REGION,
-    endpoint: stack.awsEndpoint,
-    credentials: { accessKeyId: stack.awsEnv.AWS_ACCESS_KEY_ID, secretAccessKey: stack.awsEnv.AWS_SECRET_ACCESS_KEY },
-  };
+  const clientConfig = uncountedClientConfig(stack);
   const sqs = new SQSClient(clientConfig);
   // Clients of their own: what they send is the benchmark's, not the worker's, and is not counted.
   const dynamo = new DynamoDBClient(clientConfig);
