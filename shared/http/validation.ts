@@ -1,5 +1,5 @@
 import type * as z from 'zod/v4/core';
-import { safeParse } from 'zod/v4/core';
+import { safeParse } from '../validation/zod';
 import { ValidationError, type FieldIssue } from '../errors/app-error';
 
 /**

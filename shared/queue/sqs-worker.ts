@@ -13,7 +13,7 @@
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type * as z from 'zod/v4/core';
-import { safeParse } from 'zod/v4/core';
+import { safeParse } from '../validation/zod';
 import { describeError } from '../errors/error-mapper';
 import { clearLogContext, logger, withLogContext, type LogContext } from '../observability/logger';
 import { countMetric, flushMetrics, workerMetricName } from '../observability/metrics';

@@ -16,7 +16,7 @@
  */
 import { request, type Dispatcher } from 'undici';
 import type * as z from 'zod/v4/core';
-import { safeParse } from 'zod/v4/core';
+import { safeParse } from '../../validation/zod';
 import { ProviderError } from '../../errors/app-error';
 import { logger } from '../../observability/logger';
 import { measuredProviderCall } from '../provider-call-metrics';
