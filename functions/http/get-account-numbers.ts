@@ -1,10 +1,10 @@
 import { accountPath } from '../../shared/api/schemas';
 import { revealAccountNumbers } from '../../shared/banking/account-numbers';
 import { userRoute } from '../../shared/http/api-handler';
-import { accountStore, connectionStore } from '../../shared/wiring/stores';
+import { accountStore, connectionReader } from '../../shared/wiring/stores';
 import { tokenVault } from '../../shared/wiring/vault';
 
-const deps = { accounts: accountStore(), connections: connectionStore(), vault: tokenVault() };
+const deps = { accounts: accountStore(), connections: connectionReader(), vault: tokenVault() };
 
 /** The only place account numbers leave the vault; the response is marked no-store by the adapter. */
 export const handler = userRoute({ params: accountPath }, async ({ userId, params }) => {

@@ -2,9 +2,9 @@ import { presentTransaction } from '../../shared/api/presenters';
 import { transactionPath } from '../../shared/api/schemas';
 import { getTransaction } from '../../shared/banking/transactions';
 import { userRoute } from '../../shared/http/api-handler';
-import { transactionStore } from '../../shared/wiring/stores';
+import { transactionReader } from '../../shared/wiring/stores';
 
-const transactions = transactionStore();
+const transactions = transactionReader();
 
 export const handler = userRoute({ params: transactionPath }, async ({ userId, params }) => ({
   status: 200,

@@ -3,9 +3,9 @@ import { listConnections } from '../../shared/banking/connections';
 import { userRoute } from '../../shared/http/api-handler';
 import { degradedInstitutions, healthKeyString, keyOf } from '../../shared/institutions/institution-health';
 import { consentWarningConfig, institutionHealthStore } from '../../shared/wiring/events';
-import { connectionStore } from '../../shared/wiring/stores';
+import { connectionReader } from '../../shared/wiring/stores';
 
-const connections = connectionStore();
+const connections = connectionReader();
 const health = institutionHealthStore();
 const consentWarningDays = consentWarningConfig().CONSENT_WARNING_DAYS;
 

@@ -3,9 +3,9 @@ import { transactionChangesQuery } from '../../shared/api/schemas';
 import { systemClock } from '../../shared/adapters/system-clock';
 import { listTransactionChanges } from '../../shared/banking/transaction-feed';
 import { userRoute } from '../../shared/http/api-handler';
-import { connectionStore, transactionStore } from '../../shared/wiring/stores';
+import { connectionReader, transactionChangeFeed } from '../../shared/wiring/stores';
 
-const deps = { transactions: transactionStore(), connections: connectionStore(), clock: systemClock };
+const deps = { transactions: transactionChangeFeed(), connections: connectionReader(), clock: systemClock };
 
 export const handler = userRoute({ query: transactionChangesQuery }, async ({ userId, query }) => {
   const changes = await listTransactionChanges(deps, userId, {

@@ -2,9 +2,9 @@ import { presentPage, presentTransaction } from '../../shared/api/presenters';
 import { transactionListQuery } from '../../shared/api/schemas';
 import { listTransactions } from '../../shared/banking/transactions';
 import { userRoute } from '../../shared/http/api-handler';
-import { accountStore, connectionStore, transactionStore } from '../../shared/wiring/stores';
+import { accountStore, connectionReader, transactionReader } from '../../shared/wiring/stores';
 
-const deps = { transactions: transactionStore(), accounts: accountStore(), connections: connectionStore() };
+const deps = { transactions: transactionReader(), accounts: accountStore(), connections: connectionReader() };
 
 export const handler = userRoute({ query: transactionListQuery }, async ({ userId, query }) => {
   const filter = {

@@ -6,7 +6,7 @@ import * as z from '../validation/zod';
 import { lazySchema } from '../validation/lazy-schema';
 import { ConflictError, NotFoundError } from '../errors/app-error';
 import { requireAccount } from './ownership';
-import type { AccountStore, ConnectionStore, TokenVault } from './ports';
+import type { AccountStore, ConnectionReader, TokenVault } from './ports';
 import { tokenContextOf } from './token-context';
 
 const storedNumbers = /* @__PURE__ */ lazySchema(() =>
@@ -18,7 +18,7 @@ const storedNumbers = /* @__PURE__ */ lazySchema(() =>
 );
 
 export async function revealAccountNumbers(
-  deps: { accounts: AccountStore; connections: ConnectionStore; vault: TokenVault },
+  deps: { accounts: AccountStore; connections: ConnectionReader; vault: TokenVault },
   userId: string,
   accountId: string,
 ) {

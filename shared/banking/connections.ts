@@ -3,20 +3,20 @@
  */
 import type { Connection, Provider, SyncRun } from './model';
 import { requireConnection } from './ownership';
-import type { AccountStore, ConnectionStore, Page, SyncRunStore, TransactionStore } from './ports';
+import type { AccountStore, ConnectionReader, ConnectionStore, Page, SyncRunStore, TransactionStore } from './ports';
 import type { ProviderConnectionRemover } from '../providers/ports';
 
-export async function listConnections(connections: ConnectionStore, userId: string): Promise<Connection[]> {
+export async function listConnections(connections: ConnectionReader, userId: string): Promise<Connection[]> {
   const all = await connections.listByUser(userId);
   return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
-export async function getConnection(connections: ConnectionStore, userId: string, connectionId: string): Promise<Connection> {
+export async function getConnection(connections: ConnectionReader, userId: string, connectionId: string): Promise<Connection> {
   return requireConnection(connections, userId, connectionId);
 }
 
 export async function listSyncRuns(
-  deps: { connections: ConnectionStore; syncRuns: SyncRunStore },
+  deps: { connections: ConnectionReader; syncRuns: SyncRunStore },
   userId: string,
   connectionId: string,
   limit: number,

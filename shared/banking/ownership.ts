@@ -5,9 +5,9 @@
  */
 import { NotFoundError } from '../errors/app-error';
 import type { Account, Connection, Transaction } from './model';
-import type { AccountStore, ConnectionStore, TransactionStore } from './ports';
+import type { AccountStore, ConnectionReader, TransactionReader } from './ports';
 
-export async function requireConnection(store: ConnectionStore, userId: string, connectionId: string): Promise<Connection> {
+export async function requireConnection(store: ConnectionReader, userId: string, connectionId: string): Promise<Connection> {
   const connection = await store.get(userId, connectionId);
   if (!connection) throw new NotFoundError('connection');
   return connection;
@@ -20,7 +20,7 @@ export async function requireAccount(store: AccountStore, userId: string, accoun
 }
 
 export async function requireTransaction(
-  store: TransactionStore,
+  store: TransactionReader,
   userId: string,
   transactionId: string,
 ): Promise<Transaction> {

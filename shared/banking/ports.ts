@@ -30,7 +30,11 @@ export interface ConnectionRef {
   readonly connectionId: string;
 }
 
-export interface ConnectionStore {
+/**
+ * Reading connections. Its own port (the store below extends it) so that a function that only reads takes
+ * this and its bundle carries none of the store's writes.
+ */
+export interface ConnectionReader {
   get(userId: string, connectionId: string): Promise<Connection | null>;
   listByUser(userId: string): Promise<Connection[]>;
   /**
@@ -38,6 +42,9 @@ export interface ConnectionStore {
    * connection has it. Read the row itself with {@link get} when more than the keys is needed.
    */
   findByProviderItem(provider: Provider, providerItemId: string): Promise<ConnectionRef | null>;
+}
+
+export interface ConnectionStore extends ConnectionReader {
   /**
    * Writes a new connection, its accounts and its duplicate-item guards in one DynamoDB transaction.
    * Throws `ItemAlreadyExistsError` when any guard row already exists.
@@ -93,10 +100,27 @@ export interface TransactionFilter {
   readonly categoryId?: string;
 }
 
-export interface TransactionStore {
+/** Reading live transactions (a tombstone reads as absent); the store below extends it, as for connections. */
+export interface TransactionReader {
   get(userId: string, transactionId: string): Promise<Transaction | null>;
   getMany(userId: string, transactionIds: readonly string[]): Promise<Transaction[]>;
   list(userId: string, filter: TransactionFilter, limit: number, cursor: string | null): Promise<Page<Transaction>>;
+}
+
+/** The change feed of the user's transactions, which the store's writes append to. */
+export interface TransactionChangeFeed {
+  /**
+   * The user's changes after position `after` (null: from the first), in entries stamped no later than
+   * `upTo`, oldest first, at most `limit`; optionally one connection's only. `hasMore` says whether the range
+   * holds more; `reached` is the position up to which everything was examined (the next read starts there).
+   */
+  listChanges(
+    userId: string,
+    range: { after: FeedPosition | null; upTo: string; limit: number; connectionId?: string },
+  ): Promise<{ changes: TransactionChange[]; hasMore: boolean; reached: FeedPosition }>;
+}
+
+export interface TransactionStore extends TransactionReader {
   /** Upserts by key (batched, unprocessed items retried with backoff); the write is a change at the feed's end. */
   putMany(transactions: readonly Transaction[]): Promise<void>;
   /** Replaces transactions the provider removed by tombstones (the change feed reports them as removed). */
@@ -115,15 +139,6 @@ export interface TransactionStore {
     connectionId: string,
     cursor: string | null,
   ): Promise<Page<Pick<Transaction, 'userId' | 'transactionId'>>>;
-  /**
-   * The user's changes after position `after` (null: from the first), in entries stamped no later than
-   * `upTo`, oldest first, at most `limit`; optionally one connection's only. `hasMore` says whether the range
-   * holds more; `reached` is the position up to which everything was examined (the next read starts there).
-   */
-  listChanges(
-    userId: string,
-    range: { after: FeedPosition | null; upTo: string; limit: number; connectionId?: string },
-  ): Promise<{ changes: TransactionChange[]; hasMore: boolean; reached: FeedPosition }>;
   /** Whether any transaction of the user has this category as its user override. */
   isUserCategoryInUse(userId: string, categoryId: string): Promise<boolean>;
   /** Transactions whose user override is this category, page by page (for reassignment). */

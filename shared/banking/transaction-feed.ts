@@ -20,7 +20,7 @@
 import { GoneError, ValidationError } from '../errors/app-error';
 import { FEED_RETENTION_DAYS, FEED_SETTLE_MILLISECONDS, type FeedPosition, type RemovedTransaction, type Transaction } from './model';
 import { requireConnection } from './ownership';
-import type { Clock, ConnectionStore, TransactionStore } from './ports';
+import type { Clock, ConnectionReader, TransactionChangeFeed } from './ports';
 
 export { FEED_RETENTION_DAYS, FEED_SETTLE_MILLISECONDS };
 export const FEED_DEFAULT_LIMIT = 100;
@@ -42,8 +42,8 @@ export interface TransactionChanges {
 }
 
 export interface FeedDeps {
-  readonly transactions: Pick<TransactionStore, 'listChanges'>;
-  readonly connections: ConnectionStore;
+  readonly transactions: TransactionChangeFeed;
+  readonly connections: ConnectionReader;
   readonly clock: Clock;
 }
 

@@ -13,10 +13,11 @@ import type {
   AccountStore,
   CategoryStore,
   Clock,
-  ConnectionStore,
+  ConnectionReader,
   Page,
   ProviderWriteQueue,
   TransactionFilter,
+  TransactionReader,
   TransactionStore,
 } from './ports';
 
@@ -24,7 +25,7 @@ import type {
 const CATEGORY_FEEDBACK_PROVIDERS = new Set<Transaction['provider']>(['pluggy']);
 
 export async function listTransactions(
-  deps: { transactions: TransactionStore; accounts: AccountStore; connections: ConnectionStore },
+  deps: { transactions: TransactionReader; accounts: AccountStore; connections: ConnectionReader },
   userId: string,
   filter: TransactionFilter,
   limit: number,
@@ -36,7 +37,7 @@ export async function listTransactions(
   return deps.transactions.list(userId, filter, limit, cursor);
 }
 
-export async function getTransaction(transactions: TransactionStore, userId: string, transactionId: string): Promise<Transaction> {
+export async function getTransaction(transactions: TransactionReader, userId: string, transactionId: string): Promise<Transaction> {
   return requireTransaction(transactions, userId, transactionId);
 }
 

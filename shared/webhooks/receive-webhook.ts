@@ -19,7 +19,7 @@
  *   Item we no longer (or never) had is not the provider's error, and an error answer only earns retries.
  */
 import type { Provider, WebhookEvent } from '../banking/model';
-import type { Clock, ConnectionRef, ConnectionStore, SyncRunStore, WebhookEventQueue, WebhookEventStore } from '../banking/ports';
+import type { Clock, ConnectionRef, ConnectionReader, SyncRunStore, WebhookEventQueue, WebhookEventStore } from '../banking/ports';
 import { logger, withLogContext } from '../observability/logger';
 import { countMetric, countMetricBy, detailMetricNames, metricNames, MetricUnit, publishMetrics } from '../observability/metrics';
 import { contentEventId, dedupeHorizon } from './event-ids';
@@ -28,7 +28,7 @@ import { WebhookVerificationError, type ReceivedWebhook } from '../providers/web
 
 export interface ReceiveWebhookDeps {
   readonly events: WebhookEventStore;
-  readonly connections: ConnectionStore;
+  readonly connections: ConnectionReader;
   readonly queue: WebhookEventQueue;
   readonly clock: Clock;
   /**

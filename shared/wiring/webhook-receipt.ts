@@ -10,12 +10,12 @@ import type { WebhookSource } from '../providers/ports';
 import type { ReceivedWebhook } from '../providers/webhook-verification';
 import { receiveWebhook, type WebhookReceipt } from '../webhooks/receive-webhook';
 import { webhookEventQueue } from './queues';
-import { connectionStore, syncRunStore, webhookEventStore } from './stores';
+import { connectionReader, syncRunStore, webhookEventStore } from './stores';
 
 export function webhookReceiver(sourceOf: () => WebhookSource): (request: ReceivedWebhook) => Promise<WebhookReceipt> {
   const deps = {
     events: webhookEventStore(),
-    connections: connectionStore(),
+    connections: connectionReader(),
     queue: webhookEventQueue(),
     clock: systemClock,
     // Repeatable events (Plaid's SYNC_UPDATES_AVAILABLE) ask the sync history whether a repeat is covered.

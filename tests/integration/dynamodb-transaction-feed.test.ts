@@ -7,6 +7,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../shared/adapters/aws-clients';
+import { DynamoTransactionChangeFeed } from '../../shared/adapters/dynamodb/transaction-change-feed';
 import { DynamoTransactionStore } from '../../shared/adapters/dynamodb/transaction-store';
 import type { Transaction } from '../../shared/banking/model';
 import { feedCursorAt, listTransactionChanges, type TransactionChanges } from '../../shared/banking/transaction-feed';
@@ -42,10 +43,12 @@ function storeWith(stepMs = 1): FeedStore {
 }
 
 const connections = new InMemoryConnectionStore();
+/** The feed route's reader of the entries the store's writes append. */
+const changeFeed = new DynamoTransactionChangeFeed({ tableName });
 
-function readPage({ store, feedNow }: FeedStore, userId: string, cursor: string | null, limit: number, connectionId?: string) {
+function readPage({ feedNow }: FeedStore, userId: string, cursor: string | null, limit: number, connectionId?: string) {
   return listTransactionChanges(
-    { transactions: store, connections, clock: { now: feedNow } },
+    { transactions: changeFeed, connections, clock: { now: feedNow } },
     userId,
     { cursor, limit, ...(connectionId ? { connectionId } : {}) },
   );

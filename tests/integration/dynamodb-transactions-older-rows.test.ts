@@ -12,6 +12,7 @@ import { DynamoCategoryStore } from '../../shared/adapters/dynamodb/category-sto
 import { transactionKey, transactionToItem } from '../../shared/adapters/dynamodb/entities/transaction';
 import { changeIdStamp } from '../../shared/adapters/dynamodb/entities/transaction-change';
 import type { StoredItem } from '../../shared/adapters/dynamodb/table';
+import { DynamoTransactionChangeFeed } from '../../shared/adapters/dynamodb/transaction-change-feed';
 import { DynamoTransactionStore } from '../../shared/adapters/dynamodb/transaction-store';
 import { transactionIdFor } from '../../shared/banking/ids';
 import { effectiveCategoryId, FEED_SETTLE_MILLISECONDS, type Transaction } from '../../shared/banking/model';
@@ -26,6 +27,7 @@ const privateTable = await createPrivateTable('older-rows');
 afterAll(() => privateTable.drop());
 const tableName = privateTable.tableName;
 const store = new DynamoTransactionStore({ tableName });
+const changeFeed = new DynamoTransactionChangeFeed({ tableName });
 const client = dynamoDocumentClient();
 const legacyAttributes = ['user_id', 'transaction_id', 'date', 'provider_category_id', 'effective_category_id'];
 
@@ -210,7 +212,7 @@ describe('transaction rows of the current and the older shape', () => {
     const tombstone = await rawItem(userId, removed.transactionId);
     await putRaw({ ...tombstone, user_id: userId, transaction_id: removed.transactionId });
 
-    const read = await store.listChanges(userId, { after: null, upTo: '9999', limit: 100 });
+    const read = await changeFeed.listChanges(userId, { after: null, upTo: '9999', limit: 100 });
 
     expect(read.hasMore).toBe(false);
     const live = read.changes.flatMap((change) => (change.kind === 'live' ? [change.transaction] : []));
@@ -352,7 +354,7 @@ describe('creation and modification times', () => {
     const idOf = (providerId: string) => transactionIdFor(connection.connectionId, providerId);
     const read = (cursor: string | null) =>
       listTransactionChanges(
-        { transactions: timed, connections: new InMemoryConnectionStore(), clock: { now: () => new Date(Date.parse(at) + FEED_SETTLE_MILLISECONDS + 1) } },
+        { transactions: changeFeed, connections: new InMemoryConnectionStore(), clock: { now: () => new Date(Date.parse(at) + FEED_SETTLE_MILLISECONDS + 1) } },
         userId,
         { cursor, limit: 100 },
       );

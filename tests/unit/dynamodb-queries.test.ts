@@ -7,11 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeCursor } from '../../shared/adapters/dynamodb/cursor';
 import { queryPage, type PageRequest } from '../../shared/adapters/dynamodb/query';
 import type { StoredItem, TableRef } from '../../shared/adapters/dynamodb/table';
-import {
-  mergeEditsById,
-  transactionListRequest,
-  userFieldUpdate,
-} from '../../shared/adapters/dynamodb/transaction-store';
+import { transactionListRequest } from '../../shared/adapters/dynamodb/transaction-reader';
+import { mergeEditsById, userFieldUpdate } from '../../shared/adapters/dynamodb/transaction-store';
 import { errorForCancellation, transactWrite, type TransactAction } from '../../shared/adapters/dynamodb/transact';
 import { ConflictError, ItemAlreadyExistsError, NotFoundError } from '../../shared/errors/app-error';
 

@@ -2,7 +2,7 @@
  * Connections, their duplicate-item guard rows and (at creation) their accounts.
  * Key design and access patterns: `entities/connection.ts`, `entities/item-guard.ts`, docs/data-model.md.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   statusesNeedingUser,
   type Account,
@@ -11,12 +11,11 @@ import {
   type PendingSync,
   type Provider,
 } from '../../banking/model';
-import type { ConnectionRef, ConnectionStore, DueClaim, DueConnection, DueLeaseOutcome, Page } from '../../banking/ports';
+import type { ConnectionStore, DueClaim, DueConnection, DueLeaseOutcome, Page } from '../../banking/ports';
 import { ConflictError, ItemAlreadyExistsError, NotFoundError } from '../../errors/app-error';
 import { batchGetAll, batchWriteAll, putRequest } from './batch';
 import { accountToItem } from './entities/account';
 import {
-  CONNECTION_SORT_KEY_PREFIX,
   connectionFromItem,
   connectionKey,
   connectionToItem,
@@ -28,11 +27,12 @@ import {
   dueSortKey,
 } from './entities/connection';
 import { GUARD_SORT_KEY_PREFIX, itemGuardFromItem, itemGuardKey, itemGuardToItem } from './entities/item-guard';
-import { itemPointerFromItem, itemPointerKey, itemPointerToItem, providerItemPartitionKey } from './entities/item-pointer';
+import { itemPointerKey, itemPointerToItem } from './entities/item-pointer';
 import { userPartitionKey } from './entities/keys';
 import { queryAll, queryPage, type ItemPage } from './query';
 import { chunked, forEachConcurrently } from '../chunking';
-import { HIGHEST_KEY_CHARACTER, indexes, tableRef, type StoreOptions, type StoredItem, type TableRef } from './table';
+import { HIGHEST_KEY_CHARACTER, indexes, type StoreOptions, type StoredItem } from './table';
+import { DynamoConnectionReader } from './connection-reader';
 import {
   MAX_TRANSACTION_ACTIONS,
   concurrentUpdateError,
@@ -47,65 +47,19 @@ export interface ConnectionStoreOptions extends StoreOptions {
   readonly dueIndexShards: number;
 }
 
-export class DynamoConnectionStore implements ConnectionStore {
-  private readonly table: TableRef;
+/**
+ * The reads come from {@link DynamoConnectionReader}; this class adds creation, saves, the pending-sync
+ * marker, deletion and the due and consent indexes.
+ */
+export class DynamoConnectionStore extends DynamoConnectionReader implements ConnectionStore {
   private readonly dueIndexShards: number;
 
   constructor(options: ConnectionStoreOptions) {
     if (!Number.isInteger(options.dueIndexShards) || options.dueIndexShards < 1) {
       throw new Error(`dueIndexShards must be a positive integer, got ${options.dueIndexShards}`);
     }
-    this.table = tableRef(options);
+    super(options);
     this.dueIndexShards = options.dueIndexShards;
-  }
-
-  async get(userId: string, connectionId: string): Promise<Connection | null> {
-    const output = await this.table.client.send(
-      new GetCommand({ TableName: this.table.tableName, Key: connectionKey(userId, connectionId) }),
-    );
-    return output.Item ? connectionFromItem(output.Item) : null;
-  }
-
-  async listByUser(userId: string): Promise<Connection[]> {
-    const items = await queryAll(this.table, null, {
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': userPartitionKey(userId), ':prefix': CONNECTION_SORT_KEY_PREFIX },
-    });
-    return items.map(connectionFromItem);
-  }
-
-  /**
-   * One Query of the item's pointer partition (`entities/item-pointer.ts`), strongly consistent so that a
-   * webhook arriving right after the link is not taken for an unknown item. A connection created before
-   * pointers existed has none until its next save; for it (and for an item nobody has) the old GSI1
-   * partition is read too, which holds only such connections.
-   */
-  async findByProviderItem(provider: Provider, providerItemId: string): Promise<ConnectionRef | null> {
-    const partition = providerItemPartitionKey(provider, providerItemId);
-    const pointers = await this.table.client.send(
-      new QueryCommand({
-        TableName: this.table.tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': partition },
-        ConsistentRead: true,
-        Limit: 1,
-      }),
-    );
-    const pointer = pointers.Items?.[0];
-    if (pointer) return itemPointerFromItem(pointer);
-    const legacy = await this.table.client.send(
-      new QueryCommand({
-        TableName: this.table.tableName,
-        IndexName: indexes.GSI1.name,
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': partition },
-        Limit: 1,
-      }),
-    );
-    const item = legacy.Items?.[0];
-    if (!item) return null;
-    const { userId, connectionId } = connectionFromItem(item);
-    return { userId, connectionId };
   }
 
   /**

@@ -1,16 +1,15 @@
 /**
- * Transactions. Key design and access patterns: `entities/transaction.ts`, docs/data-model.md.
+ * Transactions: the writes (each appends to the change feed), the purge and category listings. Key design
+ * and access patterns: `entities/transaction.ts`, docs/data-model.md.
  */
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { FEED_SETTLE_MILLISECONDS, type FeedPosition, type Transaction, type TransactionChange } from '../../banking/model';
-import type { Page, TransactionFilter, TransactionStore } from '../../banking/ports';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { FEED_SETTLE_MILLISECONDS, type Transaction } from '../../banking/model';
+import type { Page, TransactionStore } from '../../banking/ports';
 import { NotFoundError } from '../../errors/app-error';
-import { batchGetAll, batchWriteAll, batchWriteStamped, deleteRequest, putRequest } from './batch';
+import { batchWriteAll, batchWriteStamped, deleteRequest, putRequest } from './batch';
 import { userPartitionKey } from './entities/keys';
 import {
-  categoryFilter,
   categorySyncToAttribute,
-  isLiveTransactionItem,
   LEGACY_DUPLICATE_ATTRIBUTES,
   LEGACY_TIME_ATTRIBUTES,
   tombstoneToItem,
@@ -20,13 +19,9 @@ import {
   transactionToItem,
   TRANSACTION_ENTITY,
   TRANSACTION_SORT_KEY_PREFIX,
-  TRANSACTION_TOMBSTONE_ENTITY,
   userCategoryTransactionsPartitionKey,
-  userTransactionsPartitionKey,
 } from './entities/transaction';
 import {
-  CHANGE_SORT_KEY_PREFIX,
-  changeEntryFromItem,
   changeEntryToItem,
   changeIdStamp,
   connectionsOf,
@@ -35,10 +30,11 @@ import {
   newChangeId,
   type ChangeEntry,
 } from './entities/transaction-change';
-import { queryPage, type PageRequest } from './query';
+import { queryPage } from './query';
 import { chunked } from '../chunking';
-import { HIGHEST_KEY_CHARACTER, indexes, tableRef, type IndexName, type StoreOptions, type StoredItem, type TableRef } from './table';
+import { indexes, type StoreOptions } from './table';
 import { MAX_TRANSACTION_ACTIONS, transactWrite, type TransactAction } from './transact';
+import { DynamoTransactionReader } from './transaction-reader';
 
 /** Page size of the internal listings (purge, reassignment); matches one 100-action transaction. */
 const INTERNAL_PAGE_SIZE = 100;
@@ -53,10 +49,6 @@ const MAX_ROWS_PER_ENTRY = 500;
  * request's time of this budget, inside the readers' settle window (`FEED_SETTLE_MILLISECONDS`).
  */
 export const CHANGE_WRITE_BUDGET_MILLISECONDS = FEED_SETTLE_MILLISECONDS / 2;
-/** DynamoDB requests one change-feed read may make (bounds a request's work; the cursor resumes). */
-const MAX_FEED_REQUESTS = 25;
-/** Entries read per Query of the change partition. */
-const ENTRIES_PER_QUERY = 25;
 
 export type UserFieldEdit = Parameters<TransactionStore['updateUserFields']>[1][number];
 
@@ -69,55 +61,16 @@ export interface TransactionStoreOptions extends StoreOptions {
   readonly now?: () => Date;
 }
 
-export class DynamoTransactionStore implements TransactionStore {
-  private readonly table: TableRef;
+/**
+ * The reads come from {@link DynamoTransactionReader}; this class adds the writes, the purge and category
+ * listings, and the change entries every write appends (read by `transaction-change-feed.ts`).
+ */
+export class DynamoTransactionStore extends DynamoTransactionReader implements TransactionStore {
   private readonly now: () => Date;
 
   constructor(options: TransactionStoreOptions) {
-    this.table = tableRef(options);
+    super(options);
     this.now = options.now ?? (() => new Date());
-  }
-
-  /** A tombstone reads as absent: every point read, listing and edit sees live transactions only. */
-  async get(userId: string, transactionId: string): Promise<Transaction | null> {
-    const output = await this.table.client.send(
-      new GetCommand({ TableName: this.table.tableName, Key: transactionKey(userId, transactionId) }),
-    );
-    return output.Item && isLiveTransactionItem(output.Item) ? transactionFromItem(output.Item) : null;
-  }
-
-  /** Existing transactions among the ids, in the order of the ids (duplicates and missing ids dropped). */
-  async getMany(userId: string, transactionIds: readonly string[]): Promise<Transaction[]> {
-    return this.readMany(userId, transactionIds, false);
-  }
-
-  private async readMany(userId: string, transactionIds: readonly string[], consistentRead: boolean): Promise<Transaction[]> {
-    const items = await batchGetAll(
-      this.table,
-      transactionIds.map((id) => transactionKey(userId, id)),
-      { consistentRead },
-    );
-    const byId = new Map(
-      items.filter(isLiveTransactionItem).map(transactionFromItem).map((transaction) => [transaction.transactionId, transaction]),
-    );
-    const ordered: Transaction[] = [];
-    for (const id of new Set(transactionIds)) {
-      const transaction = byId.get(id);
-      if (transaction) ordered.push(transaction);
-    }
-    return ordered;
-  }
-
-  /**
-   * Newest first from the user's date index (GSI1, live transactions only); dates narrow the key condition;
-   * account, connection, pending and category are filter expressions (see `transactionListRequest` for why
-   * the key alone confines the listing to the user).
-   */
-  async list(userId: string, filter: TransactionFilter, limit: number, cursor: string | null): Promise<Page<Transaction>> {
-    const request = transactionListRequest(userId, filter);
-    if (request === null) return { items: [], nextCursor: null };
-    const page = await queryPage(this.table, request, limit, cursor);
-    return { items: page.items.map(transactionFromItem), nextCursor: page.nextCursor };
   }
 
   /** One change entry per user and {@link MAX_ROWS_PER_ENTRY} rows, written before the rows it covers. */
@@ -233,159 +186,6 @@ export class DynamoTransactionStore implements TransactionStore {
         return (await current).changeId;
       },
     };
-  }
-
-  /**
-   * Oldest change first: the user's change entries after `after` (up to `upTo`, the settle horizon, so a
-   * reader never passes an entry whose rows may still land), and in each entry the rows that still carry its
-   * id (a row rewritten later is reported under the later entry), then its removals whose tombstone still
-   * carries its id. Positions inside an entry: `i<id>` for rows listed by id, `r<GSI1SK>` for rows found by
-   * date, `x<id>` for removals, so every change has a distinct, ordered position.
-   */
-  async listChanges(
-    userId: string,
-    range: { after: FeedPosition | null; upTo: string; limit: number; connectionId?: string },
-  ): Promise<{ changes: TransactionChange[]; hasMore: boolean; reached: FeedPosition }> {
-    const { after, upTo, limit, connectionId } = range;
-    const changes: TransactionChange[] = [];
-    const done = { changes, hasMore: false, reached: { entry: upTo, inner: null } };
-    if (after !== null && after.entry > upTo) return { ...done, reached: after };
-    const budget = { requests: MAX_FEED_REQUESTS };
-    let reached: FeedPosition | null = after;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      budget.requests -= 1;
-      const output = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lower AND :upper',
-          ExpressionAttributeValues: {
-            ':pk': userPartitionKey(userId),
-            ':lower': `${CHANGE_SORT_KEY_PREFIX}${after?.entry ?? ''}`,
-            ':upper': `${CHANGE_SORT_KEY_PREFIX}${upTo}`,
-          },
-          Limit: ENTRIES_PER_QUERY,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of (output.Items ?? []) as StoredItem[]) {
-        const entry = changeEntryFromItem(item);
-        const resumeAt = after !== null && entry.changeId === after.entry ? after.inner : null;
-        if (after !== null && entry.changeId <= after.entry && resumeAt === null) continue;
-        if (connectionId === undefined || entry.connectionIds === null || entry.connectionIds.includes(connectionId)) {
-          if (budget.requests <= 0 && reached !== null) return { changes, hasMore: true, reached };
-          // One more than the page needs tells whether more follows.
-          const read = await this.entryChanges(entry, resumeAt, limit + 1 - changes.length, connectionId, budget);
-          for (const change of read.changes) {
-            if (changes.length === limit) return { changes, hasMore: true, reached: changes.at(-1)!.position };
-            changes.push(change);
-          }
-          if (read.examinedTo !== null) return { changes, hasMore: true, reached: { entry: entry.changeId, inner: read.examinedTo } };
-        }
-        reached = { entry: entry.changeId, inner: null };
-      }
-      startKey = output.LastEvaluatedKey;
-      // Past the budget, stop once a position has been reached, so every read moves the cursor on.
-    } while (startKey && (budget.requests > 0 || reached === null));
-    if (startKey && reached !== null) return { changes, hasMore: true, reached };
-    return done;
-  }
-
-  /**
-   * The changes of one entry after inner position `resumeAt`, in order, at most `need`. `examinedTo` is
-   * null when the rest of the entry was read, else the inner position up to which it was (`need` reached,
-   * or the request budget spent).
-   */
-  private async entryChanges(
-    entry: ChangeEntry,
-    resumeAt: string | null,
-    need: number,
-    connectionId: string | undefined,
-    budget: { requests: number },
-  ): Promise<{ changes: TransactionChange[]; examinedTo: string | null }> {
-    const changes: TransactionChange[] = [];
-    const after = (inner: string) => resumeAt === null || inner > resumeAt;
-    const ofConnection = (row: { connectionId: string }) => connectionId === undefined || row.connectionId === connectionId;
-
-    if (entry.transactionIds !== null) {
-      const ids = entry.transactionIds.filter((id) => after(`i${id}`));
-      budget.requests -= Math.ceil(ids.length / 100);
-      const rows = new Map(
-        (await batchGetAll(this.table, ids.map((id) => transactionKey(entry.userId, id))))
-          .filter((item) => isLiveTransactionItem(item) && item.change_id === entry.changeId)
-          .map(transactionFromItem)
-          .map((transaction) => [transaction.transactionId, transaction]),
-      );
-      for (const id of ids) {
-        const transaction = rows.get(id);
-        if (!transaction || !ofConnection(transaction)) continue;
-        changes.push({ kind: 'live', position: { entry: entry.changeId, inner: `i${id}` }, transaction });
-        if (changes.length === need) return { changes, examinedTo: `i${id}` };
-      }
-    } else if ((entry.dateRange !== null || entry.anyDate) && (resumeAt === null || resumeAt < 'x')) {
-      const values: Record<string, unknown> = { ':pk': userTransactionsPartitionKey(entry.userId), ':change': entry.changeId };
-      let keyCondition = 'GSI1PK = :pk';
-      const lower = resumeAt === null ? (entry.dateRange?.from ?? null) : resumeAt.slice(1);
-      if (entry.dateRange !== null) {
-        keyCondition += ' AND GSI1SK BETWEEN :lower AND :upper';
-        values[':upper'] = `${entry.dateRange.to}#${HIGHEST_KEY_CHARACTER}`;
-      } else if (lower !== null) {
-        // An entry of rows of any date reads the user's whole partition, from where a page ended in it.
-        keyCondition += ' AND GSI1SK >= :lower';
-      }
-      if (lower !== null) values[':lower'] = lower;
-      let filter = 'change_id = :change';
-      if (connectionId !== undefined) {
-        filter += ' AND connection_id = :connectionId';
-        values[':connectionId'] = connectionId;
-      }
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        if (startKey && budget.requests <= 0) return { changes, examinedTo: `r${String(startKey.GSI1SK)}` };
-        budget.requests -= 1;
-        const output = await this.table.client.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            IndexName: indexes.GSI1.name,
-            KeyConditionExpression: keyCondition,
-            FilterExpression: filter,
-            ExpressionAttributeValues: values,
-            // The filter keeps this entry's rows among the user's others of those dates: read ahead.
-            Limit: Math.min(1000, Math.max(100, need * 4)),
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        for (const item of (output.Items ?? []) as StoredItem[]) {
-          const inner = `r${String(item.GSI1SK)}`;
-          // BETWEEN is inclusive: the row at the resume position was reported before.
-          if (!after(inner) || !isLiveTransactionItem(item)) continue;
-          changes.push({ kind: 'live', position: { entry: entry.changeId, inner }, transaction: transactionFromItem(item) });
-          if (changes.length === need) return { changes, examinedTo: inner };
-        }
-        startKey = output.LastEvaluatedKey;
-      } while (startKey);
-    }
-
-    const removals = entry.removals.filter((removal) => after(`x${removal.transactionId}`) && ofConnection(removal));
-    if (removals.length > 0) {
-      budget.requests -= Math.ceil(removals.length / 100);
-      const tombstones = new Set(
-        (await batchGetAll(this.table, removals.map((removal) => transactionKey(entry.userId, removal.transactionId))))
-          .filter((item) => item.entity === TRANSACTION_TOMBSTONE_ENTITY && item.change_id === entry.changeId)
-          .map((item) => transactionIdsFromKey(item).transactionId),
-      );
-      for (const removal of removals) {
-        if (!tombstones.has(removal.transactionId)) continue;
-        const inner = `x${removal.transactionId}`;
-        changes.push({
-          kind: 'removed',
-          position: { entry: entry.changeId, inner },
-          removal: { ...removal, userId: entry.userId, removedAt: changeIdStamp(entry.changeId) },
-        });
-        if (changes.length === need) return { changes, examinedTo: inner };
-      }
-    }
-    return { changes, examinedTo: null };
   }
 
   async deleteMany(transactions: readonly Pick<Transaction, 'userId' | 'transactionId'>[]): Promise<void> {
@@ -612,72 +412,4 @@ function latestById(transactions: readonly Transaction[]): Transaction[] {
 /** Code-unit order, the order DynamoDB compares string keys in (not locale order). */
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * The query behind a filtered listing, or null when the date range is empty (DynamoDB rejects a BETWEEN
- * whose lower bound exceeds the upper one, and no transaction could match anyway).
- *
- * Dates bound the `<date>#<id>` sort key: `>= dateFrom` includes every id on that day, and
- * `<= dateTo#\uffff` every id on the last day.
- */
-export function transactionListRequest(userId: string, filter: TransactionFilter): PageRequest | null {
-  const index: IndexName = 'GSI1';
-  const partition = userTransactionsPartitionKey(userId);
-  const { partitionKey, sortKey } = indexes[index];
-  const lower = filter.dateFrom;
-  const upper = filter.dateTo === undefined ? undefined : `${filter.dateTo}#${HIGHEST_KEY_CHARACTER}`;
-  if (lower !== undefined && upper !== undefined && lower > upper) return null;
-
-  const values: Record<string, unknown> = { ':pk': partition };
-  let keyCondition = `${partitionKey} = :pk`;
-  if (lower !== undefined && upper !== undefined) {
-    keyCondition += ` AND ${sortKey} BETWEEN :lower AND :upper`;
-    values[':lower'] = lower;
-    values[':upper'] = upper;
-  } else if (lower !== undefined) {
-    keyCondition += ` AND ${sortKey} >= :lower`;
-    values[':lower'] = lower;
-  } else if (upper !== undefined) {
-    keyCondition += ` AND ${sortKey} <= :upper`;
-    values[':upper'] = upper;
-  }
-
-  // Tenant isolation rests on the key: the partition `USER#<userId>#TXN` holds this user's rows and no one
-  // else's (the user id is all that varies between a fixed prefix and suffix, so two users never spell the
-  // same partition), and a cursor must name this partition and this user's PK (`cursor` below). An account
-  // or connection id of another user therefore matches nothing here; no owner attribute is needed on the row.
-  const filters: string[] = [];
-  if (filter.accountId !== undefined) {
-    filters.push('account_id = :accountId');
-    values[':accountId'] = filter.accountId;
-  }
-  if (filter.connectionId !== undefined) {
-    filters.push('connection_id = :connectionId');
-    values[':connectionId'] = filter.connectionId;
-  }
-  if (filter.pending !== undefined) {
-    filters.push('pending = :pending');
-    values[':pending'] = filter.pending;
-  }
-  if (filter.categoryId !== undefined) {
-    filters.push(categoryFilter(':categoryId'));
-    values[':categoryId'] = filter.categoryId;
-  }
-
-  return {
-    index,
-    query: {
-      KeyConditionExpression: keyCondition,
-      ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
-      ExpressionAttributeValues: values,
-      ScanIndexForward: false,
-    },
-    cursor: {
-      equals: { [partitionKey]: partition, PK: userPartitionKey(userId) },
-      sortKey: { attribute: sortKey, ...(lower !== undefined ? { min: lower } : {}), ...(upper !== undefined ? { max: upper } : {}) },
-    },
-    selectiveFilter: filters.length > 0,
-    ownerPartition: userPartitionKey(userId),
-  };
 }

@@ -42,6 +42,7 @@ import type {
   TokenContext,
   TokenVault,
   TransactionFilter,
+  TransactionChangeFeed,
   TransactionStore,
   WebhookEventJob,
   WebhookEventQueue,
@@ -260,7 +261,7 @@ export class InMemoryAccountStore implements AccountStore {
   }
 }
 
-export class InMemoryTransactionStore implements TransactionStore {
+export class InMemoryTransactionStore implements TransactionStore, TransactionChangeFeed {
   readonly rows = new Map<string, Transaction>();
   /** Rows written by `putMany`, in order, replays included (a replay that writes nothing adds nothing). */
   readonly writes: Transaction[] = [];

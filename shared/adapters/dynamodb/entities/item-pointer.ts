@@ -20,7 +20,7 @@
  * Connections created before pointers existed have no pointer and still carry the GSI1 keys: the first save
  * of such a row (its Put is conditional on no `GSI1PK`; the failure returns the row) writes the row without
  * them and the pointer in one transaction, and until then `findByProviderItem` falls back to the GSI1 Query
- * when no pointer answers (see `connection-store.ts` and docs/data-model.md).
+ * when no pointer answers (see `connection-reader.ts` and docs/data-model.md).
  */
 import { readerFor } from '../item-reader';
 import type { PrimaryKey, StoredItem } from '../table';
