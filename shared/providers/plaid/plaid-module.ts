@@ -27,9 +27,9 @@ export const plaidItemGateway = /* @__PURE__ */ once(() => {
 
 export const plaidModule: ProviderModule = {
   provider: 'plaid',
-  syncSource: once(() => new PlaidSyncSource(plaidApi())),
-  connectionRemover: once(() => new PlaidConnectionRemover(plaidItemGateway(), tokenVault())),
-  liveBalances: once(() => new PlaidLiveBalances(plaidItemGateway())),
+  syncSource: /* @__PURE__ */ once(() => new PlaidSyncSource(plaidApi())),
+  connectionRemover: /* @__PURE__ */ once(() => new PlaidConnectionRemover(plaidItemGateway(), tokenVault())),
+  liveBalances: /* @__PURE__ */ once(() => new PlaidLiveBalances(plaidItemGateway())),
   webhookSource: plaidWebhookSource,
   interpretWebhook: interpretPlaidWebhook,
 };

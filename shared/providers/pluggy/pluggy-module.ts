@@ -58,9 +58,9 @@ export const pluggyCategoryWriter = /* @__PURE__ */ once(() => new PluggyCategor
 
 export const pluggyModule: ProviderModule = {
   provider: 'pluggy',
-  syncSource: once(() => new PluggySyncSource(pluggyApi())),
-  connectionRemover: once(() => new PluggyConnectionRemover(pluggyApi())),
-  liveBalances: once(() => new PluggyLiveBalances(pluggyApi())),
+  syncSource: /* @__PURE__ */ once(() => new PluggySyncSource(pluggyApi())),
+  connectionRemover: /* @__PURE__ */ once(() => new PluggyConnectionRemover(pluggyApi())),
+  liveBalances: /* @__PURE__ */ once(() => new PluggyLiveBalances(pluggyApi())),
   webhookSource: pluggyWebhookSource,
   interpretWebhook: interpretPluggyWebhook,
   categoryWriter: pluggyCategoryWriter,
