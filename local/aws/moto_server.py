@@ -1,4 +1,4 @@
-"""Runs moto's server for the offline stack, with two adjustments to its DynamoDB emulation.
+"""Runs moto's server for the offline stack, with adjustments to its DynamoDB and SQS emulation.
 
 moto's server handles requests on threads. Its TransactWriteItems takes a rollback copy of the table by
 iterating over every item; when another request writes to the same table meanwhile (a sync worker's batch
@@ -10,6 +10,15 @@ So this launcher
   * runs DynamoDB requests one at a time (other services, like SQS long polls, stay concurrent), and
   * takes the rollback copy once per table per transaction (all copies are taken before any action runs,
     so they are identical; keeping one changes nothing else).
+
+moto's Query of a table's own key reads every item of the table, sorted, and keeps the partition asked for
+(`Table.query` in moto/dynamodb/models/table.py), so a Query of one user's few accounts costs time in
+proportion to everything the table holds; DynamoDB reads the partition's matching keys only. A sync's
+duration on moto then grows with the other connections' transactions, and so would what the benchmark bills
+for it. The launcher
+  * hands such a Query only the queried partition's items that meet its sort key condition, sorted the same
+    way; the rest of moto's Query (the same condition again, order, limit, start key, filters) runs unchanged,
+    and an item it would have skipped is one it never sees. Index queries keep moto's full read.
 
 moto's SQS recounts a queue's messages (visible, in flight, delayed) whenever it reads the queue's attributes,
 which its FIFO send path does several times per message, and each message's check reads the clock through a
@@ -45,6 +54,7 @@ from werkzeug.serving import run_simple
 _dynamodb_lock = threading.Lock()
 _real_deepcopy = copy.deepcopy
 _original_transact_write_items = DynamoDBBackend.transact_write_items
+_original_query = Table.query
 
 
 def _transact_write_items_with_one_backup_per_table(self, transact_items):
@@ -66,6 +76,42 @@ def _transact_write_items_with_one_backup_per_table(self, transact_items):
 
 
 DynamoDBBackend.transact_write_items = _transact_write_items_with_one_backup_per_table
+
+
+class _QueriedPartition:
+    """A table as a Query of its own key needs it: `all_items()` yields the partition's items in the key range."""
+
+    def __init__(self, table, hash_key, range_comparison, range_objs):
+        self._table = table
+        self._hash_key = hash_key
+        self._range_comparison = range_comparison
+        self._range_objs = range_objs
+
+    def __getattr__(self, name):
+        return getattr(self._table, name)
+
+    def all_items(self):
+        # `items` maps each hash key to its item, or (with a range key) to a dict of its items by range key.
+        partition = self._table.items.get(self._hash_key)
+        if partition is None:
+            return []
+        items = list(partition.values()) if self._table.range_key_attr else [partition]
+        if self._range_comparison:
+            # The test moto's Query applies to each item of a table query (`result.range_key.compare`).
+            items = [item for item in items if item.range_key.compare(self._range_comparison, self._range_objs)]
+        return sorted(items, key=lambda item: (item.hash_key, item.range_key) if item.range_key else item.hash_key)
+
+
+def _query_reading_one_partition(self, hash_key, range_comparison, range_objs, *args, **kwargs):
+    # moto's DynamoDBBackend.query passes index_name as the eighth positional argument.
+    index_name = args[4] if len(args) > 4 else kwargs.get("index_name")
+    if index_name or hash_key is None:
+        return _original_query(self, hash_key, range_comparison, range_objs, *args, **kwargs)
+    partition = _QueriedPartition(self, hash_key, range_comparison, range_objs)
+    return _original_query(partition, hash_key, range_comparison, range_objs, *args, **kwargs)
+
+
+Table.query = _query_reading_one_partition
 
 
 def _visible_messages(queue):

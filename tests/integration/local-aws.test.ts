@@ -4,7 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  QueryCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -201,6 +210,79 @@ describe('the emulator honours the redrive policy', () => {
     expect(receiveCounts).toEqual(['1', '2', '3', '4', '5']);
     const deadLettered = await sqs.send(new ReceiveMessageCommand({ QueueUrl: deadLetterUrl, MaxNumberOfMessages: 10 }));
     expect(deadLettered.Messages?.map((message) => message.Body)).toEqual(['poison']);
+  });
+});
+
+describe('the emulator answers a Query of a partition as DynamoDB does', () => {
+  // The launcher hands moto's Query only the partition's items in the key range (local/aws/moto_server.py);
+  // what the Query answers must not change with it.
+  it('reads the key range only, in either order, page by page, counting what the key condition matched', async () => {
+    const name = `query-${randomUUID()}`;
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'PK', AttributeType: 'S' },
+          { AttributeName: 'SK', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'PK', KeyType: 'HASH' },
+          { AttributeName: 'SK', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    try {
+      const rows = [
+        ...['ACCT#2', 'ACCT#1', 'ACCT#3'].map((sk) => ({ PK: 'USER#a', SK: sk, kind: 'account' })),
+        ...Array.from({ length: 40 }, (_, index) => ({ PK: 'USER#a', SK: `TXN#${String(index).padStart(3, '0')}`, kind: index % 2 ? 'odd' : 'even' })),
+        ...['ACCT#1', 'TXN#015'].map((sk) => ({ PK: 'USER#b', SK: sk, kind: 'other user' })),
+      ];
+      for (let start = 0; start < rows.length; start += 25) {
+        const items = rows.slice(start, start + 25).map((row) => ({ PutRequest: { Item: { PK: { S: row.PK }, SK: { S: row.SK }, kind: { S: row.kind } } } }));
+        await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [name]: items } }));
+      }
+      const keys = (items: Record<string, AttributeValue>[] | undefined) => (items ?? []).map((item) => `${item.PK?.S} ${item.SK?.S}`);
+
+      const accounts = await dynamodb.send(
+        new QueryCommand({
+          TableName: name,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': { S: 'USER#a' }, ':prefix': { S: 'ACCT#' } },
+        }),
+      );
+      expect(keys(accounts.Items)).toEqual(['USER#a ACCT#1', 'USER#a ACCT#2', 'USER#a ACCT#3']);
+      expect([accounts.Count, accounts.ScannedCount, accounts.LastEvaluatedKey]).toEqual([3, 3, undefined]);
+
+      const pages: string[][] = [];
+      const scanned: number[] = [];
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await dynamodb.send(
+          new QueryCommand({
+            TableName: name,
+            KeyConditionExpression: 'PK = :pk AND SK BETWEEN :low AND :high',
+            FilterExpression: 'kind = :kind',
+            ExpressionAttributeValues: { ':pk': { S: 'USER#a' }, ':low': { S: 'TXN#010' }, ':high': { S: 'TXN#019' }, ':kind': { S: 'even' } },
+            ScanIndexForward: false,
+            Limit: 4,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        pages.push(keys(page.Items));
+        scanned.push(page.ScannedCount ?? -1);
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      // Limit counts the rows the key condition read (before the filter), as DynamoDB's does.
+      expect(pages).toEqual([
+        ['USER#a TXN#018', 'USER#a TXN#016'],
+        ['USER#a TXN#014', 'USER#a TXN#012'],
+        ['USER#a TXN#010'],
+      ]);
+      expect(scanned).toEqual([4, 4, 2]);
+    } finally {
+      await dynamodb.send(new DeleteTableCommand({ TableName: name }));
+    }
   });
 });
 
