@@ -71,12 +71,14 @@ export function userRoute<S extends Schemas>(
     });
 }
 
-/** A route without a user (health, not-found). Webhook routes use their own raw-body adapter. */
-export function publicRoute<S extends Schemas>(
-  schemas: S,
-  handle: (request: ApiRequest<S>) => Promise<ApiResponse>,
+/**
+ * A route without a user and without input (health, not-found): nothing to validate, so its bundle carries no
+ * validation. Webhook routes use their own raw-body adapter.
+ */
+export function publicRoute(
+  handle: (request: { readonly requestId: string }) => Promise<ApiResponse>,
 ): (event: HttpEvent) => Promise<HttpResult> {
-  return (event) => runRoute(event, async (requestId) => handle({ requestId, ...parseRequest(event, schemas) }));
+  return (event) => runRoute(event, async (requestId) => handle({ requestId }));
 }
 
 /**
