@@ -11,14 +11,17 @@ So this launcher
   * takes the rollback copy once per table per transaction (all copies are taken before any action runs,
     so they are identical; keeping one changes nothing else).
 
-moto's Query of a table's own key reads every item of the table, sorted, and keeps the partition asked for
-(`Table.query` in moto/dynamodb/models/table.py), so a Query of one user's few accounts costs time in
-proportion to everything the table holds; DynamoDB reads the partition's matching keys only. A sync's
-duration on moto then grows with the other connections' transactions, and so would what the benchmark bills
-for it. The launcher
-  * hands such a Query only the queried partition's items that meet its sort key condition, sorted the same
-    way; the rest of moto's Query (the same condition again, order, limit, start key, filters) runs unchanged,
-    and an item it would have skipped is one it never sees. Index queries keep moto's full read.
+moto's Query first lists every item of the table sorted by key (`Table.query` and `Table.all_items` in
+moto/dynamodb/models/table.py), then keeps the partition asked for, so a Query of one user's few accounts
+costs time in proportion to everything the table holds; DynamoDB reads the partition's matching keys only. A
+sync's duration on moto then grows with other users' rows, and so would what the benchmark bills for it. The
+launcher
+  * hands a Query of the table's own key only the queried partition's items that meet its sort key
+    condition, sorted the same way; the rest of moto's Query (the same condition again, order, limit, start
+    key, filters) runs unchanged, and an item it would have skipped is one it never sees;
+  * hands a Query of an index the table's items unsorted: moto still checks every item against the index
+    key, but sorts only the matches (by index key, then table key: an order that does not depend on the
+    order they came in), instead of the whole table first.
 
 moto's SQS recounts a queue's messages (visible, in flight, delayed) whenever it reads the queue's attributes,
 which its FIFO send path does several times per message, and each message's check reads the clock through a
@@ -102,16 +105,34 @@ class _QueriedPartition:
         return sorted(items, key=lambda item: (item.hash_key, item.range_key) if item.range_key else item.hash_key)
 
 
-def _query_reading_one_partition(self, hash_key, range_comparison, range_objs, *args, **kwargs):
+class _UnsortedTable:
+    """A table as a Query of an index needs it: `all_items()` yields every item, in no particular order."""
+
+    def __init__(self, table):
+        self._table = table
+
+    def __getattr__(self, name):
+        return getattr(self._table, name)
+
+    def all_items(self):
+        if not self._table.range_key_attr:
+            return list(self._table.items.values())
+        return [item for partition in self._table.items.values() for item in partition.values()]
+
+
+def _query_reading_less(self, hash_key, range_comparison, range_objs, *args, **kwargs):
     # moto's DynamoDBBackend.query passes index_name as the eighth positional argument.
     index_name = args[4] if len(args) > 4 else kwargs.get("index_name")
-    if index_name or hash_key is None:
-        return _original_query(self, hash_key, range_comparison, range_objs, *args, **kwargs)
-    partition = _QueriedPartition(self, hash_key, range_comparison, range_objs)
-    return _original_query(partition, hash_key, range_comparison, range_objs, *args, **kwargs)
+    if index_name:
+        table = _UnsortedTable(self)
+    elif hash_key is not None:
+        table = _QueriedPartition(self, hash_key, range_comparison, range_objs)
+    else:
+        table = self
+    return _original_query(table, hash_key, range_comparison, range_objs, *args, **kwargs)
 
 
-Table.query = _query_reading_one_partition
+Table.query = _query_reading_less
 
 
 def _visible_messages(queue):

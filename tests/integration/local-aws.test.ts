@@ -284,6 +284,84 @@ describe('the emulator answers a Query of a partition as DynamoDB does', () => {
       await dynamodb.send(new DeleteTableCommand({ TableName: name }));
     }
   });
+  it('reads an index the same way: its key range, in either order, page by page', async () => {
+    const name = `query-index-${randomUUID()}`;
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: ['PK', 'SK', 'GSI1PK', 'GSI1SK'].map((attribute) => ({ AttributeName: attribute, AttributeType: 'S' as const })),
+        KeySchema: [
+          { AttributeName: 'PK', KeyType: 'HASH' },
+          { AttributeName: 'SK', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'GSI1',
+            KeySchema: [
+              { AttributeName: 'GSI1PK', KeyType: 'HASH' },
+              { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+    try {
+      // Rows of one index partition spread over table partitions, written out of order, and rows without
+      // index keys (not in the index) and of another index partition.
+      const rows = [
+        ...[7, 2, 9, 4, 0, 5, 8, 1, 6, 3].map((day) => ({ PK: `USER#a#${day % 3}`, SK: `TXN#${day}`, GSI1PK: 'USER#a#TXN', GSI1SK: `2024-01-0${day}` })),
+        { PK: 'USER#a#0', SK: 'ACCT#1' },
+        { PK: 'USER#b', SK: 'TXN#1', GSI1PK: 'USER#b#TXN', GSI1SK: '2024-01-05' },
+      ];
+      await dynamodb.send(
+        new BatchWriteItemCommand({
+          RequestItems: {
+            [name]: rows.map((row) => ({
+              PutRequest: { Item: Object.fromEntries(Object.entries(row).map(([attribute, value]) => [attribute, { S: value }])) },
+            })),
+          },
+        }),
+      );
+      const query = (range: { low: string; high: string }, forward: boolean, startKey?: Record<string, AttributeValue>) =>
+        dynamodb.send(
+          new QueryCommand({
+            TableName: name,
+            IndexName: 'GSI1',
+            KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK BETWEEN :low AND :high',
+            ExpressionAttributeValues: { ':pk': { S: 'USER#a#TXN' }, ':low': { S: range.low }, ':high': { S: range.high } },
+            ScanIndexForward: forward,
+            Limit: 3,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+      const readAll = async (range: { low: string; high: string }, forward: boolean) => {
+        const pages: string[][] = [];
+        let startKey: Record<string, AttributeValue> | undefined;
+        do {
+          const page = await query(range, forward, startKey);
+          pages.push((page.Items ?? []).map((item) => `${item.PK?.S} ${item.GSI1SK?.S}`));
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        return pages;
+      };
+
+      expect(await readAll({ low: '2024-01-02', high: '2024-01-07' }, true)).toEqual([
+        ['USER#a#2 2024-01-02', 'USER#a#0 2024-01-03', 'USER#a#1 2024-01-04'],
+        ['USER#a#2 2024-01-05', 'USER#a#0 2024-01-06', 'USER#a#1 2024-01-07'],
+        [],
+      ]);
+      expect(await readAll({ low: '2024-01-00', high: '2024-01-09' }, false)).toEqual([
+        ['USER#a#0 2024-01-09', 'USER#a#2 2024-01-08', 'USER#a#1 2024-01-07'],
+        ['USER#a#0 2024-01-06', 'USER#a#2 2024-01-05', 'USER#a#1 2024-01-04'],
+        ['USER#a#0 2024-01-03', 'USER#a#2 2024-01-02', 'USER#a#1 2024-01-01'],
+        ['USER#a#0 2024-01-00'],
+      ]);
+    } finally {
+      await dynamodb.send(new DeleteTableCommand({ TableName: name }));
+    }
+  });
 });
 
 describe('the emulator refuses cross-origin browser access', () => {
