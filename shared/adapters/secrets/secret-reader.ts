@@ -112,7 +112,7 @@ export class SecretReader<Field extends string = string, Optional extends string
       // JSON.parse messages quote part of the input, which here is the secret: say nothing more.
       throw new ConfigError(`${label} is not valid JSON`);
     }
-    const parsed = this.schema.safeParse(json);
+    const parsed = z.safeParse(this.schema, json);
     if (!parsed.success) {
       const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(root)'))];
       throw new ConfigError(

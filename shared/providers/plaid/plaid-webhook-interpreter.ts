@@ -66,7 +66,7 @@ const STATUS_BY_ITEM_ERROR: Readonly<Record<string, ConnectionStatus>> = {
 };
 
 function itemAction(code: PlaidItemCode, body: Record<string, unknown>): WebhookAction {
-  const fields = itemFields.safeParse(body);
+  const fields = z.safeParse(itemFields, body);
   const item = fields.success ? fields.data : {};
   switch (code) {
     // Carries a Plaid error object; ITEM_LOGIN_REQUIRED is the common one (also what
@@ -119,7 +119,7 @@ function itemAction(code: PlaidItemCode, body: Record<string, unknown>): Webhook
 }
 
 function itemErrorAction(error: unknown): WebhookAction {
-  const parsed = itemError.safeParse(error);
+  const parsed = z.safeParse(itemError, error);
   if (!parsed.success) return statusAction('error', 'ITEM_ERROR', NEUTRAL_MESSAGES.connection_error);
   const status = STATUS_BY_ITEM_ERROR[parsed.data.error_code] ?? 'error';
   return statusAction(status, parsed.data.error_code, parsed.data.display_message || neutralMessageOfStatus(status));

@@ -8,6 +8,7 @@
  */
 import { ProviderError, type ProviderFailureKind } from '../../errors/app-error';
 import { NEUTRAL_MESSAGES } from '../../errors/neutral-messages';
+import { safeParse } from '../../validation/zod';
 import { errorBody } from './pluggy-schemas';
 
 /** Codes whose meaning the status alone would get wrong. */
@@ -94,7 +95,7 @@ export function pluggyNetworkError(error: unknown): ProviderError {
 function parseErrorBody(body: string) {
   if (!body) return null;
   try {
-    const parsed = errorBody.safeParse(JSON.parse(body));
+    const parsed = safeParse(errorBody, JSON.parse(body));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
