@@ -81,17 +81,24 @@ def _transact_write_items_with_one_backup_per_table(self, transact_items):
 DynamoDBBackend.transact_write_items = _transact_write_items_with_one_backup_per_table
 
 
-class _QueriedPartition:
-    """A table as a Query of its own key needs it: `all_items()` yields the partition's items in the key range."""
+class _TableView:
+    """The table, as moto's Query reads it, with `all_items()` (the items it starts from) given by a subclass."""
 
-    def __init__(self, table, hash_key, range_comparison, range_objs):
+    def __init__(self, table):
         self._table = table
-        self._hash_key = hash_key
-        self._range_comparison = range_comparison
-        self._range_objs = range_objs
 
     def __getattr__(self, name):
         return getattr(self._table, name)
+
+
+class _QueriedPartition(_TableView):
+    """A table as a Query of its own key needs it: `all_items()` yields the partition's items in the key range."""
+
+    def __init__(self, table, hash_key, range_comparison, range_objs):
+        super().__init__(table)
+        self._hash_key = hash_key
+        self._range_comparison = range_comparison
+        self._range_objs = range_objs
 
     def all_items(self):
         # `items` maps each hash key to its item, or (with a range key) to a dict of its items by range key.
@@ -105,14 +112,8 @@ class _QueriedPartition:
         return sorted(items, key=lambda item: (item.hash_key, item.range_key) if item.range_key else item.hash_key)
 
 
-class _UnsortedTable:
+class _UnsortedTable(_TableView):
     """A table as a Query of an index needs it: `all_items()` yields every item, in no particular order."""
-
-    def __init__(self, table):
-        self._table = table
-
-    def __getattr__(self, name):
-        return getattr(self._table, name)
 
     def all_items(self):
         if not self._table.range_key_attr:
