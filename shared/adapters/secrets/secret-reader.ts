@@ -46,7 +46,8 @@ export class SecretReader<Field extends string = string, Optional extends string
   /** ARN or name of the secret, from the environment variable the catalog names. */
   readonly secretId: string;
   private readonly schema: z.ZodMiniType<SecretValue<Field, Optional>>;
-  private readonly client: SecretsManagerClient;
+  /** Injected in tests; otherwise the container's shared client, taken when a read first needs it. */
+  private readonly client: SecretsManagerClient | undefined;
   private readonly ttlMs: number;
   private readonly now: () => number;
   private cached: { value: SecretValue<Field, Optional>; expiresAt: number } | undefined;
@@ -77,7 +78,7 @@ export class SecretReader<Field extends string = string, Optional extends string
       }
       return z.object(shape) as unknown as z.ZodMiniType<SecretValue<Field, Optional>>;
     });
-    this.client = options.client ?? secretsManagerClient();
+    this.client = options.client;
     this.ttlMs = options.ttlMs ?? defaultSecretTtlMs;
     this.now = options.now ?? Date.now;
   }
@@ -96,7 +97,8 @@ export class SecretReader<Field extends string = string, Optional extends string
   }
 
   private async fetch(): Promise<SecretValue<Field, Optional>> {
-    const result = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+    const client = this.client ?? secretsManagerClient();
+    const result = await client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     const value = this.parse(result.SecretString);
     this.cached = { value, expiresAt: this.now() + this.ttlMs };
     return value;
