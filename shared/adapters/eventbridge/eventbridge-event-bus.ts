@@ -10,7 +10,7 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { AppEvent } from '../../events/model';
 import type { EventBus } from '../../events/ports';
-import { eventBridgeClient } from '../aws-clients';
+import { clientFrom, eventBridgeClient, type ClientSource } from '../aws-clients';
 import { backoffDelayMs, eventBusPutRetry, sleepFor, type RetryPolicy } from '../../retry/policies';
 import { chunked } from '../chunking';
 
@@ -20,7 +20,9 @@ export class EventBridgeEventBus implements EventBus {
   constructor(
     private readonly busName: string,
     private readonly source: string,
-    private readonly client: EventBridgeClient = eventBridgeClient(),
+    // Taken at the first put: a function publishes only when something happened (a status change, a sync
+    // with changes), which most of its requests do not have.
+    private readonly client: ClientSource<EventBridgeClient> = eventBridgeClient,
     private readonly retryPolicy: RetryPolicy = eventBusPutRetry,
   ) {}
 
@@ -41,7 +43,7 @@ export class EventBridgeEventBus implements EventBus {
   private async putChunk(entries: PutEventsRequestEntry[]): Promise<void> {
     let remaining = entries;
     for (let attempt = 1; ; attempt++) {
-      const output = await this.client.send(new PutEventsCommand({ Entries: remaining }));
+      const output = await clientFrom(this.client).send(new PutEventsCommand({ Entries: remaining }));
       if (!output.FailedEntryCount) return;
       // Result entries line up with request entries; a failed one carries an ErrorCode.
       remaining = remaining.filter((_, index) => output.Entries?.[index]?.ErrorCode);

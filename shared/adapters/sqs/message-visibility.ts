@@ -17,7 +17,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { logger } from '../../observability/logger';
 import { metricNames, MetricUnit, recordMetric } from '../../observability/metrics';
 import { providerRetryAfterSeconds, redeliveryDelaySeconds, type RedeliveryBackoffPolicy } from '../../retry/policies';
-import { sqsClient } from '../aws-clients';
+import { clientFrom, sqsClient, type ClientSource } from '../aws-clients';
 
 interface QueueFacts {
   readonly url: string;
@@ -29,7 +29,8 @@ export class SqsRedeliveryDelay {
 
   constructor(
     private readonly policy: RedeliveryBackoffPolicy,
-    private readonly sqs: SQSClient = sqsClient(),
+    // Taken when a record first fails: a worker whose records succeed never needs it.
+    private readonly sqs: ClientSource<SQSClient> = sqsClient,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -47,7 +48,7 @@ export class SqsRedeliveryDelay {
       retryAfterSeconds: providerRetryAfterSeconds(error),
       visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
     });
-    await this.sqs.send(
+    await clientFrom(this.sqs).send(
       new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }),
     );
     recordMetric(metricNames.redeliveryDelay, MetricUnit.Seconds, seconds);
@@ -70,9 +71,10 @@ export class SqsRedeliveryDelay {
     // arn:<partition>:sqs:<region>:<account>:<name>
     const [, , service, , account, name] = queueArn.split(':');
     if (service !== 'sqs' || !account || !name) throw new Error(`Not an SQS queue ARN: ${queueArn}`);
-    const { QueueUrl: url } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }));
+    const sqs = clientFrom(this.sqs);
+    const { QueueUrl: url } = await sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }));
     if (!url) throw new Error(`SQS returned no URL for ${name}`);
-    const described = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['VisibilityTimeout'] }));
+    const described = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['VisibilityTimeout'] }));
     const visibilityTimeoutSeconds = Number(described.Attributes?.VisibilityTimeout);
     if (!Number.isFinite(visibilityTimeoutSeconds)) throw new Error(`SQS returned no visibility timeout for ${name}`);
     return { url, visibilityTimeoutSeconds };

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { backoffDelayMs, sleepFor, sqsSendRetry, type RetryPolicy } from '../../retry/policies';
 import { chunked } from '../chunking';
+import { clientFrom, type ClientSource } from '../aws-clients';
 
 export const maxEntriesPerBatch = 10;
 
@@ -32,9 +33,10 @@ export type SendBatch = (
   entries: SendMessageBatchRequestEntry[],
 ) => Promise<readonly BatchResultErrorEntry[]>;
 
-export function sendBatchWith(client: SQSClient): SendBatch {
+/** One `SendMessageBatch` call through `client`; a getter is called at the first send (see {@link ClientSource}). */
+export function sendBatchWith(client: ClientSource<SQSClient>): SendBatch {
   return async (queueUrl, entries) => {
-    const result = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    const result = await clientFrom(client).send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
     return result.Failed ?? [];
   };
 }

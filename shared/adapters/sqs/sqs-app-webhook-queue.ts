@@ -12,7 +12,8 @@ import { sendBatchWith, sendInBatches, type SendBatch } from './send-in-batches'
 export class SqsAppWebhookQueue implements AppWebhookQueue {
   constructor(
     private readonly queueUrl: string,
-    private readonly send: SendBatch = sendBatchWith(sqsClient()),
+    // Taken at the first send: only published app events reach this queue.
+    private readonly send: SendBatch = sendBatchWith(sqsClient),
   ) {}
 
   async enqueue(eventIds: readonly string[], options: { replay?: boolean } = {}): Promise<void> {

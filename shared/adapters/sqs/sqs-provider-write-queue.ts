@@ -14,7 +14,8 @@ import { sendBatchWith, sendInBatches, type SendBatch } from './send-in-batches'
 export class SqsProviderWriteQueue implements ProviderWriteQueue {
   constructor(
     private readonly queueUrl: string,
-    private readonly send: SendBatch = sendBatchWith(sqsClient()),
+    // Taken at the first send: only Pluggy category feedback uses this queue, so most edits never need SQS.
+    private readonly send: SendBatch = sendBatchWith(sqsClient),
     private readonly retryPolicy: RetryPolicy = sqsSendRetry,
   ) {}
 
