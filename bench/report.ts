@@ -115,7 +115,10 @@ function coldStartSection(results: BenchResults): string {
       'same waves. DynamoDB requests go through the low-level client without the document client\'s marshalling, and replayed ' +
       'conditional writes that a later run made stale are refused by moto (counted below), so the baseline never does more ' +
       'than the function. For those functions × SDK-only is paired with the requests baseline, and the function also runs ' +
-      'next to its plain SDK-only bundle: × plain SDK-only and the load-only ratio (import time alone) stay beside it.',
+      'next to its plain SDK-only bundle: × plain SDK-only and the load-only ratio (import time alone) stay beside it. ' +
+      'The SDK-only bundle constructs every client at load; a function constructs the clients of its side paths (app events, ' +
+      'Pluggy category feedback, redelivery delays, a secret read only when a cache misses, Plaid and Pluggy when a worker meets ' +
+      'that provider) only when a request first needs them, which is how some functions start below their floor.',
     '',
     table(
       ['Baseline', 'Bundle', 'Median cold start (p25–p75)', '× hello'],

@@ -17,7 +17,10 @@ const fakeClient = {
 } as unknown as SecretsManagerClient;
 const clientTaken = vi.fn(() => fakeClient);
 
-vi.mock('../../shared/adapters/aws-clients', () => ({ secretsManagerClient: clientTaken }));
+vi.mock('../../shared/adapters/aws-clients', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../shared/adapters/aws-clients')>()),
+  secretsManagerClient: clientTaken,
+}));
 
 const { userHashSecretReader } = await import('../../shared/adapters/secrets/secret-reader');
 

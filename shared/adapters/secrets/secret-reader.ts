@@ -15,7 +15,7 @@ import * as z from '../../validation/zod';
 import { lazySchema } from '../../validation/lazy-schema';
 import { secrets, type SecretDefinition } from '../../catalog/resources';
 import { ConfigError } from '../../errors/app-error';
-import { secretsManagerClient } from '../aws-clients';
+import { clientFrom, secretsManagerClient, type ClientSource } from '../aws-clients';
 
 export const defaultSecretTtlMs = 5 * 60_000;
 
@@ -46,8 +46,12 @@ export class SecretReader<Field extends string = string, Optional extends string
   /** ARN or name of the secret, from the environment variable the catalog names. */
   readonly secretId: string;
   private readonly schema: z.ZodMiniType<SecretValue<Field, Optional>>;
-  /** Injected in tests; otherwise the container's shared client, taken when a read first needs it. */
-  private readonly client: SecretsManagerClient | undefined;
+  /**
+   * Taken at the first read: a reader is built with the adapter that may need it, and that adapter often does
+   * not (the Pluggy client while its cached API key is valid; the Pluggy webhook route for a delivery it refuses
+   * before reading).
+   */
+  private readonly client: ClientSource<SecretsManagerClient>;
   private readonly ttlMs: number;
   private readonly now: () => number;
   private cached: { value: SecretValue<Field, Optional>; expiresAt: number } | undefined;
@@ -78,7 +82,7 @@ export class SecretReader<Field extends string = string, Optional extends string
       }
       return z.object(shape) as unknown as z.ZodMiniType<SecretValue<Field, Optional>>;
     });
-    this.client = options.client;
+    this.client = options.client ?? secretsManagerClient;
     this.ttlMs = options.ttlMs ?? defaultSecretTtlMs;
     this.now = options.now ?? Date.now;
   }
@@ -97,8 +101,7 @@ export class SecretReader<Field extends string = string, Optional extends string
   }
 
   private async fetch(): Promise<SecretValue<Field, Optional>> {
-    const client = this.client ?? secretsManagerClient();
-    const result = await client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+    const result = await clientFrom(this.client).send(new GetSecretValueCommand({ SecretId: this.secretId }));
     const value = this.parse(result.SecretString);
     this.cached = { value, expiresAt: this.now() + this.ttlMs };
     return value;
