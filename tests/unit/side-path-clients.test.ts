@@ -16,13 +16,14 @@ const taken = vi.hoisted(() => {
       return {};
     },
   });
-  return { sent, sqs: fake('sqs'), eventBridge: fake('eventbridge'), dynamo: fake('dynamodb') };
+  return { sent, sqs: fake('sqs'), eventBridge: fake('eventbridge'), dynamo: fake('dynamodb'), kms: fake('kms') };
 });
 
 const getters = vi.hoisted(() => ({
   sqsClient: vi.fn(() => taken.sqs),
   eventBridgeClient: vi.fn(() => taken.eventBridge),
   dynamoDocumentClient: vi.fn(() => taken.dynamo),
+  kmsClient: vi.fn(() => taken.kms),
 }));
 
 vi.mock('../../shared/adapters/aws-clients', async (importOriginal) => ({
@@ -88,12 +89,26 @@ describe('functions whose requests mostly do not use a side-path client', () => 
     vi.stubEnv('EVENT_BUS_NAME', 'bus');
     vi.stubEnv('APP_WEBHOOK_URL', 'https://app.example/webhooks');
     vi.stubEnv('APP_WEBHOOK_QUEUE_URL', 'https://sqs.local/app-webhooks');
+    vi.stubEnv('TOKEN_KEY_ID', 'alias/tokens');
+    vi.stubEnv('USER_HASH_SECRET_ARN', 'user-hash');
+    vi.stubEnv('PLAID_SECRET_ARN', 'plaid');
   });
 
   it('a transaction edit route builds no SQS client when it starts', async () => {
     await import('../../functions/http/update-transaction');
     expect(getters.dynamoDocumentClient).toHaveBeenCalled();
     expect(getters.sqsClient).not.toHaveBeenCalled();
+  });
+
+  it('the Plaid link-token route builds no KMS client when it starts (only update mode decrypts)', async () => {
+    await import('../../functions/http/create-plaid-link-token');
+    expect(getters.dynamoDocumentClient).toHaveBeenCalled();
+    expect(getters.kmsClient).not.toHaveBeenCalled();
+  });
+
+  it('the Plaid exchange route builds its KMS client when it starts (every exchange encrypts)', async () => {
+    await import('../../functions/http/exchange-plaid-public-token');
+    expect(getters.kmsClient).toHaveBeenCalled();
   });
 
   it('the webhook worker builds no EventBridge client when it starts', async () => {

@@ -23,7 +23,7 @@ import {
 import type { EncryptedSecret } from '../../banking/model';
 import type { TokenContext, TokenVault } from '../../banking/ports';
 import { AppError } from '../../errors/app-error';
-import { kmsClient } from '../aws-clients';
+import { clientFrom, kmsClient, type ClientSource } from '../aws-clients';
 
 /** Layout of the encryption context below; bump it (and keep reading the old one) if the layout changes. */
 export const currentContextVersion = 1;
@@ -65,14 +65,14 @@ export class KmsTokenVault implements TokenVault {
    */
   constructor(
     private readonly keyId: string,
-    private readonly kms: KMSClient = kmsClient(),
+    private readonly kms: ClientSource<KMSClient> = kmsClient(),
   ) {}
 
   async encrypt(plaintext: string, context: TokenContext): Promise<EncryptedSecret> {
     const plaintextBytes = Buffer.from(plaintext, 'utf8');
     let result: EncryptCommandOutput;
     try {
-      result = await this.kms.send(
+      result = await clientFrom(this.kms).send(
         new EncryptCommand({ KeyId: this.keyId, Plaintext: plaintextBytes, EncryptionContext: encryptionContext(context) }),
       );
     } catch (error) {
@@ -96,7 +96,7 @@ export class KmsTokenVault implements TokenVault {
     }
     let result: DecryptCommandOutput;
     try {
-      result = await this.kms.send(
+      result = await clientFrom(this.kms).send(
         new DecryptCommand({
           CiphertextBlob: Buffer.from(secret.ciphertext, 'base64'),
           EncryptionContext: encryptionContext(context),

@@ -10,14 +10,18 @@ import { providerUserId } from '../user-hash';
 import { autoSyncConfig } from '../../wiring/config';
 import { syncJobQueue } from '../../wiring/queues';
 import { connectionStore, syncRunStore } from '../../wiring/stores';
-import { tokenVault } from '../../wiring/vault';
+import { tokenVault, tokenVaultOnFirstUse } from '../../wiring/vault';
+import type { TokenVault } from '../../banking/ports';
 
-/** The link-token route's deps: everything linking needs but the sync queue and run store. */
-export function plaidLinkTokenDeps(): PlaidLinkTokenDeps {
+/**
+ * The link-token route's deps: everything linking needs but the sync queue and run store. Its vault decrypts
+ * only for update mode (a new link needs none), so it takes its KMS client when it first does.
+ */
+export function plaidLinkTokenDeps(vault: TokenVault = tokenVaultOnFirstUse()): PlaidLinkTokenDeps {
   const userHash = userHashSecretReader();
   return {
     gateway: plaidItemGateway(),
-    vault: tokenVault(),
+    vault,
     connections: connectionStore(),
     providerUserIdOf: async (userId) => providerUserId((await userHash.read()).key, userId),
     webhookUrl: plaidWebhookUrl(),
@@ -26,7 +30,7 @@ export function plaidLinkTokenDeps(): PlaidLinkTokenDeps {
 
 export function plaidLinkingDeps(): PlaidLinkingDeps {
   return {
-    ...plaidLinkTokenDeps(),
+    ...plaidLinkTokenDeps(tokenVault()),
     syncRuns: syncRunStore(),
     syncQueue: syncJobQueue(),
     clock: systemClock,
