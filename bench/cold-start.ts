@@ -158,8 +158,6 @@ export interface ColdStartRow {
   readonly vsSdkBaselineSpread: { readonly p25: number; readonly p75: number };
   /** 25th and 75th percentile of this function's cold starts. */
   readonly spreadMs: { readonly p25: number; readonly p75: number };
-  /** Paired runs the ratios are medians of: `runsPerBundle`, or twice that for a function close to the goal. */
-  readonly pairs: number;
   /** Milliseconds above the SDK-only bundle (median of the paired differences): what our own code adds. */
   readonly aboveSdkBaselineMs: number;
   /** The plain SDK-only baseline (clients constructed, no request sent); `sdkBaseline` when no requests were recorded. */
@@ -230,8 +228,6 @@ export interface ColdStartResult {
     /** Functions that hold the Plaid grant but do not contain the SDK (fine, noted for completeness). */
     readonly grantWithoutSdk: readonly string[];
   };
-  /** The functions that got more pairs for being close to the goal ({@link ColdStartOptions.goalRatio}). */
-  readonly moreRuns: { readonly goal: number; readonly band: number; readonly functions: readonly string[] } | null;
   readonly totals: { readonly bundlingSeconds: number; readonly measuringSeconds: number };
 }
 
@@ -465,14 +461,6 @@ interface RunTiming {
 }
 
 const RUN_TIMEOUT_MS = 30_000;
-
-/**
- * How close to the goal a function's ratio must be to get more pairs. One process start here varies by about
- * ±15%, and a function's median paired ratio over 21 pairs moves by ±0.03 to ±0.05 from run to run (the same
- * bundle against an identical copy: a standard deviation of 0.025 to 0.034 over 21-pair samples), so within
- * this band a verdict from 21 pairs is about as much the machine's as the function's.
- */
-export const DECIDING_BAND = 0.04;
 const runnerScript = path.join(benchRoot, 'cold-start-runner.mjs');
 
 function runOnce(bundleFile: string, eventFile: string, env: NodeJS.ProcessEnv): Promise<RunTiming> {
@@ -545,12 +533,6 @@ async function inParallel<T, R>(items: readonly T[], limit: number, task: (item:
 
 export interface ColdStartOptions {
   readonly runs: number;
-  /**
-   * The goal `vsSdkBaseline` is judged against. A function whose ratio after `runs` pairs lies within
-   * {@link DECIDING_BAND} of it, on either side, gets `runs` more pairs, so the verdict on the goal does not rest
-   * on the fewest runs; none when absent.
-   */
-  readonly goalRatio?: number;
   /** Environment of the runner processes: the functions' configuration (table, queues, key, secrets...). */
   readonly functionEnv: Record<string, string>;
   readonly progress: Progress;
@@ -683,38 +665,24 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
   const measuringStarted = Date.now();
   const rounds = options.runs + 1;
   const random = seededRandom(0x5eed);
-  const runStep = async (step: Step, measured: boolean) => {
-    if (step.solo) {
-      const timing = await runTarget(step.solo);
-      if (measured) step.solo.timings.push(timing);
-      return;
-    }
-    const id = step.fn!.id;
-    const group = [targetOf(`fn:${id}`), targetOf(comparedWith.get(id)!), ...(requestBaselines.has(id) ? [targetOf(`req:${id}`)] : [])];
-    const timings = new Map<Target, RunTiming>();
-    for (const target of shuffled(group, random)) timings.set(target, await runTarget(target));
-    if (!measured) return;
-    for (const [target, timing] of timings) target.timings.push(timing);
-    pairedBaselineRuns.get(id)!.push(timings.get(group[1]!)!);
-    if (group[2]) pairedRequestRuns.get(id)!.push(timings.get(group[2])!);
-  };
   for (let round = 0; round < rounds; round++) {
-    for (const step of shuffled(steps, random)) await runStep(step, round > 0);
-    progress(`cold start round ${round + 1}/${rounds}${round === 0 ? ' (warm-up, discarded)' : ''}`);
-  }
-  // A function's runs over the baseline runs next to them: the requests baseline when it has one.
-  const pairedRatiosOf = (id: string) => {
-    const baselineRuns = requestBaselines.has(id) ? pairedRequestRuns.get(id)! : pairedBaselineRuns.get(id)!;
-    return targetOf(`fn:${id}`).timings.map((timing, index) => timing.answeredMs / baselineRuns[index]!.answeredMs);
-  };
-  const goal = options.goalRatio;
-  const closeToGoal =
-    goal === undefined ? [] : steps.filter((step) => step.fn && Math.abs(median(pairedRatiosOf(step.fn.id)) - goal) <= DECIDING_BAND);
-  if (closeToGoal.length > 0) {
-    progress(`${closeToGoal.length} functions within ${DECIDING_BAND} of ${goal}x get ${options.runs} more pairs: ${closeToGoal.map((step) => step.fn!.id).join(', ')}`);
-    for (let round = 0; round < options.runs; round++) {
-      for (const step of shuffled(closeToGoal, random)) await runStep(step, true);
+    const measured = round > 0;
+    for (const step of shuffled(steps, random)) {
+      if (step.solo) {
+        const timing = await runTarget(step.solo);
+        if (measured) step.solo.timings.push(timing);
+        continue;
+      }
+      const id = step.fn!.id;
+      const group = [targetOf(`fn:${id}`), targetOf(comparedWith.get(id)!), ...(requestBaselines.has(id) ? [targetOf(`req:${id}`)] : [])];
+      const timings = new Map<Target, RunTiming>();
+      for (const target of shuffled(group, random)) timings.set(target, await runTarget(target));
+      if (!measured) continue;
+      for (const [target, timing] of timings) target.timings.push(timing);
+      pairedBaselineRuns.get(id)!.push(timings.get(group[1]!)!);
+      if (group[2]) pairedRequestRuns.get(id)!.push(timings.get(group[2])!);
     }
+    progress(`cold start round ${round + 1}/${rounds}${round === 0 ? ' (warm-up, discarded)' : ''}`);
   }
   const measuringSeconds = (Date.now() - measuringStarted) / 1000;
 
@@ -761,7 +729,7 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
     const fnRuns = timingsOf(`fn:${fn.id}`);
     const sdkOnlyRuns = pairedBaselineRuns.get(fn.id)!;
     const baselineRuns = requestBaseline ? pairedRequestRuns.get(fn.id)! : sdkOnlyRuns;
-    const pairedRatios = pairedRatiosOf(fn.id);
+    const pairedRatios = fnRuns.map((timing, index) => timing.answeredMs / baselineRuns[index]!.answeredMs);
     const pairedDifferences = fnRuns.map((timing, index) => timing.answeredMs - baselineRuns[index]!.answeredMs);
     const sdkOnlyRatios = fnRuns.map((timing, index) => timing.answeredMs / sdkOnlyRuns[index]!.answeredMs);
     const loadRatios = fnRuns.map((timing, index) => timing.loadedMs / sdkOnlyRuns[index]!.loadedMs);
@@ -796,7 +764,6 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
           }
         : null,
       spreadMs: spreadOf(`fn:${fn.id}`),
-      pairs: fnRuns.length,
       aboveSdkBaselineMs: round(median(pairedDifferences), 1),
     };
   });
@@ -829,7 +796,6 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
       unexpected: rows.filter((row) => row.containsPlaid && !row.callsPlaid).map((row) => row.id),
       grantWithoutSdk: rows.filter((row) => !row.containsPlaid && row.callsPlaid).map((row) => row.id),
     },
-    moreRuns: goal === undefined ? null : { goal, band: DECIDING_BAND, functions: closeToGoal.map((step) => step.fn!.id) },
     totals: { bundlingSeconds: round(bundlingSeconds, 1), measuringSeconds: round(measuringSeconds, 1) },
   };
 }

@@ -101,13 +101,7 @@ function coldStartSection(results: BenchResults): string {
       `${cold.runsPerBundle} runs after one discarded warm-up round, all bundles interleaved round by round (in a different ` +
       'order each round). Each function runs right next to a run of its SDK-only baseline (either first), and × SDK-only ' +
       'is the median of those paired ratios, so a busy moment of the shared machine weighs on both sides of a ratio. The ' +
-      `p25–p75 ranges show the spread: of the runs, and of the paired ratios. ` +
-      (cold.moreRuns
-        ? `A function whose ratio after ${cold.runsPerBundle} pairs lies within ${cold.moreRuns.band} of the ${cold.moreRuns.goal}× goal, on either side, ` +
-          `gets ${cold.runsPerBundle} more pairs, interleaved the same way, and its figures are medians of all of them (the Pairs column): ` +
-          `${cold.moreRuns.functions.length > 0 ? cold.moreRuns.functions.map((id) => `\`${id}\``).join(', ') : 'none this run'}. `
-        : '') +
-      `Node ${cold.nodeVersion} ` +
+      `p25–p75 ranges show the spread: of the runs, and of the paired ratios. Node ${cold.nodeVersion} ` +
       '(Lambda runs node22; the bundles target it).',
     '',
     'Baselines, bundled the same way: **hello** (a handler that returns a constant) and, per function, the **SDK-only** bundle that ' +
@@ -139,7 +133,6 @@ function coldStartSection(results: BenchResults): string {
         'SDK clients in the bundle (no grant for)',
         'Answer',
         'Median cold start (p25–p75)',
-        'Pairs',
         'Load / first invoke',
         '× hello',
         '× SDK-only (paired, p25–p75)',
@@ -154,7 +147,6 @@ function coldStartSection(results: BenchResults): string {
         (row.sdk.join(', ') || '—') + (row.clientsWithoutGrant.length > 0 ? ` (**${row.clientsWithoutGrant.join(', ')}**)` : ''),
         row.outcome,
         `${n(row.medianMs)} ms (${spread(row.spreadMs)})`,
-        String(row.pairs),
         `${n(row.medianLoadMs)} / ${n(row.medianInvokeMs)} ms`,
         x(row.vsHello),
         `${x(row.vsSdkBaseline)} (${n(row.vsSdkBaselineSpread.p25)}–${n(row.vsSdkBaselineSpread.p75)})` +

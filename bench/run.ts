@@ -15,7 +15,6 @@ import { benchRoot, killActiveChildren, progressPrinter, projectRoot, workDir } 
 import type { BenchStack } from './bench-stack';
 import type { ColdStartResult } from './cold-start';
 import type { ConnectionCost } from './cost-inputs';
-import { COLD_START_GOAL, goalsOf } from './goals';
 import { describeMachine, describeCommit } from './machine';
 import type { SchedulerResult } from './scheduler';
 import type { SyncEfficiencyResult } from './sync-efficiency';
@@ -121,7 +120,7 @@ async function main(): Promise<void> {
 
   if (config.sections.has('cold')) {
     const { measureColdStarts } = await import('./cold-start');
-    coldStart = await timed('cold start', () => measureColdStarts({ runs: config.coldRuns, goalRatio: COLD_START_GOAL, functionEnv: stack!.functionEnv, progress, ...(coldOnly ? { only: coldOnly } : {}) }));
+    coldStart = await timed('cold start', () => measureColdStarts({ runs: config.coldRuns, functionEnv: stack!.functionEnv, progress, ...(coldOnly ? { only: coldOnly } : {}) }));
   }
   // The Plaid connection is linked before the webhook load and synced after it: moto answers an index query
   // by scanning the whole table, so webhook receipt (one index query per delivery) is measured while the
@@ -184,6 +183,7 @@ async function main(): Promise<void> {
     scheduler,
     cost,
   };
+  const { goalsOf } = await import('./goals');
   const withGoals = { ...results, goals: goalsOf(results) };
   const { renderMarkdown } = await import('./report');
   const outDir = quick ? workDir : benchRoot;
