@@ -4,7 +4,7 @@
  * handler (what any Node.js Lambda pays) and a bundle that only imports and constructs the SDK clients the
  * function's bundle contains (the floor our own code adds to).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
@@ -212,7 +212,10 @@ export interface BaselineRow {
 }
 
 export interface ColdStartResult {
+  /** Measured runs per bundle: the pairs each function's ratio is the median of. */
   readonly runsPerBundle: number;
+  /** The CPUs the runs were pinned to, one stream of rounds per CPU; empty when they could not be pinned. */
+  readonly cpus: readonly number[];
   readonly nodeVersion: string;
   readonly hello: BaselineRow;
   readonly baselines: readonly BaselineRow[];
@@ -463,9 +466,35 @@ interface RunTiming {
 const RUN_TIMEOUT_MS = 30_000;
 const runnerScript = path.join(benchRoot, 'cold-start-runner.mjs');
 
-function runOnce(bundleFile: string, eventFile: string, env: NodeJS.ProcessEnv): Promise<RunTiming> {
+/**
+ * The CPUs to pin cold starts to, one stream of rounds each: at most two of those this process may run on
+ * (`taskset -cp`, util-linux), none where `taskset` is missing (the runs are then not pinned, one at a time).
+ *
+ * Pinned, a run has one CPU for all of its threads, as a function of 512 MB has less than one vCPU ("At
+ * 1,769 MB, a function has the equivalent of one vCPU", https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html):
+ * V8's garbage collection and compiler threads take their time from the main thread's CPU instead of a second
+ * core. On this 2-core machine it also made the figure steadier: over 50 paired runs of six functions, the
+ * median ratio of two pinned streams at once varied by 0.006–0.018 (bootstrap standard deviation) against
+ * 0.028–0.046 for unpinned runs one at a time, in a similar time. Two streams were measured; more would
+ * share the memory bus and caches more.
+ */
+export function coldStartCpus(): number[] {
+  const answer = spawnSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' });
+  if (answer.error || answer.status !== 0) return [];
+  const list = /list:\s*([\d,\s-]+)$/m.exec(answer.stdout)?.[1] ?? '';
+  const cpus = list
+    .split(',')
+    .map((part) => part.trim().split('-').map(Number))
+    .flatMap(([first, last = first]) => Array.from({ length: last! - first! + 1 }, (_, offset) => first! + offset));
+  return cpus.filter(Number.isInteger).slice(0, 2);
+}
+
+function runOnce(bundleFile: string, eventFile: string, env: NodeJS.ProcessEnv, cpu?: number): Promise<RunTiming> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runnerScript, bundleFile, eventFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = [process.execPath, runnerScript, bundleFile, eventFile];
+    // taskset execs node in its own process, so the runner's time origin is still node's start.
+    if (cpu !== undefined) command.unshift('taskset', '-c', String(cpu));
+    const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     trackChild(child);
     let stdout = '';
     let stderr = '';
@@ -640,8 +669,10 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
   // `vsSdkBaseline` is the median of those paired ratios. A function with a requests baseline runs next to
   // both (the three in a drawn order): `vsSdkBaseline` is then paired with the requests baseline and
   // `vsSdkOnlyBaseline` with the SDK-only one. Baselines no function is compared with (the plaid analysis)
-  // run once per round on their own. One discarded round warms the file cache; every round runs its steps
-  // in a different (seeded, so repeatable) order, so no bundle always runs at the same point of a round.
+  // run once per round on their own. Rounds run in one stream per CPU of `coldStartCpus()`, pinned to it,
+  // each stream taking the next round when it finishes one; a pair always runs within one stream. Each
+  // stream's first round is discarded (it warms the file cache), and every round runs its steps in its own
+  // seeded order, so no bundle always runs at the same point of a round.
   const targetOf = (key: string) => targets.find((target) => target.key === key)!;
   const comparedWith = new Map(functions.map((fn, index) => [fn.id, `base:${baselineName(bundles[index]!.packages)}`]));
   const pairedBaselineRuns = new Map<string, RunTiming[]>(functions.map((fn) => [fn.id, []]));
@@ -652,9 +683,9 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
     ...functions.map((fn) => ({ fn })),
     ...targets.filter((target) => target.key.startsWith('base:') && !used.has(target.key)).map((solo) => ({ solo })),
   ];
-  const runTarget = (target: Target) =>
+  const runTarget = (target: Target, cpu: number | undefined) =>
     // A bundle that cannot load or answer is a finding to report, not a reason to lose the other figures.
-    runOnce(target.bundleFile, target.eventFile, runnerEnv).catch(
+    runOnce(target.bundleFile, target.eventFile, runnerEnv, cpu).catch(
       (error: unknown): RunTiming => ({
         loadedMs: Number.NaN,
         answeredMs: Number.NaN,
@@ -662,28 +693,40 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
         outcome: `failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
       }),
     );
-  const measuringStarted = Date.now();
-  const rounds = options.runs + 1;
-  const random = seededRandom(0x5eed);
-  for (let round = 0; round < rounds; round++) {
-    const measured = round > 0;
+  const runRound = async (round: number, cpu: number | undefined, measured: boolean) => {
+    const random = seededRandom(0x5eed + round);
     for (const step of shuffled(steps, random)) {
       if (step.solo) {
-        const timing = await runTarget(step.solo);
+        const timing = await runTarget(step.solo, cpu);
         if (measured) step.solo.timings.push(timing);
         continue;
       }
       const id = step.fn!.id;
       const group = [targetOf(`fn:${id}`), targetOf(comparedWith.get(id)!), ...(requestBaselines.has(id) ? [targetOf(`req:${id}`)] : [])];
       const timings = new Map<Target, RunTiming>();
-      for (const target of shuffled(group, random)) timings.set(target, await runTarget(target));
+      for (const target of shuffled(group, random)) timings.set(target, await runTarget(target, cpu));
       if (!measured) continue;
+      // Pushed together, with no await between them, so a function's n-th run and its baselines' n-th runs are a pair.
       for (const [target, timing] of timings) target.timings.push(timing);
       pairedBaselineRuns.get(id)!.push(timings.get(group[1]!)!);
       if (group[2]) pairedRequestRuns.get(id)!.push(timings.get(group[2])!);
     }
-    progress(`cold start round ${round + 1}/${rounds}${round === 0 ? ' (warm-up, discarded)' : ''}`);
-  }
+  };
+  const cpus = coldStartCpus();
+  const streams = cpus.length > 0 ? cpus : [undefined];
+  const measuringStarted = Date.now();
+  let nextRound = 0;
+  let roundsDone = 0;
+  await Promise.all(
+    streams.map(async (cpu, stream) => {
+      await runRound(options.runs + stream, cpu, false);
+      progress(`cold start warm-up round (discarded) done${cpu === undefined ? '' : ` on CPU ${cpu}`}`);
+      while (nextRound < options.runs) {
+        await runRound(nextRound++, cpu, true);
+        progress(`cold start round ${++roundsDone}/${options.runs}`);
+      }
+    }),
+  );
   const measuringSeconds = (Date.now() - measuringStarted) / 1000;
 
   const timingsOf = (key: string) => targets.find((target) => target.key === key)!.timings;
@@ -781,6 +824,7 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
   const plaidOnly = baselineBundles.get(baselineName(['plaid']))!;
   return {
     runsPerBundle: options.runs,
+    cpus,
     nodeVersion: process.version,
     hello: baselineRow('hello'),
     baselines: [

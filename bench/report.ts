@@ -63,6 +63,19 @@ function spread(range: { readonly p25: number; readonly p75: number } | undefine
 }
 
 /** What the requests baselines send, per function whose first answer made AWS requests. */
+/** How the cold-start rounds ran: in streams pinned to one CPU each, or one at a time where they could not be pinned. */
+function pinning(cpus: readonly number[] | undefined): string {
+  if (!cpus || cpus.length === 0) {
+    return 'The runs were not pinned to a CPU (no `taskset` here): one at a time, after one discarded warm-up round.';
+  }
+  return (
+    `Rounds run in ${cpus.length === 1 ? 'one stream' : `${cpus.length} streams at once`}, each pinned to one CPU ` +
+    `(${cpus.map((cpu) => `CPU ${cpu}`).join(', ')}, with \`taskset\`) and starting with a discarded warm-up round: a ` +
+    'function of 512 MB has less than one vCPU on Lambda, so its garbage collection and compiler threads share the CPU ' +
+    'of its main thread there too.'
+  );
+}
+
 function requestsNote(functions: NonNullable<BenchResults['coldStart']>['functions']): string {
   const withRequests = functions.filter((row) => row.firstAnswerRequests);
   if (withRequests.length === 0) return 'No first answer made an AWS request.\n';
@@ -98,8 +111,9 @@ function coldStartSection(results: BenchResults): string {
       '(no `NODE_OPTIONS`, as deployed) which invokes the handler once: user routes without JWT claims ' +
       '(they answer 401), webhook routes with an unsigned body (401), workers with an empty SQS batch, the scheduler with a ' +
       'scheduled event (the scheduler claims and queries the empty due index on moto, the consent job queries the empty expiry index). The time is from process start to the answer, the median of ' +
-      `${cold.runsPerBundle} runs after one discarded warm-up round, all bundles interleaved round by round (in a different ` +
-      'order each round). Each function runs right next to a run of its SDK-only baseline (either first), and × SDK-only ' +
+      `${cold.runsPerBundle} runs, all bundles interleaved round by round (in a different order each round). ` +
+      pinning(cold.cpus) +
+      ' Each function runs right next to a run of its SDK-only baseline (either first, in the same stream), and × SDK-only ' +
       'is the median of those paired ratios, so a busy moment of the shared machine weighs on both sides of a ratio. The ' +
       `p25–p75 ranges show the spread: of the runs, and of the paired ratios. Node ${cold.nodeVersion} ` +
       '(Lambda runs node22; the bundles target it).',

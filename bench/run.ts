@@ -39,10 +39,11 @@ function setting(name: string, full: number, quickValue: number): number {
 const allSections = ['cold', 'sync', 'webhook', 'scheduler'] as const;
 
 const config = {
-  // A bundle measured against an identical copy of itself, 35 times over, read up to 1.05x at 11 paired runs
-  // per function (the spread of one process start here is about ±15%), which is half of the 1.1x goal's
-  // margin; the error of a median shrinks with the square root of the runs.
-  coldRuns: setting('BENCH_COLD_RUNS', 21, 2),
+  // Paired runs per function. A bundle measured against an identical copy of itself, 35 times over, read up
+  // to 1.05x at 11 paired runs per function (the spread of one process start here is about ±15%), half of the
+  // 1.1x goal's margin; the error of a median shrinks with the square root of the runs. Two streams pinned
+  // to one CPU each (bench/cold-start.ts, coldStartCpus) run 42 in about the time 21 took one at a time.
+  coldRuns: setting('BENCH_COLD_RUNS', 42, 2),
   transactions: setting('BENCH_TRANSACTIONS', 10_000, 1_000),
   webhookCount: setting('BENCH_WEBHOOKS', 1_000, 100),
   webhookConcurrency: setting('BENCH_WEBHOOK_CONCURRENCY', 8, 8),
