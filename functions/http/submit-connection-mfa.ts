@@ -3,9 +3,9 @@ import type { MfaSubmittedBody } from '../../shared/api/responses';
 import { connectionMfaBody, connectionPath } from '../../shared/api/schemas';
 import { userRoute } from '../../shared/http/api-handler';
 import { submitPluggyMfa } from '../../shared/providers/pluggy/pluggy-linking';
-import { pluggyLinkingDeps } from '../../shared/providers/pluggy/pluggy-linking-module';
+import { pluggyMfaDeps } from '../../shared/providers/pluggy/pluggy-linking-module';
 
-const deps = pluggyLinkingDeps();
+const deps = pluggyMfaDeps();
 
 /** POST /api/v1/banking/connections/{connectionId}/mfa: the answer to a Pluggy item's MFA prompt. */
 export const handler = userRoute({ params: connectionPath, body: connectionMfaBody }, async ({ userId, params, body }) => {

@@ -10,13 +10,13 @@ import { lazySchema } from '../validation/lazy-schema';
 import { redirectUri } from './redirect-uri';
 
 const id = () => z.string().check(z.trim(), z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_:.-]+$/, 'Must be an id'));
-const isoDate = () => z.iso.date({ message: 'Must be a date in YYYY-MM-DD form' });
+const isoDate = () => z.isoDate({ message: 'Must be a date in YYYY-MM-DD form' });
 const booleanString = () => z.pipe(z.enum(['true', 'false']), z.transform((value) => value === 'true'));
 const cursor = () => z.string().check(z.minLength(1), z.maxLength(2048));
 const productTag = () => z.string().check(z.trim(), z.minLength(1), z.maxLength(64));
 /** A whole number from a query string, within bounds. */
 function boundedInt(min: number, max: number) {
-  return z.coerce.number().check(z.int(), z.gte(min), z.lte(max));
+  return z.coercedNumber().check(z.int(), z.gte(min), z.lte(max));
 }
 const categoryName = () => z.string().check(z.trim(), z.minLength(1, 'Must not be empty'), z.maxLength(64));
 

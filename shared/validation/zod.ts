@@ -10,7 +10,8 @@
  * names it re-exports (https://esbuild.github.io/api/#ignore-annotations), and zod/mini on its own says only
  * "Invalid input" (https://zod.dev/error-customization#internationalization).
  */
-import { config, safeParse as parseWithoutMessages } from 'zod/mini';
+import { config, safeParse as parseWithoutMessages, ZodMiniISODate, ZodMiniNumber } from 'zod/mini';
+import { _coercedNumber, _isoDate } from 'zod/v4/core';
 import type * as core from 'zod/v4/core';
 import en from 'zod/v4/locales/en.js';
 
@@ -18,6 +19,16 @@ import en from 'zod/v4/locales/en.js';
 // escapes would keep every export of zod/mini in the bundle. `safeParse` below takes precedence over the
 // re-exported one.
 export * from 'zod/mini';
+
+/**
+ * `z.coerce.number()` and `z.iso.date()`, built as zod/mini builds them (`zod/v4/mini/coerce.js`, `iso.js`).
+ * zod/mini exports `coerce` and `iso` as namespaces (`export * as coerce`), and esbuild keeps a namespace
+ * that is re-exported whole: one `z.coerce.number()` put the bigint, boolean and date schemas in the bundle
+ * too, one `z.iso.date()` the datetime, time and duration schemas (six zod types and their mini classes,
+ * 3 KB, each created when the bundle loads).
+ */
+export const coercedNumber = (params?: Parameters<typeof _coercedNumber>[1]) => _coercedNumber(ZodMiniNumber, params);
+export const isoDate = (params?: Parameters<typeof _isoDate>[1]) => _isoDate(ZodMiniISODate, params);
 
 let messagesInstalled = false;
 

@@ -1,10 +1,11 @@
 /**
  * Composition roots of the Pluggy linking routes, one per use-case: the connect-token and consent routes get
- * no sync queue (nor its SQS client); creating a connection, MFA and credential updates get everything.
+ * no sync queue (nor its SQS client); an MFA answer gets no user hash or category store; creating a
+ * connection and credential updates get everything.
  */
 import { userHashSecretReader } from '../../adapters/secrets/secret-reader';
 import { systemClock } from '../../adapters/system-clock';
-import type { PluggyConnectTokenDeps, PluggyConsentDeps, PluggyLinkingDeps } from './pluggy-linking';
+import type { PluggyConnectTokenDeps, PluggyConsentDeps, PluggyLinkingDeps, PluggyMfaDeps } from './pluggy-linking';
 import { pluggyConnectGateway, pluggyWebhookUrl } from './pluggy-module';
 import { providerUserId } from '../user-hash';
 import { autoSyncConfig, pluggyConfig } from '../../wiring/config';
@@ -31,13 +32,19 @@ export function pluggyConsentDeps(): PluggyConsentDeps {
   return { gateway: pluggyConnectGateway(), connections: connectionStore(), clock: systemClock };
 }
 
-export function pluggyLinkingDeps(): PluggyLinkingDeps {
+/** The MFA route's deps: Pluggy, the connection and the sync it queues. */
+export function pluggyMfaDeps(): PluggyMfaDeps {
   return {
-    ...pluggyConnectTokenDeps(),
+    gateway: pluggyConnectGateway(),
+    connections: connectionStore(),
     syncRuns: syncRunStore(),
     syncQueue: syncJobQueue(),
     clock: systemClock,
     autoSyncIntervalHours: autoSyncConfig().AUTO_SYNC_INTERVAL_HOURS,
-    categories: categoryStore(),
   };
+}
+
+export function pluggyLinkingDeps(): PluggyLinkingDeps {
+  // The stores, queue and gateway are one instance per container (`once`), so the two roots share them.
+  return { ...pluggyConnectTokenDeps(), ...pluggyMfaDeps(), categories: categoryStore() };
 }

@@ -45,6 +45,9 @@ export interface PluggyLinkingDeps {
 /** What a connect token needs: no sync queue or run store, so its route bundles no SQS client. */
 export type PluggyConnectTokenDeps = Pick<PluggyLinkingDeps, 'gateway' | 'connections' | 'providerUserIdOf' | 'webhookUrl' | 'widget'>;
 
+/** What an MFA answer needs: Pluggy, the connection and a queued sync; no user hash, widget or category catalog. */
+export type PluggyMfaDeps = Pick<PluggyLinkingDeps, 'gateway' | 'connections' | 'syncRuns' | 'syncQueue' | 'clock' | 'autoSyncIntervalHours'>;
+
 /** What a consent refresh needs: a read from Pluggy and a write to the connection. */
 export type PluggyConsentDeps = Pick<PluggyLinkingDeps, 'gateway' | 'connections' | 'clock'>;
 
@@ -242,7 +245,7 @@ export async function updatePluggyCredentials(
 
 /** Answers the item's pending MFA prompt (`POST /items/{id}/mfa`, `{<parameter name>: <value>}`). */
 export async function submitPluggyMfa(
-  deps: PluggyLinkingDeps,
+  deps: PluggyMfaDeps,
   userId: string,
   connectionId: string,
   parameters: Readonly<Record<string, string>>,
@@ -258,7 +261,7 @@ export async function submitPluggyMfa(
  * records what it ended in (healthy, or login/MFA needed again). If the item already asks for the next
  * step (a second MFA prompt), that is stored at once instead.
  */
-async function afterUserInput(deps: PluggyLinkingDeps, connection: Connection, item: PluggyItemSummary) {
+async function afterUserInput(deps: PluggyMfaDeps, connection: Connection, item: PluggyItemSummary) {
   const waitsForUser = statusesNeedingUser.has(item.status);
   const settled = waitsForUser || item.status === 'error';
   const stored = await updateConnection(
