@@ -481,12 +481,17 @@ const runnerScript = path.join(benchRoot, 'cold-start-runner.mjs');
 export function coldStartCpus(): number[] {
   const answer = spawnSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' });
   if (answer.error || answer.status !== 0) return [];
-  const list = /list:\s*([\d,\s-]+)$/m.exec(answer.stdout)?.[1] ?? '';
-  const cpus = list
-    .split(',')
-    .map((part) => part.trim().split('-').map(Number))
-    .flatMap(([first, last = first]) => Array.from({ length: last! - first! + 1 }, (_, offset) => first! + offset));
-  return cpus.filter(Number.isInteger).slice(0, 2);
+  return cpusOfAffinity(answer.stdout).slice(0, 2);
+}
+
+/** The CPUs in `taskset -cp`'s answer ("pid 42's current affinity list: 0,2-3" → 0, 2, 3); none if unreadable. */
+export function cpusOfAffinity(answer: string): number[] {
+  const list = /affinity list:\s*(\d+(?:-\d+)?(?:\s*,\s*\d+(?:-\d+)?)*)\s*$/m.exec(answer)?.[1];
+  if (!list) return [];
+  return list.split(',').flatMap((part) => {
+    const [first, last = first] = part.trim().split('-').map(Number) as [number, number?];
+    return Array.from({ length: Math.max(0, last - first + 1) }, (_, offset) => first + offset);
+  });
 }
 
 function runOnce(bundleFile: string, eventFile: string, env: NodeJS.ProcessEnv, cpu?: number): Promise<RunTiming> {
