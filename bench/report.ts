@@ -62,7 +62,6 @@ function spread(range: { readonly p25: number; readonly p75: number } | undefine
   return range ? `${n(range.p25)}–${n(range.p75)}` : '—';
 }
 
-/** What the requests baselines send, per function whose first answer made AWS requests. */
 /** How the cold-start rounds ran: in streams pinned to one CPU each, or one at a time where they could not be pinned. */
 function pinning(cpus: readonly number[] | undefined): string {
   if (!cpus || cpus.length === 0) {
@@ -76,6 +75,7 @@ function pinning(cpus: readonly number[] | undefined): string {
   );
 }
 
+/** What the requests baselines send, per function whose first answer made AWS requests. */
 function requestsNote(functions: NonNullable<BenchResults['coldStart']>['functions']): string {
   const withRequests = functions.filter((row) => row.firstAnswerRequests);
   if (withRequests.length === 0) return 'No first answer made an AWS request.\n';
